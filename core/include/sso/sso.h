@@ -1,0 +1,225 @@
+/*
+ * nginx-jit-sso core: the C boundary between the nginx module and the C++ core.
+ *
+ * Rules of this interface:
+ *  - Handles are opaque: one engine per configuration cycle, one transaction per request.
+ *  - Inputs are (pointer, length) pairs; nothing needs to be NUL-terminated.
+ *  - Outputs are views owned by the transaction (or engine for engine calls) and stay valid
+ *    until the next call on that same handle; callers copy what they keep.
+ *  - No function throws; every failure is an sso_status with a stable name and message.
+ *  - The core performs no I/O and reads no clock: the caller runs the store commands the core
+ *    asks for and passes the current time in.
+ */
+#ifndef SSO_SSO_H
+#define SSO_SSO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define SSO_API __attribute__((visibility("default")))
+#else
+#define SSO_API
+#endif
+
+typedef struct sso_engine sso_engine;
+typedef struct sso_txn sso_txn;
+
+typedef struct {
+  const char *data;
+  size_t len;
+} sso_str;
+
+/* One value per distinct outcome or failure; names are stable and appear in logs. */
+typedef enum {
+  SSO_OK = 0,
+  SSO_ERR_INVALID_ARGUMENT,
+  SSO_ERR_OUT_OF_MEMORY,
+  SSO_ERR_INTERNAL,
+  SSO_ERR_BAD_STATE,
+
+  SSO_CONFIG_BAD_COOKIE_NAME,
+  SSO_CONFIG_INSECURE_HOST_COOKIE,
+  SSO_CONFIG_BAD_TTL,
+  SSO_CONFIG_BAD_LOGIN_URL,
+  SSO_CONFIG_BAD_KEY_PREFIX,
+
+  SSO_SESSION_NO_COOKIE,
+  SSO_SESSION_MALFORMED_COOKIE,
+  SSO_SESSION_NOT_FOUND,
+  SSO_SESSION_EXPIRED,
+  SSO_SESSION_CORRUPT_RECORD,
+  SSO_SESSION_VALID,
+
+  SSO_IDENTITY_MISSING_SUBJECT,
+  SSO_IDENTITY_MISSING_PROVIDER,
+  SSO_IDENTITY_BAD_CHARACTER,
+  SSO_IDENTITY_TOO_LARGE,
+
+  SSO_STORE_UNAVAILABLE,
+  SSO_STORE_TIMEOUT,
+  SSO_STORE_ERROR_REPLY,
+  SSO_STORE_UNEXPECTED_REPLY,
+
+  SSO_LOGIN_NO_PROVIDER,
+
+  SSO_STATUS_COUNT
+} sso_status;
+
+/* "SESSION_NOT_FOUND"; never NULL. */
+SSO_API const char *sso_status_name(sso_status status);
+/* A short human sentence for logs; never NULL and never contains secrets. */
+SSO_API const char *sso_status_message(sso_status status);
+
+/* ---- engine: one per configuration (nginx http{} block) ---- */
+
+typedef struct {
+  sso_str key_prefix;   /* e.g. "sso:" */
+  sso_str cookie_name;  /* e.g. "__Host-sso" */
+  int cookie_secure;    /* 1: Secure flag set (required for __Host-) */
+  int64_t ttl_ms;       /* absolute session lifetime, > 0 */
+  int64_t idle_ms;      /* idle timeout, 0 = none, <= ttl_ms */
+  sso_str login_url;    /* same-origin path, e.g. "/sso/login" */
+} sso_engine_config;
+
+SSO_API sso_status sso_engine_create(const sso_engine_config *config, sso_engine **out);
+SSO_API void sso_engine_destroy(sso_engine *engine);
+
+/* ---- transaction: one per request ---- */
+
+SSO_API sso_status sso_txn_create(sso_engine *engine, sso_txn **out);
+SSO_API void sso_txn_destroy(sso_txn *txn);
+
+/* What the core asks the caller to do next. */
+typedef enum {
+  SSO_STEP_STORE = 1,      /* run `command`, then call sso_gate_resume with its reply */
+  SSO_STEP_ALLOW,          /* identity available through sso_txn_identity_* */
+  SSO_STEP_REDIRECT,       /* send `http_status` with Location: `location` */
+  SSO_STEP_UNAUTHORIZED,   /* send 401 with WWW-Authenticate: `www_authenticate` */
+  SSO_STEP_ERROR           /* send `http_status` with the error page body `body` */
+} sso_step_kind;
+
+typedef struct {
+  size_t argc;
+  const sso_str *argv;
+} sso_command;
+
+typedef struct {
+  sso_step_kind kind;
+  sso_status reason;        /* why this step: the check that decided it */
+  sso_command command;      /* STORE: the command to run and wait for */
+  sso_command cleanup;      /* any kind: optional fire-and-forget command (argc 0 if none) */
+  int http_status;          /* REDIRECT / UNAUTHORIZED / ERROR */
+  sso_str location;         /* REDIRECT */
+  sso_str www_authenticate; /* UNAUTHORIZED */
+  sso_str set_cookie;       /* optional Set-Cookie value to add (len 0 if none) */
+  sso_str content_type;     /* ERROR / UNAUTHORIZED: type of `body` */
+  sso_str body;             /* ERROR / UNAUTHORIZED: a page for the user */
+} sso_step;
+
+typedef struct {
+  sso_str method;           /* "GET" */
+  sso_str uri;              /* the request target as received: path and query */
+  sso_str accept;           /* Accept header, may be empty */
+  sso_str sec_fetch_mode;   /* Sec-Fetch-Mode header, may be empty */
+  sso_str x_requested_with; /* X-Requested-With header, may be empty */
+  sso_str session_cookie;   /* value of the session cookie, empty if absent */
+  sso_str request_id;       /* correlation id shown on error pages */
+  int64_t now_ms;           /* wall clock, milliseconds since the Unix epoch */
+} sso_gate_request;
+
+typedef enum {
+  SSO_REPLY_NIL = 1,
+  SSO_REPLY_STRING,
+  SSO_REPLY_STATUS,
+  SSO_REPLY_INTEGER,
+  SSO_REPLY_ERROR,
+  SSO_REPLY_OTHER,
+  SSO_REPLY_FAILED /* no reply: `failure` says why (SSO_STORE_TIMEOUT / SSO_STORE_UNAVAILABLE) */
+} sso_reply_type;
+
+typedef struct {
+  sso_reply_type type;
+  sso_str str;
+  long long integer;
+  sso_status failure;
+} sso_store_reply;
+
+/* Session gate: decide what to do with a request to a protected location. */
+SSO_API sso_status sso_gate_begin(sso_txn *txn, const sso_gate_request *request, sso_step *out);
+SSO_API sso_status sso_gate_resume(sso_txn *txn, const sso_store_reply *reply, int64_t now_ms,
+                                   sso_step *out);
+
+/* Logout: the commands that end the session named by `session_cookie` and the cookie that
+ * clears it in the browser. `command.argc` is 0 when there was no well-formed cookie. */
+SSO_API sso_status sso_logout(sso_txn *txn, sso_str session_cookie, sso_step *out);
+
+/* Error page for `status` (e.g. a store failure seen by the caller itself). */
+SSO_API sso_status sso_error_page(sso_txn *txn, sso_status status, sso_str request_id,
+                                  sso_step *out);
+
+typedef enum {
+  SSO_FIELD_USER = 1,
+  SSO_FIELD_EMAIL,
+  SSO_FIELD_NAME,
+  SSO_FIELD_GROUPS, /* comma-joined; ',' and '%' inside a value are percent-encoded */
+  SSO_FIELD_ROLES,  /* same encoding as groups */
+  SSO_FIELD_PROVIDER,
+  SSO_FIELD_SUBJECT
+} sso_field;
+
+/* After SSO_STEP_ALLOW: identity fields. Empty when absent. Never contain CR, LF or NUL. */
+SSO_API sso_str sso_txn_identity_field(sso_txn *txn, sso_field field);
+/* After SSO_STEP_ALLOW: a selected attribute by name; `found` is set to 0 or 1. */
+SSO_API sso_str sso_txn_identity_attribute(sso_txn *txn, sso_str name, int *found);
+
+/* ---- session creation (used by login flows and by the sso-admin tool) ---- */
+
+typedef struct {
+  sso_str name;
+  sso_str value;
+} sso_attribute;
+
+typedef struct {
+  sso_str provider;
+  sso_str subject;
+  sso_str issuer;
+  sso_str user;
+  sso_str email;
+  sso_str name;
+  const sso_str *groups;
+  size_t groups_count;
+  const sso_str *roles;
+  size_t roles_count;
+  const sso_attribute *attributes;
+  size_t attributes_count;
+} sso_identity;
+
+typedef struct {
+  sso_str cookie_value;   /* the secret the browser keeps (never log it) */
+  sso_str set_cookie;     /* complete Set-Cookie header value */
+  size_t commands_count;  /* run all, in order; each must succeed */
+  const sso_command *commands;
+} sso_session_plan;
+
+/* `random` must hold at least 32 bytes from a CSPRNG; they become the session id. */
+SSO_API sso_status sso_session_plan_create(sso_txn *txn, const sso_identity *identity,
+                                           const uint8_t *random, size_t random_len,
+                                           int64_t now_ms, sso_session_plan *out);
+
+/* Commands that revoke every session of (provider, subject): first run `SMEMBERS index`
+ * (command 0 of the returned list), then feed its members to sso_revoke_plan_finish. */
+SSO_API sso_status sso_revoke_plan_begin(sso_txn *txn, sso_str provider, sso_str subject,
+                                         sso_command *out);
+SSO_API sso_status sso_revoke_plan_finish(sso_txn *txn, const sso_str *members,
+                                          size_t members_count, sso_command *out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SSO_SSO_H */

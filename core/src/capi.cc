@@ -1,0 +1,185 @@
+// The exported C functions: argument checks and the exception barrier, nothing else.
+// No exception may cross into nginx (a throw through C frames kills the worker).
+#include <new>
+#include <string_view>
+#include <vector>
+
+#include "engine.h"
+#include "gate.h"
+#include "session_plan.h"
+#include "sso/sso.h"
+#include "txn.h"
+
+namespace {
+
+std::string_view View(sso_str s) { return s.data ? std::string_view(s.data, s.len) : ""; }
+std::string String(sso_str s) { return std::string(View(s)); }
+sso_str Str(const std::string &s) { return {s.data(), s.size()}; }
+
+bool ValidStr(sso_str s) { return s.data != nullptr || s.len == 0; }
+
+template <class Body>
+sso_status Barrier(Body &&body) noexcept {
+  try {
+    return body();
+  } catch (const std::bad_alloc &) {
+    return SSO_ERR_OUT_OF_MEMORY;
+  } catch (...) {
+    return SSO_ERR_INTERNAL;
+  }
+}
+
+std::vector<std::string> Strings(const sso_str *items, size_t count) {
+  std::vector<std::string> out;
+  out.reserve(count);
+  for (size_t i = 0; i < count; ++i) out.push_back(String(items[i]));
+  return out;
+}
+
+}  // namespace
+
+extern "C" {
+
+sso_status sso_engine_create(const sso_engine_config *config, sso_engine **out) {
+  if (!config || !out) return SSO_ERR_INVALID_ARGUMENT;
+  *out = nullptr;
+  return Barrier([&] {
+    sso::EngineSettings settings{String(config->key_prefix), String(config->cookie_name),
+                                 config->cookie_secure != 0, config->ttl_ms, config->idle_ms,
+                                 String(config->login_url)};
+    if (sso_status status = sso::ValidateSettings(settings); status != SSO_OK) return status;
+    *out = new sso_engine{std::move(settings)};
+    return SSO_OK;
+  });
+}
+
+void sso_engine_destroy(sso_engine *engine) { delete engine; }
+
+sso_status sso_txn_create(sso_engine *engine, sso_txn **out) {
+  if (!engine || !out) return SSO_ERR_INVALID_ARGUMENT;
+  *out = nullptr;
+  return Barrier([&] {
+    *out = new sso_txn(*engine);
+    return SSO_OK;
+  });
+}
+
+void sso_txn_destroy(sso_txn *txn) { delete txn; }
+
+sso_status sso_gate_begin(sso_txn *txn, const sso_gate_request *request, sso_step *out) {
+  if (!txn || !request || !out) return SSO_ERR_INVALID_ARGUMENT;
+  return Barrier([&] {
+    sso::GateBegin(*txn, *request, *out);
+    return SSO_OK;
+  });
+}
+
+sso_status sso_gate_resume(sso_txn *txn, const sso_store_reply *reply, int64_t now_ms,
+                           sso_step *out) {
+  if (!txn || !reply || !out) return SSO_ERR_INVALID_ARGUMENT;
+  if (txn->state != sso_txn::State::kAwaitingSession) return SSO_ERR_BAD_STATE;
+  if (!ValidStr(reply->str)) return SSO_ERR_INVALID_ARGUMENT;
+  return Barrier([&] {
+    sso::GateResume(*txn, *reply, now_ms, *out);
+    return SSO_OK;
+  });
+}
+
+sso_status sso_logout(sso_txn *txn, sso_str session_cookie, sso_step *out) {
+  if (!txn || !out || !ValidStr(session_cookie)) return SSO_ERR_INVALID_ARGUMENT;
+  return Barrier([&] {
+    sso::PlanLogout(*txn, View(session_cookie), *out);
+    return SSO_OK;
+  });
+}
+
+sso_status sso_error_page(sso_txn *txn, sso_status status, sso_str request_id, sso_step *out) {
+  if (!txn || !out || !ValidStr(request_id)) return SSO_ERR_INVALID_ARGUMENT;
+  return Barrier([&] {
+    *out = sso_step{};
+    txn->request_id = String(request_id);
+    sso::ErrorStep(*txn, status, *out);
+    return SSO_OK;
+  });
+}
+
+sso_str sso_txn_identity_field(sso_txn *txn, sso_field field) {
+  if (!txn || !txn->session) return {"", 0};
+  const sso::Identity &id = txn->session->identity;
+  switch (field) {
+    case SSO_FIELD_USER: return Str(id.user);
+    case SSO_FIELD_EMAIL: return Str(id.email);
+    case SSO_FIELD_NAME: return Str(id.name);
+    case SSO_FIELD_GROUPS: return Str(txn->joined_groups);
+    case SSO_FIELD_ROLES: return Str(txn->joined_roles);
+    case SSO_FIELD_PROVIDER: return Str(id.provider);
+    case SSO_FIELD_SUBJECT: return Str(id.subject);
+  }
+  return {"", 0};
+}
+
+sso_str sso_txn_identity_attribute(sso_txn *txn, sso_str name, int *found) {
+  if (found) *found = 0;
+  if (!txn || !txn->session || !ValidStr(name)) return {"", 0};
+  try {
+    const auto &attributes = txn->session->identity.attributes;
+    auto it = attributes.find(String(name));
+    if (it == attributes.end()) return {"", 0};
+    if (found) *found = 1;
+    return Str(it->second);
+  } catch (...) {
+    return {"", 0};
+  }
+}
+
+sso_status sso_session_plan_create(sso_txn *txn, const sso_identity *identity,
+                                   const uint8_t *random, size_t random_len, int64_t now_ms,
+                                   sso_session_plan *out) {
+  if (!txn || !identity || !random || !out) return SSO_ERR_INVALID_ARGUMENT;
+  if (identity->groups_count && !identity->groups) return SSO_ERR_INVALID_ARGUMENT;
+  if (identity->roles_count && !identity->roles) return SSO_ERR_INVALID_ARGUMENT;
+  if (identity->attributes_count && !identity->attributes) return SSO_ERR_INVALID_ARGUMENT;
+  *out = sso_session_plan{};
+  return Barrier([&] {
+    sso::Identity id{String(identity->provider), String(identity->subject),
+                     String(identity->issuer),   String(identity->user),
+                     String(identity->email),    String(identity->name),
+                     Strings(identity->groups, identity->groups_count),
+                     Strings(identity->roles, identity->roles_count),
+                     {}};
+    for (size_t i = 0; i < identity->attributes_count; ++i)
+      id.attributes[String(identity->attributes[i].name)] = String(identity->attributes[i].value);
+    sso_status status = sso::PlanSession(*txn, std::move(id), {random, random_len}, now_ms);
+    if (status != SSO_OK) return status;
+    out->cookie_value = Str(txn->cookie_value);
+    out->set_cookie = Str(txn->set_cookie);
+    out->commands_count = txn->plan_views.size();
+    out->commands = txn->plan_views.data();
+    return SSO_OK;
+  });
+}
+
+sso_status sso_revoke_plan_begin(sso_txn *txn, sso_str provider, sso_str subject,
+                                 sso_command *out) {
+  if (!txn || !out || !ValidStr(provider) || !ValidStr(subject)) return SSO_ERR_INVALID_ARGUMENT;
+  return Barrier([&] {
+    sso::PlanRevokeBegin(*txn, View(provider), View(subject));
+    *out = txn->command.View();
+    return SSO_OK;
+  });
+}
+
+sso_status sso_revoke_plan_finish(sso_txn *txn, const sso_str *members, size_t members_count,
+                                  sso_command *out) {
+  if (!txn || !out || (members_count && !members)) return SSO_ERR_INVALID_ARGUMENT;
+  if (txn->state != sso_txn::State::kAwaitingRevokeMembers) return SSO_ERR_BAD_STATE;
+  return Barrier([&] {
+    std::vector<std::string_view> views;
+    for (size_t i = 0; i < members_count; ++i) views.push_back(View(members[i]));
+    sso::PlanRevokeFinish(*txn, views);
+    *out = txn->command.View();
+    return SSO_OK;
+  });
+}
+
+}  // extern "C"

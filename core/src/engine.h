@@ -1,0 +1,27 @@
+// Engine: validated, immutable settings of one configuration cycle.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "sso/sso.h"
+
+namespace sso {
+
+struct EngineSettings {
+  std::string key_prefix;
+  std::string cookie_name;
+  bool cookie_secure = true;
+  int64_t ttl_ms = 0;
+  int64_t idle_ms = 0;
+  std::string login_url;
+};
+
+// Checks a configuration; SSO_OK or the CONFIG_* status naming the first bad field.
+sso_status ValidateSettings(const EngineSettings &settings);
+
+}  // namespace sso
+
+struct sso_engine {
+  sso::EngineSettings settings;
+};

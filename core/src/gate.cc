@@ -1,0 +1,150 @@
+#include "gate.h"
+
+#include <cctype>
+#include <string_view>
+
+#include "http_text.h"
+#include "session_id.h"
+#include "store_keys.h"
+#include "txn.h"
+
+namespace sso {
+namespace {
+
+std::string_view View(sso_str s) { return s.data ? std::string_view(s.data, s.len) : ""; }
+sso_str Str(const std::string &s) { return {s.data(), s.size()}; }
+
+bool ContainsCaseInsensitive(std::string_view haystack, std::string_view needle) {
+  if (needle.size() > haystack.size()) return false;
+  for (size_t i = 0; i + needle.size() <= haystack.size(); ++i) {
+    size_t j = 0;
+    while (j < needle.size() &&
+           std::tolower(static_cast<unsigned char>(haystack[i + j])) == needle[j])
+      ++j;
+    if (j == needle.size()) return true;
+  }
+  return false;
+}
+
+CookieSettings Cookie(const sso_txn &txn) {
+  return {txn.engine.settings.cookie_name, txn.engine.settings.cookie_secure};
+}
+
+void ResetStep(sso_step &out) { out = sso_step{}; }
+
+// No usable session: send a person to login, give a program a 401 it can act on.
+void LoginRequired(sso_txn &txn, sso_status reason, sso_step &out) {
+  const auto &settings = txn.engine.settings;
+  out.reason = reason;
+  if (txn.had_cookie) {
+    txn.set_cookie = SetCookieValue(Cookie(txn), "", 0);
+    out.set_cookie = Str(txn.set_cookie);
+  }
+  if (txn.browser_navigation) {
+    txn.location = settings.login_url;
+    txn.location.append(settings.login_url.find('?') == std::string::npos ? "?" : "&");
+    txn.location.append("return_to=").append(UrlEncode(txn.return_to));
+    out.kind = SSO_STEP_REDIRECT;
+    out.http_status = 302;
+    out.location = Str(txn.location);
+    return;
+  }
+  txn.www_authenticate = "SSO realm=\"sso\", login=\"" + settings.login_url + "\"";
+  txn.body = "{\"error\":\"login_required\",\"login_url\":\"" + settings.login_url + "\"}\n";
+  out.kind = SSO_STEP_UNAUTHORIZED;
+  out.http_status = 401;
+  out.www_authenticate = Str(txn.www_authenticate);
+  out.content_type = {"application/json", 16};
+  out.body = Str(txn.body);
+}
+
+}  // namespace
+
+bool IsBrowserNavigation(std::string_view method, std::string_view accept,
+                         std::string_view sec_fetch_mode, std::string_view x_requested_with) {
+  if (method != "GET" && method != "HEAD") return false;
+  if (!x_requested_with.empty()) return false;
+  if (!sec_fetch_mode.empty()) return sec_fetch_mode == "navigate";
+  return ContainsCaseInsensitive(accept, "text/html");
+}
+
+void ErrorStep(sso_txn &txn, sso_status reason, sso_step &out) {
+  ErrorPage page = RenderErrorPage(reason, txn.request_id);
+  txn.body = std::move(page.body);
+  out.kind = SSO_STEP_ERROR;
+  out.reason = reason;
+  out.http_status = page.http_status;
+  out.content_type = {"text/html; charset=utf-8", 24};
+  out.body = Str(txn.body);
+}
+
+void GateBegin(sso_txn &txn, const sso_gate_request &request, sso_step &out) {
+  ResetStep(out);
+  txn.state = sso_txn::State::kDecided;
+  txn.session.reset();
+  txn.request_id = View(request.request_id);
+  txn.browser_navigation = IsBrowserNavigation(View(request.method), View(request.accept),
+                                               View(request.sec_fetch_mode),
+                                               View(request.x_requested_with));
+  txn.return_to = SafeReturnTo(View(request.uri));
+
+  std::string_view cookie = View(request.session_cookie);
+  txn.had_cookie = !cookie.empty();
+  if (cookie.empty()) return LoginRequired(txn, SSO_SESSION_NO_COOKIE, out);
+  if (!IsWellFormedSessionId(cookie)) return LoginRequired(txn, SSO_SESSION_MALFORMED_COOKIE, out);
+
+  std::string digest = Sha256Hex(cookie);
+  if (digest.empty()) return ErrorStep(txn, SSO_ERR_INTERNAL, out);
+  txn.session_key = SessionKeyFromDigest(txn.engine.settings.key_prefix, digest);
+
+  const auto &settings = txn.engine.settings;
+  // GETEX slides the idle timeout in the same round trip as the read.
+  if (settings.idle_ms > 0)
+    txn.command = StoreCommand{"GETEX", txn.session_key, "PX", std::to_string(settings.idle_ms)};
+  else
+    txn.command = StoreCommand{"GET", txn.session_key};
+  txn.state = sso_txn::State::kAwaitingSession;
+  out.kind = SSO_STEP_STORE;
+  out.reason = SSO_OK;
+  out.command = txn.command.View();
+}
+
+void GateResume(sso_txn &txn, const sso_store_reply &reply, int64_t now_ms, sso_step &out) {
+  ResetStep(out);
+  txn.state = sso_txn::State::kDecided;
+  switch (reply.type) {
+    case SSO_REPLY_FAILED:
+      return ErrorStep(txn,
+                       reply.failure == SSO_STORE_TIMEOUT ? SSO_STORE_TIMEOUT : SSO_STORE_UNAVAILABLE,
+                       out);
+    case SSO_REPLY_ERROR:
+      return ErrorStep(txn, SSO_STORE_ERROR_REPLY, out);
+    case SSO_REPLY_NIL:
+      return LoginRequired(txn, SSO_SESSION_NOT_FOUND, out);
+    case SSO_REPLY_STRING:
+      break;
+    default:
+      return ErrorStep(txn, SSO_STORE_UNEXPECTED_REPLY, out);
+  }
+
+  auto record = ParseRecord(View(reply.str));
+  sso_status reason = SSO_SESSION_VALID;
+  if (!record)
+    reason = SSO_SESSION_CORRUPT_RECORD;
+  else if (now_ms >= record->expires_ms)
+    reason = SSO_SESSION_EXPIRED;
+  if (reason != SSO_SESSION_VALID) {
+    // The record is useless to everyone: drop it now rather than at its idle expiry.
+    txn.cleanup = StoreCommand{"DEL", txn.session_key};
+    LoginRequired(txn, reason, out);
+    out.cleanup = txn.cleanup.View();
+    return;
+  }
+  txn.session = std::move(record);
+  txn.joined_groups = JoinList(txn.session->identity.groups);
+  txn.joined_roles = JoinList(txn.session->identity.roles);
+  out.kind = SSO_STEP_ALLOW;
+  out.reason = SSO_SESSION_VALID;
+}
+
+}  // namespace sso

@@ -1,0 +1,134 @@
+#include "http_text.h"
+
+#include <cstdio>
+
+namespace sso {
+
+bool HasControlCharacter(std::string_view text) {
+  for (unsigned char c : text)
+    if (c < 0x20 || c == 0x7f) return true;
+  return false;
+}
+
+bool IsSameOriginPath(std::string_view target) {
+  // Browsers treat '\' as '/', so "/\evil.example" would leave the origin.
+  constexpr size_t kMaxReturnTo = 2048;
+  if (target.empty() || target.size() > kMaxReturnTo || target[0] != '/') return false;
+  if (target.size() > 1 && (target[1] == '/' || target[1] == '\\')) return false;
+  if (target.find('\\') != std::string_view::npos) return false;
+  return !HasControlCharacter(target) && target.find(' ') == std::string_view::npos;
+}
+
+std::string SafeReturnTo(std::string_view request_target) {
+  return IsSameOriginPath(request_target) ? std::string(request_target) : std::string("/");
+}
+
+std::string UrlEncode(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(text.size() * 3);
+  for (unsigned char c : text) {
+    bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                      c == '-' || c == '.' || c == '_' || c == '~' || c == '/';
+    if (unreserved) {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 0xf]);
+    }
+  }
+  return out;
+}
+
+std::string EscapeListItem(std::string_view item) {
+  std::string out;
+  out.reserve(item.size());
+  for (char c : item) {
+    if (c == '%')
+      out += "%25";
+    else if (c == ',')
+      out += "%2C";
+    else
+      out.push_back(c);
+  }
+  return out;
+}
+
+std::string HtmlEscape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out.push_back(c);
+    }
+  }
+  return out;
+}
+
+std::string SetCookieValue(const CookieSettings &cookie, std::string_view value,
+                           int64_t max_age_s) {
+  std::string out;
+  out.reserve(cookie.name.size() + value.size() + 80);
+  out.append(cookie.name).append("=").append(value);
+  out.append("; Path=/; Max-Age=").append(std::to_string(max_age_s > 0 ? max_age_s : 0));
+  if (cookie.secure) out.append("; Secure");
+  out.append("; HttpOnly; SameSite=Lax");
+  return out;
+}
+
+namespace {
+
+struct PageText {
+  int http_status;
+  const char *title;
+  const char *advice;
+};
+
+PageText PageFor(sso_status reason) {
+  switch (reason) {
+    case SSO_STORE_UNAVAILABLE:
+    case SSO_STORE_TIMEOUT:
+    case SSO_STORE_ERROR_REPLY:
+    case SSO_STORE_UNEXPECTED_REPLY:
+      return {503, "Sign-in is temporarily unavailable",
+              "The sign-in service could not be reached. Please try again in a minute."};
+    case SSO_SESSION_NO_COOKIE:
+    case SSO_SESSION_MALFORMED_COOKIE:
+    case SSO_SESSION_NOT_FOUND:
+    case SSO_SESSION_EXPIRED:
+    case SSO_SESSION_CORRUPT_RECORD:
+      return {401, "Sign-in required", "Your session has ended or is not valid. Please sign in."};
+    case SSO_LOGIN_NO_PROVIDER:
+      return {503, "Sign-in is not set up",
+              "No identity provider is configured for this site yet."};
+    default:
+      return {500, "Something went wrong", "The request could not be completed."};
+  }
+}
+
+}  // namespace
+
+ErrorPage RenderErrorPage(sso_status reason, std::string_view request_id) {
+  PageText text = PageFor(reason);
+  std::string id = HtmlEscape(request_id.empty() ? std::string_view("-") : request_id);
+  std::string body;
+  body.reserve(512);
+  body.append("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>")
+      .append(text.title)
+      .append("</title></head>\n<body>\n<h1>")
+      .append(text.title)
+      .append("</h1>\n<p>")
+      .append(text.advice)
+      .append("</p>\n<p>If this keeps happening, contact your administrator and quote reference <code>")
+      .append(id)
+      .append("</code>.</p>\n</body></html>\n");
+  return {text.http_status, std::move(body)};
+}
+
+}  // namespace sso

@@ -1,0 +1,44 @@
+// Small text helpers for HTTP: return_to sanitizing, URL encoding, cookies, error pages.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "sso/sso.h"
+
+namespace sso {
+
+// True for a path that can only lead to this origin: "/x", never "//x", "/\x" or a scheme.
+bool IsSameOriginPath(std::string_view target);
+
+// True when the text holds a byte < 0x20 or 0x7f (CR, LF, NUL, tabs...).
+bool HasControlCharacter(std::string_view text);
+
+// The request target if it is a safe same-origin path, otherwise "/".
+std::string SafeReturnTo(std::string_view request_target);
+
+// application/x-www-form-urlencoded style percent-encoding of every byte except unreserved.
+std::string UrlEncode(std::string_view text);
+
+// Percent-encodes ',' and '%' so a list can be joined with ','.
+std::string EscapeListItem(std::string_view item);
+
+// HTML-escapes &, <, >, " and '.
+std::string HtmlEscape(std::string_view text);
+
+struct CookieSettings {
+  std::string_view name;
+  bool secure;
+};
+
+// Set-Cookie value for a session cookie; max_age_s 0 deletes it.
+std::string SetCookieValue(const CookieSettings &cookie, std::string_view value, int64_t max_age_s);
+
+// A plain HTML page for the user: what happened, what to do, the correlation id; no internals.
+struct ErrorPage {
+  int http_status;
+  std::string body;
+};
+ErrorPage RenderErrorPage(sso_status reason, std::string_view request_id);
+
+}  // namespace sso

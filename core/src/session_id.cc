@@ -1,0 +1,55 @@
+#include "session_id.h"
+
+#include <openssl/evp.h>
+
+#include <memory>
+
+namespace sso {
+namespace {
+
+constexpr size_t kEncodedLength = (kSessionIdBytes * 4 + 2) / 3;  // 43 for 32 bytes
+
+bool IsBase64UrlChar(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '_';
+}
+
+}  // namespace
+
+std::optional<std::string> EncodeSessionId(std::span<const uint8_t> random) {
+  if (random.size() < kSessionIdBytes) return std::nullopt;
+  unsigned char encoded[4 * ((kSessionIdBytes + 2) / 3) + 1];
+  int n = EVP_EncodeBlock(encoded, random.data(), static_cast<int>(kSessionIdBytes));
+  if (n <= 0) return std::nullopt;
+  std::string out(reinterpret_cast<char *>(encoded), static_cast<size_t>(n));
+  for (char &c : out) {
+    if (c == '+') c = '-';
+    if (c == '/') c = '_';
+  }
+  out.resize(kEncodedLength);  // drop '=' padding
+  return out;
+}
+
+bool IsWellFormedSessionId(std::string_view cookie) {
+  if (cookie.size() != kEncodedLength) return false;
+  for (char c : cookie)
+    if (!IsBase64UrlChar(c)) return false;
+  return true;
+}
+
+std::string Sha256Hex(std::string_view text) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int digest_len = 0;
+  if (EVP_Digest(text.data(), text.size(), digest, &digest_len, EVP_sha256(), nullptr) != 1)
+    return {};
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(digest_len * 2);
+  for (unsigned int i = 0; i < digest_len; ++i) {
+    out.push_back(kHex[digest[i] >> 4]);
+    out.push_back(kHex[digest[i] & 0xf]);
+  }
+  return out;
+}
+
+}  // namespace sso

@@ -1,0 +1,22 @@
+// Creating and revoking sessions: the store commands, the cookie.
+#pragma once
+
+#include <span>
+
+#include "session_record.h"
+#include "sso/sso.h"
+
+namespace sso {
+
+// Fills txn.plan_commands / cookie_value / set_cookie for a brand-new session of `identity`.
+sso_status PlanSession(sso_txn &txn, Identity identity, std::span<const uint8_t> random,
+                       int64_t now_ms);
+
+// Logout of one session: DEL of its record, and a Set-Cookie that clears the browser's copy.
+void PlanLogout(sso_txn &txn, std::string_view cookie, sso_step &out);
+
+// Revocation of every session of a subject, in two steps (read the index, delete members).
+void PlanRevokeBegin(sso_txn &txn, std::string_view provider, std::string_view subject);
+void PlanRevokeFinish(sso_txn &txn, std::span<const std::string_view> members);
+
+}  // namespace sso

@@ -1,0 +1,50 @@
+// Stable names and log messages for every sso_status.
+#include <array>
+
+#include "sso/sso.h"
+
+namespace {
+
+struct StatusText {
+  const char *name;
+  const char *message;
+};
+
+constexpr std::array<StatusText, SSO_STATUS_COUNT> kStatusTexts = {{
+    {"OK", "ok"},
+    {"ERR_INVALID_ARGUMENT", "invalid argument"},
+    {"ERR_OUT_OF_MEMORY", "out of memory"},
+    {"ERR_INTERNAL", "internal error"},
+    {"ERR_BAD_STATE", "call out of order for this transaction"},
+    {"CONFIG_BAD_COOKIE_NAME", "cookie name is not a valid cookie token"},
+    {"CONFIG_INSECURE_HOST_COOKIE", "a __Host- or __Secure- cookie requires secure=on"},
+    {"CONFIG_BAD_TTL", "session ttl must be > 0 and idle must be between 0 and ttl"},
+    {"CONFIG_BAD_LOGIN_URL", "login url must be a same-origin path starting with a single /"},
+    {"CONFIG_BAD_KEY_PREFIX", "redis key prefix is too long or has control characters"},
+    {"SESSION_NO_COOKIE", "no session cookie"},
+    {"SESSION_MALFORMED_COOKIE", "session cookie is malformed"},
+    {"SESSION_NOT_FOUND", "session not found (unknown, revoked or idle-expired)"},
+    {"SESSION_EXPIRED", "session passed its absolute lifetime"},
+    {"SESSION_CORRUPT_RECORD", "session record in the store is not valid"},
+    {"SESSION_VALID", "session valid"},
+    {"IDENTITY_MISSING_SUBJECT", "identity has no subject"},
+    {"IDENTITY_MISSING_PROVIDER", "identity has no provider"},
+    {"IDENTITY_BAD_CHARACTER", "identity value contains a control character"},
+    {"IDENTITY_TOO_LARGE", "identity is larger than the session record limit"},
+    {"STORE_UNAVAILABLE", "session store unavailable"},
+    {"STORE_TIMEOUT", "session store timed out"},
+    {"STORE_ERROR_REPLY", "session store answered with an error"},
+    {"STORE_UNEXPECTED_REPLY", "session store answered with an unexpected reply type"},
+    {"LOGIN_NO_PROVIDER", "no identity provider is configured"},
+}};
+
+const StatusText &TextOf(sso_status status) {
+  auto index = static_cast<size_t>(status);
+  if (index >= kStatusTexts.size()) index = SSO_ERR_INTERNAL;
+  return kStatusTexts[index];
+}
+
+}  // namespace
+
+extern "C" const char *sso_status_name(sso_status status) { return TextOf(status).name; }
+extern "C" const char *sso_status_message(sso_status status) { return TextOf(status).message; }

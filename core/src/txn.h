@@ -1,0 +1,43 @@
+// Transaction: the per-request state behind an sso_txn handle.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine.h"
+#include "session_record.h"
+#include "store_command.h"
+
+struct sso_txn {
+  explicit sso_txn(const sso_engine &e) : engine(e) {}
+
+  enum class State { kIdle, kAwaitingSession, kDecided, kAwaitingRevokeMembers };
+
+  const sso_engine &engine;
+  State state = State::kIdle;
+
+  // Request facts kept between gate_begin and gate_resume.
+  bool browser_navigation = false;
+  bool had_cookie = false;
+  std::string return_to;
+  std::string request_id;
+  std::string session_key;
+
+  // Storage behind the views handed out in sso_step / plans.
+  sso::StoreCommand command;
+  sso::StoreCommand cleanup;
+  std::vector<sso::StoreCommand> plan_commands;
+  std::vector<sso_command> plan_views;
+  std::string location;
+  std::string www_authenticate;
+  std::string set_cookie;
+  std::string body;
+  std::string cookie_value;
+  std::string revoke_index_key;
+
+  // The identity of a valid session (after SSO_STEP_ALLOW).
+  std::optional<sso::SessionRecord> session;
+  std::string joined_groups;
+  std::string joined_roles;
+};

@@ -1,0 +1,190 @@
+
+/*
+ * Identity-header hygiene: request headers that could pass for identity never reach the
+ * upstream from the client. Names are compared after lower-casing and mapping '_' to '-',
+ * so "X_REMOTE_USER" and "x-remote-user" are the same name.
+ */
+
+#include "ngx_http_sso_module.h"
+
+
+/* Always stripped where sso is on; a trailing '*' makes an entry a prefix. */
+static ngx_str_t  ngx_http_sso_default_strip[] = {
+    ngx_string("x-remote-*"),
+    ngx_string("remote-user"),
+    ngx_string("x-sso-*"),
+    ngx_string("x-auth-request-*"),
+    ngx_string("x-forwarded-user"),
+    ngx_string("x-forwarded-email"),
+    ngx_string("x-forwarded-groups"),
+    ngx_string("x-forwarded-preferred-username"),
+    ngx_null_string
+};
+
+
+static u_char
+ngx_http_sso_normalize(u_char c)
+{
+    c = ngx_tolower(c);
+    return (c == '_') ? '-' : c;
+}
+
+
+static ngx_uint_t
+ngx_http_sso_name_matches(ngx_str_t *name, ngx_str_t *rule)
+{
+    size_t      len;
+    ngx_uint_t  i, prefix;
+
+    prefix = (rule->len && rule->data[rule->len - 1] == '*');
+    len = prefix ? rule->len - 1 : rule->len;
+
+    if (prefix ? name->len < len : name->len != len) {
+        return 0;
+    }
+
+    for (i = 0; i < len; i++) {
+        if (ngx_http_sso_normalize(name->data[i]) != rule->data[i]) {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+static ngx_uint_t
+ngx_http_sso_is_identity_header(ngx_str_t *name, ngx_array_t *extra)
+{
+    ngx_str_t   *rule;
+    ngx_uint_t   i;
+
+    for (rule = ngx_http_sso_default_strip; rule->len; rule++) {
+        if (ngx_http_sso_name_matches(name, rule)) {
+            return 1;
+        }
+    }
+
+    if (extra) {
+        rule = extra->elts;
+
+        for (i = 0; i < extra->nelts; i++) {
+            if (ngx_http_sso_name_matches(name, &rule[i])) {
+                return 1;
+            }
+        }
+    }
+
+    return 0;
+}
+
+
+/*
+ * The list is rebuilt rather than edited in place: r->headers_in keeps pointers to some
+ * elements (host, cookies...), and those stay valid because the old elements are kept.
+ * Nothing is copied unless a forged header is present.
+ */
+ngx_int_t
+ngx_http_sso_strip_identity_headers(ngx_http_request_t *r, ngx_array_t *extra)
+{
+    ngx_uint_t        i, n, found;
+    ngx_list_t        kept;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h, *copy;
+
+    found = 0;
+    n = 0;
+
+    for (part = &r->headers_in.headers.part; part; part = part->next) {
+        h = part->elts;
+
+        for (i = 0; i < part->nelts; i++) {
+            n++;
+
+            if (ngx_http_sso_is_identity_header(&h[i].key, extra)) {
+                found = 1;
+            }
+        }
+    }
+
+    if (!found) {
+        return NGX_OK;
+    }
+
+    if (ngx_list_init(&kept, r->pool, n, sizeof(ngx_table_elt_t)) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    for (part = &r->headers_in.headers.part; part; part = part->next) {
+        h = part->elts;
+
+        for (i = 0; i < part->nelts; i++) {
+
+            if (ngx_http_sso_is_identity_header(&h[i].key, extra)) {
+                /* the value may be anything the client sent: log the name only */
+                ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                              "sso: removed client header \"%V\"", &h[i].key);
+                continue;
+            }
+
+            copy = ngx_list_push(&kept);
+            if (copy == NULL) {
+                return NGX_ERROR;
+            }
+
+            *copy = h[i];
+        }
+    }
+
+    r->headers_in.headers = kept;
+
+    return NGX_OK;
+}
+
+
+char *
+ngx_http_sso_strip_header(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_sso_loc_conf_t *slcf = conf;
+
+    u_char      *p;
+    ngx_str_t   *value, *rule;
+    ngx_uint_t   i, j;
+
+    if (slcf->strip_headers == NGX_CONF_UNSET_PTR) {
+        slcf->strip_headers = ngx_array_create(cf->pool, 4, sizeof(ngx_str_t));
+        if (slcf->strip_headers == NULL) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    value = cf->args->elts;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+
+        if (value[i].len == 0 || (value[i].len == 1 && value[i].data[0] == '*')) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid sso_strip_header name \"%V\"", &value[i]);
+            return NGX_CONF_ERROR;
+        }
+
+        rule = ngx_array_push(slcf->strip_headers);
+        if (rule == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        p = ngx_pnalloc(cf->pool, value[i].len);
+        if (p == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        for (j = 0; j < value[i].len; j++) {
+            p[j] = ngx_http_sso_normalize(value[i].data[j]);
+        }
+
+        rule->data = p;
+        rule->len = value[i].len;
+    }
+
+    return NGX_CONF_OK;
+}

@@ -1,0 +1,1051 @@
+
+/*
+ * nginx-jit-sso: directives, the session gate (access phase) and worker lifecycle.
+ *
+ * The module is thin: it gathers request facts, asks the core (sso/sso.h) what to do,
+ * performs the Redis I/O the core asks for on the event loop, and sends what the core
+ * decided. It never waits: a request that needs Redis is parked (NGX_AGAIN) and the phases
+ * are re-run from the reply callback.
+ */
+
+#include "ngx_http_sso_module.h"
+
+
+static ngx_int_t ngx_http_sso_access_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_sso_apply_step(ngx_http_request_t *r,
+    ngx_http_sso_ctx_t *ctx);
+static void ngx_http_sso_gate_reply(void *data, redisReply *reply,
+    sso_status failure);
+static void ngx_http_sso_cleanup(void *data);
+static ngx_int_t ngx_http_sso_finish(ngx_http_request_t *r, ngx_int_t rc);
+static void ngx_http_sso_engine_cleanup(void *data);
+
+static ngx_int_t ngx_http_sso_add_header(ngx_http_request_t *r, ngx_str_t *key,
+    sso_str value, ngx_table_elt_t **out);
+
+static char *ngx_http_sso_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+static char *ngx_http_sso_session(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+static ngx_int_t ngx_http_sso_init(ngx_conf_t *cf);
+static void *ngx_http_sso_create_main_conf(ngx_conf_t *cf);
+static char *ngx_http_sso_init_main_conf(ngx_conf_t *cf, void *conf);
+static void *ngx_http_sso_create_loc_conf(ngx_conf_t *cf);
+static char *ngx_http_sso_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child);
+static ngx_int_t ngx_http_sso_init_process(ngx_cycle_t *cycle);
+static void ngx_http_sso_exit_process(ngx_cycle_t *cycle);
+
+
+static ngx_command_t  ngx_http_sso_commands[] = {
+
+    { ngx_string("sso_redis"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_1MORE,
+      ngx_http_sso_redis,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("sso_session"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_1MORE,
+      ngx_http_sso_session,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("sso_login_url"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_sso_main_conf_t, login_url),
+      NULL },
+
+    { ngx_string("sso"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_sso_loc_conf_t, enable),
+      NULL },
+
+    { ngx_string("sso_strip_header"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_sso_strip_header,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("sso_endpoints"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_sso_endpoints,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+      ngx_null_command
+};
+
+
+static ngx_http_module_t  ngx_http_sso_module_ctx = {
+    NULL,                                  /* preconfiguration */
+    ngx_http_sso_init,                     /* postconfiguration */
+
+    ngx_http_sso_create_main_conf,         /* create main configuration */
+    ngx_http_sso_init_main_conf,           /* init main configuration */
+
+    NULL,                                  /* create server configuration */
+    NULL,                                  /* merge server configuration */
+
+    ngx_http_sso_create_loc_conf,          /* create location configuration */
+    ngx_http_sso_merge_loc_conf            /* merge location configuration */
+};
+
+
+ngx_module_t  ngx_http_sso_module = {
+    NGX_MODULE_V1,
+    &ngx_http_sso_module_ctx,              /* module context */
+    ngx_http_sso_commands,                 /* module directives */
+    NGX_HTTP_MODULE,                       /* module type */
+    NULL,                                  /* init master */
+    NULL,                                  /* init module */
+    ngx_http_sso_init_process,             /* init process */
+    NULL,                                  /* init thread */
+    NULL,                                  /* exit thread */
+    ngx_http_sso_exit_process,             /* exit process */
+    NULL,                                  /* exit master */
+    NGX_MODULE_V1_PADDING
+};
+
+
+static ngx_str_t  ngx_http_sso_set_cookie = ngx_string("Set-Cookie");
+static ngx_str_t  ngx_http_sso_location = ngx_string("Location");
+static ngx_str_t  ngx_http_sso_www_authenticate = ngx_string("WWW-Authenticate");
+static ngx_str_t  ngx_http_sso_cache_control = ngx_string("Cache-Control");
+
+
+static ngx_int_t
+ngx_http_sso_access_handler(ngx_http_request_t *r)
+{
+    ngx_str_t                  cookie, request_id;
+    sso_status                 rc;
+    ngx_http_sso_ctx_t        *ctx;
+    sso_gate_request           gate;
+    ngx_http_sso_loc_conf_t   *slcf;
+    ngx_http_sso_main_conf_t  *smcf;
+
+    slcf = ngx_http_get_module_loc_conf(r, ngx_http_sso_module);
+
+    if (!slcf->enable) {
+        return NGX_DECLINED;
+    }
+
+    if (r != r->main) {
+        /* subrequests inherit the decision made for the main request */
+        ctx = ngx_http_get_module_ctx(r->main, ngx_http_sso_module);
+        return (ctx && ctx->allowed) ? NGX_OK : NGX_HTTP_FORBIDDEN;
+    }
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_sso_module);
+
+    if (ctx) {
+        if (ctx->waiting) {
+            return NGX_AGAIN;
+        }
+
+        if (ctx->allowed) {
+            return NGX_OK;
+        }
+
+        /* resumed from the Redis reply */
+        return ngx_http_sso_apply_step(r, ctx);
+    }
+
+    if (ngx_http_sso_strip_identity_headers(r, slcf->strip_headers) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ctx = ngx_http_sso_create_ctx(r);
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    smcf = ngx_http_get_module_main_conf(r, ngx_http_sso_module);
+
+    cookie = ngx_http_sso_session_cookie(r, smcf);
+    request_id = ngx_http_sso_request_id(r, smcf);
+
+    ngx_memzero(&gate, sizeof(sso_gate_request));
+    gate.method.data = (const char *) r->method_name.data;
+    gate.method.len = r->method_name.len;
+    gate.uri.data = (const char *) r->unparsed_uri.data;
+    gate.uri.len = r->unparsed_uri.len;
+
+    if (r->headers_in.accept) {
+        gate.accept.data = (const char *) r->headers_in.accept->value.data;
+        gate.accept.len = r->headers_in.accept->value.len;
+    }
+
+    {
+        ngx_uint_t        i;
+        ngx_list_part_t  *part;
+        ngx_table_elt_t  *h;
+
+        part = &r->headers_in.headers.part;
+        h = part->elts;
+
+        for (i = 0; /* void */ ; i++) {
+
+            if (i >= part->nelts) {
+                if (part->next == NULL) {
+                    break;
+                }
+
+                part = part->next;
+                h = part->elts;
+                i = 0;
+            }
+
+            if (h[i].key.len == sizeof("Sec-Fetch-Mode") - 1
+                && ngx_strncasecmp(h[i].key.data, (u_char *) "Sec-Fetch-Mode",
+                                   h[i].key.len) == 0)
+            {
+                gate.sec_fetch_mode.data = (const char *) h[i].value.data;
+                gate.sec_fetch_mode.len = h[i].value.len;
+
+            } else if (h[i].key.len == sizeof("X-Requested-With") - 1
+                       && ngx_strncasecmp(h[i].key.data,
+                                          (u_char *) "X-Requested-With",
+                                          h[i].key.len) == 0)
+            {
+                gate.x_requested_with.data = (const char *) h[i].value.data;
+                gate.x_requested_with.len = h[i].value.len;
+            }
+        }
+    }
+
+    gate.session_cookie.data = (const char *) cookie.data;
+    gate.session_cookie.len = cookie.len;
+    gate.request_id.data = (const char *) request_id.data;
+    gate.request_id.len = request_id.len;
+    gate.now_ms = ngx_http_sso_now_ms();
+
+    rc = sso_gate_begin(ctx->txn, &gate, &ctx->step);
+    if (rc != SSO_OK) {
+        return ngx_http_sso_finish(r, ngx_http_sso_send_failure(r, ctx, rc));
+    }
+
+    return ngx_http_sso_apply_step(r, ctx);
+}
+
+
+static ngx_int_t
+ngx_http_sso_apply_step(ngx_http_request_t *r, ngx_http_sso_ctx_t *ctx)
+{
+    ngx_uint_t                 level;
+    ngx_str_t                  request_id;
+    sso_step                  *step;
+    sso_status                 status;
+    sso_store_reply            unavailable;
+    ngx_http_sso_main_conf_t  *smcf;
+
+    smcf = ngx_http_get_module_main_conf(r, ngx_http_sso_module);
+    step = &ctx->step;
+
+    if (step->cleanup.argc) {
+        (void) ngx_http_sso_redis_send(smcf->store, &step->cleanup, NULL, NULL);
+    }
+
+    switch (step->kind) {
+
+    case SSO_STEP_STORE:
+        ctx->pending = ngx_http_sso_redis_send(smcf->store, &step->command,
+                                               ngx_http_sso_gate_reply, ctx);
+
+        if (ctx->pending == NULL) {
+            ngx_http_sso_reply_from_redis(NULL, SSO_STORE_UNAVAILABLE, &unavailable);
+
+            status = sso_gate_resume(ctx->txn, &unavailable, ngx_http_sso_now_ms(),
+                                     step);
+            if (status != SSO_OK || step->kind == SSO_STEP_STORE) {
+                return ngx_http_sso_finish(r,
+                           ngx_http_sso_send_failure(r, ctx, SSO_ERR_INTERNAL));
+            }
+
+            return ngx_http_sso_apply_step(r, ctx);
+        }
+
+        ctx->waiting = 1;
+        return NGX_AGAIN;
+
+    case SSO_STEP_ALLOW:
+        ctx->allowed = 1;
+        ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "sso: session valid");
+        return NGX_OK;
+
+    default:
+        break;
+    }
+
+    request_id = ngx_http_sso_request_id(r, smcf);
+    level = (step->kind == SSO_STEP_ERROR) ? NGX_LOG_ERR : NGX_LOG_INFO;
+
+    ngx_log_error(level, r->connection->log, 0, "sso: %s: %s (%s), request_id: %V",
+                  step->kind == SSO_STEP_ERROR ? "request failed" : "login required",
+                  sso_status_name(step->reason), sso_status_message(step->reason),
+                  &request_id);
+
+    return ngx_http_sso_finish(r, ngx_http_sso_send_step(r, step));
+}
+
+
+static void
+ngx_http_sso_gate_reply(void *data, redisReply *reply, sso_status failure)
+{
+    ngx_http_sso_ctx_t  *ctx = data;
+
+    sso_status           rc;
+    sso_store_reply      store_reply;
+    ngx_connection_t    *c;
+    ngx_http_request_t  *r;
+
+    r = ctx->request;
+    c = r->connection;
+
+    ctx->pending = NULL;
+    ctx->waiting = 0;
+
+    ngx_http_sso_reply_from_redis(reply, failure, &store_reply);
+
+    rc = sso_gate_resume(ctx->txn, &store_reply, ngx_http_sso_now_ms(), &ctx->step);
+
+    if (rc != SSO_OK || ctx->step.kind == SSO_STEP_STORE) {
+        ngx_log_error(NGX_LOG_ALERT, c->log, 0, "sso: gate resume failed: %s",
+                      sso_status_name(rc));
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        ngx_http_run_posted_requests(c);
+        return;
+    }
+
+    ngx_http_core_run_phases(r);
+    ngx_http_run_posted_requests(c);
+}
+
+
+ngx_http_sso_ctx_t *
+ngx_http_sso_create_ctx(ngx_http_request_t *r)
+{
+    ngx_http_sso_ctx_t        *ctx;
+    ngx_pool_cleanup_t        *cln;
+    ngx_http_sso_main_conf_t  *smcf;
+
+    smcf = ngx_http_get_module_main_conf(r, ngx_http_sso_module);
+
+    ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_sso_ctx_t));
+    if (ctx == NULL) {
+        return NULL;
+    }
+
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (cln == NULL) {
+        return NULL;
+    }
+
+    if (sso_txn_create(smcf->engine, &ctx->txn) != SSO_OK) {
+        return NULL;
+    }
+
+    ctx->request = r;
+    cln->handler = ngx_http_sso_cleanup;
+    cln->data = ctx;
+
+    ngx_http_set_ctx(r, ctx, ngx_http_sso_module);
+
+    return ctx;
+}
+
+
+static void
+ngx_http_sso_cleanup(void *data)
+{
+    ngx_http_sso_ctx_t  *ctx = data;
+
+    /* the request may end (client gone, HTTP/2 reset) while Redis still owes a reply */
+    if (ctx->pending) {
+        ngx_http_sso_redis_cancel(ctx->pending);
+        ctx->pending = NULL;
+    }
+
+    sso_txn_destroy(ctx->txn);
+    ctx->txn = NULL;
+}
+
+
+ngx_str_t
+ngx_http_sso_session_cookie(ngx_http_request_t *r, ngx_http_sso_main_conf_t *smcf)
+{
+    ngx_str_t  value;
+
+    if (ngx_http_parse_multi_header_lines(&r->headers_in.cookies, &smcf->cookie_name,
+                                          &value)
+        == NGX_DECLINED)
+    {
+        ngx_str_null(&value);
+    }
+
+    return value;
+}
+
+
+ngx_str_t
+ngx_http_sso_request_id(ngx_http_request_t *r, ngx_http_sso_main_conf_t *smcf)
+{
+    ngx_str_t                   id;
+    ngx_http_variable_value_t  *vv;
+
+    ngx_str_null(&id);
+
+    if (smcf->request_id_index == NGX_ERROR) {
+        return id;
+    }
+
+    vv = ngx_http_get_indexed_variable(r, smcf->request_id_index);
+
+    if (vv && !vv->not_found) {
+        id.data = vv->data;
+        id.len = vv->len;
+    }
+
+    return id;
+}
+
+
+int64_t
+ngx_http_sso_now_ms(void)
+{
+    ngx_time_t  *tp;
+
+    tp = ngx_timeofday();
+
+    return (int64_t) tp->sec * 1000 + tp->msec;
+}
+
+
+void
+ngx_http_sso_reply_from_redis(redisReply *reply, sso_status failure,
+    sso_store_reply *out)
+{
+    ngx_memzero(out, sizeof(sso_store_reply));
+
+    if (reply == NULL) {
+        out->type = SSO_REPLY_FAILED;
+        out->failure = failure;
+        return;
+    }
+
+    switch (reply->type) {
+
+    case REDIS_REPLY_STRING:
+        out->type = SSO_REPLY_STRING;
+        break;
+
+    case REDIS_REPLY_STATUS:
+        out->type = SSO_REPLY_STATUS;
+        break;
+
+    case REDIS_REPLY_ERROR:
+        out->type = SSO_REPLY_ERROR;
+        break;
+
+    case REDIS_REPLY_INTEGER:
+        out->type = SSO_REPLY_INTEGER;
+        out->integer = reply->integer;
+        return;
+
+    case REDIS_REPLY_NIL:
+        out->type = SSO_REPLY_NIL;
+        return;
+
+    default:
+        out->type = SSO_REPLY_OTHER;
+        return;
+    }
+
+    out->str.data = reply->str;
+    out->str.len = reply->len;
+}
+
+
+/* Sends what the core decided; returns an rc for ngx_http_finalize_request(). */
+ngx_int_t
+ngx_http_sso_send_step(ngx_http_request_t *r, sso_step *step)
+{
+    ngx_int_t         rc;
+    ngx_buf_t        *b;
+    ngx_chain_t       out;
+    ngx_table_elt_t  *h;
+
+    if (ngx_http_sso_add_header(r, &ngx_http_sso_cache_control,
+                                (sso_str) { "no-store", 8 }, NULL)
+        != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (step->set_cookie.len
+        && ngx_http_sso_add_header(r, &ngx_http_sso_set_cookie, step->set_cookie,
+                                   NULL)
+           != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    switch (step->kind) {
+
+    case SSO_STEP_REDIRECT:
+        if (ngx_http_sso_add_header(r, &ngx_http_sso_location, step->location, &h)
+            != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        /* lets nginx make the Location absolute like its own redirects */
+        r->headers_out.location = h;
+        return step->http_status;
+
+    case SSO_STEP_UNAUTHORIZED:
+        if (ngx_http_sso_add_header(r, &ngx_http_sso_www_authenticate,
+                                    step->www_authenticate, &h)
+            != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        r->headers_out.www_authenticate = h;
+        break;
+
+    case SSO_STEP_ERROR:
+        break;
+
+    default:
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    rc = ngx_http_discard_request_body(r);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    r->headers_out.status = step->http_status;
+    r->headers_out.content_length_n = step->body.len;
+
+    r->headers_out.content_type.len = step->content_type.len;
+    r->headers_out.content_type.data = ngx_pnalloc(r->pool, step->content_type.len);
+    if (r->headers_out.content_type.data == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_memcpy(r->headers_out.content_type.data, step->content_type.data,
+               step->content_type.len);
+    r->headers_out.content_type_len = step->content_type.len;
+
+    rc = ngx_http_send_header(r);
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        return rc;
+    }
+
+    b = ngx_create_temp_buf(r->pool, step->body.len);
+    if (b == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    b->last = ngx_cpymem(b->last, step->body.data, step->body.len);
+    b->last_buf = (r == r->main) ? 1 : 0;
+    b->last_in_chain = 1;
+
+    out.buf = b;
+    out.next = NULL;
+
+    return ngx_http_output_filter(r, &out);
+}
+
+
+/*
+ * An error page for a failure seen by the module itself (store down, core refused);
+ * returns an rc for ngx_http_finalize_request().
+ */
+ngx_int_t
+ngx_http_sso_send_failure(ngx_http_request_t *r, ngx_http_sso_ctx_t *ctx,
+    sso_status status)
+{
+    ngx_str_t                  request_id;
+    sso_str                    id;
+    ngx_http_sso_main_conf_t  *smcf;
+
+    smcf = ngx_http_get_module_main_conf(r, ngx_http_sso_module);
+    request_id = ngx_http_sso_request_id(r, smcf);
+
+    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                  "sso: request failed: %s (%s), request_id: %V",
+                  sso_status_name(status), sso_status_message(status), &request_id);
+
+    id.data = (const char *) request_id.data;
+    id.len = request_id.len;
+
+    if (sso_error_page(ctx->txn, status, id, &ctx->step) != SSO_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_http_sso_send_step(r, &ctx->step);
+}
+
+
+/* Ends a request from the access phase: the checker must not touch it afterwards. */
+static ngx_int_t
+ngx_http_sso_finish(ngx_http_request_t *r, ngx_int_t rc)
+{
+    ngx_http_finalize_request(r, rc);
+    return NGX_DONE;
+}
+
+
+static ngx_int_t
+ngx_http_sso_add_header(ngx_http_request_t *r, ngx_str_t *key, sso_str value,
+    ngx_table_elt_t **out)
+{
+    ngx_table_elt_t  *h;
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->value.data = ngx_pnalloc(r->pool, value.len);
+    if (h->value.data == NULL) {
+        h->hash = 0;
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(h->value.data, value.data, value.len);
+    h->value.len = value.len;
+    h->key = *key;
+    h->hash = 1;
+    h->lowcase_key = NULL;
+
+    if (out) {
+        *out = h;
+    }
+
+    return NGX_OK;
+}
+
+
+static char *
+ngx_http_sso_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_sso_main_conf_t *smcf = conf;
+
+    ssize_t     n;
+    ngx_fd_t    fd;
+    ngx_str_t  *value, s, path;
+    ngx_url_t   u;
+    ngx_int_t   db;
+    ngx_uint_t  i;
+    ngx_msec_t  ms;
+    u_char      buf[512];
+
+    if (smcf->redis_configured) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    ngx_memzero(&u, sizeof(ngx_url_t));
+    u.url = value[1];
+    u.default_port = 6379;
+
+    if (ngx_parse_url(cf->pool, &u) != NGX_OK) {
+        if (u.err) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "%s in sso_redis \"%V\"", u.err,
+                               &u.url);
+        }
+
+        return NGX_CONF_ERROR;
+    }
+
+    smcf->redis.addr = &u.addrs[0];
+    smcf->redis_configured = 1;
+
+    for (i = 2; i < cf->args->nelts; i++) {
+
+        if (ngx_strncmp(value[i].data, "db=", 3) == 0) {
+            db = ngx_atoi(value[i].data + 3, value[i].len - 3);
+            if (db == NGX_ERROR || db > 1024) {
+                goto invalid;
+            }
+
+            smcf->redis.db = db;
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "prefix=", 7) == 0) {
+            smcf->redis_prefix.data = value[i].data + 7;
+            smcf->redis_prefix.len = value[i].len - 7;
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "connect_timeout=", 16) == 0
+            || ngx_strncmp(value[i].data, "timeout=", 8) == 0)
+        {
+            s.data = (u_char *) ngx_strchr(value[i].data, '=') + 1;
+            s.len = value[i].data + value[i].len - s.data;
+
+            ms = ngx_parse_time(&s, 0);
+            if (ms == (ngx_msec_t) NGX_ERROR || ms == 0) {
+                goto invalid;
+            }
+
+            if (value[i].data[0] == 'c') {
+                smcf->redis.connect_timeout = ms;
+
+            } else {
+                smcf->redis.timeout = ms;
+            }
+
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "password_file=", 14) == 0) {
+            path.data = value[i].data + 14;
+            path.len = value[i].len - 14;
+
+            if (ngx_conf_full_name(cf->cycle, &path, 1) != NGX_OK) {
+                return NGX_CONF_ERROR;
+            }
+
+            fd = ngx_open_file(path.data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
+            if (fd == NGX_INVALID_FILE) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                                   "sso_redis: cannot open password_file \"%V\"",
+                                   &path);
+                return NGX_CONF_ERROR;
+            }
+
+            n = ngx_read_fd(fd, buf, sizeof(buf));
+            ngx_close_file(fd);
+
+            if (n <= 0 || n == sizeof(buf)) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "sso_redis: password_file \"%V\" is empty or "
+                                   "longer than %uz bytes", &path, sizeof(buf) - 1);
+                return NGX_CONF_ERROR;
+            }
+
+            while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r')) {
+                n--;
+            }
+
+            smcf->redis.password.data = ngx_pnalloc(cf->pool, n);
+            if (smcf->redis.password.data == NULL) {
+                return NGX_CONF_ERROR;
+            }
+
+            ngx_memcpy(smcf->redis.password.data, buf, n);
+            smcf->redis.password.len = n;
+            ngx_explicit_memzero(buf, sizeof(buf));
+            continue;
+        }
+
+        goto invalid;
+    }
+
+    return NGX_CONF_OK;
+
+invalid:
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "invalid sso_redis parameter \"%V\"",
+                       &value[i]);
+    return NGX_CONF_ERROR;
+}
+
+
+static char *
+ngx_http_sso_session(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_sso_main_conf_t *smcf = conf;
+
+    ngx_str_t   *value, s;
+    ngx_uint_t   i;
+    ngx_msec_t   ms;
+
+    if (smcf->session_configured) {
+        return "is duplicate";
+    }
+
+    smcf->session_configured = 1;
+    value = cf->args->elts;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+
+        if (ngx_strncmp(value[i].data, "ttl=", 4) == 0
+            || ngx_strncmp(value[i].data, "idle=", 5) == 0)
+        {
+            s.data = (u_char *) ngx_strchr(value[i].data, '=') + 1;
+            s.len = value[i].data + value[i].len - s.data;
+
+            ms = ngx_parse_time(&s, 0);
+            if (ms == (ngx_msec_t) NGX_ERROR) {
+                goto invalid;
+            }
+
+            if (value[i].data[0] == 't') {
+                smcf->ttl = ms;
+
+            } else {
+                smcf->idle = ms;
+            }
+
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "cookie=", 7) == 0) {
+            smcf->cookie_name.data = value[i].data + 7;
+            smcf->cookie_name.len = value[i].len - 7;
+            continue;
+        }
+
+        if (ngx_strcmp(value[i].data, "secure=on") == 0) {
+            smcf->cookie_secure = 1;
+            continue;
+        }
+
+        if (ngx_strcmp(value[i].data, "secure=off") == 0) {
+            smcf->cookie_secure = 0;
+            ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
+                               "sso_session secure=off: the session cookie is sent "
+                               "over plain HTTP; use this for development only");
+            continue;
+        }
+
+        goto invalid;
+    }
+
+    return NGX_CONF_OK;
+
+invalid:
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "invalid sso_session parameter \"%V\"",
+                       &value[i]);
+    return NGX_CONF_ERROR;
+}
+
+
+static void *
+ngx_http_sso_create_main_conf(ngx_conf_t *cf)
+{
+    ngx_http_sso_main_conf_t  *smcf;
+
+    smcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_sso_main_conf_t));
+    if (smcf == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     smcf->redis.addr = NULL;
+     *     smcf->redis.password = { 0, NULL };
+     *     smcf->redis.db = 0;
+     *     smcf->redis_prefix = { 0, NULL };
+     *     smcf->cookie_name = { 0, NULL };
+     *     smcf->login_url = { 0, NULL };
+     *     smcf->engine = NULL;
+     */
+
+    smcf->redis.connect_timeout = NGX_CONF_UNSET_MSEC;
+    smcf->redis.timeout = NGX_CONF_UNSET_MSEC;
+    smcf->ttl = NGX_CONF_UNSET_MSEC;
+    smcf->idle = NGX_CONF_UNSET_MSEC;
+    smcf->cookie_secure = NGX_CONF_UNSET;
+    smcf->request_id_index = NGX_ERROR;
+
+    return smcf;
+}
+
+
+static char *
+ngx_http_sso_init_main_conf(ngx_conf_t *cf, void *conf)
+{
+    ngx_http_sso_main_conf_t *smcf = conf;
+
+    ngx_conf_init_msec_value(smcf->redis.connect_timeout, 1000);
+    ngx_conf_init_msec_value(smcf->redis.timeout, 1000);
+    ngx_conf_init_msec_value(smcf->ttl, 8 * 60 * 60 * 1000);
+    ngx_conf_init_msec_value(smcf->idle, 30 * 60 * 1000);
+    ngx_conf_init_value(smcf->cookie_secure, 1);
+
+    if (smcf->redis_prefix.data == NULL) {
+        ngx_str_set(&smcf->redis_prefix, "sso:");
+    }
+
+    if (smcf->cookie_name.data == NULL) {
+        if (smcf->cookie_secure) {
+            ngx_str_set(&smcf->cookie_name, "__Host-sso");
+
+        } else {
+            ngx_str_set(&smcf->cookie_name, "sso");
+        }
+    }
+
+    if (smcf->login_url.data == NULL) {
+        ngx_str_set(&smcf->login_url, "/sso/login");
+    }
+
+    if (smcf->idle > smcf->ttl) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "sso_session: idle= must not be longer than ttl=");
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static void *
+ngx_http_sso_create_loc_conf(ngx_conf_t *cf)
+{
+    ngx_http_sso_loc_conf_t  *slcf;
+
+    slcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_sso_loc_conf_t));
+    if (slcf == NULL) {
+        return NULL;
+    }
+
+    slcf->enable = NGX_CONF_UNSET;
+    slcf->strip_headers = NGX_CONF_UNSET_PTR;
+
+    return slcf;
+}
+
+
+static char *
+ngx_http_sso_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
+{
+    ngx_http_sso_loc_conf_t *prev = parent;
+    ngx_http_sso_loc_conf_t *conf = child;
+
+    ngx_http_sso_main_conf_t  *smcf;
+
+    ngx_conf_merge_value(conf->enable, prev->enable, 0);
+    ngx_conf_merge_ptr_value(conf->strip_headers, prev->strip_headers, NULL);
+
+    if (conf->enable) {
+        smcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_sso_module);
+
+        if (!smcf->redis_configured) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"sso on\" needs \"sso_redis\" in the http block");
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static ngx_int_t
+ngx_http_sso_init(ngx_conf_t *cf)
+{
+    sso_status                  rc;
+    ngx_str_t                   request_id = ngx_string("request_id");
+    sso_engine_config           config;
+    ngx_pool_cleanup_t         *cln;
+    ngx_http_handler_pt        *h;
+    ngx_http_core_main_conf_t  *cmcf;
+    ngx_http_sso_main_conf_t   *smcf;
+
+    if (ngx_http_sso_add_variables(cf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    smcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_sso_module);
+
+    smcf->request_id_index = ngx_http_get_variable_index(cf, &request_id);
+
+    ngx_memzero(&config, sizeof(sso_engine_config));
+    config.key_prefix.data = (const char *) smcf->redis_prefix.data;
+    config.key_prefix.len = smcf->redis_prefix.len;
+    config.cookie_name.data = (const char *) smcf->cookie_name.data;
+    config.cookie_name.len = smcf->cookie_name.len;
+    config.cookie_secure = smcf->cookie_secure ? 1 : 0;
+    config.ttl_ms = smcf->ttl;
+    config.idle_ms = smcf->idle;
+    config.login_url.data = (const char *) smcf->login_url.data;
+    config.login_url.len = smcf->login_url.len;
+
+    cln = ngx_pool_cleanup_add(cf->pool, 0);
+    if (cln == NULL) {
+        return NGX_ERROR;
+    }
+
+    rc = sso_engine_create(&config, &smcf->engine);
+    if (rc != SSO_OK) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "sso: invalid configuration: %s",
+                           sso_status_message(rc));
+        return NGX_ERROR;
+    }
+
+    cln->handler = ngx_http_sso_engine_cleanup;
+    cln->data = smcf->engine;
+
+    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_ACCESS_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_sso_access_handler;
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_sso_engine_cleanup(void *data)
+{
+    sso_engine_destroy(data);
+}
+
+
+static ngx_int_t
+ngx_http_sso_init_process(ngx_cycle_t *cycle)
+{
+    ngx_http_sso_main_conf_t  *smcf;
+
+    smcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_sso_module);
+
+    if (smcf == NULL || !smcf->redis_configured) {
+        return NGX_OK;
+    }
+
+    smcf->store = ngx_http_sso_redis_create(&smcf->redis, cycle->log);
+    if (smcf->store == NULL) {
+        return NGX_ERROR;
+    }
+
+    /* connect now so a Redis that is down shows in the log at start, not at first use */
+    ngx_http_sso_redis_connect(smcf->store);
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_sso_exit_process(ngx_cycle_t *cycle)
+{
+    ngx_http_sso_main_conf_t  *smcf;
+
+    smcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_sso_module);
+
+    if (smcf && smcf->store) {
+        ngx_http_sso_redis_destroy(smcf->store);
+        smcf->store = NULL;
+    }
+}

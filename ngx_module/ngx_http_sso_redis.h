@@ -1,0 +1,59 @@
+
+/*
+ * A small Redis client that lives on nginx's event loop: one pipelined connection per
+ * worker, non-blocking connect, a deadline on every command, reconnect on demand.
+ * hiredis is used only to format commands and to parse replies; all I/O is nginx's.
+ */
+
+#ifndef _NGX_HTTP_SSO_REDIS_H_INCLUDED_
+#define _NGX_HTTP_SSO_REDIS_H_INCLUDED_
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_event.h>
+#include <ngx_event_connect.h>
+#include <hiredis/hiredis.h>
+#include <sso/sso.h>
+
+
+typedef struct ngx_http_sso_redis_s      ngx_http_sso_redis_t;
+typedef struct ngx_http_sso_redis_cmd_s  ngx_http_sso_redis_cmd_t;
+
+/*
+ * Called exactly once per command unless cancelled: with the reply, or with reply == NULL
+ * and failure set to SSO_STORE_TIMEOUT or SSO_STORE_UNAVAILABLE. The reply is freed after
+ * the handler returns.
+ */
+typedef void (*ngx_http_sso_redis_handler_pt)(void *data, redisReply *reply,
+    sso_status failure);
+
+
+typedef struct {
+    ngx_addr_t                  *addr;
+    ngx_str_t                    password;
+    ngx_uint_t                   db;
+    ngx_msec_t                   connect_timeout;
+    ngx_msec_t                   timeout;
+} ngx_http_sso_redis_conf_t;
+
+
+ngx_http_sso_redis_t *ngx_http_sso_redis_create(ngx_http_sso_redis_conf_t *conf,
+    ngx_log_t *log);
+void ngx_http_sso_redis_destroy(ngx_http_sso_redis_t *redis);
+
+/* Starts connecting if not connected; never waits. */
+void ngx_http_sso_redis_connect(ngx_http_sso_redis_t *redis);
+
+/*
+ * Queues a command. Returns NULL when it cannot even be queued (no memory, connect failed at
+ * once); the handler is then not called. A NULL handler makes the command fire-and-forget.
+ */
+ngx_http_sso_redis_cmd_t *ngx_http_sso_redis_send(ngx_http_sso_redis_t *redis,
+    const sso_command *command, ngx_http_sso_redis_handler_pt handler, void *data);
+
+/* The handler of `cmd` will not be called; the reply is still consumed in order. */
+void ngx_http_sso_redis_cancel(ngx_http_sso_redis_cmd_t *cmd);
+
+
+#endif /* _NGX_HTTP_SSO_REDIS_H_INCLUDED_ */
