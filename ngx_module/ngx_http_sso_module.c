@@ -11,6 +11,7 @@
 #include "ngx_http_sso_module.h"
 
 
+static ngx_int_t ngx_http_sso_rewrite_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_sso_access_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_sso_apply_step(ngx_http_request_t *r,
     ngx_http_sso_ctx_t *ctx);
@@ -119,6 +120,30 @@ static ngx_str_t  ngx_http_sso_www_authenticate = ngx_string("WWW-Authenticate")
 static ngx_str_t  ngx_http_sso_cache_control = ngx_string("Cache-Control");
 
 
+/*
+ * Forged identity headers go in the rewrite phase, so that `set` and `if` of the location
+ * already see the cleaned list. Our handler runs before the rewrite module's: handlers of
+ * a phase run in reverse order of registration, and this module registers later.
+ */
+static ngx_int_t
+ngx_http_sso_rewrite_handler(ngx_http_request_t *r)
+{
+    ngx_http_sso_loc_conf_t  *slcf;
+
+    slcf = ngx_http_get_module_loc_conf(r, ngx_http_sso_module);
+
+    if (!slcf->enable || r != r->main) {
+        return NGX_DECLINED;
+    }
+
+    if (ngx_http_sso_strip_identity_headers(r, slcf->strip_headers) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return NGX_DECLINED;
+}
+
+
 static ngx_int_t
 ngx_http_sso_access_handler(ngx_http_request_t *r)
 {
@@ -154,10 +179,6 @@ ngx_http_sso_access_handler(ngx_http_request_t *r)
 
         /* resumed from the Redis reply */
         return ngx_http_sso_apply_step(r, ctx);
-    }
-
-    if (ngx_http_sso_strip_identity_headers(r, slcf->strip_headers) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     ctx = ngx_http_sso_create_ctx(r);
@@ -1002,6 +1023,13 @@ ngx_http_sso_init(ngx_conf_t *cf)
     }
 
     *h = ngx_http_sso_access_handler;
+
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_REWRITE_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_sso_rewrite_handler;
 
     return NGX_OK;
 }

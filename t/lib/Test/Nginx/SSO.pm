@@ -1,0 +1,480 @@
+package Test::Nginx::SSO;
+
+# A small Test::Nginx-style harness: real nginx with the built module, a real redis-server,
+# and a header-echo upstream, all on random loopback ports.
+#
+# Block tests (in a .t file that says `use Test::Base; use Test::Nginx::SSO; run_tests();`):
+#   --- http_config      extra lines for http{} (an sso_redis line for the test Redis is added
+#                        unless the block has its own)
+#   --- config           lines for the test server{}
+#   --- session          "field: value" lines for a session made with sso-admin before the
+#                        request (fields: provider subject user email name group role attr,
+#                        ttl idle); its cookie value is $TEST_NGINX_SESSION
+#   --- request          "METHOD /uri" (a body may follow on the next lines)
+#   --- more_headers     "Name: value" lines sent as they are (case, '_' kept)
+#   --- error_code       expected status
+#   --- response_headers "Name: value" (exact), "Name: ~regex" or "!Name" (absent)
+#   --- response_body / --- response_body_like / --- response_body_unlike
+#   --- error_log / --- no_error_log   lines that must / must not be in the error log
+#   --- workers          worker_processes (default 1)
+# Every block also checks that the error log has no [alert], [crit] or [emerg] line.
+#
+# Variables replaced in config, headers and requests: $TEST_NGINX_SERVER_PORT,
+# $TEST_NGINX_REDIS_PORT, $TEST_NGINX_UPSTREAM_PORT, $TEST_NGINX_SESSION, $TEST_NGINX_HTML_DIR.
+
+use strict;
+use warnings;
+
+use Cwd qw(abs_path);
+use Exporter qw(import);
+use File::Basename qw(dirname);
+use File::Path qw(make_path remove_tree);
+use IO::Socket::INET;
+use POSIX ();
+use Test::More;
+use Test::TCP qw(empty_port wait_port);
+use Time::HiRes qw(time sleep);
+
+our @EXPORT = qw(run_tests start_nginx stop_nginx nginx_config_test start_redis stop_redis
+    redis_cli create_session revoke_sessions http_request error_log clear_error_log env
+    wait_for);
+
+my $repo = abs_path(dirname(__FILE__) . '/../../../..');
+my %env = (
+    repo => $repo,
+    nginx => $ENV{TEST_NGINX_BINARY} || '/usr/sbin/nginx',
+    module => $ENV{SSO_MODULE} || "$repo/build/ngx_http_sso_module.so",
+    admin => $ENV{SSO_ADMIN} || "$repo/build/sso-admin",
+    servroot => "$repo/t/servroot-$$",
+);
+$env{server_port} = empty_port();
+$env{html_dir} = "$env{servroot}/html";
+
+my ($nginx_pid, $redis_pid, $upstream_pid);
+
+sub env { return \%env }
+
+sub wait_for {
+    my ($what, $seconds, $check) = @_;
+    my $deadline = time + $seconds;
+    while (time < $deadline) {
+        return 1 if $check->();
+        sleep 0.05;
+    }
+    diag("timed out waiting for $what");
+    return 0;
+}
+
+# ---- Redis ----
+
+sub start_redis {
+    my (%opt) = @_;
+    $env{redis_port} ||= empty_port();
+    my $dir = "$env{servroot}/redis";
+    make_path($dir);
+    my @args = ('redis-server', '--port', $env{redis_port}, '--bind', '127.0.0.1',
+        '--save', '', '--appendonly', 'no', '--dir', $dir, '--logfile', "$dir/redis.log");
+    push @args, '--requirepass', $opt{password} if $opt{password};
+    $redis_pid = fork // die "fork: $!";
+    if ($redis_pid == 0) {
+        exec @args or POSIX::_exit(127);
+    }
+    wait_port({ port => $env{redis_port}, max_wait => 10 });
+    $env{redis_password} = $opt{password};
+    return $env{redis_port};
+}
+
+sub stop_redis {
+    return unless $redis_pid;
+    kill 'KILL', $redis_pid;
+    waitpid $redis_pid, 0;
+    $redis_pid = undef;
+}
+
+sub redis_cli {
+    my @args = @_;
+    my @auth = $env{redis_password} ? ('--no-auth-warning', '-a', $env{redis_password}) : ();
+    open my $fh, '-|', 'redis-cli', '-p', $env{redis_port}, @auth, @args
+        or die "redis-cli: $!";
+    local $/;
+    my $out = <$fh>;
+    close $fh;
+    $out //= '';
+    $out =~ s/\s+\z//;
+    return $out;
+}
+
+# ---- the upstream: answers every request with the request headers it received ----
+
+sub start_upstream {
+    $env{upstream_port} = empty_port();
+    my $listener = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => $env{upstream_port},
+        Listen => 128, ReuseAddr => 1) or die "upstream listen: $!";
+    $upstream_pid = fork // die "fork: $!";
+    if ($upstream_pid == 0) {
+        $SIG{CHLD} = 'IGNORE';
+        while (my $client = $listener->accept) {
+            my $pid = fork;
+            if (defined $pid && $pid == 0) {
+                serve_echo($client);
+                POSIX::_exit(0);
+            }
+            close $client;
+        }
+        POSIX::_exit(0);
+    }
+    close $listener;
+}
+
+sub serve_echo {
+    my ($client) = @_;
+    local $/ = "\r\n";
+    my $request_line = <$client> // return;
+    $request_line =~ s/\r\n\z//;
+    my ($body_len, @lines) = (0);
+    while (my $line = <$client>) {
+        $line =~ s/\r\n\z//;
+        last if $line eq '';
+        push @lines, $line;
+        $body_len = $1 if $line =~ /^content-length:\s*(\d+)/i;
+    }
+    read($client, my $body, $body_len) if $body_len;
+    my $out = "request: $request_line\n" . join('', map {"$_\n"} @lines);
+    print $client "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: "
+        . length($out) . "\r\nConnection: close\r\n\r\n$out";
+    close $client;
+}
+
+# ---- nginx ----
+
+sub render_config {
+    my ($block) = @_;
+    my $http = $block->{http_config} // '';
+    my $redis = $http =~ /\bsso_redis\b/ ? ''
+        : "sso_redis 127.0.0.1:\$TEST_NGINX_REDIS_PORT timeout=500ms connect_timeout=500ms;";
+    my $workers = $block->{workers} // 1;
+    my $conf = <<"EOF";
+load_module $env{module};
+worker_processes $workers;
+daemon off;
+master_process on;
+pid logs/nginx.pid;
+error_log logs/error.log info;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    client_body_temp_path $env{servroot}/tmp;
+    proxy_temp_path $env{servroot}/tmp;
+    $redis
+$http
+    server {
+        listen 127.0.0.1:\$TEST_NGINX_SERVER_PORT;
+        server_name localhost;
+$block->{config}
+    }
+}
+EOF
+    return expand($conf);
+}
+
+sub expand {
+    my ($text) = @_;
+    return '' unless defined $text;
+    my %vars = (
+        TEST_NGINX_SERVER_PORT => $env{server_port},
+        TEST_NGINX_REDIS_PORT => $env{redis_port},
+        TEST_NGINX_UPSTREAM_PORT => $env{upstream_port},
+        TEST_NGINX_SESSION => $env{session} // '',
+        TEST_NGINX_HTML_DIR => $env{html_dir},
+    );
+    $text =~ s/\$(TEST_NGINX_[A-Z_]+)/exists $vars{$1} ? $vars{$1} : "\$$1"/ge;
+    return $text;
+}
+
+sub write_config {
+    my ($block) = @_;
+    make_path("$env{servroot}/conf", "$env{servroot}/logs", "$env{servroot}/tmp", $env{html_dir});
+    my $path = "$env{servroot}/conf/nginx.conf";
+    open my $fh, '>', $path or die "$path: $!";
+    print $fh render_config($block);
+    close $fh;
+    return $path;
+}
+
+# Returns (ok, output) of `nginx -t` for a block's config.
+sub nginx_config_test {
+    my ($block) = @_;
+    my $conf = write_config($block);
+    my $out = `$env{nginx} -p $env{servroot}/ -c $conf -e $env{servroot}/logs/error.log -t 2>&1`;
+    return ($? == 0, $out);
+}
+
+sub start_nginx {
+    my ($block) = @_;
+    stop_nginx();
+    my $conf = write_config($block);
+    clear_error_log();
+    $nginx_pid = fork // die "fork: $!";
+    if ($nginx_pid == 0) {
+        open STDERR, '>>', "$env{servroot}/logs/stderr.log";
+        exec $env{nginx}, '-p', "$env{servroot}/", '-c', $conf, '-e',
+            "$env{servroot}/logs/error.log" or POSIX::_exit(127);
+    }
+    my $ok = wait_for('nginx to listen', 10, sub {
+        my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $env{server_port});
+        return $s ? (close($s), 1) : 0;
+    });
+    # the worker logs its Redis connection (or the failure to connect) at start
+    wait_for('worker start', 2, sub { error_log() =~ /start worker process/ });
+    die "nginx did not start:\n" . error_log() unless $ok;
+}
+
+sub stop_nginx {
+    return unless $nginx_pid;
+    kill 'QUIT', $nginx_pid;
+    my $deadline = time + 5;
+    while (time < $deadline) {
+        last if waitpid($nginx_pid, POSIX::WNOHANG()) == $nginx_pid;
+        sleep 0.02;
+    }
+    if (kill 0, $nginx_pid) {
+        kill 'KILL', $nginx_pid;
+        waitpid $nginx_pid, 0;
+    }
+    $nginx_pid = undef;
+}
+
+sub error_log {
+    my $path = "$env{servroot}/logs/error.log";
+    open my $fh, '<', $path or return '';
+    local $/;
+    my $text = <$fh>;
+    return $text // '';
+}
+
+sub clear_error_log {
+    my $path = "$env{servroot}/logs/error.log";
+    truncate $path, 0 if -e $path;
+}
+
+# ---- sessions through the real sso-admin tool (same core, same record format) ----
+
+sub admin_store_args {
+    my @args = ('--redis', "127.0.0.1:$env{redis_port}");
+    if ($env{redis_password}) {
+        my $file = "$env{servroot}/redis.password";
+        open my $fh, '>', $file or die "$file: $!";
+        print $fh "$env{redis_password}\n";
+        close $fh;
+        push @args, '--password-file', $file;
+    }
+    return @args;
+}
+
+sub create_session {
+    my (%f) = @_;
+    my @args = admin_store_args();
+    push @args, '--ttl', delete $f{ttl} if $f{ttl};
+    push @args, '--idle', delete $f{idle} if defined $f{idle};
+    push @args, 'session', 'create';
+    $f{provider} //= 'corp';
+    $f{subject} //= 'subject-1';
+    for my $key (sort keys %f) {
+        my @values = ref $f{$key} ? @{ $f{$key} } : ($f{$key});
+        push @args, "--$key", $_ for @values;
+    }
+    open my $fh, '-|', $env{admin}, @args or die "sso-admin: $!";
+    my $cookie = <$fh>;
+    close $fh;
+    die "sso-admin session create failed (@args)" if $? != 0 || !defined $cookie;
+    chomp $cookie;
+    return $cookie;
+}
+
+sub revoke_sessions {
+    my (%f) = @_;
+    my @args = (admin_store_args(), 'session', 'revoke', '--provider', $f{provider} // 'corp',
+        '--subject', $f{subject});
+    open my $fh, '-|', $env{admin}, @args or die "sso-admin: $!";
+    my $count = <$fh>;
+    close $fh;
+    chomp $count if defined $count;
+    return $count;
+}
+
+# ---- HTTP over a raw socket, so header names go out exactly as written ----
+
+sub http_request {
+    my ($method, $uri, %opt) = @_;
+    my $start = time;
+    my $sock = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+        PeerPort => $opt{port} // $env{server_port}, Timeout => 5)
+        or return { status => 0, error => "connect: $!" };
+    my $body = $opt{body} // '';
+    my $req = "$method $uri HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n";
+    $req .= "$_\r\n" for @{ $opt{headers} // [] };
+    $req .= "Content-Length: " . length($body) . "\r\n" if length $body;
+    $req .= "\r\n$body";
+    print $sock $req;
+
+    my $timeout = $opt{timeout} // 10;
+    my $raw = '';
+    my $rin = '';
+    vec($rin, fileno($sock), 1) = 1;
+    while (1) {
+        my $left = $start + $timeout - time;
+        last if $left <= 0;
+        my $n = select(my $rout = $rin, undef, undef, $left);
+        last if $n <= 0;
+        my $got = sysread($sock, my $buf, 65536);
+        last unless $got;
+        $raw .= $buf;
+    }
+    close $sock;
+    my $elapsed = time - $start;
+    return { status => 0, error => 'no response', elapsed => $elapsed } unless length $raw;
+
+    my ($head, $rest) = split /\r\n\r\n/, $raw, 2;
+    my @lines = split /\r\n/, $head;
+    my ($status) = (shift(@lines) // '') =~ m{^HTTP/\d\.\d (\d{3})};
+    my %headers;
+    for (@lines) {
+        my ($k, $v) = /^([^:]+):\s*(.*)$/ or next;
+        push @{ $headers{lc $k} }, $v;
+    }
+    $rest //= '';
+    if (($headers{'transfer-encoding'}[0] // '') =~ /chunked/i) {
+        my $decoded = '';
+        while ($rest =~ s/^([0-9a-fA-F]+)\r\n//) {
+            my $len = hex $1;
+            last if $len == 0;
+            $decoded .= substr($rest, 0, $len, '');
+            $rest =~ s/^\r\n//;
+        }
+        $rest = $decoded;
+    }
+    return { status => $status // 0, headers => \%headers, body => $rest, elapsed => $elapsed };
+}
+
+# ---- block runner ----
+
+sub lines_of {
+    my ($text) = @_;
+    return () unless defined $text;
+    return grep { length } map { s/^\s+|\s+$//gr } split /\n/, $text;
+}
+
+# A block's section text, or undef when the block has no such section.
+sub section {
+    my ($block, $name) = @_;
+    my $value = $block->{$name};
+    return ref $value eq 'ARRAY' ? $value->[0] : $value;
+}
+
+sub run_block {
+    my ($block) = @_;
+    my $name = $block->name;
+    my %spec = map { $_ => section($block, $_) } qw(http_config config workers);
+    $spec{config} //= '';
+
+    $env{session} = undef;
+    if (defined section($block, 'session')) {
+        my %f;
+        for (lines_of(section($block, 'session'))) {
+            my ($k, $v) = /^(\w+):\s*(.*)$/ or die "$name: bad session line '$_'";
+            if ($k eq 'group' || $k eq 'role' || $k eq 'attr') {
+                push @{ $f{$k} }, $v;
+            } else {
+                $f{$k} = $v;
+            }
+        }
+        $env{session} = create_session(%f);
+    }
+
+    start_nginx(\%spec);
+
+    my $request = expand(section($block, 'request') // "GET /");
+    my ($line, $body) = split /\n/, $request, 2;
+    my ($method, $uri) = split ' ', $line;
+    my @headers = map { expand($_) } lines_of(section($block, 'more_headers'));
+    my $res = http_request($method, $uri, headers => \@headers, body => $body,
+        timeout => section($block, 'timeout') // 10);
+
+    my $want = section($block, 'error_code') // 200;
+    is($res->{status}, $want, "$name - status code") or diag($res->{error} // $res->{body});
+
+    for my $spec (lines_of(section($block, 'response_headers'))) {
+        if ($spec =~ /^!(.+)$/) {
+            ok(!exists $res->{headers}{ lc $1 }, "$name - header $1 absent");
+            next;
+        }
+        my ($k, $v) = $spec =~ /^([^:]+):\s*(.*)$/ or die "$name: bad header spec '$spec'";
+        my $got = join(', ', @{ $res->{headers}{ lc $k } // [] });
+        if ($v =~ s/^~//) {
+            like($got, qr/$v/, "$name - header $k");
+        } else {
+            is($got, expand($v), "$name - header $k");
+        }
+    }
+
+    if (defined section($block, 'response_body')) {
+        is($res->{body}, expand(section($block, 'response_body')), "$name - response body");
+    }
+    for my $re (lines_of(section($block, 'response_body_like'))) {
+        like($res->{body}, qr/$re/m, "$name - response body like $re");
+    }
+    for my $re (lines_of(section($block, 'response_body_unlike'))) {
+        unlike($res->{body}, qr/$re/mi, "$name - response body unlike $re");
+    }
+
+    # let the worker flush its log lines for this request
+    sleep 0.05;
+    my $log = error_log();
+    for my $want_line (lines_of(section($block, 'error_log'))) {
+        ok(index($log, expand($want_line)) >= 0, "$name - error log has '$want_line'")
+            or diag($log);
+    }
+    for my $bad (lines_of(section($block, 'no_error_log'))) {
+        ok(index($log, $bad) < 0, "$name - error log has no '$bad'") or diag($log);
+    }
+    unlike($log, qr/\[(alert|crit|emerg)\]/, "$name - no alert/crit/emerg in error log");
+}
+
+sub run_tests {
+    start_servers();
+    for my $block (main::blocks()) {
+        run_block($block);
+    }
+    stop_nginx();
+    done_testing();
+}
+
+my $servers_started;
+
+sub start_servers {
+    return if $servers_started++;
+    remove_tree($env{servroot});
+    make_path($env{servroot});
+    die "module not built: $env{module} (run scripts/test or cmake --build build)\n"
+        unless -f $env{module};
+    start_redis() unless $redis_pid;
+    start_upstream();
+}
+
+# Functional tests call this instead of run_tests().
+sub import_servers { start_servers() }
+push @EXPORT, 'import_servers';
+
+END {
+    my $status = $?;
+    stop_nginx();
+    stop_redis();
+    if ($upstream_pid) {
+        kill 'KILL', $upstream_pid;
+        waitpid $upstream_pid, 0;
+    }
+    remove_tree($env{servroot}) if $env{servroot} && !$ENV{TEST_NGINX_KEEP};
+    $? = $status;
+}
+
+1;
