@@ -52,6 +52,9 @@ static ngx_http_sso_redis_cmd_t *ngx_http_sso_redis_enqueue(
     ngx_http_sso_redis_t *redis, ngx_uint_t argc, const char **argv,
     const size_t *lens, ngx_http_sso_redis_handler_pt handler, void *data);
 static ngx_int_t ngx_http_sso_redis_start(ngx_http_sso_redis_t *redis);
+static void ngx_http_sso_redis_connect_error(ngx_http_sso_redis_t *redis,
+    ngx_err_t err);
+static ngx_int_t ngx_http_sso_redis_connected(ngx_http_sso_redis_t *redis);
 static void ngx_http_sso_redis_schedule_write(ngx_http_sso_redis_t *redis);
 static void ngx_http_sso_redis_write_handler(ngx_event_t *wev);
 static void ngx_http_sso_redis_read_handler(ngx_event_t *rev);
@@ -233,6 +236,20 @@ ngx_http_sso_redis_append(ngx_http_sso_redis_t *redis, ngx_uint_t argc,
 }
 
 
+/* At most one line a second: a Redis outage must not flood the log. */
+static void
+ngx_http_sso_redis_connect_error(ngx_http_sso_redis_t *redis, ngx_err_t err)
+{
+    if (redis->last_error_log == ngx_time()) {
+        return;
+    }
+
+    redis->last_error_log = ngx_time();
+    ngx_log_error(NGX_LOG_ERR, redis->log, err, "sso: cannot connect to redis %V",
+                  redis->peer.name);
+}
+
+
 static ngx_int_t
 ngx_http_sso_redis_start(ngx_http_sso_redis_t *redis)
 {
@@ -266,12 +283,7 @@ ngx_http_sso_redis_start(ngx_http_sso_redis_t *redis)
             redis->peer.connection = NULL;
         }
 
-        if (redis->last_error_log != ngx_time()) {
-            redis->last_error_log = ngx_time();
-            ngx_log_error(NGX_LOG_ERR, redis->log, 0,
-                          "sso: cannot connect to redis %V", redis->peer.name);
-        }
-
+        ngx_http_sso_redis_connect_error(redis, 0);
         return NGX_ERROR;
     }
 
@@ -388,25 +400,39 @@ ngx_http_sso_redis_test_connect(ngx_connection_t *c)
 }
 
 
+/* The non-blocking connect finished: learn how, and go on or fail every waiting command. */
+static ngx_int_t
+ngx_http_sso_redis_connected(ngx_http_sso_redis_t *redis)
+{
+    ngx_err_t  err;
+
+    err = ngx_http_sso_redis_test_connect(redis->peer.connection);
+    if (err) {
+        ngx_http_sso_redis_connect_error(redis, err);
+        ngx_http_sso_redis_fail(redis, SSO_STORE_UNAVAILABLE, NULL, 0);
+        return NGX_ERROR;
+    }
+
+    redis->state = NGX_HTTP_SSO_REDIS_READY;
+    ngx_log_error(NGX_LOG_INFO, redis->log, 0, "sso: connected to redis %V",
+                  redis->peer.name);
+    ngx_http_sso_redis_arm_timer(redis);
+
+    return NGX_OK;
+}
+
+
 static void
 ngx_http_sso_redis_write_handler(ngx_event_t *wev)
 {
     ssize_t                n;
-    ngx_err_t              err;
     ngx_connection_t      *c = wev->data;
     ngx_http_sso_redis_t  *redis = c->data;
 
-    if (redis->state == NGX_HTTP_SSO_REDIS_CONNECTING) {
-        err = ngx_http_sso_redis_test_connect(c);
-        if (err) {
-            ngx_http_sso_redis_fail(redis, SSO_STORE_UNAVAILABLE, "connect failed", err);
-            return;
-        }
-
-        redis->state = NGX_HTTP_SSO_REDIS_READY;
-        ngx_log_error(NGX_LOG_INFO, redis->log, 0, "sso: connected to redis %V",
-                      redis->peer.name);
-        ngx_http_sso_redis_arm_timer(redis);
+    if (redis->state == NGX_HTTP_SSO_REDIS_CONNECTING
+        && ngx_http_sso_redis_connected(redis) != NGX_OK)
+    {
+        return;
     }
 
     while (redis->out_sent < redis->out_len) {
@@ -443,6 +469,14 @@ ngx_http_sso_redis_read_handler(ngx_event_t *rev)
     ngx_http_sso_redis_t      *redis = c->data;
     ngx_http_sso_redis_cmd_t  *cmd;
     u_char                     buf[16384];
+
+    if (redis->state == NGX_HTTP_SSO_REDIS_CONNECTING) {
+        if (ngx_http_sso_redis_connected(redis) != NGX_OK) {
+            return;
+        }
+
+        ngx_http_sso_redis_schedule_write(redis);
+    }
 
     generation = redis->generation;
 
@@ -546,7 +580,8 @@ ngx_http_sso_redis_timeout_handler(ngx_event_t *ev)
     ngx_http_sso_redis_t  *redis = ev->data;
 
     if (redis->state == NGX_HTTP_SSO_REDIS_CONNECTING) {
-        ngx_http_sso_redis_fail(redis, SSO_STORE_UNAVAILABLE, "connect timed out", 0);
+        ngx_http_sso_redis_connect_error(redis, NGX_ETIMEDOUT);
+        ngx_http_sso_redis_fail(redis, SSO_STORE_UNAVAILABLE, NULL, 0);
         return;
     }
 
