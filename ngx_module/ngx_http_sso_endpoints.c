@@ -70,6 +70,9 @@ ngx_http_sso_logout(ngx_http_request_t *r)
         return ngx_http_sso_send_step(r, &ctx->step);
     }
 
+    /* tells every worker's session cache; this worker's was updated by the core */
+    (void) ngx_http_sso_redis_send(smcf->store, &ctx->step.cleanup, NULL, NULL);
+
     ctx->pending = ngx_http_sso_redis_send(smcf->store, &ctx->step.command,
                                            ngx_http_sso_logout_reply, ctx);
     if (ctx->pending == NULL) {

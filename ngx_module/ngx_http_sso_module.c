@@ -147,7 +147,7 @@ ngx_http_sso_rewrite_handler(ngx_http_request_t *r)
 static ngx_int_t
 ngx_http_sso_access_handler(ngx_http_request_t *r)
 {
-    ngx_str_t                  cookie, request_id;
+    ngx_str_t                  cookie;
     sso_status                 rc;
     ngx_http_sso_ctx_t        *ctx;
     sso_gate_request           gate;
@@ -189,7 +189,6 @@ ngx_http_sso_access_handler(ngx_http_request_t *r)
     smcf = ngx_http_get_module_main_conf(r, ngx_http_sso_module);
 
     cookie = ngx_http_sso_session_cookie(r, smcf);
-    request_id = ngx_http_sso_request_id(r, smcf);
 
     ngx_memzero(&gate, sizeof(sso_gate_request));
     gate.method.data = (const char *) r->method_name.data;
@@ -242,8 +241,6 @@ ngx_http_sso_access_handler(ngx_http_request_t *r)
 
     gate.session_cookie.data = (const char *) cookie.data;
     gate.session_cookie.len = cookie.len;
-    gate.request_id.data = (const char *) request_id.data;
-    gate.request_id.len = request_id.len;
     gate.now_ms = ngx_http_sso_now_ms();
 
     rc = sso_gate_begin(ctx->txn, &gate, &ctx->step);
@@ -258,7 +255,6 @@ ngx_http_sso_access_handler(ngx_http_request_t *r)
 static ngx_int_t
 ngx_http_sso_apply_step(ngx_http_request_t *r, ngx_http_sso_ctx_t *ctx)
 {
-    ngx_uint_t                 level;
     ngx_str_t                  request_id;
     sso_step                  *step;
     sso_status                 status;
@@ -300,15 +296,18 @@ ngx_http_sso_apply_step(ngx_http_request_t *r, ngx_http_sso_ctx_t *ctx)
                        "sso: session valid");
         return NGX_OK;
 
+    case SSO_STEP_ERROR:
+        /* the page and the log line carry the correlation id */
+        return ngx_http_sso_finish(r, ngx_http_sso_send_failure(r, ctx, step->reason));
+
     default:
         break;
     }
 
     request_id = ngx_http_sso_request_id(r, smcf);
-    level = (step->kind == SSO_STEP_ERROR) ? NGX_LOG_ERR : NGX_LOG_INFO;
 
-    ngx_log_error(level, r->connection->log, 0, "sso: %s: %s (%s), request_id: %V",
-                  step->kind == SSO_STEP_ERROR ? "request failed" : "login required",
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                  "sso: login required: %s (%s), request_id: %V",
                   sso_status_name(step->reason), sso_status_message(step->reason),
                   &request_id);
 
@@ -805,7 +804,8 @@ ngx_http_sso_session(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     for (i = 1; i < cf->args->nelts; i++) {
 
         if (ngx_strncmp(value[i].data, "ttl=", 4) == 0
-            || ngx_strncmp(value[i].data, "idle=", 5) == 0)
+            || ngx_strncmp(value[i].data, "idle=", 5) == 0
+            || ngx_strncmp(value[i].data, "cache=", 6) == 0)
         {
             s.data = (u_char *) ngx_strchr(value[i].data, '=') + 1;
             s.len = value[i].data + value[i].len - s.data;
@@ -818,8 +818,11 @@ ngx_http_sso_session(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
             if (value[i].data[0] == 't') {
                 smcf->ttl = ms;
 
-            } else {
+            } else if (value[i].data[0] == 'i') {
                 smcf->idle = ms;
+
+            } else {
+                smcf->cache = ms;
             }
 
             continue;
@@ -883,6 +886,7 @@ ngx_http_sso_create_main_conf(ngx_conf_t *cf)
     smcf->redis.timeout = NGX_CONF_UNSET_MSEC;
     smcf->ttl = NGX_CONF_UNSET_MSEC;
     smcf->idle = NGX_CONF_UNSET_MSEC;
+    smcf->cache = NGX_CONF_UNSET_MSEC;
     smcf->cookie_secure = NGX_CONF_UNSET;
     smcf->request_id_index = NGX_ERROR;
 
@@ -922,6 +926,15 @@ ngx_http_sso_init_main_conf(ngx_conf_t *cf, void *conf)
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "sso_session: idle= must not be longer than ttl=");
         return NGX_CONF_ERROR;
+    }
+
+    /* default: 2s, and never more than half of idle */
+    if (smcf->cache == NGX_CONF_UNSET_MSEC) {
+        smcf->cache = 2000;
+
+        if (smcf->idle && smcf->cache > smcf->idle / 2) {
+            smcf->cache = smcf->idle / 2;
+        }
     }
 
     return NGX_CONF_OK;
@@ -999,6 +1012,7 @@ ngx_http_sso_init(ngx_conf_t *cf)
     config.idle_ms = smcf->idle;
     config.login_url.data = (const char *) smcf->login_url.data;
     config.login_url.len = smcf->login_url.len;
+    config.cache_ms = smcf->cache;
 
     cln = ngx_pool_cleanup_add(cf->pool, 0);
     if (cln == NULL) {
@@ -1061,7 +1075,7 @@ ngx_http_sso_init_process(ngx_cycle_t *cycle)
     /* connect now so a Redis that is down shows in the log at start, not at first use */
     ngx_http_sso_redis_connect(smcf->store);
 
-    return NGX_OK;
+    return ngx_http_sso_cache_init_process(smcf, cycle);
 }
 
 
@@ -1072,7 +1086,13 @@ ngx_http_sso_exit_process(ngx_cycle_t *cycle)
 
     smcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_sso_module);
 
-    if (smcf && smcf->store) {
+    if (smcf == NULL) {
+        return;
+    }
+
+    ngx_http_sso_cache_exit_process(smcf);
+
+    if (smcf->store) {
         ngx_http_sso_redis_destroy(smcf->store);
         smcf->store = NULL;
     }

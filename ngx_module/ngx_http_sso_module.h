@@ -22,6 +22,7 @@ typedef struct {
 
     ngx_msec_t                   ttl;
     ngx_msec_t                   idle;
+    ngx_msec_t                   cache;
     ngx_str_t                    cookie_name;
     ngx_flag_t                   cookie_secure;
     ngx_flag_t                   session_configured;
@@ -30,6 +31,11 @@ typedef struct {
     sso_engine                  *engine;
     ngx_http_sso_redis_t        *store;      /* per worker, from init_process */
     ngx_int_t                    request_id_index;
+
+    /* per worker: revocations heard on pub/sub keep the session cache correct */
+    ngx_http_sso_redis_t        *subscriber;
+    ngx_event_t                  subscriber_tick;
+    ngx_uint_t                   subscribed;    /* 0 no, 1 asked, 2 confirmed */
 } ngx_http_sso_main_conf_t;
 
 
@@ -60,6 +66,10 @@ ngx_int_t ngx_http_sso_strip_identity_headers(ngx_http_request_t *r,
 char *ngx_http_sso_strip_header(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 
 char *ngx_http_sso_endpoints(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+
+ngx_int_t ngx_http_sso_cache_init_process(ngx_http_sso_main_conf_t *smcf,
+    ngx_cycle_t *cycle);
+void ngx_http_sso_cache_exit_process(ngx_http_sso_main_conf_t *smcf);
 
 /* shared request helpers (ngx_http_sso_module.c) */
 ngx_http_sso_ctx_t *ngx_http_sso_create_ctx(ngx_http_request_t *r);

@@ -41,6 +41,10 @@ struct ngx_http_sso_redis_s {
     size_t                           out_sent;
     size_t                           out_size;
 
+    ngx_http_sso_redis_push_pt       push;
+    ngx_http_sso_redis_closed_pt     closed;
+    void                            *subscriber_data;
+
     time_t                           last_error_log;
     ngx_uint_t                       generation; /* bumped at every close */
 };
@@ -100,6 +104,7 @@ ngx_http_sso_redis_create(ngx_http_sso_redis_conf_t *conf, ngx_log_t *log)
 void
 ngx_http_sso_redis_destroy(ngx_http_sso_redis_t *redis)
 {
+    redis->closed = NULL;
     ngx_http_sso_redis_fail(redis, SSO_STORE_UNAVAILABLE, NULL, 0);
 
     redisReaderFree(redis->reader);
@@ -154,6 +159,35 @@ ngx_http_sso_redis_cancel(ngx_http_sso_redis_cmd_t *cmd)
 {
     cmd->handler = NULL;
     cmd->data = NULL;
+}
+
+
+void
+ngx_http_sso_redis_set_subscriber(ngx_http_sso_redis_t *redis,
+    ngx_http_sso_redis_push_pt push, ngx_http_sso_redis_closed_pt closed, void *data)
+{
+    redis->push = push;
+    redis->closed = closed;
+    redis->subscriber_data = data;
+}
+
+
+void
+ngx_http_sso_redis_close(ngx_http_sso_redis_t *redis, const char *why)
+{
+    ngx_http_sso_redis_fail(redis, SSO_STORE_UNAVAILABLE, why, 0);
+}
+
+
+/* A pub/sub push: ["message", channel, payload] (not the answer to a command). */
+static ngx_uint_t
+ngx_http_sso_redis_is_message(redisReply *reply)
+{
+    return reply->type == REDIS_REPLY_ARRAY
+           && reply->elements == 3
+           && reply->element[0]->type == REDIS_REPLY_STRING
+           && reply->element[0]->len == sizeof("message") - 1
+           && ngx_strncmp(reply->element[0]->str, "message", reply->element[0]->len) == 0;
 }
 
 
@@ -512,6 +546,12 @@ ngx_http_sso_redis_read_handler(ngx_event_t *rev)
                 break;
             }
 
+            if (redis->push && ngx_http_sso_redis_is_message(reply)) {
+                redis->push(redis->subscriber_data, reply);
+                freeReplyObject(reply);
+                continue;
+            }
+
             if (ngx_queue_empty(&redis->pending)) {
                 freeReplyObject(reply);
                 ngx_http_sso_redis_fail(redis, SSO_STORE_UNAVAILABLE,
@@ -625,6 +665,10 @@ ngx_http_sso_redis_fail(ngx_http_sso_redis_t *redis, sso_status failure, const c
 
     if (redis->reader == NULL) {
         ngx_log_error(NGX_LOG_ALERT, redis->log, 0, "sso: out of memory");
+    }
+
+    if (redis->closed) {
+        redis->closed(redis->subscriber_data);
     }
 
     if (ngx_queue_empty(&redis->pending)) {

@@ -55,5 +55,18 @@ ngx_http_sso_redis_cmd_t *ngx_http_sso_redis_send(ngx_http_sso_redis_t *redis,
 /* The handler of `cmd` will not be called; the reply is still consumed in order. */
 void ngx_http_sso_redis_cancel(ngx_http_sso_redis_cmd_t *cmd);
 
+/*
+ * Subscriber use: pub/sub "message" pushes go to `push` instead of a command's handler,
+ * and `closed` is called whenever the connection is lost (messages may have been missed).
+ */
+typedef void (*ngx_http_sso_redis_push_pt)(void *data, redisReply *message);
+typedef void (*ngx_http_sso_redis_closed_pt)(void *data);
+
+void ngx_http_sso_redis_set_subscriber(ngx_http_sso_redis_t *redis,
+    ngx_http_sso_redis_push_pt push, ngx_http_sso_redis_closed_pt closed, void *data);
+
+/* Closes the connection; pending commands fail with SSO_STORE_UNAVAILABLE. */
+void ngx_http_sso_redis_close(ngx_http_sso_redis_t *redis, const char *why);
+
 
 #endif /* _NGX_HTTP_SSO_REDIS_H_INCLUDED_ */

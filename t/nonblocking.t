@@ -11,7 +11,9 @@ import_servers();
 
 start_nginx({
     workers => 1,
-    http_config => 'sso_redis 127.0.0.1:$TEST_NGINX_REDIS_PORT timeout=5s;',
+    # cache=0: the stalled request must really wait on Redis, not hit the session cache
+    http_config => 'sso_redis 127.0.0.1:$TEST_NGINX_REDIS_PORT timeout=5s;
+                    sso_session cache=0;',
     config => <<'CONF',
 location /public/ { proxy_pass http://127.0.0.1:$TEST_NGINX_UPSTREAM_PORT; }
 location / {

@@ -10,7 +10,9 @@ use Time::HiRes qw(sleep time);
 import_servers();
 
 my $config = {
-    http_config => 'sso_redis 127.0.0.1:$TEST_NGINX_REDIS_PORT timeout=300ms connect_timeout=300ms;',
+    # no session cache here: these tests are about the Redis round trip itself
+    http_config => 'sso_redis 127.0.0.1:$TEST_NGINX_REDIS_PORT timeout=300ms connect_timeout=300ms;
+                    sso_session cache=0;',
     config => <<'CONF',
 location / {
     sso on;
@@ -81,13 +83,13 @@ subtest 'password from a file, db index and key prefix' => sub {
     close $fh;
     # sso-admin writes with the default db 0 / prefix; use a matching nginx first
     start_nginx({ %$config, http_config =>
-        "sso_redis 127.0.0.1:\$TEST_NGINX_REDIS_PORT password_file=$dir/redis.pass timeout=300ms;" });
+        "sso_redis 127.0.0.1:\$TEST_NGINX_REDIS_PORT password_file=$dir/redis.pass timeout=300ms;\nsso_session cache=0;" });
     my $c = create_session(user => 'pw');
     is(get($c)->{status}, 200, 'authenticated with the password from the file');
     unlike(error_log(), qr/s3cret/, 'password never logged');
 
     start_nginx({ %$config, http_config =>
-        "sso_redis 127.0.0.1:\$TEST_NGINX_REDIS_PORT db=3 prefix=app1: password_file=$dir/redis.pass;" });
+        "sso_redis 127.0.0.1:\$TEST_NGINX_REDIS_PORT db=3 prefix=app1: password_file=$dir/redis.pass;\nsso_session cache=0;" });
     is(get($c)->{status}, 401, 'a session in db 0 is not visible from db 3');
     is(redis_cli('-n', '3', 'DBSIZE'), '0', 'nothing written to db 3 by a lookup');
 
@@ -95,7 +97,7 @@ subtest 'password from a file, db index and key prefix' => sub {
     print $fh "Wr0ngPa55\n";
     close $fh;
     start_nginx({ %$config, http_config =>
-        "sso_redis 127.0.0.1:\$TEST_NGINX_REDIS_PORT password_file=$dir/wrong.pass timeout=300ms;" });
+        "sso_redis 127.0.0.1:\$TEST_NGINX_REDIS_PORT password_file=$dir/wrong.pass timeout=300ms;\nsso_session cache=0;" });
     my $res = get($c);
     is($res->{status}, 503, 'wrong password: 503');
     like(error_log(), qr/refused the connection setup/, 'log says why');

@@ -46,14 +46,36 @@ sso_status sso_engine_create(const sso_engine_config *config, sso_engine **out) 
   return Barrier([&] {
     sso::EngineSettings settings{String(config->key_prefix), String(config->cookie_name),
                                  config->cookie_secure != 0, config->ttl_ms, config->idle_ms,
-                                 String(config->login_url)};
+                                 String(config->login_url), config->cache_ms};
     if (sso_status status = sso::ValidateSettings(settings); status != SSO_OK) return status;
-    *out = new sso_engine{std::move(settings)};
+    *out = new sso_engine(std::move(settings));
     return SSO_OK;
   });
 }
 
 void sso_engine_destroy(sso_engine *engine) { delete engine; }
+
+void sso_engine_cache_set_enabled(sso_engine *engine, int enabled) {
+  if (engine) engine->cache.SetEnabled(enabled != 0);
+}
+
+void sso_engine_on_revocation(sso_engine *engine, sso_str message) {
+  if (!engine || !ValidStr(message)) return;
+  try {
+    sso::OnRevocation(*engine, View(message));
+  } catch (...) {
+    // Could not process it: the only safe state is an empty cache.
+    engine->cache.SetEnabled(false);
+    engine->cache.SetEnabled(true);
+  }
+}
+
+size_t sso_engine_cache_size(sso_engine *engine) { return engine ? engine->cache.size() : 0; }
+
+sso_str sso_revocation_channel(sso_engine *engine) {
+  if (!engine) return {"", 0};
+  return Str(engine->revocation_channel);
+}
 
 sso_status sso_txn_create(sso_engine *engine, sso_txn **out) {
   if (!engine || !out) return SSO_ERR_INVALID_ARGUMENT;
@@ -97,21 +119,20 @@ sso_status sso_error_page(sso_txn *txn, sso_status status, sso_str request_id, s
   if (!txn || !out || !ValidStr(request_id)) return SSO_ERR_INVALID_ARGUMENT;
   return Barrier([&] {
     *out = sso_step{};
-    txn->request_id = String(request_id);
-    sso::ErrorStep(*txn, status, *out);
+    sso::ErrorStep(*txn, status, View(request_id), *out);
     return SSO_OK;
   });
 }
 
 sso_str sso_txn_identity_field(sso_txn *txn, sso_field field) {
   if (!txn || !txn->session) return {"", 0};
-  const sso::Identity &id = txn->session->identity;
+  const sso::Identity &id = txn->session->record.identity;
   switch (field) {
     case SSO_FIELD_USER: return Str(id.user);
     case SSO_FIELD_EMAIL: return Str(id.email);
     case SSO_FIELD_NAME: return Str(id.name);
-    case SSO_FIELD_GROUPS: return Str(txn->joined_groups);
-    case SSO_FIELD_ROLES: return Str(txn->joined_roles);
+    case SSO_FIELD_GROUPS: return Str(txn->session->groups);
+    case SSO_FIELD_ROLES: return Str(txn->session->roles);
     case SSO_FIELD_PROVIDER: return Str(id.provider);
     case SSO_FIELD_SUBJECT: return Str(id.subject);
   }
@@ -122,7 +143,7 @@ sso_str sso_txn_identity_attribute(sso_txn *txn, sso_str name, int *found) {
   if (found) *found = 0;
   if (!txn || !txn->session || !ValidStr(name)) return {"", 0};
   try {
-    const auto &attributes = txn->session->identity.attributes;
+    const auto &attributes = txn->session->record.identity.attributes;
     auto it = attributes.find(String(name));
     if (it == attributes.end()) return {"", 0};
     if (found) *found = 1;
@@ -170,14 +191,15 @@ sso_status sso_revoke_plan_begin(sso_txn *txn, sso_str provider, sso_str subject
 }
 
 sso_status sso_revoke_plan_finish(sso_txn *txn, const sso_str *members, size_t members_count,
-                                  sso_command *out) {
-  if (!txn || !out || (members_count && !members)) return SSO_ERR_INVALID_ARGUMENT;
+                                  sso_command *del, sso_command *publish) {
+  if (!txn || !del || !publish || (members_count && !members)) return SSO_ERR_INVALID_ARGUMENT;
   if (txn->state != sso_txn::State::kAwaitingRevokeMembers) return SSO_ERR_BAD_STATE;
   return Barrier([&] {
     std::vector<std::string_view> views;
     for (size_t i = 0; i < members_count; ++i) views.push_back(View(members[i]));
     sso::PlanRevokeFinish(*txn, views);
-    *out = txn->command.View();
+    *del = txn->command.View();
+    *publish = txn->cleanup.View();
     return SSO_OK;
   });
 }

@@ -33,6 +33,9 @@ sso_status ValidateSettings(const EngineSettings &settings) {
   if (!IsSameOriginPath(settings.login_url)) return SSO_CONFIG_BAD_LOGIN_URL;
   if (settings.key_prefix.size() > 64 || HasControlCharacter(settings.key_prefix))
     return SSO_CONFIG_BAD_KEY_PREFIX;
+  // The cache delays idle sliding by up to its lifetime: keep that small against idle.
+  if (settings.cache_ms < 0 || (settings.idle_ms > 0 && settings.cache_ms > settings.idle_ms / 2))
+    return SSO_CONFIG_BAD_CACHE_TTL;
   return SSO_OK;
 }
 

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string>
 
+#include "session_cache.h"
 #include "sso/sso.h"
 
 namespace sso {
@@ -15,6 +16,7 @@ struct EngineSettings {
   int64_t ttl_ms = 0;
   int64_t idle_ms = 0;
   std::string login_url;
+  int64_t cache_ms = 0;
 };
 
 // Checks a configuration; SSO_OK or the CONFIG_* status naming the first bad field.
@@ -23,5 +25,14 @@ sso_status ValidateSettings(const EngineSettings &settings);
 }  // namespace sso
 
 struct sso_engine {
-  sso::EngineSettings settings;
+  explicit sso_engine(sso::EngineSettings s)
+      : settings(std::move(s)),
+        revocation_channel(settings.key_prefix + "revoked"),
+        cache(settings.cache_ms, kMaxCachedSessions) {}
+
+  static constexpr size_t kMaxCachedSessions = 100000;
+
+  const sso::EngineSettings settings;
+  const std::string revocation_channel;
+  sso::SessionCache cache;
 };

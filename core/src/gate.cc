@@ -68,8 +68,8 @@ bool IsBrowserNavigation(std::string_view method, std::string_view accept,
   return ContainsCaseInsensitive(accept, "text/html");
 }
 
-void ErrorStep(sso_txn &txn, sso_status reason, sso_step &out) {
-  ErrorPage page = RenderErrorPage(reason, txn.request_id);
+void ErrorStep(sso_txn &txn, sso_status reason, std::string_view request_id, sso_step &out) {
+  ErrorPage page = RenderErrorPage(reason, request_id);
   txn.body = std::move(page.body);
   out.kind = SSO_STEP_ERROR;
   out.reason = reason;
@@ -82,7 +82,6 @@ void GateBegin(sso_txn &txn, const sso_gate_request &request, sso_step &out) {
   ResetStep(out);
   txn.state = sso_txn::State::kDecided;
   txn.session.reset();
-  txn.request_id = View(request.request_id);
   txn.browser_navigation = IsBrowserNavigation(View(request.method), View(request.accept),
                                                View(request.sec_fetch_mode),
                                                View(request.x_requested_with));
@@ -94,8 +93,18 @@ void GateBegin(sso_txn &txn, const sso_gate_request &request, sso_step &out) {
   if (!IsWellFormedSessionId(cookie)) return LoginRequired(txn, SSO_SESSION_MALFORMED_COOKIE, out);
 
   std::string digest = Sha256Hex(cookie);
-  if (digest.empty()) return ErrorStep(txn, SSO_ERR_INTERNAL, out);
+  if (digest.empty()) return ErrorStep(txn, SSO_ERR_INTERNAL, "", out);
+
+  if (auto cached = txn.engine.cache.Find(digest, request.now_ms)) {
+    txn.session = std::move(cached);
+    out.kind = SSO_STEP_ALLOW;
+    out.reason = SSO_SESSION_VALID;
+    return;
+  }
+
   txn.session_key = SessionKeyFromDigest(txn.engine.settings.key_prefix, digest);
+  txn.session_digest = std::move(digest);
+  txn.cache_generation = txn.engine.cache.generation();
 
   const auto &settings = txn.engine.settings;
   // GETEX slides the idle timeout in the same round trip as the read.
@@ -114,17 +123,17 @@ void GateResume(sso_txn &txn, const sso_store_reply &reply, int64_t now_ms, sso_
   txn.state = sso_txn::State::kDecided;
   switch (reply.type) {
     case SSO_REPLY_FAILED:
-      return ErrorStep(txn,
-                       reply.failure == SSO_STORE_TIMEOUT ? SSO_STORE_TIMEOUT : SSO_STORE_UNAVAILABLE,
-                       out);
+      return ErrorStep(
+          txn, reply.failure == SSO_STORE_TIMEOUT ? SSO_STORE_TIMEOUT : SSO_STORE_UNAVAILABLE, "",
+          out);
     case SSO_REPLY_ERROR:
-      return ErrorStep(txn, SSO_STORE_ERROR_REPLY, out);
+      return ErrorStep(txn, SSO_STORE_ERROR_REPLY, "", out);
     case SSO_REPLY_NIL:
       return LoginRequired(txn, SSO_SESSION_NOT_FOUND, out);
     case SSO_REPLY_STRING:
       break;
     default:
-      return ErrorStep(txn, SSO_STORE_UNEXPECTED_REPLY, out);
+      return ErrorStep(txn, SSO_STORE_UNEXPECTED_REPLY, "", out);
   }
 
   auto record = ParseRecord(View(reply.str));
@@ -140,9 +149,12 @@ void GateResume(sso_txn &txn, const sso_store_reply &reply, int64_t now_ms, sso_
     out.cleanup = txn.cleanup.View();
     return;
   }
-  txn.session = std::move(record);
-  txn.joined_groups = JoinList(txn.session->identity.groups);
-  txn.joined_roles = JoinList(txn.session->identity.roles);
+  auto valid = std::make_shared<ValidSession>();
+  valid->groups = JoinList(record->identity.groups);
+  valid->roles = JoinList(record->identity.roles);
+  valid->record = std::move(*record);
+  txn.engine.cache.Insert(txn.session_digest, valid, now_ms, txn.cache_generation);
+  txn.session = std::move(valid);
   out.kind = SSO_STEP_ALLOW;
   out.reason = SSO_SESSION_VALID;
 }

@@ -66,8 +66,12 @@ void PlanLogout(sso_txn &txn, std::string_view cookie, sso_step &out) {
   txn.set_cookie = SetCookieValue({settings.cookie_name, settings.cookie_secure}, "", 0);
   out.set_cookie = {txn.set_cookie.data(), txn.set_cookie.size()};
   if (IsWellFormedSessionId(cookie)) {
-    txn.command = StoreCommand{"DEL", SessionKeyFromDigest(settings.key_prefix, Sha256Hex(cookie))};
+    std::string digest = Sha256Hex(cookie);
+    txn.engine.cache.Evict(digest);
+    txn.command = StoreCommand{"DEL", SessionKeyFromDigest(settings.key_prefix, digest)};
+    txn.cleanup = StoreCommand{"PUBLISH", txn.engine.revocation_channel, std::move(digest)};
     out.command = txn.command.View();
+    out.cleanup = txn.cleanup.View();
   }
 }
 
@@ -79,12 +83,27 @@ void PlanRevokeBegin(sso_txn &txn, std::string_view provider, std::string_view s
 
 void PlanRevokeFinish(sso_txn &txn, std::span<const std::string_view> members) {
   txn.command = StoreCommand{"DEL", txn.revoke_index_key};
+  std::string announcement;
   for (std::string_view member : members) {
     // Only digests we wrote ourselves become keys to delete.
-    if (IsHexDigest(member))
-      txn.command.Append(SessionKeyFromDigest(txn.engine.settings.key_prefix, member));
+    if (!IsHexDigest(member)) continue;
+    txn.command.Append(SessionKeyFromDigest(txn.engine.settings.key_prefix, member));
+    txn.engine.cache.Evict(member);
+    if (!announcement.empty()) announcement.push_back(' ');
+    announcement.append(member);
   }
+  txn.cleanup = StoreCommand{"PUBLISH", txn.engine.revocation_channel, std::move(announcement)};
   txn.state = sso_txn::State::kDecided;
+}
+
+void OnRevocation(sso_engine &engine, std::string_view message) {
+  while (!message.empty()) {
+    size_t space = message.find(' ');
+    std::string_view digest = message.substr(0, space);
+    if (IsHexDigest(digest)) engine.cache.Evict(digest);
+    if (space == std::string_view::npos) break;
+    message.remove_prefix(space + 1);
+  }
 }
 
 }  // namespace sso

@@ -19,4 +19,7 @@ void PlanLogout(sso_txn &txn, std::string_view cookie, sso_step &out);
 void PlanRevokeBegin(sso_txn &txn, std::string_view provider, std::string_view subject);
 void PlanRevokeFinish(sso_txn &txn, std::span<const std::string_view> members);
 
+// A revocation announcement: drops the named sessions from this process's cache.
+void OnRevocation(sso_engine &engine, std::string_view message);
+
 }  // namespace sso

@@ -21,6 +21,7 @@ constexpr std::array<StatusText, SSO_STATUS_COUNT> kStatusTexts = {{
     {"CONFIG_BAD_TTL", "session ttl must be > 0 and idle must be between 0 and ttl"},
     {"CONFIG_BAD_LOGIN_URL", "login url must be a same-origin path starting with a single /"},
     {"CONFIG_BAD_KEY_PREFIX", "redis key prefix is too long or has control characters"},
+    {"CONFIG_BAD_CACHE_TTL", "session cache must be >= 0 and at most half of idle"},
     {"SESSION_NO_COOKIE", "no session cookie"},
     {"SESSION_MALFORMED_COOKIE", "session cookie is malformed"},
     {"SESSION_NOT_FOUND", "session not found (unknown, revoked or idle-expired)"},

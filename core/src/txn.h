@@ -1,28 +1,30 @@
 // Transaction: the per-request state behind an sso_txn handle.
 #pragma once
 
-#include <optional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "engine.h"
+#include "session_cache.h"
 #include "session_record.h"
 #include "store_command.h"
 
 struct sso_txn {
-  explicit sso_txn(const sso_engine &e) : engine(e) {}
+  explicit sso_txn(sso_engine &e) : engine(e) {}
 
   enum class State { kIdle, kAwaitingSession, kDecided, kAwaitingRevokeMembers };
 
-  const sso_engine &engine;
+  sso_engine &engine;
   State state = State::kIdle;
 
   // Request facts kept between gate_begin and gate_resume.
   bool browser_navigation = false;
   bool had_cookie = false;
   std::string return_to;
-  std::string request_id;
   std::string session_key;
+  std::string session_digest;
+  uint64_t cache_generation = 0;
 
   // Storage behind the views handed out in sso_step / plans.
   sso::StoreCommand command;
@@ -36,8 +38,6 @@ struct sso_txn {
   std::string cookie_value;
   std::string revoke_index_key;
 
-  // The identity of a valid session (after SSO_STEP_ALLOW).
-  std::optional<sso::SessionRecord> session;
-  std::string joined_groups;
-  std::string joined_roles;
+  // The identity of a valid session (after SSO_STEP_ALLOW), possibly shared with the cache.
+  std::shared_ptr<const sso::ValidSession> session;
 };

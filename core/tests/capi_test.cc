@@ -49,7 +49,7 @@ TEST(CApi, InputsNeedNoTerminator) {
   auto txn = MakeTxn(e.get());
   // The cookie view stops before the trailing garbage.
   std::string buffer = std::string(43, 'A') + "GARBAGE";
-  sso_gate_request req{S("GET"), S("/"), S(""), S(""), S(""), {buffer.data(), 43}, S(""), 0};
+  sso_gate_request req{S("GET"), S("/"), S(""), S(""), S(""), {buffer.data(), 43}, 0};
   sso_step step;
   ASSERT_EQ(sso_gate_begin(txn.get(), &req, &step), SSO_OK);
   EXPECT_EQ(step.kind, SSO_STEP_STORE);

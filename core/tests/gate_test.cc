@@ -23,7 +23,7 @@ class GateTest : public ::testing::Test {
 
   sso_step Begin(std::string_view cookie, std::string_view accept = "text/html",
                  std::string_view method = "GET", std::string_view uri = "/app?x=1") {
-    sso_gate_request req{S(method), S(uri), S(accept), S(""), S(""), S(cookie), S("rid-1"), kNow};
+    sso_gate_request req{S(method), S(uri), S(accept), S(""), S(""), S(cookie), kNow};
     sso_step step;
     EXPECT_EQ(sso_gate_begin(txn_.get(), &req, &step), SSO_OK);
     return step;
@@ -90,12 +90,12 @@ TEST_F(GateTest, ApiClientsGet401WithWwwAuthenticate) {
 }
 
 TEST_F(GateTest, BrowserFetchIsNotNavigation) {
-  sso_gate_request req{S("GET"), S("/x"), S("text/html"), S("cors"), S(""), S(""), S(""), kNow};
+  sso_gate_request req{S("GET"), S("/x"), S("text/html"), S("cors"), S(""), S(""), kNow};
   sso_step step;
   ASSERT_EQ(sso_gate_begin(txn_.get(), &req, &step), SSO_OK);
   EXPECT_EQ(step.kind, SSO_STEP_UNAUTHORIZED);
   sso_gate_request xhr{S("GET"), S("/x"), S("text/html"), S(""), S("XMLHttpRequest"),
-                       S(""), S(""), kNow};
+                       S(""), kNow};
   ASSERT_EQ(sso_gate_begin(txn_.get(), &xhr, &step), SSO_OK);
   EXPECT_EQ(step.kind, SSO_STEP_UNAUTHORIZED);
 }
@@ -212,8 +212,12 @@ TEST_F(GateTest, StoreFailuresGive503PageWithCorrelationId) {
     EXPECT_EQ(step.kind, SSO_STEP_ERROR);
     EXPECT_EQ(step.http_status, 503);
     EXPECT_EQ(step.reason, c.reason);
-    EXPECT_NE(Str(step.body).find("rid-1"), std::string::npos);
-    EXPECT_EQ(Str(step.content_type), "text/html; charset=utf-8");
+    // the caller renders the page with its correlation id
+    sso_step page;
+    ASSERT_EQ(sso_error_page(txn_.get(), step.reason, S("rid-1"), &page), SSO_OK);
+    EXPECT_EQ(page.http_status, 503);
+    EXPECT_NE(Str(page.body).find("rid-1"), std::string::npos);
+    EXPECT_EQ(Str(page.content_type), "text/html; charset=utf-8");
   }
 }
 
@@ -231,7 +235,7 @@ TEST(GateNoIdle, UsesPlainGetWithoutIdleTimeout) {
   auto engine = MakeEngine(o);
   auto txn = MakeTxn(engine.get());
   std::string cookie = *sso::EncodeSessionId(std::array<uint8_t, 32>{});
-  sso_gate_request req{S("GET"), S("/"), S(""), S(""), S(""), S(cookie), S(""), kNow};
+  sso_gate_request req{S("GET"), S("/"), S(""), S(""), S(""), S(cookie), kNow};
   sso_step step;
   ASSERT_EQ(sso_gate_begin(txn.get(), &req, &step), SSO_OK);
   EXPECT_EQ(Args(step.command), (std::vector<std::string>{"GET", "sso:s:" + sso::Sha256Hex(cookie)}));

@@ -101,16 +101,19 @@ TEST(Revoke, DeletesOnlyDigestMembersAndTheIndex) {
 
   std::string digest = sso::Sha256Hex("x");
   std::array<sso_str, 3> members{S(digest), S("../../etc"), S("sso:s:*")};
-  ASSERT_EQ(sso_revoke_plan_finish(txn.get(), members.data(), members.size(), &command), SSO_OK);
+  sso_command publish;
+  ASSERT_EQ(sso_revoke_plan_finish(txn.get(), members.data(), members.size(), &command, &publish),
+            SSO_OK);
   EXPECT_EQ(Args(command),
             (std::vector<std::string>{"DEL", smembers[1], "sso:s:" + digest}));
+  EXPECT_EQ(Args(publish), (std::vector<std::string>{"PUBLISH", "sso:revoked", digest}));
 }
 
 TEST(Revoke, FinishNeedsBegin) {
   auto engine = MakeEngine();
   auto txn = MakeTxn(engine.get());
   sso_command command;
-  EXPECT_EQ(sso_revoke_plan_finish(txn.get(), nullptr, 0, &command), SSO_ERR_BAD_STATE);
+  EXPECT_EQ(sso_revoke_plan_finish(txn.get(), nullptr, 0, &command, &command), SSO_ERR_BAD_STATE);
 }
 
 TEST(Logout, DeletesTheRecordAndClearsTheCookie) {
@@ -121,9 +124,12 @@ TEST(Logout, DeletesTheRecordAndClearsTheCookie) {
   ASSERT_EQ(sso_logout(txn.get(), S(cookie), &step), SSO_OK);
   EXPECT_EQ(Args(step.command),
             (std::vector<std::string>{"DEL", "sso:s:" + sso::Sha256Hex(cookie)}));
+  EXPECT_EQ(Args(step.cleanup),
+            (std::vector<std::string>{"PUBLISH", "sso:revoked", sso::Sha256Hex(cookie)}));
   EXPECT_NE(Str(step.set_cookie).find("Max-Age=0"), std::string::npos);
   ASSERT_EQ(sso_logout(txn.get(), S("garbage"), &step), SSO_OK);
   EXPECT_EQ(step.command.argc, 0u);
+  EXPECT_EQ(step.cleanup.argc, 0u);
 }
 
 }  // namespace

@@ -35,11 +35,12 @@ struct EngineOptions {
   int64_t ttl_ms = 8 * 3600 * 1000LL;
   int64_t idle_ms = 30 * 60 * 1000LL;
   std::string login = "/sso/login";
+  int64_t cache_ms = 0;
 };
 
 inline EnginePtr MakeEngine(const EngineOptions &o = {}) {
   sso_engine_config config{S(o.prefix), S(o.cookie), o.secure ? 1 : 0, o.ttl_ms, o.idle_ms,
-                           S(o.login)};
+                           S(o.login),  o.cache_ms};
   sso_engine *engine = nullptr;
   if (sso_engine_create(&config, &engine) != SSO_OK) return nullptr;
   return EnginePtr(engine);

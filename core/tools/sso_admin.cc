@@ -211,11 +211,14 @@ int Revoke(redisContext *c, sso_txn *txn, const Options &o) {
   std::vector<sso_str> names;
   for (size_t i = 0; i < members->elements; ++i)
     names.push_back({members->element[i]->str, members->element[i]->len});
-  if (sso_status s = sso_revoke_plan_finish(txn, names.data(), names.size(), &command);
+  sso_command publish;
+  if (sso_status s = sso_revoke_plan_finish(txn, names.data(), names.size(), &command, &publish);
       s != SSO_OK)
     return Fail("revoke", s);
   ReplyPtr deleted = Run(c, command);
   if (!Ok(deleted, "DEL")) return 1;
+  // Every nginx worker drops these sessions from its cache now, not at cache expiry.
+  if (!Ok(Run(c, publish), "PUBLISH")) return 1;
   // DEL counts the index key too when it existed.
   long long sessions = deleted->integer > 0 ? deleted->integer - 1 : 0;
   std::printf("%lld\n", sessions);
@@ -227,7 +230,7 @@ int Revoke(redisContext *c, sso_txn *txn, const Options &o) {
 int main(int argc, char **argv) {
   Options o;
   if (!ParseArgs(argc, argv, o) || o.provider.empty() || o.subject.empty()) return Usage();
-  sso_engine_config config{Str(o.prefix), {"sso", 3}, 1, o.ttl_ms, o.idle_ms, {"/sso/login", 10}};
+  sso_engine_config config{Str(o.prefix), {"sso", 3}, 1, o.ttl_ms, o.idle_ms, {"/sso/login", 10}, 0};
   sso_engine *raw_engine = nullptr;
   if (sso_status s = sso_engine_create(&config, &raw_engine); s != SSO_OK)
     return Fail("configuration", s);

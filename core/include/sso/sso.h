@@ -47,6 +47,7 @@ typedef enum {
   SSO_CONFIG_BAD_TTL,
   SSO_CONFIG_BAD_LOGIN_URL,
   SSO_CONFIG_BAD_KEY_PREFIX,
+  SSO_CONFIG_BAD_CACHE_TTL,
 
   SSO_SESSION_NO_COOKIE,
   SSO_SESSION_MALFORMED_COOKIE,
@@ -84,10 +85,23 @@ typedef struct {
   int64_t ttl_ms;       /* absolute session lifetime, > 0 */
   int64_t idle_ms;      /* idle timeout, 0 = none, <= ttl_ms */
   sso_str login_url;    /* same-origin path, e.g. "/sso/login" */
+  int64_t cache_ms;     /* per-process session cache lifetime, 0 = no cache; <= idle_ms / 2 */
 } sso_engine_config;
 
 SSO_API sso_status sso_engine_create(const sso_engine_config *config, sso_engine **out);
 SSO_API void sso_engine_destroy(sso_engine *engine);
+
+/*
+ * Session cache (per process; an engine is not thread-safe). It starts disabled. Enable it
+ * only while revocations published on sso_revocation_channel() are being received, and
+ * disable it (which flushes it) as soon as they may be missed.
+ */
+SSO_API void sso_engine_cache_set_enabled(sso_engine *engine, int enabled);
+/* Handles one message from the revocation channel: space-separated session digests. */
+SSO_API void sso_engine_on_revocation(sso_engine *engine, sso_str message);
+SSO_API size_t sso_engine_cache_size(sso_engine *engine);
+/* "<prefix>revoked": where logout and revocation announce the digests they removed. */
+SSO_API sso_str sso_revocation_channel(sso_engine *engine);
 
 /* ---- transaction: one per request ---- */
 
@@ -100,7 +114,7 @@ typedef enum {
   SSO_STEP_ALLOW,          /* identity available through sso_txn_identity_* */
   SSO_STEP_REDIRECT,       /* send `http_status` with Location: `location` */
   SSO_STEP_UNAUTHORIZED,   /* send 401 with WWW-Authenticate: `www_authenticate` */
-  SSO_STEP_ERROR           /* send `http_status` with the error page body `body` */
+  SSO_STEP_ERROR           /* failed for `reason`: send the page of sso_error_page() */
 } sso_step_kind;
 
 typedef struct {
@@ -117,8 +131,8 @@ typedef struct {
   sso_str location;         /* REDIRECT */
   sso_str www_authenticate; /* UNAUTHORIZED */
   sso_str set_cookie;       /* optional Set-Cookie value to add (len 0 if none) */
-  sso_str content_type;     /* ERROR / UNAUTHORIZED: type of `body` */
-  sso_str body;             /* ERROR / UNAUTHORIZED: a page for the user */
+  sso_str content_type;     /* UNAUTHORIZED, and ERROR from sso_error_page: type of `body` */
+  sso_str body;             /* UNAUTHORIZED, and ERROR from sso_error_page: the page */
 } sso_step;
 
 typedef struct {
@@ -128,7 +142,6 @@ typedef struct {
   sso_str sec_fetch_mode;   /* Sec-Fetch-Mode header, may be empty */
   sso_str x_requested_with; /* X-Requested-With header, may be empty */
   sso_str session_cookie;   /* value of the session cookie, empty if absent */
-  sso_str request_id;       /* correlation id shown on error pages */
   int64_t now_ms;           /* wall clock, milliseconds since the Unix epoch */
 } sso_gate_request;
 
@@ -154,11 +167,13 @@ SSO_API sso_status sso_gate_begin(sso_txn *txn, const sso_gate_request *request,
 SSO_API sso_status sso_gate_resume(sso_txn *txn, const sso_store_reply *reply, int64_t now_ms,
                                    sso_step *out);
 
-/* Logout: the commands that end the session named by `session_cookie` and the cookie that
- * clears it in the browser. `command.argc` is 0 when there was no well-formed cookie. */
+/* Logout: `command` (DEL) ends the session named by `session_cookie`, `cleanup` (PUBLISH)
+ * tells the other workers, `set_cookie` clears it in the browser. Both commands have argc 0
+ * when there was no well-formed cookie. */
 SSO_API sso_status sso_logout(sso_txn *txn, sso_str session_cookie, sso_step *out);
 
-/* Error page for `status` (e.g. a store failure seen by the caller itself). */
+/* The error page for `status` with the request's correlation id (the gate leaves it to the
+ * caller, so the id is only computed for requests that fail). */
 SSO_API sso_status sso_error_page(sso_txn *txn, sso_status status, sso_str request_id,
                                   sso_step *out);
 
@@ -211,12 +226,14 @@ SSO_API sso_status sso_session_plan_create(sso_txn *txn, const sso_identity *ide
                                            const uint8_t *random, size_t random_len,
                                            int64_t now_ms, sso_session_plan *out);
 
-/* Commands that revoke every session of (provider, subject): first run `SMEMBERS index`
- * (command 0 of the returned list), then feed its members to sso_revoke_plan_finish. */
+/* Revoking every session of (provider, subject): run the `SMEMBERS index` command from
+ * begin, feed its members to finish, then run `del` and `publish` (which tells every nginx
+ * worker to drop the sessions from its cache). */
 SSO_API sso_status sso_revoke_plan_begin(sso_txn *txn, sso_str provider, sso_str subject,
                                          sso_command *out);
 SSO_API sso_status sso_revoke_plan_finish(sso_txn *txn, const sso_str *members,
-                                          size_t members_count, sso_command *out);
+                                          size_t members_count, sso_command *del,
+                                          sso_command *publish);
 
 #ifdef __cplusplus
 }

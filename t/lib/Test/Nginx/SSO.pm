@@ -205,7 +205,7 @@ sub write_config {
 sub nginx_config_test {
     my ($block) = @_;
     my $conf = write_config($block);
-    my $out = `$env{nginx} -p $env{servroot}/ -c $conf -e $env{servroot}/logs/error.log -t 2>&1`;
+    my $out = `$env{nginx} -p $env{servroot}/ -c $conf -e $env{servroot}/logs/config-test.log -t 2>&1`;
     return ($? == 0, $out);
 }
 

@@ -1,0 +1,61 @@
+// A per-process cache of sessions the store has confirmed, so the hot path can skip the
+// Redis round trip. Correct revocation depends on the caller: entries must be evicted when
+// a revocation is announced, and the whole cache disabled (and flushed) whenever the caller
+// cannot hear announcements (see README, "Session cache").
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "session_record.h"
+
+namespace sso {
+
+// A validated session, shared between the cache and the transactions that use it.
+struct ValidSession {
+  SessionRecord record;
+  std::string groups;  // JoinList(record.identity.groups)
+  std::string roles;   // JoinList(record.identity.roles)
+};
+
+class SessionCache {
+ public:
+  SessionCache(int64_t ttl_ms, size_t max_entries) : ttl_ms_(ttl_ms), max_entries_(max_entries) {}
+
+  bool usable() const { return ttl_ms_ > 0 && enabled_; }
+
+  // Turning it off flushes it: while off, announcements may be missed.
+  void SetEnabled(bool enabled);
+
+  // A fresh entry, or nullptr. Entries older than the cache ttl or past the session's
+  // absolute expiry are never returned.
+  std::shared_ptr<const ValidSession> Find(std::string_view digest, int64_t now_ms);
+
+  // Bumped by every eviction and every disable. A lookup that started at generation g may
+  // only be cached if no revocation was heard meanwhile: the store's reply and the
+  // revocation travel on different connections and can arrive in either order.
+  uint64_t generation() const { return generation_; }
+
+  void Insert(std::string digest, std::shared_ptr<const ValidSession> session, int64_t now_ms,
+              uint64_t lookup_generation);
+  void Evict(std::string_view digest);
+  size_t size() const { return entries_.size(); }
+
+ private:
+  struct Entry {
+    std::shared_ptr<const ValidSession> session;
+    int64_t cached_at_ms;
+  };
+  void DropStale(int64_t now_ms);
+
+  int64_t ttl_ms_;
+  size_t max_entries_;
+  bool enabled_ = false;
+  uint64_t generation_ = 0;
+  std::unordered_map<std::string, Entry> entries_;
+};
+
+}  // namespace sso
