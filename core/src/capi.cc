@@ -44,9 +44,13 @@ sso_status sso_engine_create(const sso_engine_config *config, sso_engine **out) 
   if (!config || !out) return SSO_ERR_INVALID_ARGUMENT;
   *out = nullptr;
   return Barrier([&] {
-    sso::EngineSettings settings{String(config->key_prefix), String(config->cookie_name),
-                                 config->cookie_secure != 0, config->ttl_ms, config->idle_ms,
-                                 String(config->login_url), config->cache_ms};
+    sso::EngineSettings settings{String(config->key_prefix),
+                                 String(config->cookie_name),
+                                 config->cookie_secure != 0,
+                                 config->ttl_ms,
+                                 config->idle_ms,
+                                 String(config->login_url),
+                                 config->cache_ms};
     if (sso_status status = sso::ValidateSettings(settings); status != SSO_OK) return status;
     *out = new sso_engine(std::move(settings));
     return SSO_OK;
@@ -128,13 +132,20 @@ sso_str sso_txn_identity_field(sso_txn *txn, sso_field field) {
   if (!txn || !txn->session) return {"", 0};
   const sso::Identity &id = txn->session->record.identity;
   switch (field) {
-    case SSO_FIELD_USER: return Str(id.user);
-    case SSO_FIELD_EMAIL: return Str(id.email);
-    case SSO_FIELD_NAME: return Str(id.name);
-    case SSO_FIELD_GROUPS: return Str(txn->session->groups);
-    case SSO_FIELD_ROLES: return Str(txn->session->roles);
-    case SSO_FIELD_PROVIDER: return Str(id.provider);
-    case SSO_FIELD_SUBJECT: return Str(id.subject);
+    case SSO_FIELD_USER:
+      return Str(id.user);
+    case SSO_FIELD_EMAIL:
+      return Str(id.email);
+    case SSO_FIELD_NAME:
+      return Str(id.name);
+    case SSO_FIELD_GROUPS:
+      return Str(txn->session->groups);
+    case SSO_FIELD_ROLES:
+      return Str(txn->session->roles);
+    case SSO_FIELD_PROVIDER:
+      return Str(id.provider);
+    case SSO_FIELD_SUBJECT:
+      return Str(id.subject);
   }
   return {"", 0};
 }
@@ -162,9 +173,12 @@ sso_status sso_session_plan_create(sso_txn *txn, const sso_identity *identity,
   if (identity->attributes_count && !identity->attributes) return SSO_ERR_INVALID_ARGUMENT;
   *out = sso_session_plan{};
   return Barrier([&] {
-    sso::Identity id{String(identity->provider), String(identity->subject),
-                     String(identity->issuer),   String(identity->user),
-                     String(identity->email),    String(identity->name),
+    sso::Identity id{String(identity->provider),
+                     String(identity->subject),
+                     String(identity->issuer),
+                     String(identity->user),
+                     String(identity->email),
+                     String(identity->name),
                      Strings(identity->groups, identity->groups_count),
                      Strings(identity->roles, identity->roles_count),
                      {}};

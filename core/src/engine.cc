@@ -25,8 +25,8 @@ bool StartsWith(const std::string &s, std::string_view prefix) {
 
 sso_status ValidateSettings(const EngineSettings &settings) {
   if (!IsToken(settings.cookie_name)) return SSO_CONFIG_BAD_COOKIE_NAME;
-  if (!settings.cookie_secure &&
-      (StartsWith(settings.cookie_name, "__Host-") || StartsWith(settings.cookie_name, "__Secure-")))
+  if (!settings.cookie_secure && (StartsWith(settings.cookie_name, "__Host-") ||
+                                  StartsWith(settings.cookie_name, "__Secure-")))
     return SSO_CONFIG_INSECURE_HOST_COOKIE;
   if (settings.ttl_ms <= 0 || settings.idle_ms < 0 || settings.idle_ms > settings.ttl_ms)
     return SSO_CONFIG_BAD_TTL;

@@ -82,9 +82,9 @@ void GateBegin(sso_txn &txn, const sso_gate_request &request, sso_step &out) {
   ResetStep(out);
   txn.state = sso_txn::State::kDecided;
   txn.session.reset();
-  txn.browser_navigation = IsBrowserNavigation(View(request.method), View(request.accept),
-                                               View(request.sec_fetch_mode),
-                                               View(request.x_requested_with));
+  txn.browser_navigation =
+      IsBrowserNavigation(View(request.method), View(request.accept), View(request.sec_fetch_mode),
+                          View(request.x_requested_with));
   txn.return_to = SafeReturnTo(View(request.uri));
 
   std::string_view cookie = View(request.session_cookie);

@@ -60,12 +60,23 @@ std::string HtmlEscape(std::string_view text) {
   out.reserve(text.size());
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out.push_back(c);
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out.push_back(c);
     }
   }
   return out;
@@ -125,7 +136,8 @@ ErrorPage RenderErrorPage(sso_status reason, std::string_view request_id) {
       .append(text.title)
       .append("</h1>\n<p>")
       .append(text.advice)
-      .append("</p>\n<p>If this keeps happening, contact your administrator and quote reference <code>")
+      .append(
+          "</p>\n<p>If this keeps happening, contact your administrator and quote reference <code>")
       .append(id)
       .append("</code>.</p>\n</body></html>\n");
   return {text.http_status, std::move(body)};

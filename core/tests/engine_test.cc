@@ -64,8 +64,13 @@ TEST(EngineSettings, RejectsBadPrefix) {
 TEST(EngineCreate, ReportsTheFailedCheck) {
   sso_test::EngineOptions o;
   o.secure = false;
-  sso_engine_config config{sso_test::S(o.prefix), sso_test::S(o.cookie), 0, o.ttl_ms, o.idle_ms,
-                           sso_test::S(o.login), 0};
+  sso_engine_config config{sso_test::S(o.prefix),
+                           sso_test::S(o.cookie),
+                           0,
+                           o.ttl_ms,
+                           o.idle_ms,
+                           sso_test::S(o.login),
+                           0};
   sso_engine *engine = reinterpret_cast<sso_engine *>(0x1);
   EXPECT_EQ(sso_engine_create(&config, &engine), SSO_CONFIG_INSECURE_HOST_COOKIE);
   EXPECT_EQ(engine, nullptr);

@@ -39,14 +39,15 @@ class GateTest : public ::testing::Test {
     std::array<sso_str, 2> groups{S("engineering"), S("a,b")};
     std::array<sso_str, 1> roles{S("developer")};
     std::array<sso_attribute, 1> attrs{{{S("department"), S("R&D")}}};
-    sso_identity id{S("corp"), S("00u1"), S("http://idp"), S("42"), S("new.hire@corp.example"),
-                    S("New Hire"), groups.data(), groups.size(), roles.data(), roles.size(),
-                    attrs.data(), attrs.size()};
+    sso_identity id{
+        S("corp"),     S("00u1"),     S("http://idp"), S("42"),      S("new.hire@corp.example"),
+        S("New Hire"), groups.data(), groups.size(),   roles.data(), roles.size(),
+        attrs.data(),  attrs.size()};
     auto plan_txn = MakeTxn(engine_.get());
     sso_session_plan plan;
-    EXPECT_EQ(sso_session_plan_create(plan_txn.get(), &id, random.data(), random.size(), created,
-                                      &plan),
-              SSO_OK);
+    EXPECT_EQ(
+        sso_session_plan_create(plan_txn.get(), &id, random.data(), random.size(), created, &plan),
+        SSO_OK);
     auto set = Args(plan.commands[0]);
     return {Str(plan.cookie_value), set[1], set[2]};
   }
@@ -94,8 +95,7 @@ TEST_F(GateTest, BrowserFetchIsNotNavigation) {
   sso_step step;
   ASSERT_EQ(sso_gate_begin(txn_.get(), &req, &step), SSO_OK);
   EXPECT_EQ(step.kind, SSO_STEP_UNAUTHORIZED);
-  sso_gate_request xhr{S("GET"), S("/x"), S("text/html"), S(""), S("XMLHttpRequest"),
-                       S(""), kNow};
+  sso_gate_request xhr{S("GET"), S("/x"), S("text/html"), S(""), S("XMLHttpRequest"), S(""), kNow};
   ASSERT_EQ(sso_gate_begin(txn_.get(), &xhr, &step), SSO_OK);
   EXPECT_EQ(step.kind, SSO_STEP_UNAUTHORIZED);
 }
@@ -142,8 +142,8 @@ TEST_F(GateTest, GroupsRolesAndAttributes) {
   std::array<sso_str, 2> groups{S("engineering"), S("a,b")};
   std::array<sso_str, 2> roles{S("developer"), S("member")};
   std::array<sso_attribute, 1> attrs{{{S("department"), S("R&D")}}};
-  sso_identity id{S("corp"), S("s"), S(""), S("1"), S(""), S(""), groups.data(), 2,
-                  roles.data(), 2, attrs.data(), 1};
+  sso_identity id{S("corp"),     S("s"), S(""),        S("1"), S(""),        S(""),
+                  groups.data(), 2,      roles.data(), 2,      attrs.data(), 1};
   auto plan_txn = MakeTxn(engine_.get());
   sso_session_plan plan;
   ASSERT_EQ(sso_session_plan_create(plan_txn.get(), &id, random.data(), 32, kNow, &plan), SSO_OK);
@@ -170,8 +170,8 @@ TEST_F(GateTest, UnknownSessionLogsInAgainAndClearsCookie) {
 
 TEST_F(GateTest, AbsoluteExpiryIsEnforcedAndRecordDropped) {
   std::array<uint8_t, 32> random{};
-  sso_identity id{S("corp"), S("s"), S(""), S("1"), S(""), S(""), nullptr, 0, nullptr, 0,
-                  nullptr, 0};
+  sso_identity id{S("corp"), S("s"), S(""),   S("1"), S(""),   S(""),
+                  nullptr,   0,      nullptr, 0,      nullptr, 0};
   auto plan_txn = MakeTxn(engine_.get());
   sso_session_plan plan;
   ASSERT_EQ(sso_session_plan_create(plan_txn.get(), &id, random.data(), 32, kNow, &plan), SSO_OK);
@@ -184,7 +184,8 @@ TEST_F(GateTest, AbsoluteExpiryIsEnforcedAndRecordDropped) {
   sso_step step = Resume(SSO_REPLY_STRING, record, kNow + options_.ttl_ms);
   EXPECT_EQ(step.kind, SSO_STEP_REDIRECT);
   EXPECT_EQ(step.reason, SSO_SESSION_EXPIRED);
-  EXPECT_EQ(Args(step.cleanup), (std::vector<std::string>{"DEL", "sso:s:" + sso::Sha256Hex(cookie)}));
+  EXPECT_EQ(Args(step.cleanup),
+            (std::vector<std::string>{"DEL", "sso:s:" + sso::Sha256Hex(cookie)}));
 }
 
 TEST_F(GateTest, CorruptRecordIsRefused) {
@@ -238,7 +239,8 @@ TEST(GateNoIdle, UsesPlainGetWithoutIdleTimeout) {
   sso_gate_request req{S("GET"), S("/"), S(""), S(""), S(""), S(cookie), kNow};
   sso_step step;
   ASSERT_EQ(sso_gate_begin(txn.get(), &req, &step), SSO_OK);
-  EXPECT_EQ(Args(step.command), (std::vector<std::string>{"GET", "sso:s:" + sso::Sha256Hex(cookie)}));
+  EXPECT_EQ(Args(step.command),
+            (std::vector<std::string>{"GET", "sso:s:" + sso::Sha256Hex(cookie)}));
 }
 
 }  // namespace

@@ -10,9 +10,8 @@ TEST(ReturnTo, KeepsSameOriginPaths) {
 }
 
 TEST(ReturnTo, ReplacesAnythingThatCanLeaveTheOrigin) {
-  for (const char *target :
-       {"//evil.example/", "/\\evil.example", "/a\\b", "https://evil.example/", "evil",
-        "", "/a\r\nSet-Cookie: x=1", "/a b", "\t/x"}) {
+  for (const char *target : {"//evil.example/", "/\\evil.example", "/a\\b", "https://evil.example/",
+                             "evil", "", "/a\r\nSet-Cookie: x=1", "/a b", "\t/x"}) {
     EXPECT_EQ(sso::SafeReturnTo(target), "/") << target;
   }
   EXPECT_EQ(sso::SafeReturnTo("/" + std::string(3000, 'a')), "/");

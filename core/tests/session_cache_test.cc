@@ -49,7 +49,8 @@ TEST(SessionCache, EntriesAgeOutAndNeverOutliveTheSession) {
 TEST(SessionCache, BoundedSize) {
   sso::SessionCache cache(5000, 3);
   cache.SetEnabled(true);
-  for (int i = 0; i < 10; ++i) cache.Insert(std::to_string(i), Session(kNow + 100000), kNow, cache.generation());
+  for (int i = 0; i < 10; ++i)
+    cache.Insert(std::to_string(i), Session(kNow + 100000), kNow, cache.generation());
   EXPECT_LE(cache.size(), 3u);
 }
 
@@ -68,8 +69,8 @@ class CachedGateTest : public ::testing::Test {
     engine_ = MakeEngine(o);
     ASSERT_TRUE(engine_);
     std::array<uint8_t, 32> random{7};
-    sso_identity id{S("corp"), S("s"), S(""), S("42"), S(""), S(""), nullptr, 0, nullptr, 0,
-                    nullptr, 0};
+    sso_identity id{S("corp"), S("s"), S(""),   S("42"), S(""),   S(""),
+                    nullptr,   0,      nullptr, 0,       nullptr, 0};
     auto txn = MakeTxn(engine_.get());
     sso_session_plan plan;
     ASSERT_EQ(sso_session_plan_create(txn.get(), &id, random.data(), 32, kNow, &plan), SSO_OK);

@@ -12,8 +12,8 @@ using namespace sso_test;
 constexpr int64_t kNow = 1'700'000'000'000;
 
 sso_identity Identity(std::string_view subject = "00u1") {
-  return {S("corp"), S(subject), S(""), S("42"), S("a@b"), S("A"), nullptr, 0, nullptr, 0,
-          nullptr, 0};
+  return {S("corp"), S(subject), S(""),   S("42"), S("a@b"), S("A"),
+          nullptr,   0,          nullptr, 0,       nullptr,  0};
 }
 
 TEST(SessionPlan, WritesHashedRecordIndexAndSecureCookie) {
@@ -43,11 +43,10 @@ TEST(SessionPlan, WritesHashedRecordIndexAndSecureCookie) {
 
   // The cookie secret appears in no command.
   for (size_t i = 0; i < plan.commands_count; ++i)
-    for (const auto &arg : Args(plan.commands[i]))
-      EXPECT_EQ(arg.find(cookie), std::string::npos);
+    for (const auto &arg : Args(plan.commands[i])) EXPECT_EQ(arg.find(cookie), std::string::npos);
 
-  EXPECT_EQ(Str(plan.set_cookie), "__Host-sso=" + cookie +
-                                      "; Path=/; Max-Age=28800; Secure; HttpOnly; SameSite=Lax");
+  EXPECT_EQ(Str(plan.set_cookie),
+            "__Host-sso=" + cookie + "; Path=/; Max-Age=28800; Secure; HttpOnly; SameSite=Lax");
 }
 
 TEST(SessionPlan, EveryLoginGetsAFreshId) {
@@ -104,8 +103,7 @@ TEST(Revoke, DeletesOnlyDigestMembersAndTheIndex) {
   sso_command publish;
   ASSERT_EQ(sso_revoke_plan_finish(txn.get(), members.data(), members.size(), &command, &publish),
             SSO_OK);
-  EXPECT_EQ(Args(command),
-            (std::vector<std::string>{"DEL", smembers[1], "sso:s:" + digest}));
+  EXPECT_EQ(Args(command), (std::vector<std::string>{"DEL", smembers[1], "sso:s:" + digest}));
   EXPECT_EQ(Args(publish), (std::vector<std::string>{"PUBLISH", "sso:revoked", digest}));
 }
 

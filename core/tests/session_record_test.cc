@@ -1,14 +1,22 @@
 #include "session_record.h"
 
 #include <gtest/gtest.h>
+
 #include <nlohmann/json.hpp>
 
 namespace {
 
 sso::SessionRecord Sample() {
   sso::SessionRecord r;
-  r.identity = {"corp", "00u1", "http://idp", "42", "a@b.example", "A B",
-                {"engineering", "CN=x,OU=y"}, {"developer"}, {{"department", "R&D"}}};
+  r.identity = {"corp",
+                "00u1",
+                "http://idp",
+                "42",
+                "a@b.example",
+                "A B",
+                {"engineering", "CN=x,OU=y"},
+                {"developer"},
+                {{"department", "R&D"}}};
   r.created_ms = 1000;
   r.expires_ms = 2000;
   return r;

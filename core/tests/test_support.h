@@ -39,8 +39,8 @@ struct EngineOptions {
 };
 
 inline EnginePtr MakeEngine(const EngineOptions &o = {}) {
-  sso_engine_config config{S(o.prefix), S(o.cookie), o.secure ? 1 : 0, o.ttl_ms, o.idle_ms,
-                           S(o.login),  o.cache_ms};
+  sso_engine_config config{S(o.prefix), S(o.cookie), o.secure ? 1 : 0, o.ttl_ms,
+                           o.idle_ms,   S(o.login),  o.cache_ms};
   sso_engine *engine = nullptr;
   if (sso_engine_create(&config, &engine) != SSO_OK) return nullptr;
   return EnginePtr(engine);

@@ -88,27 +88,40 @@ bool ParseArgs(int argc, char **argv, Options &o) {
     }
     auto v = value();
     if (!v) return false;
-    if (arg == "--redis") o.redis = *v;
-    else if (arg == "--db") o.db = std::atoi(v->c_str());
-    else if (arg == "--prefix") o.prefix = *v;
-    else if (arg == "--password-file") o.password_file = *v;
+    if (arg == "--redis")
+      o.redis = *v;
+    else if (arg == "--db")
+      o.db = std::atoi(v->c_str());
+    else if (arg == "--prefix")
+      o.prefix = *v;
+    else if (arg == "--password-file")
+      o.password_file = *v;
     else if (arg == "--ttl" || arg == "--idle") {
       auto ms = ParseDurationMs(*v);
       if (!ms) return false;
       (arg == "--ttl" ? o.ttl_ms : o.idle_ms) = *ms;
-    } else if (arg == "--provider") o.provider = *v;
-    else if (arg == "--subject") o.subject = *v;
-    else if (arg == "--issuer") o.issuer = *v;
-    else if (arg == "--user") o.user = *v;
-    else if (arg == "--email") o.email = *v;
-    else if (arg == "--name") o.name = *v;
-    else if (arg == "--group") o.groups.push_back(*v);
-    else if (arg == "--role") o.roles.push_back(*v);
+    } else if (arg == "--provider")
+      o.provider = *v;
+    else if (arg == "--subject")
+      o.subject = *v;
+    else if (arg == "--issuer")
+      o.issuer = *v;
+    else if (arg == "--user")
+      o.user = *v;
+    else if (arg == "--email")
+      o.email = *v;
+    else if (arg == "--name")
+      o.name = *v;
+    else if (arg == "--group")
+      o.groups.push_back(*v);
+    else if (arg == "--role")
+      o.roles.push_back(*v);
     else if (arg == "--attr") {
       auto eq = v->find('=');
       if (eq == std::string::npos) return false;
       o.attributes.emplace_back(v->substr(0, eq), v->substr(eq + 1));
-    } else return false;
+    } else
+      return false;
   }
   if (positional.size() != 2) return false;
   o.object = positional[0];
@@ -183,8 +196,8 @@ int Create(redisContext *c, sso_txn *txn, const Options &o) {
   for (const auto &r : o.roles) roles.push_back(Str(r));
   std::vector<sso_attribute> attributes;
   for (const auto &[k, v] : o.attributes) attributes.push_back({Str(k), Str(v)});
-  sso_identity identity{Str(o.provider), Str(o.subject), Str(o.issuer), Str(o.user),
-                        Str(o.email),    Str(o.name),    groups.data(), groups.size(),
+  sso_identity identity{Str(o.provider), Str(o.subject), Str(o.issuer),     Str(o.user),
+                        Str(o.email),    Str(o.name),    groups.data(),     groups.size(),
                         roles.data(),    roles.size(),   attributes.data(), attributes.size()};
   uint8_t random[32];
   if (RAND_bytes(random, sizeof random) != 1) return Fail("RAND_bytes", SSO_ERR_INTERNAL);
@@ -230,7 +243,8 @@ int Revoke(redisContext *c, sso_txn *txn, const Options &o) {
 int main(int argc, char **argv) {
   Options o;
   if (!ParseArgs(argc, argv, o) || o.provider.empty() || o.subject.empty()) return Usage();
-  sso_engine_config config{Str(o.prefix), {"sso", 3}, 1, o.ttl_ms, o.idle_ms, {"/sso/login", 10}, 0};
+  sso_engine_config config{Str(o.prefix), {"sso", 3},         1, o.ttl_ms,
+                           o.idle_ms,     {"/sso/login", 10}, 0};
   sso_engine *raw_engine = nullptr;
   if (sso_status s = sso_engine_create(&config, &raw_engine); s != SSO_OK)
     return Fail("configuration", s);

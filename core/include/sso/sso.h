@@ -79,13 +79,13 @@ SSO_API const char *sso_status_message(sso_status status);
 /* ---- engine: one per configuration (nginx http{} block) ---- */
 
 typedef struct {
-  sso_str key_prefix;   /* e.g. "sso:" */
-  sso_str cookie_name;  /* e.g. "__Host-sso" */
-  int cookie_secure;    /* 1: Secure flag set (required for __Host-) */
-  int64_t ttl_ms;       /* absolute session lifetime, > 0 */
-  int64_t idle_ms;      /* idle timeout, 0 = none, <= ttl_ms */
-  sso_str login_url;    /* same-origin path, e.g. "/sso/login" */
-  int64_t cache_ms;     /* per-process session cache lifetime, 0 = no cache; <= idle_ms / 2 */
+  sso_str key_prefix;  /* e.g. "sso:" */
+  sso_str cookie_name; /* e.g. "__Host-sso" */
+  int cookie_secure;   /* 1: Secure flag set (required for __Host-) */
+  int64_t ttl_ms;      /* absolute session lifetime, > 0 */
+  int64_t idle_ms;     /* idle timeout, 0 = none, <= ttl_ms */
+  sso_str login_url;   /* same-origin path, e.g. "/sso/login" */
+  int64_t cache_ms;    /* per-process session cache lifetime, 0 = no cache; <= idle_ms / 2 */
 } sso_engine_config;
 
 SSO_API sso_status sso_engine_create(const sso_engine_config *config, sso_engine **out);
@@ -110,11 +110,11 @@ SSO_API void sso_txn_destroy(sso_txn *txn);
 
 /* What the core asks the caller to do next. */
 typedef enum {
-  SSO_STEP_STORE = 1,      /* run `command`, then call sso_gate_resume with its reply */
-  SSO_STEP_ALLOW,          /* identity available through sso_txn_identity_* */
-  SSO_STEP_REDIRECT,       /* send `http_status` with Location: `location` */
-  SSO_STEP_UNAUTHORIZED,   /* send 401 with WWW-Authenticate: `www_authenticate` */
-  SSO_STEP_ERROR           /* failed for `reason`: send the page of sso_error_page() */
+  SSO_STEP_STORE = 1,    /* run `command`, then call sso_gate_resume with its reply */
+  SSO_STEP_ALLOW,        /* identity available through sso_txn_identity_* */
+  SSO_STEP_REDIRECT,     /* send `http_status` with Location: `location` */
+  SSO_STEP_UNAUTHORIZED, /* send 401 with WWW-Authenticate: `www_authenticate` */
+  SSO_STEP_ERROR         /* failed for `reason`: send the page of sso_error_page() */
 } sso_step_kind;
 
 typedef struct {
@@ -215,16 +215,16 @@ typedef struct {
 } sso_identity;
 
 typedef struct {
-  sso_str cookie_value;   /* the secret the browser keeps (never log it) */
-  sso_str set_cookie;     /* complete Set-Cookie header value */
-  size_t commands_count;  /* run all, in order; each must succeed */
+  sso_str cookie_value;  /* the secret the browser keeps (never log it) */
+  sso_str set_cookie;    /* complete Set-Cookie header value */
+  size_t commands_count; /* run all, in order; each must succeed */
   const sso_command *commands;
 } sso_session_plan;
 
 /* `random` must hold at least 32 bytes from a CSPRNG; they become the session id. */
 SSO_API sso_status sso_session_plan_create(sso_txn *txn, const sso_identity *identity,
-                                           const uint8_t *random, size_t random_len,
-                                           int64_t now_ms, sso_session_plan *out);
+                                           const uint8_t *random, size_t random_len, int64_t now_ms,
+                                           sso_session_plan *out);
 
 /* Revoking every session of (provider, subject): run the `SMEMBERS index` command from
  * begin, feed its members to finish, then run `del` and `publish` (which tells every nginx
