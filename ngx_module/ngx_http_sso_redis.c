@@ -94,8 +94,11 @@ ngx_http_sso_redis_create(ngx_http_sso_redis_conf_t *conf, ngx_log_t *log)
     redis->timer.handler = ngx_http_sso_redis_timeout_handler;
     redis->timer.data = redis;
     redis->timer.log = log;
-    /* an idle deadline must not hold up a graceful worker shutdown */
-    redis->timer.cancelable = 1;
+    /*
+     * Not cancelable: the timer is only set while commands wait for a reply, and a graceful
+     * shutdown should let those requests finish (it is bounded by the command timeout).
+     */
+    redis->timer.cancelable = 0;
 
     return redis;
 }
