@@ -120,6 +120,33 @@ static ngx_str_t  ngx_http_sso_www_authenticate = ngx_string("WWW-Authenticate")
 static ngx_str_t  ngx_http_sso_cache_control = ngx_string("Cache-Control");
 
 
+/* The first request header called `name` (any case), as a view; empty if absent. */
+static sso_str
+ngx_http_sso_header(ngx_http_request_t *r, const char *name, size_t len)
+{
+    sso_str           value = { "", 0 };
+    ngx_uint_t        i;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    for (part = &r->headers_in.headers.part; part; part = part->next) {
+        h = part->elts;
+
+        for (i = 0; i < part->nelts; i++) {
+            if (h[i].key.len == len
+                && ngx_strncasecmp(h[i].key.data, (u_char *) name, len) == 0)
+            {
+                value.data = (const char *) h[i].value.data;
+                value.len = h[i].value.len;
+                return value;
+            }
+        }
+    }
+
+    return value;
+}
+
+
 /*
  * Forged identity headers go in the rewrite phase, so that `set` and `if` of the location
  * already see the cleaned list. Our handler runs before the rewrite module's: handlers of
@@ -201,43 +228,10 @@ ngx_http_sso_access_handler(ngx_http_request_t *r)
         gate.accept.len = r->headers_in.accept->value.len;
     }
 
-    {
-        ngx_uint_t        i;
-        ngx_list_part_t  *part;
-        ngx_table_elt_t  *h;
-
-        part = &r->headers_in.headers.part;
-        h = part->elts;
-
-        for (i = 0; /* void */ ; i++) {
-
-            if (i >= part->nelts) {
-                if (part->next == NULL) {
-                    break;
-                }
-
-                part = part->next;
-                h = part->elts;
-                i = 0;
-            }
-
-            if (h[i].key.len == sizeof("Sec-Fetch-Mode") - 1
-                && ngx_strncasecmp(h[i].key.data, (u_char *) "Sec-Fetch-Mode",
-                                   h[i].key.len) == 0)
-            {
-                gate.sec_fetch_mode.data = (const char *) h[i].value.data;
-                gate.sec_fetch_mode.len = h[i].value.len;
-
-            } else if (h[i].key.len == sizeof("X-Requested-With") - 1
-                       && ngx_strncasecmp(h[i].key.data,
-                                          (u_char *) "X-Requested-With",
-                                          h[i].key.len) == 0)
-            {
-                gate.x_requested_with.data = (const char *) h[i].value.data;
-                gate.x_requested_with.len = h[i].value.len;
-            }
-        }
-    }
+    gate.sec_fetch_mode = ngx_http_sso_header(r, "Sec-Fetch-Mode",
+                                              sizeof("Sec-Fetch-Mode") - 1);
+    gate.x_requested_with = ngx_http_sso_header(r, "X-Requested-With",
+                                                sizeof("X-Requested-With") - 1);
 
     gate.session_cookie.data = (const char *) cookie.data;
     gate.session_cookie.len = cookie.len;

@@ -51,7 +51,6 @@ typedef struct {
     ngx_http_sso_redis_cmd_t    *pending;
     sso_step                     step;
     unsigned                     waiting:1;
-    unsigned                     decided:1;
     unsigned                     allowed:1;
 } ngx_http_sso_ctx_t;
 

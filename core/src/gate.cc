@@ -82,25 +82,29 @@ void GateBegin(sso_txn &txn, const sso_gate_request &request, sso_step &out) {
   ResetStep(out);
   txn.state = sso_txn::State::kDecided;
   txn.session.reset();
+
+  std::string_view cookie = View(request.session_cookie);
+  txn.had_cookie = !cookie.empty();
+  std::string digest;
+  if (IsWellFormedSessionId(cookie)) {
+    digest = Sha256Hex(cookie);
+    if (digest.empty()) return ErrorStep(txn, SSO_ERR_INTERNAL, "", out);
+    // The hot path: a session this process confirmed moments ago.
+    if (auto cached = txn.engine.cache.Find(digest, request.now_ms)) {
+      txn.session = std::move(cached);
+      out.kind = SSO_STEP_ALLOW;
+      out.reason = SSO_SESSION_VALID;
+      return;
+    }
+  }
+
+  // Facts needed only if the answer may be "log in first".
   txn.browser_navigation =
       IsBrowserNavigation(View(request.method), View(request.accept), View(request.sec_fetch_mode),
                           View(request.x_requested_with));
   txn.return_to = SafeReturnTo(View(request.uri));
-
-  std::string_view cookie = View(request.session_cookie);
-  txn.had_cookie = !cookie.empty();
   if (cookie.empty()) return LoginRequired(txn, SSO_SESSION_NO_COOKIE, out);
-  if (!IsWellFormedSessionId(cookie)) return LoginRequired(txn, SSO_SESSION_MALFORMED_COOKIE, out);
-
-  std::string digest = Sha256Hex(cookie);
-  if (digest.empty()) return ErrorStep(txn, SSO_ERR_INTERNAL, "", out);
-
-  if (auto cached = txn.engine.cache.Find(digest, request.now_ms)) {
-    txn.session = std::move(cached);
-    out.kind = SSO_STEP_ALLOW;
-    out.reason = SSO_SESSION_VALID;
-    return;
-  }
+  if (digest.empty()) return LoginRequired(txn, SSO_SESSION_MALFORMED_COOKIE, out);
 
   txn.session_key = SessionKeyFromDigest(txn.engine.settings.key_prefix, digest);
   txn.session_digest = std::move(digest);

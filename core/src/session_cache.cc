@@ -12,7 +12,7 @@ void SessionCache::SetEnabled(bool enabled) {
 
 std::shared_ptr<const ValidSession> SessionCache::Find(std::string_view digest, int64_t now_ms) {
   if (!usable()) return nullptr;
-  auto it = entries_.find(std::string(digest));
+  auto it = entries_.find(digest);
   if (it == entries_.end()) return nullptr;
   const Entry &entry = it->second;
   if (now_ms - entry.cached_at_ms >= ttl_ms_ || now_ms < entry.cached_at_ms ||
@@ -34,7 +34,7 @@ void SessionCache::Insert(std::string digest, std::shared_ptr<const ValidSession
 
 void SessionCache::Evict(std::string_view digest) {
   ++generation_;
-  entries_.erase(std::string(digest));
+  if (auto it = entries_.find(digest); it != entries_.end()) entries_.erase(it);
 }
 
 void SessionCache::DropStale(int64_t now_ms) {

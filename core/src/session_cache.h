@@ -53,9 +53,15 @@ class SessionCache {
 
   int64_t ttl_ms_;
   size_t max_entries_;
+  // Lookups by string_view without building a std::string key.
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+
   bool enabled_ = false;
   uint64_t generation_ = 0;
-  std::unordered_map<std::string, Entry> entries_;
+  std::unordered_map<std::string, Entry, Hash, std::equal_to<>> entries_;
 };
 
 }  // namespace sso
