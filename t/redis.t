@@ -106,6 +106,22 @@ subtest 'password from a file, db index and key prefix' => sub {
     start_redis();
 };
 
+subtest 'a unix socket works like TCP, for nginx and sso-admin alike' => sub {
+    start_nginx({ %$config, http_config =>
+        "sso_redis unix:\$TEST_NGINX_REDIS_SOCKET timeout=300ms;\nsso_session cache=0;" });
+    my $sock = Test::Nginx::SSO::env()->{redis_socket};
+    open my $fh, '-|', Test::Nginx::SSO::env()->{admin}, '--redis', "unix:$sock", 'session',
+        'create', '--provider', 'corp', '--subject', 'via-socket', '--user', 'sock'
+        or die "sso-admin: $!";
+    my $c = <$fh>;
+    close $fh;
+    chomp $c;
+    like($c, qr/^[A-Za-z0-9_-]{43}$/, 'sso-admin created a session over the socket');
+    my $res = get($c);
+    is($res->{status}, 200, 'nginx found it over the socket');
+    like($res->{body}, qr/^X-Remote-User: sock$/m, 'with its identity');
+};
+
 unlike(error_log(), qr/\[(alert|crit|emerg)\]/, 'no alert in the error log');
 stop_nginx();
 done_testing();

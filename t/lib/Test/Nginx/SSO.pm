@@ -20,7 +20,7 @@ package Test::Nginx::SSO;
 # Every block also checks that the error log has no [alert], [crit] or [emerg] line.
 #
 # Variables replaced in config, headers and requests: $TEST_NGINX_SERVER_PORT,
-# $TEST_NGINX_REDIS_PORT, $TEST_NGINX_UPSTREAM_PORT, $TEST_NGINX_SESSION, $TEST_NGINX_HTML_DIR.
+# $TEST_NGINX_REDIS_PORT, $TEST_NGINX_REDIS_SOCKET, $TEST_NGINX_UPSTREAM_PORT, $TEST_NGINX_SESSION, $TEST_NGINX_HTML_DIR.
 
 use strict;
 use warnings;
@@ -73,7 +73,9 @@ sub start_redis {
     my $dir = "$env{servroot}/redis";
     make_path($dir);
     my @args = ('redis-server', '--port', $env{redis_port}, '--bind', '127.0.0.1',
-        '--save', '', '--appendonly', 'no', '--dir', $dir, '--logfile', "$dir/redis.log");
+        '--save', '', '--appendonly', 'no', '--dir', $dir, '--logfile', "$dir/redis.log",
+        '--unixsocket', "$dir/redis.sock", '--unixsocketperm', '777');
+    $env{redis_socket} = "$dir/redis.sock";
     push @args, '--requirepass', $opt{password} if $opt{password};
     $redis_pid = fork // die "fork: $!";
     if ($redis_pid == 0) {
@@ -153,8 +155,10 @@ sub render_config {
     my $redis = $http =~ /\bsso_redis\b/ ? ''
         : "sso_redis 127.0.0.1:\$TEST_NGINX_REDIS_PORT timeout=500ms connect_timeout=500ms;";
     my $workers = $block->{workers} // 1;
+    # SSO_MODULE=static: an nginx built with --add-module, nothing to load
+    my $load = $env{module} eq 'static' ? '' : "load_module $env{module};";
     my $conf = <<"EOF";
-load_module $env{module};
+$load
 worker_processes $workers;
 daemon off;
 master_process on;
@@ -183,6 +187,7 @@ sub expand {
     my %vars = (
         TEST_NGINX_SERVER_PORT => $env{server_port},
         TEST_NGINX_REDIS_PORT => $env{redis_port},
+        TEST_NGINX_REDIS_SOCKET => $env{redis_socket},
         TEST_NGINX_UPSTREAM_PORT => $env{upstream_port},
         TEST_NGINX_SESSION => $env{session} // '',
         TEST_NGINX_HTML_DIR => $env{html_dir},
@@ -456,7 +461,7 @@ sub start_servers {
     remove_tree($env{servroot});
     make_path($env{servroot});
     die "module not built: $env{module} (run scripts/test or cmake --build build)\n"
-        unless -f $env{module};
+        unless $env{module} eq 'static' || -f $env{module};
     start_redis() unless $redis_pid;
     start_upstream();
 }
