@@ -115,6 +115,36 @@ PageText PageFor(sso_status reason) {
     case SSO_SESSION_EXPIRED:
     case SSO_SESSION_CORRUPT_RECORD:
       return {401, "Sign-in required", "Your session has ended or is not valid. Please sign in."};
+    case SSO_SAML_RESPONSE_TOO_LARGE:
+    case SSO_SAML_BAD_ENCODING:
+    case SSO_SAML_XML_MALFORMED:
+    case SSO_SAML_DTD_FORBIDDEN:
+    case SSO_SAML_NOT_A_RESPONSE:
+      return {400, "Sign-in failed", "The sign-in response could not be read."};
+    case SSO_SAML_UNSOLICITED:
+    case SSO_SAML_ENCRYPTED_UNSUPPORTED:
+    case SSO_SAML_ASSERTION_COUNT:
+    case SSO_SAML_DUPLICATE_ID:
+    case SSO_SAML_NOT_SIGNED:
+    case SSO_SAML_SIGNATURE_MALFORMED:
+    case SSO_SAML_SIGNATURE_ALGORITHM:
+    case SSO_SAML_SIGNATURE_REFERENCE:
+    case SSO_SAML_SIGNATURE_INVALID:
+    case SSO_SAML_KEY_INVALID:
+    case SSO_SAML_DESTINATION_MISMATCH:
+    case SSO_SAML_ISSUER_MISMATCH:
+    case SSO_SAML_STATUS_NOT_SUCCESS:
+    case SSO_SAML_IN_RESPONSE_TO_MISMATCH:
+    case SSO_SAML_NOT_YET_VALID:
+    case SSO_SAML_EXPIRED:
+    case SSO_SAML_AUDIENCE_MISMATCH:
+    case SSO_SAML_RECIPIENT_MISMATCH:
+    case SSO_SAML_SUBJECT_CONFIRMATION:
+    case SSO_SAML_MISSING_NAMEID:
+    case SSO_SAML_REPLAY:
+    case SSO_SAML_METADATA_INVALID:
+      return {403, "Sign-in was not accepted",
+              "The identity provider's answer did not pass our checks. Please sign in again."};
     case SSO_LOGIN_NO_PROVIDER:
       return {503, "Sign-in is not set up",
               "No identity provider is configured for this site yet."};

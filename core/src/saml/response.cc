@@ -1,0 +1,265 @@
+#include "saml/response.h"
+
+#include <libxml/valid.h>
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <cctype>
+
+#include "saml/signature.h"
+#include "saml/xml_util.h"
+
+namespace sso::saml {
+namespace {
+
+constexpr const char *kSuccess = "urn:oasis:names:tc:SAML:2.0:status:Success";
+constexpr const char *kBearer = "urn:oasis:names:tc:SAML:2.0:cm:bearer";
+
+std::optional<std::string> DecodeBase64(std::string_view text) {
+  std::string b64;
+  b64.reserve(text.size());
+  for (char c : text)
+    if (!std::isspace(static_cast<unsigned char>(c))) b64.push_back(c);
+  if (b64.empty() || b64.size() % 4 != 0) return std::nullopt;
+  std::string out(b64.size() / 4 * 3, '\0');
+  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char *>(out.data()),
+                          reinterpret_cast<const unsigned char *>(b64.data()),
+                          static_cast<int>(b64.size()));
+  if (n < 0) return std::nullopt;
+  size_t pad = 0;
+  if (b64.back() == '=') ++pad;
+  if (b64[b64.size() - 2] == '=') ++pad;
+  out.resize(static_cast<size_t>(n) - pad);
+  return out;
+}
+
+// Registers the ID attribute of `node` so "#id" references resolve to it, and only to it.
+bool RegisterId(xmlDoc *doc, xmlNode *node) {
+  xmlAttr *attr = xmlHasNsProp(node, reinterpret_cast<const xmlChar *>("ID"), nullptr);
+  if (!attr || !attr->children || !attr->children->content) return false;
+  const xmlChar *id = attr->children->content;
+  if (xmlStrlen(id) == 0) return false;
+  // A second element with the same ID is how signature wrapping starts: refuse it.
+  if (xmlGetID(doc, id)) return false;
+  return xmlAddID(nullptr, doc, id, attr) != nullptr;
+}
+
+// Every ds:Signature in the document must be a direct child of the Response or of the
+// Assertion: a signature anywhere else is something we would not check.
+bool SignaturesOnlyWhereExpected(xmlNode *root, xmlNode *response, xmlNode *assertion) {
+  for (xmlNode *child = root->children; child; child = child->next) {
+    if (child->type != XML_ELEMENT_NODE) continue;
+    if (Is(child, kNsDSig, "Signature") && root != response && root != assertion) return false;
+    if (!SignaturesOnlyWhereExpected(child, response, assertion)) return false;
+  }
+  return true;
+}
+
+bool WithinSkew(std::optional<int64_t> not_before, std::optional<int64_t> not_on_or_after,
+                const Expectation &expect, const ServiceProvider &sp, sso_status &why) {
+  if (not_before && expect.now_ms + sp.clock_skew_ms < *not_before) {
+    why = SSO_SAML_NOT_YET_VALID;
+    return false;
+  }
+  if (not_on_or_after && expect.now_ms - sp.clock_skew_ms >= *not_on_or_after) {
+    why = SSO_SAML_EXPIRED;
+    return false;
+  }
+  return true;
+}
+
+std::optional<int64_t> TimeAttribute(xmlNode *node, const char *name, bool &bad) {
+  auto text = Attribute(node, name);
+  if (!text) return std::nullopt;
+  auto t = ParseDateTime(*text);
+  if (!t) bad = true;
+  return t;
+}
+
+sso_status CheckIssuer(xmlNode *parent, const IdentityProvider &idp, bool required) {
+  size_t n = 0;
+  xmlNode *issuer = OnlyChild(parent, kNsAssertion, "Issuer", &n);
+  if (n == 0 && !required) return SSO_OK;
+  if (!issuer || Text(issuer) != idp.entity_id) return SSO_SAML_ISSUER_MISMATCH;
+  auto format = Attribute(issuer, "Format");
+  if (format && *format != "urn:oasis:names:tc:SAML:2.0:nameid-format:entity")
+    return SSO_SAML_ISSUER_MISMATCH;
+  return SSO_OK;
+}
+
+sso_status CheckSubject(xmlNode *assertion, const ServiceProvider &sp, const Expectation &expect,
+                        Assertion &out) {
+  size_t n = 0;
+  xmlNode *subject = OnlyChild(assertion, kNsAssertion, "Subject", &n);
+  if (!subject) return SSO_SAML_MISSING_NAMEID;
+  xmlNode *name_id = OnlyChild(subject, kNsAssertion, "NameID", &n);
+  if (!name_id) return SSO_SAML_MISSING_NAMEID;
+  out.name_id = Text(name_id);
+  out.name_id_format = Attribute(name_id, "Format").value_or("");
+  if (out.name_id.empty()) return SSO_SAML_MISSING_NAMEID;
+
+  // Web SSO profile: at least one bearer confirmation whose data all holds.
+  sso_status last = SSO_SAML_SUBJECT_CONFIRMATION;
+  for (xmlNode *sc : Children(subject, kNsAssertion, "SubjectConfirmation")) {
+    if (Attribute(sc, "Method") != kBearer) continue;
+    xmlNode *data = OnlyChild(sc, kNsAssertion, "SubjectConfirmationData", &n);
+    if (!data) continue;
+    if (Attribute(data, "Recipient") != sp.acs_url) {
+      last = SSO_SAML_RECIPIENT_MISMATCH;
+      continue;
+    }
+    if (Attribute(data, "InResponseTo") != expect.in_response_to) {
+      last = SSO_SAML_IN_RESPONSE_TO_MISMATCH;
+      continue;
+    }
+    bool bad = false;
+    if (Attribute(data, "NotBefore")) continue;  // forbidden for bearer confirmations
+    auto not_on_or_after = TimeAttribute(data, "NotOnOrAfter", bad);
+    if (bad || !not_on_or_after) {
+      last = SSO_SAML_EXPIRED;
+      continue;
+    }
+    sso_status why = SSO_OK;
+    if (!WithinSkew(std::nullopt, not_on_or_after, expect, sp, why)) {
+      last = why;
+      continue;
+    }
+    out.replay_until_ms = std::max(out.replay_until_ms, *not_on_or_after + sp.clock_skew_ms);
+    return SSO_OK;
+  }
+  return last;
+}
+
+sso_status CheckConditions(xmlNode *assertion, const ServiceProvider &sp, const Expectation &expect,
+                           Assertion &out) {
+  size_t n = 0;
+  xmlNode *conditions = OnlyChild(assertion, kNsAssertion, "Conditions", &n);
+  if (!conditions) return SSO_SAML_AUDIENCE_MISMATCH;  // an audience is required
+  bool bad = false;
+  auto not_before = TimeAttribute(conditions, "NotBefore", bad);
+  auto not_on_or_after = TimeAttribute(conditions, "NotOnOrAfter", bad);
+  if (bad) return SSO_SAML_EXPIRED;
+  sso_status why = SSO_OK;
+  if (!WithinSkew(not_before, not_on_or_after, expect, sp, why)) return why;
+  if (not_on_or_after)
+    out.replay_until_ms = std::max(out.replay_until_ms, *not_on_or_after + sp.clock_skew_ms);
+
+  // Every AudienceRestriction must name us (they are ANDed).
+  auto restrictions = Children(conditions, kNsAssertion, "AudienceRestriction");
+  if (restrictions.empty()) return SSO_SAML_AUDIENCE_MISMATCH;
+  for (xmlNode *restriction : restrictions) {
+    bool ours = false;
+    for (xmlNode *audience : Children(restriction, kNsAssertion, "Audience"))
+      ours = ours || Text(audience) == sp.entity_id;
+    if (!ours) return SSO_SAML_AUDIENCE_MISMATCH;
+  }
+  return SSO_OK;
+}
+
+void ReadAttributes(xmlNode *assertion, Assertion &out) {
+  for (xmlNode *statement : Children(assertion, kNsAssertion, "AttributeStatement")) {
+    for (xmlNode *attribute : Children(statement, kNsAssertion, "Attribute")) {
+      auto name = Attribute(attribute, "Name");
+      if (!name || name->empty()) continue;
+      auto &values = out.attributes[*name];
+      for (xmlNode *value : Children(attribute, kNsAssertion, "AttributeValue"))
+        values.push_back(Text(value));
+    }
+  }
+  for (xmlNode *statement : Children(assertion, kNsAssertion, "AuthnStatement")) {
+    if (auto index = Attribute(statement, "SessionIndex")) {
+      out.session_index = *index;
+      break;
+    }
+  }
+}
+
+}  // namespace
+
+sso_status ValidateResponse(std::string_view saml_response_base64, const IdentityProvider &idp,
+                            const ServiceProvider &sp, const Expectation &expect, Assertion &out) {
+  if (saml_response_base64.size() > kMaxResponseBase64) return SSO_SAML_RESPONSE_TOO_LARGE;
+  auto xml = DecodeBase64(saml_response_base64);
+  if (!xml) return SSO_SAML_BAD_ENCODING;
+  return ValidateResponseXml(*xml, idp, sp, expect, out);
+}
+
+sso_status ValidateResponseXml(std::string_view xml, const IdentityProvider &idp,
+                               const ServiceProvider &sp, const Expectation &expect,
+                               Assertion &out) {
+  out = Assertion{};
+  if (!InitXmlSec()) return SSO_ERR_INTERNAL;
+  if (xml.size() > kMaxResponseBase64) return SSO_SAML_RESPONSE_TOO_LARGE;
+  bool dtd = false;
+  XmlDocPtr doc = ParseUntrusted(xml, &dtd);
+  if (dtd) return SSO_SAML_DTD_FORBIDDEN;
+  if (!doc) return SSO_SAML_XML_MALFORMED;
+
+  xmlNode *response = xmlDocGetRootElement(doc.get());
+  if (!Is(response, kNsProtocol, "Response")) return SSO_SAML_NOT_A_RESPONSE;
+  if (Attribute(response, "Version") != "2.0") return SSO_SAML_NOT_A_RESPONSE;
+
+  // Exactly one assertion in the whole document, as a child of the Response.
+  if (CountDescendants(response, kNsAssertion, "EncryptedAssertion") > 0)
+    return SSO_SAML_ENCRYPTED_UNSUPPORTED;
+  size_t n = 0;
+  xmlNode *assertion = OnlyChild(response, kNsAssertion, "Assertion", &n);
+  if (!assertion || CountDescendants(response, kNsAssertion, "Assertion") != 1)
+    return SSO_SAML_ASSERTION_COUNT;
+
+  if (!RegisterId(doc.get(), response) || !RegisterId(doc.get(), assertion))
+    return SSO_SAML_DUPLICATE_ID;
+  if (!SignaturesOnlyWhereExpected(response, response, assertion))
+    return SSO_SAML_SIGNATURE_REFERENCE;
+
+  // Signatures: the Response, the Assertion, or both; each one present must verify.
+  size_t response_sigs = 0, assertion_sigs = 0;
+  xmlNode *response_sig = OnlyChild(response, kNsDSig, "Signature", &response_sigs);
+  xmlNode *assertion_sig = OnlyChild(assertion, kNsDSig, "Signature", &assertion_sigs);
+  if (response_sigs > 1 || assertion_sigs > 1) return SSO_SAML_SIGNATURE_REFERENCE;
+  if (!response_sig && !assertion_sig) return SSO_SAML_NOT_SIGNED;
+  if (response_sig) {
+    if (sso_status s = VerifyEnvelopedSignature(response_sig, response, idp.signing_keys);
+        s != SSO_OK)
+      return s;
+  }
+  if (assertion_sig) {
+    if (sso_status s = VerifyEnvelopedSignature(assertion_sig, assertion, idp.signing_keys);
+        s != SSO_OK)
+      return s;
+  }
+  // From here on, everything read comes from the verified assertion (or the verified
+  // Response that contains it) — never from elsewhere in the document.
+
+  // Response-level checks.
+  auto destination = Attribute(response, "Destination");
+  if (response_sig && !destination) return SSO_SAML_DESTINATION_MISMATCH;
+  if (destination && *destination != sp.acs_url) return SSO_SAML_DESTINATION_MISMATCH;
+  if (sso_status s = CheckIssuer(response, idp, /*required=*/false); s != SSO_OK) return s;
+  xmlNode *status = OnlyChild(response, kNsProtocol, "Status", &n);
+  xmlNode *code = status ? OnlyChild(status, kNsProtocol, "StatusCode", &n) : nullptr;
+  if (!code || Attribute(code, "Value") != kSuccess) return SSO_SAML_STATUS_NOT_SUCCESS;
+
+  auto in_response_to = Attribute(response, "InResponseTo");
+  if (expect.in_response_to) {
+    if (in_response_to != expect.in_response_to) return SSO_SAML_IN_RESPONSE_TO_MISMATCH;
+  } else {
+    if (!sp.allow_unsolicited) return SSO_SAML_UNSOLICITED;
+    if (in_response_to) return SSO_SAML_IN_RESPONSE_TO_MISMATCH;
+  }
+
+  // Assertion-level checks.
+  if (Attribute(assertion, "Version") != "2.0") return SSO_SAML_NOT_A_RESPONSE;
+  if (sso_status s = CheckIssuer(assertion, idp, /*required=*/true); s != SSO_OK) return s;
+  if (sso_status s = CheckConditions(assertion, sp, expect, out); s != SSO_OK) return s;
+  if (sso_status s = CheckSubject(assertion, sp, expect, out); s != SSO_OK) return s;
+  if (Children(assertion, kNsAssertion, "AuthnStatement").empty())
+    return SSO_SAML_SUBJECT_CONFIRMATION;
+
+  out.assertion_id = *Attribute(assertion, "ID");
+  out.issuer = idp.entity_id;
+  ReadAttributes(assertion, out);
+  return SSO_OK;
+}
+
+}  // namespace sso::saml

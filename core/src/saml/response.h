@@ -1,0 +1,61 @@
+// Validation of a SAML 2.0 Response received at the ACS (HTTP-POST binding).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "saml/xml_ptr.h"
+#include "sso/sso.h"
+
+namespace sso::saml {
+
+// What we trust about one identity provider (from its metadata or from directives).
+struct IdentityProvider {
+  std::string entity_id;
+  std::string sso_url;                  // HTTP-Redirect SingleSignOnService
+  std::vector<SharedKey> signing_keys;  // pinned; several during a certificate rollover
+};
+
+struct ServiceProvider {
+  std::string entity_id;  // our Audience
+  std::string acs_url;    // Destination and Recipient
+  int64_t clock_skew_ms = 180'000;
+  bool allow_unsolicited = false;  // IdP-initiated login
+};
+
+// What the response must answer: the AuthnRequest ID we sent (from the RelayState handle),
+// or nothing for an IdP-initiated login.
+struct Expectation {
+  std::optional<std::string> in_response_to;
+  int64_t now_ms = 0;
+};
+
+// Data read only from the verified assertion.
+struct Assertion {
+  std::string assertion_id;
+  std::string issuer;
+  std::string name_id;
+  std::string name_id_format;
+  std::string session_index;
+  std::map<std::string, std::vector<std::string>> attributes;
+  int64_t replay_until_ms = 0;  // keep the assertion ID in the replay cache until then
+};
+
+// Largest SAMLResponse form value accepted, checked before decoding.
+inline constexpr size_t kMaxResponseBase64 = 512 * 1024;
+
+// Decodes (base64) and validates a SAMLResponse against every rule of DESIGN.md §6.
+// SSO_OK and `out` filled, or the status naming the first failed check.
+sso_status ValidateResponse(std::string_view saml_response_base64, const IdentityProvider &idp,
+                            const ServiceProvider &sp, const Expectation &expect, Assertion &out);
+
+// Validates an already decoded document (the fuzz target and the tests use it).
+sso_status ValidateResponseXml(std::string_view xml, const IdentityProvider &idp,
+                               const ServiceProvider &sp, const Expectation &expect,
+                               Assertion &out);
+
+}  // namespace sso::saml

@@ -1,0 +1,163 @@
+#include "saml/xml_util.h"
+
+#include <libxml/parser.h>
+#include <xmlsec/crypto.h>
+#include <xmlsec/errors.h>
+#include <xmlsec/xmlsec.h>
+
+#include <cctype>
+#include <ctime>
+#include <mutex>
+
+namespace sso::saml {
+
+bool InitXmlSec() {
+  static std::once_flag once;
+  static bool ok = false;
+  std::call_once(once, [] {
+    xmlInitParser();
+    if (xmlSecInit() < 0) return;
+    if (xmlSecCheckVersion() != 1) return;
+    if (xmlSecCryptoAppInit(nullptr) < 0) return;
+    if (xmlSecCryptoInit() < 0) return;
+    // Failures are reported through our status values, not printed by the library.
+    xmlSecErrorsDefaultCallbackEnableOutput(0);
+    ok = true;
+  });
+  return ok;
+}
+
+XmlDocPtr ParseUntrusted(std::string_view xml, bool *dtd) {
+  *dtd = false;
+  // Refuse any document type declaration outright: no entities, no external subsets.
+  static constexpr std::string_view kDoctype = "<!doctype";
+  for (size_t i = 0; i + kDoctype.size() <= xml.size(); ++i) {
+    if (xml[i] != '<') continue;
+    size_t j = 0;
+    while (j < kDoctype.size() &&
+           std::tolower(static_cast<unsigned char>(xml[i + j])) == kDoctype[j])
+      ++j;
+    if (j == kDoctype.size()) {
+      *dtd = true;
+      return nullptr;
+    }
+  }
+  if (xml.size() > static_cast<size_t>(INT32_MAX)) return nullptr;
+  XmlDocPtr doc(xmlReadMemory(xml.data(), static_cast<int>(xml.size()), "untrusted.xml", nullptr,
+                              XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING));
+  if (doc && (doc->intSubset || doc->extSubset)) {
+    *dtd = true;
+    return nullptr;
+  }
+  if (doc && !xmlDocGetRootElement(doc.get())) return nullptr;
+  return doc;
+}
+
+bool Is(const xmlNode *node, const char *ns, const char *name) {
+  return node && node->type == XML_ELEMENT_NODE && node->ns && node->ns->href &&
+         xmlStrEqual(node->ns->href, reinterpret_cast<const xmlChar *>(ns)) &&
+         xmlStrEqual(node->name, reinterpret_cast<const xmlChar *>(name));
+}
+
+std::vector<xmlNode *> Children(const xmlNode *parent, const char *ns, const char *name) {
+  std::vector<xmlNode *> out;
+  if (!parent) return out;
+  for (xmlNode *child = parent->children; child; child = child->next)
+    if (Is(child, ns, name)) out.push_back(child);
+  return out;
+}
+
+xmlNode *OnlyChild(const xmlNode *parent, const char *ns, const char *name, size_t *count) {
+  auto children = Children(parent, ns, name);
+  if (count) *count = children.size();
+  return children.size() == 1 ? children.front() : nullptr;
+}
+
+size_t CountDescendants(const xmlNode *root, const char *ns, const char *name) {
+  size_t n = Is(root, ns, name) ? 1 : 0;
+  for (xmlNode *child = root ? root->children : nullptr; child; child = child->next)
+    if (child->type == XML_ELEMENT_NODE) n += CountDescendants(child, ns, name);
+  return n;
+}
+
+std::optional<std::string> Attribute(const xmlNode *node, const char *name) {
+  if (!node) return std::nullopt;
+  XmlCharPtr value(xmlGetNoNsProp(node, reinterpret_cast<const xmlChar *>(name)));
+  if (!value) return std::nullopt;
+  return std::string(reinterpret_cast<const char *>(value.get()));
+}
+
+std::string Text(const xmlNode *node) {
+  std::string out;
+  for (const xmlNode *child = node ? node->children : nullptr; child; child = child->next) {
+    if (child->type == XML_TEXT_NODE || child->type == XML_CDATA_SECTION_NODE) {
+      if (child->content) out += reinterpret_cast<const char *>(child->content);
+    } else if (child->type == XML_ELEMENT_NODE) {
+      out += Text(child);
+    }
+  }
+  return out;
+}
+
+namespace {
+
+bool Digits(std::string_view s, size_t pos, size_t n, int &value) {
+  if (pos + n > s.size()) return false;
+  value = 0;
+  for (size_t i = pos; i < pos + n; ++i) {
+    if (!std::isdigit(static_cast<unsigned char>(s[i]))) return false;
+    value = value * 10 + (s[i] - '0');
+  }
+  return true;
+}
+
+}  // namespace
+
+std::optional<int64_t> ParseDateTime(std::string_view s) {
+  // YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)
+  int year, month, day, hour, minute, second;
+  if (!Digits(s, 0, 4, year) || s.size() < 20 || s[4] != '-' || !Digits(s, 5, 2, month) ||
+      s[7] != '-' || !Digits(s, 8, 2, day) || s[10] != 'T' || !Digits(s, 11, 2, hour) ||
+      s[13] != ':' || !Digits(s, 14, 2, minute) || s[16] != ':' || !Digits(s, 17, 2, second))
+    return std::nullopt;
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60)
+    return std::nullopt;
+  size_t pos = 19;
+  int64_t millis = 0;
+  if (pos < s.size() && s[pos] == '.') {
+    ++pos;
+    int digits = 0;
+    while (pos < s.size() && std::isdigit(static_cast<unsigned char>(s[pos]))) {
+      if (digits < 3) millis = millis * 10 + (s[pos] - '0');
+      ++digits;
+      ++pos;
+    }
+    if (digits == 0) return std::nullopt;
+    for (int d = digits; d < 3; ++d) millis *= 10;
+  }
+  int64_t offset_s = 0;
+  if (pos < s.size() && s[pos] == 'Z') {
+    ++pos;
+  } else if (pos < s.size() && (s[pos] == '+' || s[pos] == '-')) {
+    int oh, om;
+    if (!Digits(s, pos + 1, 2, oh) || pos + 3 >= s.size() || s[pos + 3] != ':' ||
+        !Digits(s, pos + 4, 2, om) || oh > 14 || om > 59)
+      return std::nullopt;
+    offset_s = (oh * 3600 + om * 60) * (s[pos] == '+' ? 1 : -1);
+    pos += 6;
+  } else {
+    return std::nullopt;  // a time without a zone is ambiguous: refuse it
+  }
+  if (pos != s.size()) return std::nullopt;
+  std::tm tm{};
+  tm.tm_year = year - 1900;
+  tm.tm_mon = month - 1;
+  tm.tm_mday = day;
+  tm.tm_hour = hour;
+  tm.tm_min = minute;
+  tm.tm_sec = second;
+  time_t t = timegm(&tm);
+  return (static_cast<int64_t>(t) - offset_s) * 1000 + millis;
+}
+
+}  // namespace sso::saml

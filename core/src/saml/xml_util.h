@@ -1,0 +1,42 @@
+// Small, strict helpers over libxml2 trees: namespaced lookups, text, safe parsing.
+#pragma once
+
+#include <libxml/tree.h>
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "saml/xml_ptr.h"
+
+namespace sso::saml {
+
+inline constexpr const char *kNsProtocol = "urn:oasis:names:tc:SAML:2.0:protocol";
+inline constexpr const char *kNsAssertion = "urn:oasis:names:tc:SAML:2.0:assertion";
+inline constexpr const char *kNsMetadata = "urn:oasis:names:tc:SAML:2.0:metadata";
+inline constexpr const char *kNsDSig = "http://www.w3.org/2000/09/xmldsig#";
+
+// One-time process-wide setup of libxml2 and xmlsec (OpenSSL); false if it failed.
+bool InitXmlSec();
+
+// Parses untrusted XML: no DTD at all (refused, not just ignored), no network, no entity
+// substitution. nullptr on any problem; `dtd` tells whether a DTD was the reason.
+XmlDocPtr ParseUntrusted(std::string_view xml, bool *dtd);
+
+bool Is(const xmlNode *node, const char *ns, const char *name);
+// Element children of `parent` with that namespace and name.
+std::vector<xmlNode *> Children(const xmlNode *parent, const char *ns, const char *name);
+xmlNode *OnlyChild(const xmlNode *parent, const char *ns, const char *name, size_t *count);
+// Every element with that namespace and name anywhere below `root` (root included).
+size_t CountDescendants(const xmlNode *root, const char *ns, const char *name);
+
+std::optional<std::string> Attribute(const xmlNode *node, const char *name);
+// The text of an element: all its text and CDATA descendants joined; comments ignored, so a
+// comment cannot cut a value short (the signed canonical form also drops comments).
+std::string Text(const xmlNode *node);
+
+// xs:dateTime ("2026-01-02T03:04:05Z", fractions and offsets allowed) to Unix milliseconds.
+std::optional<int64_t> ParseDateTime(std::string_view text);
+
+}  // namespace sso::saml
