@@ -66,14 +66,14 @@ ngx_http_sso_logout(ngx_http_request_t *r)
         return ngx_http_sso_send_failure(r, ctx, SSO_ERR_INTERNAL);
     }
 
-    if (ctx->step.command.argc == 0) {
+    if (ctx->step.commands_count == 0) {
         return ngx_http_sso_send_step(r, &ctx->step);
     }
 
     /* tells every worker's session cache; this worker's was updated by the core */
     (void) ngx_http_sso_redis_send(smcf->store, &ctx->step.cleanup, NULL, NULL);
 
-    ctx->pending = ngx_http_sso_redis_send(smcf->store, &ctx->step.command,
+    ctx->pending = ngx_http_sso_redis_send(smcf->store, &ctx->step.commands[0],
                                            ngx_http_sso_logout_reply, ctx);
     if (ctx->pending == NULL) {
         return ngx_http_sso_send_failure(r, ctx, SSO_STORE_UNAVAILABLE);

@@ -265,7 +265,7 @@ ngx_http_sso_apply_step(ngx_http_request_t *r, ngx_http_sso_ctx_t *ctx)
     switch (step->kind) {
 
     case SSO_STEP_STORE:
-        ctx->pending = ngx_http_sso_redis_send(smcf->store, &step->command,
+        ctx->pending = ngx_http_sso_redis_send(smcf->store, &step->commands[0],
                                                ngx_http_sso_gate_reply, ctx);
 
         if (ctx->pending == NULL) {

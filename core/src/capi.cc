@@ -6,6 +6,8 @@
 
 #include "engine.h"
 #include "gate.h"
+#include "saml_flow.h"
+#include "saml_provider.h"
 #include "session_plan.h"
 #include "sso/sso.h"
 #include "txn.h"
@@ -190,6 +192,59 @@ sso_status sso_session_plan_create(sso_txn *txn, const sso_identity *identity,
     out->set_cookie = Str(txn->set_cookie);
     out->commands_count = txn->plan_views.size();
     out->commands = txn->plan_views.data();
+    return SSO_OK;
+  });
+}
+
+sso_status sso_engine_add_saml_provider(sso_engine *engine,
+                                        const sso_saml_provider_config *config) {
+  if (!engine || !config) return SSO_ERR_INVALID_ARGUMENT;
+  if ((config->idp_certificates_count && !config->idp_certificates) ||
+      (config->email_domains_count && !config->email_domains) ||
+      (config->attribute_map_count && !config->attribute_map))
+    return SSO_ERR_INVALID_ARGUMENT;
+  return Barrier([&] {
+    sso::SamlProvider provider;
+    if (sso_status s = sso::MakeSamlProvider(*config, provider); s != SSO_OK) return s;
+    if (engine->saml_providers.count(provider.name)) return SSO_ERR_INVALID_ARGUMENT;
+    std::string name = provider.name;
+    engine->saml_providers.emplace(std::move(name), std::move(provider));
+    return SSO_OK;
+  });
+}
+
+sso_status sso_login_begin(sso_txn *txn, const sso_login_request *request, sso_step *out) {
+  if (!txn || !request || !out) return SSO_ERR_INVALID_ARGUMENT;
+  return Barrier([&] {
+    sso::LoginBegin(*txn, *request, *out);
+    return SSO_OK;
+  });
+}
+
+sso_status sso_acs_begin(sso_txn *txn, const sso_acs_request *request, sso_step *out) {
+  if (!txn || !request || !out || !ValidStr(request->form_body)) return SSO_ERR_INVALID_ARGUMENT;
+  return Barrier([&] {
+    sso::AcsBegin(*txn, *request, *out);
+    return SSO_OK;
+  });
+}
+
+sso_status sso_flow_resume(sso_txn *txn, const sso_store_reply *replies, size_t count,
+                           int64_t now_ms, sso_step *out) {
+  if (!txn || !out || (count && !replies)) return SSO_ERR_INVALID_ARGUMENT;
+  if (txn->flow == sso_txn::Flow::kNone) return SSO_ERR_BAD_STATE;
+  for (size_t i = 0; i < count; ++i)
+    if (!ValidStr(replies[i].str)) return SSO_ERR_INVALID_ARGUMENT;
+  return Barrier([&] {
+    sso::FlowResume(*txn, {replies, count}, now_ms, *out);
+    return SSO_OK;
+  });
+}
+
+sso_status sso_saml_metadata(sso_txn *txn, sso_str provider, sso_step *out) {
+  if (!txn || !out || !ValidStr(provider)) return SSO_ERR_INVALID_ARGUMENT;
+  return Barrier([&] {
+    sso::SamlMetadata(*txn, View(provider), *out);
     return SSO_OK;
   });
 }

@@ -2,8 +2,10 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 
+#include "saml_provider.h"
 #include "session_cache.h"
 #include "sso/sso.h"
 
@@ -35,4 +37,5 @@ struct sso_engine {
   const sso::EngineSettings settings;
   const std::string revocation_channel;
   sso::SessionCache cache;
+  std::map<std::string, sso::SamlProvider> saml_providers;  // by name
 };

@@ -119,7 +119,9 @@ void GateBegin(sso_txn &txn, const sso_gate_request &request, sso_step &out) {
   txn.state = sso_txn::State::kAwaitingSession;
   out.kind = SSO_STEP_STORE;
   out.reason = SSO_OK;
-  out.command = txn.command.View();
+  txn.step_views = {txn.command.View()};
+  out.commands = txn.step_views.data();
+  out.commands_count = 1;
 }
 
 void GateResume(sso_txn &txn, const sso_store_reply &reply, int64_t now_ms, sso_step &out) {

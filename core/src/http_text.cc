@@ -55,6 +55,53 @@ std::string EscapeListItem(std::string_view item) {
   return out;
 }
 
+namespace {
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::optional<std::string> FormDecode(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '+') {
+      out.push_back(' ');
+    } else if (c == '%') {
+      if (i + 2 >= text.size()) return std::nullopt;
+      int hi = HexValue(text[i + 1]), lo = HexValue(text[i + 2]);
+      if (hi < 0 || lo < 0) return std::nullopt;
+      out.push_back(static_cast<char>(hi * 16 + lo));
+      i += 2;
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<std::map<std::string, std::string>> ParseForm(std::string_view body) {
+  std::map<std::string, std::string> out;
+  while (!body.empty()) {
+    size_t amp = body.find('&');
+    std::string_view pair = body.substr(0, amp);
+    body = amp == std::string_view::npos ? std::string_view() : body.substr(amp + 1);
+    if (pair.empty()) continue;
+    size_t eq = pair.find('=');
+    auto name = FormDecode(pair.substr(0, eq));
+    auto value = FormDecode(eq == std::string_view::npos ? "" : pair.substr(eq + 1));
+    if (!name || !value) return std::nullopt;
+    out.emplace(std::move(*name), std::move(*value));
+  }
+  return out;
+}
+
 std::string HtmlEscape(std::string_view text) {
   std::string out;
   out.reserve(text.size());
@@ -115,6 +162,8 @@ PageText PageFor(sso_status reason) {
     case SSO_SESSION_EXPIRED:
     case SSO_SESSION_CORRUPT_RECORD:
       return {401, "Sign-in required", "Your session has ended or is not valid. Please sign in."};
+    case SSO_LOGIN_UNKNOWN_PROVIDER:
+    case SSO_ACS_BAD_REQUEST:
     case SSO_SAML_RESPONSE_TOO_LARGE:
     case SSO_SAML_BAD_ENCODING:
     case SSO_SAML_XML_MALFORMED:
@@ -143,6 +192,7 @@ PageText PageFor(sso_status reason) {
     case SSO_SAML_MISSING_NAMEID:
     case SSO_SAML_REPLAY:
     case SSO_SAML_METADATA_INVALID:
+    case SSO_SAML_RELAY_STATE_INVALID:
       return {403, "Sign-in was not accepted",
               "The identity provider's answer did not pass our checks. Please sign in again."};
     case SSO_LOGIN_NO_PROVIDER:

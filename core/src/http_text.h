@@ -1,6 +1,8 @@
 // Small text helpers for HTTP: return_to sanitizing, URL encoding, cookies, error pages.
 #pragma once
 
+#include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -22,6 +24,10 @@ std::string UrlEncode(std::string_view text);
 
 // Percent-encodes ',' and '%' so a list can be joined with ','.
 std::string EscapeListItem(std::string_view item);
+
+// Decodes an application/x-www-form-urlencoded body ('+' is a space). Later duplicates of a
+// name are ignored; nullopt for a malformed escape.
+std::optional<std::map<std::string, std::string>> ParseForm(std::string_view body);
 
 // HTML-escapes &, <, >, " and '.
 std::string HtmlEscape(std::string_view text);

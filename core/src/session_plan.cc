@@ -70,7 +70,9 @@ void PlanLogout(sso_txn &txn, std::string_view cookie, sso_step &out) {
     txn.engine.cache.Evict(digest);
     txn.command = StoreCommand{"DEL", SessionKeyFromDigest(settings.key_prefix, digest)};
     txn.cleanup = StoreCommand{"PUBLISH", txn.engine.revocation_channel, std::move(digest)};
-    out.command = txn.command.View();
+    txn.step_views = {txn.command.View()};
+    out.commands = txn.step_views.data();
+    out.commands_count = 1;
     out.cleanup = txn.cleanup.View();
   }
 }

@@ -60,10 +60,14 @@ constexpr std::array<StatusText, SSO_STATUS_COUNT> kStatusTexts = {{
     {"SAML_EXPIRED", "SAML assertion has expired"},
     {"SAML_AUDIENCE_MISMATCH", "SAML assertion is not for our entity ID"},
     {"SAML_RECIPIENT_MISMATCH", "SAML Recipient is not our ACS URL"},
-    {"SAML_SUBJECT_CONFIRMATION", "SAML assertion has no valid bearer confirmation or AuthnStatement"},
+    {"SAML_SUBJECT_CONFIRMATION",
+     "SAML assertion has no valid bearer confirmation or AuthnStatement"},
     {"SAML_MISSING_NAMEID", "SAML assertion has no NameID"},
     {"SAML_REPLAY", "SAML assertion was already used"},
     {"SAML_METADATA_INVALID", "IdP metadata is not usable"},
+    {"SAML_RELAY_STATE_INVALID", "RelayState is unknown, expired or already used"},
+    {"LOGIN_UNKNOWN_PROVIDER", "no provider of that name is configured"},
+    {"ACS_BAD_REQUEST", "the ACS needs a POSTed SAMLResponse"},
 }};
 
 const StatusText &TextOf(sso_status status) {

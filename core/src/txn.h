@@ -1,6 +1,7 @@
 // Transaction: the per-request state behind an sso_txn handle.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -29,6 +30,7 @@ struct sso_txn {
   // Storage behind the views handed out in sso_step / plans.
   sso::StoreCommand command;
   sso::StoreCommand cleanup;
+  std::vector<sso_command> step_views;  // what sso_step.commands points to
   std::vector<sso::StoreCommand> plan_commands;
   std::vector<sso_command> plan_views;
   std::string location;
@@ -37,6 +39,16 @@ struct sso_txn {
   std::string body;
   std::string cookie_value;
   std::string revoke_index_key;
+
+  // Login flows (SAML): where we are and what we carry between store round trips.
+  enum class Flow { kNone, kLoginStore, kAcsRelay, kAcsReplay, kAcsSession };
+  Flow flow = Flow::kNone;
+  std::string flow_provider;
+  std::string flow_request_id;
+  std::string flow_return_to;
+  std::string flow_saml_response;
+  std::vector<uint8_t> flow_random;
+  sso::Identity flow_identity;  // validated, waiting for the replay check
 
   // The identity of a valid session (after SSO_STEP_ALLOW), possibly shared with the cache.
   std::shared_ptr<const sso::ValidSession> session;

@@ -104,7 +104,7 @@ TEST_F(GateTest, MalformedCookieNeverReachesTheStore) {
   sso_step step = Begin("not-a-session-id");
   EXPECT_EQ(step.kind, SSO_STEP_REDIRECT);
   EXPECT_EQ(step.reason, SSO_SESSION_MALFORMED_COOKIE);
-  EXPECT_EQ(step.command.argc, 0u);
+  EXPECT_EQ(step.commands_count, 0u);
   EXPECT_NE(Str(step.set_cookie).find("Max-Age=0"), std::string::npos);
 }
 
@@ -112,7 +112,8 @@ TEST_F(GateTest, WellFormedCookieAsksForTheHashedKeyAndSlidesIdle) {
   auto [cookie, key, record] = NewSession();
   sso_step step = Begin(cookie);
   ASSERT_EQ(step.kind, SSO_STEP_STORE);
-  auto args = Args(step.command);
+  ASSERT_EQ(step.commands_count, 1u);
+  auto args = Args(step.commands[0]);
   ASSERT_EQ(args.size(), 4u);
   EXPECT_EQ(args[0], "GETEX");
   EXPECT_EQ(args[1], "sso:s:" + sso::Sha256Hex(cookie));
@@ -239,7 +240,8 @@ TEST(GateNoIdle, UsesPlainGetWithoutIdleTimeout) {
   sso_gate_request req{S("GET"), S("/"), S(""), S(""), S(""), S(cookie), kNow};
   sso_step step;
   ASSERT_EQ(sso_gate_begin(txn.get(), &req, &step), SSO_OK);
-  EXPECT_EQ(Args(step.command),
+  ASSERT_EQ(step.commands_count, 1u);
+  EXPECT_EQ(Args(step.commands[0]),
             (std::vector<std::string>{"GET", "sso:s:" + sso::Sha256Hex(cookie)}));
 }
 

@@ -61,6 +61,11 @@ std::string Sign(const std::string &xml, const std::string &id, const SignOption
 
 std::string Base64(const std::string &data);
 
+// A response whose assertion is signed by `o.key`.
+inline std::string SignedAssertion(const ResponseSpec &spec = {}, const SignOptions &o = {}) {
+  return Sign(BuildResponse(spec), spec.assertion_id, o);
+}
+
 // The IdP as the SP trusts it: pinned certificates by key file stem.
 sso::saml::IdentityProvider Idp(const std::vector<std::string> &certs = {"idp"});
 sso::saml::ServiceProvider Sp();

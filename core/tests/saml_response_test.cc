@@ -20,10 +20,6 @@ sso_status Check(const std::string &xml, const sso::saml::IdentityProvider &idp 
   return s;
 }
 
-std::string SignedAssertion(const ResponseSpec &spec = {}, const SignOptions &o = {}) {
-  return Sign(BuildResponse(spec), spec.assertion_id, o);
-}
-
 // ---- accepted ----
 
 TEST(SamlResponse, SignedAssertionIsAcceptedAndRead) {

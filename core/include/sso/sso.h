@@ -95,6 +95,9 @@ typedef enum {
   SSO_SAML_MISSING_NAMEID,
   SSO_SAML_REPLAY,
   SSO_SAML_METADATA_INVALID,
+  SSO_SAML_RELAY_STATE_INVALID,
+  SSO_LOGIN_UNKNOWN_PROVIDER,
+  SSO_ACS_BAD_REQUEST,
 
   SSO_STATUS_COUNT
 } sso_status;
@@ -142,7 +145,8 @@ typedef enum {
   SSO_STEP_ALLOW,        /* identity available through sso_txn_identity_* */
   SSO_STEP_REDIRECT,     /* send `http_status` with Location: `location` */
   SSO_STEP_UNAUTHORIZED, /* send 401 with WWW-Authenticate: `www_authenticate` */
-  SSO_STEP_ERROR         /* failed for `reason`: send the page of sso_error_page() */
+  SSO_STEP_ERROR,        /* failed for `reason`: send the page of sso_error_page() */
+  SSO_STEP_PAGE          /* send `http_status` with `body` of `content_type` */
 } sso_step_kind;
 
 typedef struct {
@@ -152,8 +156,10 @@ typedef struct {
 
 typedef struct {
   sso_step_kind kind;
-  sso_status reason;        /* why this step: the check that decided it */
-  sso_command command;      /* STORE: the command to run and wait for */
+  sso_status reason; /* why this step: the check that decided it */
+  /* STORE: run all (pipelined), then resume with their replies in the same order */
+  const sso_command *commands;
+  size_t commands_count;
   sso_command cleanup;      /* any kind: optional fire-and-forget command (argc 0 if none) */
   int http_status;          /* REDIRECT / UNAUTHORIZED / ERROR */
   sso_str location;         /* REDIRECT */
@@ -195,7 +201,7 @@ SSO_API sso_status sso_gate_begin(sso_txn *txn, const sso_gate_request *request,
 SSO_API sso_status sso_gate_resume(sso_txn *txn, const sso_store_reply *reply, int64_t now_ms,
                                    sso_step *out);
 
-/* Logout: `command` (DEL) ends the session named by `session_cookie`, `cleanup` (PUBLISH)
+/* Logout: `commands[0]` (DEL) ends the session named by `session_cookie`, `cleanup` (PUBLISH)
  * tells the other workers, `set_cookie` clears it in the browser. Both commands have argc 0
  * when there was no well-formed cookie. */
 SSO_API sso_status sso_logout(sso_txn *txn, sso_str session_cookie, sso_step *out);
@@ -220,12 +226,66 @@ SSO_API sso_str sso_txn_identity_field(sso_txn *txn, sso_field field);
 /* After SSO_STEP_ALLOW: a selected attribute by name; `found` is set to 0 or 1. */
 SSO_API sso_str sso_txn_identity_attribute(sso_txn *txn, sso_str name, int *found);
 
-/* ---- session creation (used by login flows and by the sso-admin tool) ---- */
-
 typedef struct {
   sso_str name;
   sso_str value;
 } sso_attribute;
+
+/* ---- SAML 2.0 providers (added to an engine at configuration time) ---- */
+
+typedef struct {
+  sso_str name;                     /* provider name used in URLs, logs and $sso_provider */
+  sso_str idp_metadata_xml;         /* the IdP's metadata, or the three settings below */
+  sso_str idp_entity_id;            /* overrides / completes the metadata */
+  sso_str idp_sso_url;              /* HTTP-Redirect SingleSignOnService */
+  const sso_str *idp_certificates;  /* PEM; several during a rollover */
+  size_t idp_certificates_count;
+  sso_str sp_entity_id;             /* our entity ID (the Audience) */
+  sso_str acs_url;                  /* absolute URL of our ACS endpoint */
+  sso_str sp_key_pem;               /* optional: signs AuthnRequests */
+  sso_str sp_certificate_pem;       /* optional: published in our metadata */
+  int sign_requests;                /* 1, 0, or -1: as the IdP metadata asks */
+  int allow_idp_initiated;          /* unsolicited responses; off unless 1 */
+  int64_t clock_skew_ms;
+  const sso_str *email_domains;     /* domains this IdP may speak for */
+  size_t email_domains_count;
+  const sso_attribute *attribute_map; /* name = profile field, value = IdP attribute name */
+  size_t attribute_map_count;
+} sso_saml_provider_config;
+
+SSO_API sso_status sso_engine_add_saml_provider(sso_engine *engine,
+                                                const sso_saml_provider_config *config);
+
+/* ---- login flows: each step is STORE (run, then sso_flow_resume), REDIRECT, PAGE, ERROR ---- */
+
+typedef struct {
+  sso_str provider;        /* empty: the only provider, or a page to choose one */
+  sso_str return_to;       /* where to go after login; replaced by "/" unless same-origin */
+  int64_t now_ms;
+  const uint8_t *random;   /* >= 32 bytes from a CSPRNG: request ID and RelayState handle */
+  size_t random_len;
+} sso_login_request;
+
+SSO_API sso_status sso_login_begin(sso_txn *txn, const sso_login_request *request,
+                                   sso_step *out);
+
+typedef struct {
+  sso_str form_body;       /* application/x-www-form-urlencoded POST body */
+  int64_t now_ms;
+  const uint8_t *random;   /* >= 32 bytes from a CSPRNG: the new session id */
+  size_t random_len;
+} sso_acs_request;
+
+/* The SAML ACS (HTTP-POST binding): RelayState lookup, validation, replay cache, session. */
+SSO_API sso_status sso_acs_begin(sso_txn *txn, const sso_acs_request *request, sso_step *out);
+
+SSO_API sso_status sso_flow_resume(sso_txn *txn, const sso_store_reply *replies, size_t count,
+                                   int64_t now_ms, sso_step *out);
+
+/* The SP metadata of `provider` as a PAGE step (application/samlmetadata+xml). */
+SSO_API sso_status sso_saml_metadata(sso_txn *txn, sso_str provider, sso_step *out);
+
+/* ---- session creation (used by login flows and by the sso-admin tool) ---- */
 
 typedef struct {
   sso_str provider;

@@ -176,6 +176,21 @@ void ReadAttributes(xmlNode *assertion, Assertion &out) {
 
 }  // namespace
 
+std::optional<std::string> PeekIssuer(std::string_view saml_response_base64) {
+  if (saml_response_base64.size() > kMaxResponseBase64 || !InitXmlSec()) return std::nullopt;
+  auto xml = DecodeBase64(saml_response_base64);
+  if (!xml) return std::nullopt;
+  bool dtd = false;
+  XmlDocPtr doc = ParseUntrusted(*xml, &dtd);
+  if (!doc) return std::nullopt;
+  xmlNode *response = xmlDocGetRootElement(doc.get());
+  size_t n = 0;
+  if (xmlNode *issuer = OnlyChild(response, kNsAssertion, "Issuer", &n)) return Text(issuer);
+  xmlNode *assertion = OnlyChild(response, kNsAssertion, "Assertion", &n);
+  if (xmlNode *issuer = OnlyChild(assertion, kNsAssertion, "Issuer", &n)) return Text(issuer);
+  return std::nullopt;
+}
+
 sso_status ValidateResponse(std::string_view saml_response_base64, const IdentityProvider &idp,
                             const ServiceProvider &sp, const Expectation &expect, Assertion &out) {
   if (saml_response_base64.size() > kMaxResponseBase64) return SSO_SAML_RESPONSE_TOO_LARGE;

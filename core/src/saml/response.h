@@ -53,6 +53,10 @@ inline constexpr size_t kMaxResponseBase64 = 512 * 1024;
 sso_status ValidateResponse(std::string_view saml_response_base64, const IdentityProvider &idp,
                             const ServiceProvider &sp, const Expectation &expect, Assertion &out);
 
+// The Issuer an unverified response claims, only to choose whose rules to validate it by
+// (IdP-initiated login, where no RelayState names the provider).
+std::optional<std::string> PeekIssuer(std::string_view saml_response_base64);
+
 // Validates an already decoded document (the fuzz target and the tests use it).
 sso_status ValidateResponseXml(std::string_view xml, const IdentityProvider &idp,
                                const ServiceProvider &sp, const Expectation &expect,

@@ -1,0 +1,41 @@
+// SP-initiated login: an AuthnRequest sent over the HTTP-Redirect binding.
+#pragma once
+
+#include <openssl/evp.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "sso/sso.h"
+
+namespace sso::saml {
+
+struct PkeyFree {
+  void operator()(EVP_PKEY *k) const { EVP_PKEY_free(k); }
+};
+using PrivateKey = std::shared_ptr<EVP_PKEY>;
+
+// An RSA (>= 2048 bits) or EC private key from PEM; nullptr if unusable.
+PrivateKey LoadPrivateKey(std::string_view pem);
+
+struct AuthnRequestInput {
+  std::string id;  // "_" + random hex, stored to check InResponseTo
+  int64_t now_ms = 0;
+  std::string sp_entity_id;
+  std::string acs_url;
+  std::string idp_sso_url;  // Destination
+  std::string relay_state;  // an opaque handle, never the return URL itself
+  PrivateKey signing_key;   // sign the redirect (RSA-SHA256 or ECDSA-SHA256) when set
+};
+
+// The full redirect URL: IdP SSO URL + SAMLRequest (deflate, base64, URL-encoded) +
+// RelayState [+ SigAlg + Signature over exactly those bytes, as the binding specifies].
+std::optional<std::string> RedirectUrl(const AuthnRequestInput &input);
+
+// Raw DEFLATE (RFC 1951), as the HTTP-Redirect binding wants; and its inverse (tests).
+std::optional<std::string> Deflate(std::string_view data);
+std::optional<std::string> Inflate(std::string_view data, size_t max_size);
+
+}  // namespace sso::saml

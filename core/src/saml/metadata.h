@@ -1,0 +1,34 @@
+// SAML metadata: reading an IdP's EntityDescriptor, writing our SP's.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "saml/response.h"
+#include "sso/sso.h"
+
+namespace sso::saml {
+
+struct IdpMetadata {
+  IdentityProvider idp;
+  bool wants_signed_requests = false;
+};
+
+// entityID, the HTTP-Redirect SingleSignOnService and every signing certificate (several
+// during a rollover) of the one IdP in `xml`.
+sso_status ParseIdpMetadata(std::string_view xml, IdpMetadata &out);
+
+struct SpMetadataInput {
+  std::string entity_id;
+  std::string acs_url;
+  std::string certificate_base64;  // DER, no PEM armour; empty if we have no key
+  bool sign_requests = false;
+};
+
+// An EntityDescriptor an IdP administrator can import as it is.
+std::string SpMetadata(const SpMetadataInput &sp);
+
+// PEM certificate to the base64 DER that goes into <ds:X509Certificate>.
+std::string PemBody(std::string_view pem);
+
+}  // namespace sso::saml

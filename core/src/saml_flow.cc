@@ -1,0 +1,290 @@
+#include "saml_flow.h"
+
+#include <nlohmann/json.hpp>
+
+#include "gate.h"
+#include "http_text.h"
+#include "saml/metadata.h"
+#include "session_id.h"
+#include "session_plan.h"
+#include "store_keys.h"
+#include "txn.h"
+
+namespace sso {
+namespace {
+
+using Json = nlohmann::json;
+
+constexpr int64_t kRelayStateTtlMs = 10 * 60 * 1000;  // time a person may spend at the IdP
+constexpr size_t kRelayHandleBytes = 16;
+
+std::string_view View(sso_str s) { return s.data ? std::string_view(s.data, s.len) : ""; }
+sso_str Str(const std::string &s) { return {s.data(), s.size()}; }
+
+std::string Hex(std::span<const uint8_t> bytes) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (uint8_t b : bytes) {
+    out.push_back(kHex[b >> 4]);
+    out.push_back(kHex[b & 0xf]);
+  }
+  return out;
+}
+
+std::string Base64Url(std::span<const uint8_t> bytes) {
+  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
+  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char *>(out.data()), bytes.data(),
+                          static_cast<int>(bytes.size()));
+  out.resize(static_cast<size_t>(n));
+  while (!out.empty() && out.back() == '=') out.pop_back();
+  for (char &c : out) {
+    if (c == '+') c = '-';
+    if (c == '/') c = '_';
+  }
+  return out;
+}
+
+bool IsRelayHandle(std::string_view s) {
+  if (s.size() != 22) return false;  // base64url of 16 bytes
+  for (char c : s)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') return false;
+  return true;
+}
+
+std::string RelayKey(const sso_txn &txn, std::string_view handle) {
+  return txn.engine.settings.key_prefix + "rs:" + Sha256Hex(handle);
+}
+
+void Fail(sso_txn &txn, sso_status reason, sso_step &out) {
+  txn.flow = sso_txn::Flow::kNone;
+  ErrorStep(txn, reason, "", out);
+}
+
+void Store(sso_txn &txn, sso_txn::Flow next, std::vector<StoreCommand> commands, sso_step &out) {
+  txn.flow = next;
+  txn.plan_commands = std::move(commands);
+  txn.step_views.clear();
+  for (auto &c : txn.plan_commands) txn.step_views.push_back(c.View());
+  out.kind = SSO_STEP_STORE;
+  out.reason = SSO_OK;
+  out.commands = txn.step_views.data();
+  out.commands_count = txn.step_views.size();
+}
+
+void Page(sso_txn &txn, int status, std::string content_type, std::string body, sso_step &out) {
+  txn.flow = sso_txn::Flow::kNone;
+  txn.body = std::move(body);
+  txn.www_authenticate = std::move(content_type);  // storage for the content type view
+  out.kind = SSO_STEP_PAGE;
+  out.reason = SSO_OK;
+  out.http_status = status;
+  out.content_type = Str(txn.www_authenticate);
+  out.body = Str(txn.body);
+}
+
+void Redirect(sso_txn &txn, int status, std::string location, sso_step &out) {
+  txn.flow = sso_txn::Flow::kNone;
+  txn.location = std::move(location);
+  out.kind = SSO_STEP_REDIRECT;
+  out.reason = SSO_OK;
+  out.http_status = status;
+  out.location = Str(txn.location);
+}
+
+// Several providers and none chosen: a page to choose one.
+void ChooserPage(sso_txn &txn, std::string_view return_to, sso_step &out) {
+  const auto &login = txn.engine.settings.login_url;
+  std::string links;
+  for (const auto &[name, provider] : txn.engine.saml_providers) {
+    std::string href = login + (login.find('?') == std::string::npos ? "?" : "&") +
+                       "provider=" + UrlEncode(name) + "&return_to=" + UrlEncode(return_to);
+    links += "<li><a href=\"" + HtmlEscape(href) + "\">" + HtmlEscape(name) + "</a></li>\n";
+  }
+  Page(txn, 200, "text/html; charset=utf-8",
+       "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Sign in</title></head>\n"
+       "<body>\n<h1>Sign in</h1>\n<p>Choose how to sign in:</p>\n<ul>\n" +
+           links + "</ul>\n</body></html>\n",
+       out);
+}
+
+const SamlProvider *FindProvider(const sso_txn &txn, std::string_view name) {
+  auto it = txn.engine.saml_providers.find(std::string(name));
+  return it == txn.engine.saml_providers.end() ? nullptr : &it->second;
+}
+
+// After the RelayState (or the IdP-initiated rules) told us whose response this is.
+void ValidateAndCheckReplay(sso_txn &txn, const SamlProvider &provider,
+                            std::optional<std::string> request_id, int64_t now_ms, sso_step &out) {
+  saml::Assertion assertion;
+  saml::Expectation expect{std::move(request_id), now_ms};
+  sso_status s =
+      saml::ValidateResponse(txn.flow_saml_response, provider.idp, provider.sp, expect, assertion);
+  if (s != SSO_OK) return Fail(txn, s, out);
+
+  txn.flow_identity = IdentityFromAssertion(provider, assertion);
+  txn.flow_provider = provider.name;
+  // The assertion ID is single use until it could no longer be accepted anyway.
+  int64_t ttl = std::max<int64_t>(assertion.replay_until_ms - now_ms, 1000);
+  std::string replay_key = txn.engine.settings.key_prefix +
+                           "rp:" + Sha256Hex(assertion.issuer + '\0' + assertion.assertion_id);
+  Store(
+      txn, sso_txn::Flow::kAcsReplay,
+      [&] {
+        std::vector<StoreCommand> c;
+        c.push_back(StoreCommand{"SET", replay_key, "1", "PX", std::to_string(ttl), "NX"});
+        return c;
+      }(),
+      out);
+}
+
+bool StoreFailed(const sso_store_reply &r, sso_status &why) {
+  if (r.type == SSO_REPLY_FAILED) {
+    why = r.failure == SSO_STORE_TIMEOUT ? SSO_STORE_TIMEOUT : SSO_STORE_UNAVAILABLE;
+    return true;
+  }
+  if (r.type == SSO_REPLY_ERROR) {
+    why = SSO_STORE_ERROR_REPLY;
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+void LoginBegin(sso_txn &txn, const sso_login_request &request, sso_step &out) {
+  out = sso_step{};
+  txn.flow = sso_txn::Flow::kNone;
+  std::string return_to = SafeReturnTo(View(request.return_to));
+  const auto &providers = txn.engine.saml_providers;
+  const SamlProvider *provider = nullptr;
+  if (request.provider.len) {
+    provider = FindProvider(txn, View(request.provider));
+    if (!provider) return Fail(txn, SSO_LOGIN_UNKNOWN_PROVIDER, out);
+  } else if (providers.size() == 1) {
+    provider = &providers.begin()->second;
+  } else if (providers.empty()) {
+    return Fail(txn, SSO_LOGIN_NO_PROVIDER, out);
+  } else {
+    return ChooserPage(txn, return_to, out);
+  }
+  if (!request.random || request.random_len < 2 * kRelayHandleBytes)
+    return Fail(txn, SSO_ERR_INVALID_ARGUMENT, out);
+
+  std::span<const uint8_t> random(request.random, request.random_len);
+  std::string request_id = "_" + Hex(random.subspan(0, 16));
+  std::string handle = Base64Url(random.subspan(16, kRelayHandleBytes));
+
+  saml::AuthnRequestInput authn{request_id,
+                                request.now_ms,
+                                provider->sp.entity_id,
+                                provider->sp.acs_url,
+                                provider->idp.sso_url,
+                                handle,
+                                provider->sign_requests ? provider->sp_key : nullptr};
+  auto url = saml::RedirectUrl(authn);
+  if (!url) return Fail(txn, SSO_ERR_INTERNAL, out);
+  txn.location = std::move(*url);
+
+  Json relay = {{"p", provider->name}, {"id", request_id}, {"to", return_to}};
+  std::vector<StoreCommand> commands;
+  commands.push_back(StoreCommand{"SET", RelayKey(txn, handle), relay.dump(), "PX",
+                                  std::to_string(kRelayStateTtlMs)});
+  Store(txn, sso_txn::Flow::kLoginStore, std::move(commands), out);
+}
+
+void AcsBegin(sso_txn &txn, const sso_acs_request &request, sso_step &out) {
+  out = sso_step{};
+  txn.flow = sso_txn::Flow::kNone;
+  auto form = ParseForm(View(request.form_body));
+  if (!form) return Fail(txn, SSO_ACS_BAD_REQUEST, out);
+  auto response = form->find("SAMLResponse");
+  if (response == form->end() || response->second.empty())
+    return Fail(txn, SSO_ACS_BAD_REQUEST, out);
+  if (!request.random || request.random_len < kSessionIdBytes)
+    return Fail(txn, SSO_ERR_INVALID_ARGUMENT, out);
+  txn.flow_saml_response = response->second;
+  txn.flow_random.assign(request.random, request.random + request.random_len);
+
+  auto relay = form->find("RelayState");
+  std::string relay_state = relay == form->end() ? "" : relay->second;
+  if (IsRelayHandle(relay_state)) {
+    // Single use: GETDEL, so a second POST of the same form finds nothing.
+    std::vector<StoreCommand> commands;
+    commands.push_back(StoreCommand{"GETDEL", RelayKey(txn, relay_state)});
+    return Store(txn, sso_txn::Flow::kAcsRelay, std::move(commands), out);
+  }
+
+  // IdP-initiated: no handle of ours. Only for a provider that allows it; a RelayState can
+  // then only name a same-origin path.
+  auto issuer = saml::PeekIssuer(txn.flow_saml_response);
+  const SamlProvider *provider = nullptr;
+  for (const auto &[name, p] : txn.engine.saml_providers)
+    if (issuer && p.idp.entity_id == *issuer) provider = &p;
+  if (!provider) return Fail(txn, SSO_SAML_ISSUER_MISMATCH, out);
+  if (!provider->sp.allow_unsolicited) return Fail(txn, SSO_SAML_UNSOLICITED, out);
+  txn.flow_return_to = SafeReturnTo(relay_state.empty() ? "/" : relay_state);
+  ValidateAndCheckReplay(txn, *provider, std::nullopt, request.now_ms, out);
+}
+
+void FlowResume(sso_txn &txn, std::span<const sso_store_reply> replies, int64_t now_ms,
+                sso_step &out) {
+  out = sso_step{};
+  sso_txn::Flow flow = txn.flow;
+  if (replies.size() != txn.step_views.size()) return Fail(txn, SSO_ERR_BAD_STATE, out);
+  for (const auto &r : replies) {
+    sso_status why;
+    if (StoreFailed(r, why)) return Fail(txn, why, out);
+  }
+
+  switch (flow) {
+    case sso_txn::Flow::kLoginStore:
+      return Redirect(txn, 302, std::move(txn.location), out);
+
+    case sso_txn::Flow::kAcsRelay: {
+      if (replies[0].type != SSO_REPLY_STRING) return Fail(txn, SSO_SAML_RELAY_STATE_INVALID, out);
+      Json relay = Json::parse(View(replies[0].str), nullptr, false);
+      if (!relay.is_object() || !relay.contains("p") || !relay["p"].is_string() ||
+          !relay.contains("id") || !relay["id"].is_string() || !relay.contains("to") ||
+          !relay["to"].is_string())
+        return Fail(txn, SSO_SAML_RELAY_STATE_INVALID, out);
+      const SamlProvider *provider = FindProvider(txn, relay["p"].get<std::string>());
+      if (!provider) return Fail(txn, SSO_SAML_RELAY_STATE_INVALID, out);
+      txn.flow_return_to = SafeReturnTo(relay["to"].get<std::string>());
+      return ValidateAndCheckReplay(txn, *provider, relay["id"].get<std::string>(), now_ms, out);
+    }
+
+    case sso_txn::Flow::kAcsReplay: {
+      if (replies[0].type == SSO_REPLY_NIL) return Fail(txn, SSO_SAML_REPLAY, out);
+      sso_status s = PlanSession(txn, std::move(txn.flow_identity), txn.flow_random, now_ms);
+      std::fill(txn.flow_random.begin(), txn.flow_random.end(), 0);
+      if (s != SSO_OK) return Fail(txn, s, out);
+      std::vector<StoreCommand> commands = std::move(txn.plan_commands);
+      return Store(txn, sso_txn::Flow::kAcsSession, std::move(commands), out);
+    }
+
+    case sso_txn::Flow::kAcsSession: {
+      // A new session at every login: the cookie set here is all the browser keeps.
+      Redirect(txn, 303, txn.flow_return_to, out);
+      out.set_cookie = Str(txn.set_cookie);
+      return;
+    }
+
+    case sso_txn::Flow::kNone:
+      break;
+  }
+  Fail(txn, SSO_ERR_BAD_STATE, out);
+}
+
+void SamlMetadata(sso_txn &txn, std::string_view name, sso_step &out) {
+  out = sso_step{};
+  const SamlProvider *provider = FindProvider(txn, name);
+  if (!provider && name.empty() && txn.engine.saml_providers.size() == 1)
+    provider = &txn.engine.saml_providers.begin()->second;
+  if (!provider) return Fail(txn, SSO_LOGIN_UNKNOWN_PROVIDER, out);
+  Page(txn, 200, "application/samlmetadata+xml",
+       saml::SpMetadata({provider->sp.entity_id, provider->sp.acs_url, provider->sp_certificate,
+                         provider->sign_requests}),
+       out);
+}
+
+}  // namespace sso
