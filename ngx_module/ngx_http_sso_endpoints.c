@@ -1,18 +1,31 @@
 
 /*
- * sso_endpoints: the module's own URLs under a location, chosen by the last path segment.
- *   .../logout   ends the current session (record deleted, cookie cleared), 303 to /
- *   .../login    sign-in; no identity provider can be configured yet, so it says so
+ * sso_endpoints: the module's own URLs under a location, chosen by their last segments.
+ *   .../login          start a login (?provider=&return_to=); several providers: a chooser
+ *   .../saml/acs       the SAML assertion consumer service (HTTP-POST binding)
+ *   .../saml/metadata  our SP metadata (?provider=)
+ *   .../logout         POST: ends the current session, clears the cookie, 303 to /
+ * Every flow is a sequence of core steps; STORE steps run on the worker's Redis connection
+ * and the request waits (NGX_DONE) without blocking anything else.
  */
+
+#include <openssl/rand.h>
 
 #include "ngx_http_sso_module.h"
 
 
+#define NGX_HTTP_SSO_MAX_FORM  (1024 * 1024)
+
+
 static ngx_int_t ngx_http_sso_endpoints_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_sso_logout(ngx_http_request_t *r);
-static void ngx_http_sso_logout_reply(void *data, redisReply *reply,
-    sso_status failure);
 static ngx_int_t ngx_http_sso_login(ngx_http_request_t *r);
+static ngx_int_t ngx_http_sso_metadata(ngx_http_request_t *r);
+static ngx_int_t ngx_http_sso_acs(ngx_http_request_t *r);
+static void ngx_http_sso_acs_body(ngx_http_request_t *r);
+static ngx_int_t ngx_http_sso_flow(ngx_http_request_t *r, ngx_http_sso_ctx_t *ctx);
+static void ngx_http_sso_flow_done(ngx_http_request_t *r, ngx_http_sso_ctx_t *ctx);
+static void ngx_http_sso_logout_done(ngx_http_request_t *r, ngx_http_sso_ctx_t *ctx);
 
 
 static ngx_uint_t
@@ -26,15 +39,296 @@ ngx_http_sso_uri_ends_with(ngx_http_request_t *r, const char *segment, size_t le
 static ngx_int_t
 ngx_http_sso_endpoints_handler(ngx_http_request_t *r)
 {
-    if (ngx_http_sso_uri_ends_with(r, "/logout", sizeof("/logout") - 1)) {
-        return ngx_http_sso_logout(r);
+    if (ngx_http_sso_uri_ends_with(r, "/saml/acs", sizeof("/saml/acs") - 1)) {
+        return ngx_http_sso_acs(r);
+    }
+
+    if (ngx_http_sso_uri_ends_with(r, "/saml/metadata",
+                                   sizeof("/saml/metadata") - 1))
+    {
+        return ngx_http_sso_metadata(r);
     }
 
     if (ngx_http_sso_uri_ends_with(r, "/login", sizeof("/login") - 1)) {
         return ngx_http_sso_login(r);
     }
 
+    if (ngx_http_sso_uri_ends_with(r, "/logout", sizeof("/logout") - 1)) {
+        return ngx_http_sso_logout(r);
+    }
+
     return NGX_HTTP_NOT_FOUND;
+}
+
+
+static sso_str
+ngx_http_sso_args(ngx_http_request_t *r)
+{
+    sso_str  query;
+
+    query.data = (const char *) r->args.data;
+    query.len = r->args.len;
+
+    if (query.data == NULL) {
+        query.data = "";
+    }
+
+    return query;
+}
+
+
+static ngx_int_t
+ngx_http_sso_login(ngx_http_request_t *r)
+{
+    u_char               random[32];
+    ngx_http_sso_ctx_t  *ctx;
+    sso_login_request    login;
+
+    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
+        return NGX_HTTP_NOT_ALLOWED;
+    }
+
+    ctx = ngx_http_sso_create_ctx(r);
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (RAND_bytes(random, sizeof(random)) != 1) {
+        return ngx_http_sso_send_failure(r, ctx, SSO_ERR_INTERNAL);
+    }
+
+    ngx_memzero(&login, sizeof(sso_login_request));
+    login.query = ngx_http_sso_args(r);
+    login.now_ms = ngx_http_sso_now_ms();
+    login.random = random;
+    login.random_len = sizeof(random);
+
+    if (sso_login_begin(ctx->txn, &login, &ctx->step) != SSO_OK) {
+        return ngx_http_sso_send_failure(r, ctx, SSO_ERR_INTERNAL);
+    }
+
+    return ngx_http_sso_flow(r, ctx);
+}
+
+
+static ngx_int_t
+ngx_http_sso_metadata(ngx_http_request_t *r)
+{
+    ngx_str_t            provider;
+    sso_str              name;
+    ngx_http_sso_ctx_t  *ctx;
+
+    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
+        return NGX_HTTP_NOT_ALLOWED;
+    }
+
+    ctx = ngx_http_sso_create_ctx(r);
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (ngx_http_arg(r, (u_char *) "provider", sizeof("provider") - 1, &provider)
+        != NGX_OK)
+    {
+        ngx_str_null(&provider);
+    }
+
+    name.data = provider.data ? (const char *) provider.data : "";
+    name.len = provider.len;
+
+    if (sso_saml_metadata(ctx->txn, name, &ctx->step) != SSO_OK) {
+        return ngx_http_sso_send_failure(r, ctx, SSO_ERR_INTERNAL);
+    }
+
+    return ngx_http_sso_flow(r, ctx);
+}
+
+
+static ngx_int_t
+ngx_http_sso_acs(ngx_http_request_t *r)
+{
+    ngx_int_t  rc;
+
+    if (!(r->method & NGX_HTTP_POST)) {
+        return NGX_HTTP_NOT_ALLOWED;
+    }
+
+    r->request_body_in_single_buf = 1;
+
+    rc = ngx_http_read_client_request_body(r, ngx_http_sso_acs_body);
+    if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+        return rc;
+    }
+
+    return NGX_DONE;
+}
+
+
+/* The form, in memory; a body nginx buffered to a temp file is read back (it is small). */
+static ngx_int_t
+ngx_http_sso_form(ngx_http_request_t *r, ngx_str_t *form)
+{
+    size_t        len;
+    u_char       *p;
+    ssize_t       n;
+    ngx_buf_t    *b;
+    ngx_chain_t  *cl;
+
+    len = 0;
+
+    for (cl = r->request_body ? r->request_body->bufs : NULL; cl; cl = cl->next) {
+        b = cl->buf;
+        len += b->in_file ? (size_t) (b->file_last - b->file_pos)
+                          : (size_t) (b->last - b->pos);
+    }
+
+    if (len > NGX_HTTP_SSO_MAX_FORM) {
+        return NGX_HTTP_REQUEST_ENTITY_TOO_LARGE;
+    }
+
+    p = ngx_pnalloc(r->pool, len + 1);
+    if (p == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    form->data = p;
+
+    for (cl = r->request_body ? r->request_body->bufs : NULL; cl; cl = cl->next) {
+        b = cl->buf;
+
+        if (b->in_file) {
+            n = ngx_read_file(b->file, p, b->file_last - b->file_pos, b->file_pos);
+            if (n != b->file_last - b->file_pos) {
+                return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            }
+
+            p += n;
+            continue;
+        }
+
+        p = ngx_cpymem(p, b->pos, b->last - b->pos);
+    }
+
+    form->len = p - form->data;
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_sso_acs_body(ngx_http_request_t *r)
+{
+    u_char               random[32];
+    ngx_int_t            rc;
+    ngx_str_t            form;
+    ngx_http_sso_ctx_t  *ctx;
+    sso_acs_request      acs;
+
+    ctx = ngx_http_sso_create_ctx(r);
+    if (ctx == NULL) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    rc = ngx_http_sso_form(r, &form);
+    if (rc != NGX_OK) {
+        ngx_http_finalize_request(r, rc);
+        return;
+    }
+
+    if (RAND_bytes(random, sizeof(random)) != 1) {
+        ngx_http_finalize_request(r, ngx_http_sso_send_failure(r, ctx, SSO_ERR_INTERNAL));
+        return;
+    }
+
+    ngx_memzero(&acs, sizeof(sso_acs_request));
+    acs.form_body.data = (const char *) form.data;
+    acs.form_body.len = form.len;
+    acs.now_ms = ngx_http_sso_now_ms();
+    acs.random = random;
+    acs.random_len = sizeof(random);
+
+    rc = sso_acs_begin(ctx->txn, &acs, &ctx->step);
+    ngx_explicit_memzero(random, sizeof(random));
+
+    if (rc != SSO_OK) {
+        ngx_http_finalize_request(r, ngx_http_sso_send_failure(r, ctx, SSO_ERR_INTERNAL));
+        return;
+    }
+
+    /*
+     * NGX_DONE: the flow took a count of its own while Redis answers; finalizing with
+     * NGX_DONE gives back the one reading the body took.
+     */
+    ngx_http_finalize_request(r, ngx_http_sso_flow(r, ctx));
+}
+
+
+/*
+ * Drives a flow from ctx->step. NGX_DONE while Redis is asked (the request was counted
+ * once more, and ngx_http_sso_flow_done finishes it); otherwise an rc to finalize with.
+ */
+static ngx_int_t
+ngx_http_sso_flow(ngx_http_request_t *r, ngx_http_sso_ctx_t *ctx)
+{
+    ngx_str_t                  request_id;
+    sso_step                  *step = &ctx->step;
+    ngx_http_sso_main_conf_t  *smcf;
+
+    switch (step->kind) {
+
+    case SSO_STEP_STORE:
+        if (ngx_http_sso_run_commands(r, ctx, ngx_http_sso_flow_done) != NGX_OK) {
+            return ngx_http_sso_send_failure(r, ctx, SSO_STORE_UNAVAILABLE);
+        }
+
+        r->main->count++;
+        return NGX_DONE;
+
+    case SSO_STEP_ERROR:
+        return ngx_http_sso_send_failure(r, ctx, step->reason);
+
+    case SSO_STEP_REDIRECT:
+        if (step->set_cookie.len) {
+            smcf = ngx_http_get_module_main_conf(r, ngx_http_sso_module);
+            request_id = ngx_http_sso_request_id(r, smcf);
+
+            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                          "sso: login succeeded, new session, request_id: %V",
+                          &request_id);
+        }
+
+        return ngx_http_sso_send_step(r, step);
+
+    default:
+        return ngx_http_sso_send_step(r, step);
+    }
+}
+
+
+static void
+ngx_http_sso_flow_done(ngx_http_request_t *r, ngx_http_sso_ctx_t *ctx)
+{
+    ngx_int_t  rc;
+
+    if (sso_flow_resume(ctx->txn, ctx->replies, ctx->step.commands_count,
+                        ngx_http_sso_now_ms(), &ctx->step)
+        != SSO_OK)
+    {
+        rc = ngx_http_sso_send_failure(r, ctx, SSO_ERR_INTERNAL);
+
+    } else {
+        rc = ngx_http_sso_flow(r, ctx);
+    }
+
+    if (rc == NGX_DONE) {
+        /* another round trip: it took its own count */
+        r->main->count--;
+        return;
+    }
+
+    /* also releases the count taken while waiting */
+    ngx_http_finalize_request(r, rc);
 }
 
 
@@ -73,9 +367,7 @@ ngx_http_sso_logout(ngx_http_request_t *r)
     /* tells every worker's session cache; this worker's was updated by the core */
     (void) ngx_http_sso_redis_send(smcf->store, &ctx->step.cleanup, NULL, NULL);
 
-    ctx->pending = ngx_http_sso_redis_send(smcf->store, &ctx->step.commands[0],
-                                           ngx_http_sso_logout_reply, ctx);
-    if (ctx->pending == NULL) {
+    if (ngx_http_sso_run_commands(r, ctx, ngx_http_sso_logout_done) != NGX_OK) {
         return ngx_http_sso_send_failure(r, ctx, SSO_STORE_UNAVAILABLE);
     }
 
@@ -87,52 +379,31 @@ ngx_http_sso_logout(ngx_http_request_t *r)
 
 
 static void
-ngx_http_sso_logout_reply(void *data, redisReply *reply, sso_status failure)
+ngx_http_sso_logout_done(ngx_http_request_t *r, ngx_http_sso_ctx_t *ctx)
 {
-    ngx_http_sso_ctx_t  *ctx = data;
+    ngx_int_t         rc;
+    sso_store_reply  *reply = &ctx->replies[0];
 
-    ngx_int_t            rc;
-    ngx_connection_t    *c;
-    ngx_http_request_t  *r;
-
-    r = ctx->request;
-    c = r->connection;
-    ctx->pending = NULL;
-
-    if (reply == NULL || reply->type == REDIS_REPLY_ERROR) {
+    if (reply->type == SSO_REPLY_FAILED || reply->type == SSO_REPLY_ERROR) {
         rc = ngx_http_sso_send_failure(r, ctx,
-                                       reply ? SSO_STORE_ERROR_REPLY : failure);
+                                       reply->type == SSO_REPLY_ERROR
+                                       ? SSO_STORE_ERROR_REPLY : reply->failure);
 
     } else {
-        ngx_log_error(NGX_LOG_INFO, c->log, 0, "sso: logout");
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0, "sso: logout");
         rc = ngx_http_sso_send_step(r, &ctx->step);
     }
 
     /* also releases the count taken while waiting */
     ngx_http_finalize_request(r, rc);
-    ngx_http_run_posted_requests(c);
-}
-
-
-static ngx_int_t
-ngx_http_sso_login(ngx_http_request_t *r)
-{
-    ngx_http_sso_ctx_t  *ctx;
-
-    ctx = ngx_http_sso_create_ctx(r);
-    if (ctx == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    /* SAML and OIDC providers arrive with their own directives; until one is configured
-     * there is nothing to sign in with, and the page says so (no internals). */
-    return ngx_http_sso_send_failure(r, ctx, SSO_LOGIN_NO_PROVIDER);
 }
 
 
 char *
 ngx_http_sso_endpoints(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
+    ngx_http_sso_loc_conf_t *slcf = conf;
+
     ngx_http_core_loc_conf_t  *clcf;
     ngx_http_sso_main_conf_t  *smcf;
 
@@ -144,6 +415,7 @@ ngx_http_sso_endpoints(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
     clcf->handler = ngx_http_sso_endpoints_handler;
+    slcf->endpoints = 1;
 
     return NGX_CONF_OK;
 }

@@ -15,8 +15,7 @@ static ngx_int_t ngx_http_sso_rewrite_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_sso_access_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_sso_apply_step(ngx_http_request_t *r,
     ngx_http_sso_ctx_t *ctx);
-static void ngx_http_sso_gate_reply(void *data, redisReply *reply,
-    sso_status failure);
+static void ngx_http_sso_gate_done(ngx_http_request_t *r, ngx_http_sso_ctx_t *ctx);
 static void ngx_http_sso_cleanup(void *data);
 static ngx_int_t ngx_http_sso_finish(ngx_http_request_t *r, ngx_int_t rc);
 static void ngx_http_sso_engine_cleanup(void *data);
@@ -47,6 +46,13 @@ static ngx_command_t  ngx_http_sso_commands[] = {
     { ngx_string("sso_session"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_1MORE,
       ngx_http_sso_session,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("sso_provider"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_BLOCK|NGX_CONF_TAKE1,
+      ngx_http_sso_provider_block,
       NGX_HTTP_MAIN_CONF_OFFSET,
       0,
       NULL },
@@ -183,7 +189,8 @@ ngx_http_sso_access_handler(ngx_http_request_t *r)
 
     slcf = ngx_http_get_module_loc_conf(r, ngx_http_sso_module);
 
-    if (!slcf->enable) {
+    /* the login endpoints must be reachable without a session */
+    if (!slcf->enable || slcf->endpoints) {
         return NGX_DECLINED;
     }
 
@@ -251,8 +258,6 @@ ngx_http_sso_apply_step(ngx_http_request_t *r, ngx_http_sso_ctx_t *ctx)
 {
     ngx_str_t                  request_id;
     sso_step                  *step;
-    sso_status                 status;
-    sso_store_reply            unavailable;
     ngx_http_sso_main_conf_t  *smcf;
 
     smcf = ngx_http_get_module_main_conf(r, ngx_http_sso_module);
@@ -265,23 +270,11 @@ ngx_http_sso_apply_step(ngx_http_request_t *r, ngx_http_sso_ctx_t *ctx)
     switch (step->kind) {
 
     case SSO_STEP_STORE:
-        ctx->pending = ngx_http_sso_redis_send(smcf->store, &step->commands[0],
-                                               ngx_http_sso_gate_reply, ctx);
-
-        if (ctx->pending == NULL) {
-            ngx_http_sso_reply_from_redis(NULL, SSO_STORE_UNAVAILABLE, &unavailable);
-
-            status = sso_gate_resume(ctx->txn, &unavailable, ngx_http_sso_now_ms(),
-                                     step);
-            if (status != SSO_OK || step->kind == SSO_STEP_STORE) {
-                return ngx_http_sso_finish(r,
-                           ngx_http_sso_send_failure(r, ctx, SSO_ERR_INTERNAL));
-            }
-
-            return ngx_http_sso_apply_step(r, ctx);
+        if (ngx_http_sso_run_commands(r, ctx, ngx_http_sso_gate_done) != NGX_OK) {
+            return ngx_http_sso_finish(r,
+                       ngx_http_sso_send_failure(r, ctx, SSO_STORE_UNAVAILABLE));
         }
 
-        ctx->waiting = 1;
         return NGX_AGAIN;
 
     case SSO_STEP_ALLOW:
@@ -310,35 +303,157 @@ ngx_http_sso_apply_step(ngx_http_request_t *r, ngx_http_sso_ctx_t *ctx)
 
 
 static void
-ngx_http_sso_gate_reply(void *data, redisReply *reply, sso_status failure)
+ngx_http_sso_gate_done(ngx_http_request_t *r, ngx_http_sso_ctx_t *ctx)
 {
-    ngx_http_sso_ctx_t  *ctx = data;
+    sso_status  rc;
 
-    sso_status           rc;
-    sso_store_reply      store_reply;
-    ngx_connection_t    *c;
-    ngx_http_request_t  *r;
-
-    r = ctx->request;
-    c = r->connection;
-
-    ctx->pending = NULL;
-    ctx->waiting = 0;
-
-    ngx_http_sso_reply_from_redis(reply, failure, &store_reply);
-
-    rc = sso_gate_resume(ctx->txn, &store_reply, ngx_http_sso_now_ms(), &ctx->step);
+    rc = sso_gate_resume(ctx->txn, &ctx->replies[0], ngx_http_sso_now_ms(), &ctx->step);
 
     if (rc != SSO_OK || ctx->step.kind == SSO_STEP_STORE) {
-        ngx_log_error(NGX_LOG_ALERT, c->log, 0, "sso: gate resume failed: %s",
-                      sso_status_name(rc));
+        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                      "sso: gate resume failed: %s", sso_status_name(rc));
         ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        ngx_http_run_posted_requests(c);
         return;
     }
 
+    /* back into the access phase, which now applies ctx->step */
     ngx_http_core_run_phases(r);
+}
+
+
+typedef struct {
+    ngx_http_sso_ctx_t  *ctx;
+    ngx_uint_t           index;
+} ngx_http_sso_cmd_ref_t;
+
+
+static void
+ngx_http_sso_command_reply(void *data, redisReply *reply, sso_status failure)
+{
+    ngx_http_sso_cmd_ref_t *ref = data;
+
+    sso_store_reply      *out;
+    ngx_connection_t     *c;
+    ngx_http_request_t   *r;
+    ngx_http_sso_ctx_t   *ctx;
+
+    ctx = ref->ctx;
+    r = ctx->request;
+    c = r->connection;
+    out = &ctx->replies[ref->index];
+
+    ctx->pending[ref->index] = NULL;
+    ngx_memzero(out, sizeof(sso_store_reply));
+
+    if (reply == NULL) {
+        out->type = SSO_REPLY_FAILED;
+        out->failure = failure;
+
+    } else {
+        switch (reply->type) {
+        case REDIS_REPLY_STRING:
+            out->type = SSO_REPLY_STRING;
+            break;
+        case REDIS_REPLY_STATUS:
+            out->type = SSO_REPLY_STATUS;
+            break;
+        case REDIS_REPLY_ERROR:
+            out->type = SSO_REPLY_ERROR;
+            break;
+        case REDIS_REPLY_INTEGER:
+            out->type = SSO_REPLY_INTEGER;
+            out->integer = reply->integer;
+            break;
+        case REDIS_REPLY_NIL:
+            out->type = SSO_REPLY_NIL;
+            break;
+        default:
+            out->type = SSO_REPLY_OTHER;
+            break;
+        }
+
+        if (reply->type == REDIS_REPLY_STRING || reply->type == REDIS_REPLY_STATUS
+            || reply->type == REDIS_REPLY_ERROR)
+        {
+            /* the reply is freed after this handler: keep a copy */
+            out->str.data = ngx_pnalloc(r->pool, reply->len + 1);
+            if (out->str.data == NULL) {
+                out->type = SSO_REPLY_FAILED;
+                out->failure = SSO_ERR_OUT_OF_MEMORY;
+
+            } else {
+                ngx_memcpy((u_char *) out->str.data, reply->str, reply->len);
+                out->str.len = reply->len;
+            }
+        }
+    }
+
+    if (--ctx->outstanding) {
+        return;
+    }
+
+    ctx->waiting = 0;
+    ctx->done(r, ctx);
     ngx_http_run_posted_requests(c);
+}
+
+
+/*
+ * Sends every command of ctx->step (pipelined on the worker's connection); `done` runs
+ * once all replies are in. NGX_ERROR: nothing could be sent (Redis unreachable at once).
+ */
+ngx_int_t
+ngx_http_sso_run_commands(ngx_http_request_t *r, ngx_http_sso_ctx_t *ctx,
+    ngx_http_sso_done_pt done)
+{
+    ngx_uint_t                 i, n;
+    ngx_http_sso_cmd_ref_t    *refs;
+    ngx_http_sso_main_conf_t  *smcf;
+
+    smcf = ngx_http_get_module_main_conf(r, ngx_http_sso_module);
+    n = ctx->step.commands_count;
+
+    if (n == 0 || smcf->store == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (ctx->commands < n) {
+        ctx->pending = ngx_pcalloc(r->pool, n * sizeof(ngx_http_sso_redis_cmd_t *));
+        ctx->replies = ngx_pcalloc(r->pool, n * sizeof(sso_store_reply));
+        if (ctx->pending == NULL || ctx->replies == NULL) {
+            return NGX_ERROR;
+        }
+
+        ctx->commands = n;
+    }
+
+    refs = ngx_palloc(r->pool, n * sizeof(ngx_http_sso_cmd_ref_t));
+    if (refs == NULL) {
+        return NGX_ERROR;
+    }
+
+    for (i = 0; i < n; i++) {
+        refs[i].ctx = ctx;
+        refs[i].index = i;
+
+        ctx->pending[i] = ngx_http_sso_redis_send(smcf->store, &ctx->step.commands[i],
+                                                  ngx_http_sso_command_reply, &refs[i]);
+        if (ctx->pending[i] == NULL) {
+            /* commands already queued still answer, into a request that gives up */
+            while (i--) {
+                ngx_http_sso_redis_cancel(ctx->pending[i]);
+                ctx->pending[i] = NULL;
+            }
+
+            return NGX_ERROR;
+        }
+    }
+
+    ctx->outstanding = n;
+    ctx->done = done;
+    ctx->waiting = 1;
+
+    return NGX_OK;
 }
 
 
@@ -380,10 +495,14 @@ ngx_http_sso_cleanup(void *data)
 {
     ngx_http_sso_ctx_t  *ctx = data;
 
-    /* the request may end (client gone, HTTP/2 reset) while Redis still owes a reply */
-    if (ctx->pending) {
-        ngx_http_sso_redis_cancel(ctx->pending);
-        ctx->pending = NULL;
+    ngx_uint_t  i;
+
+    /* the request may end (client gone, HTTP/2 reset) while Redis still owes replies */
+    for (i = 0; ctx->pending && i < ctx->commands; i++) {
+        if (ctx->pending[i]) {
+            ngx_http_sso_redis_cancel(ctx->pending[i]);
+            ctx->pending[i] = NULL;
+        }
     }
 
     sso_txn_destroy(ctx->txn);
@@ -441,51 +560,6 @@ ngx_http_sso_now_ms(void)
 }
 
 
-void
-ngx_http_sso_reply_from_redis(redisReply *reply, sso_status failure,
-    sso_store_reply *out)
-{
-    ngx_memzero(out, sizeof(sso_store_reply));
-
-    if (reply == NULL) {
-        out->type = SSO_REPLY_FAILED;
-        out->failure = failure;
-        return;
-    }
-
-    switch (reply->type) {
-
-    case REDIS_REPLY_STRING:
-        out->type = SSO_REPLY_STRING;
-        break;
-
-    case REDIS_REPLY_STATUS:
-        out->type = SSO_REPLY_STATUS;
-        break;
-
-    case REDIS_REPLY_ERROR:
-        out->type = SSO_REPLY_ERROR;
-        break;
-
-    case REDIS_REPLY_INTEGER:
-        out->type = SSO_REPLY_INTEGER;
-        out->integer = reply->integer;
-        return;
-
-    case REDIS_REPLY_NIL:
-        out->type = SSO_REPLY_NIL;
-        return;
-
-    default:
-        out->type = SSO_REPLY_OTHER;
-        return;
-    }
-
-    out->str.data = reply->str;
-    out->str.len = reply->len;
-}
-
-
 /* Sends what the core decided; returns an rc for ngx_http_finalize_request(). */
 ngx_int_t
 ngx_http_sso_send_step(ngx_http_request_t *r, sso_step *step)
@@ -535,6 +609,7 @@ ngx_http_sso_send_step(ngx_http_request_t *r, sso_step *step)
         break;
 
     case SSO_STEP_ERROR:
+    case SSO_STEP_PAGE:
         break;
 
     default:
@@ -946,6 +1021,7 @@ ngx_http_sso_create_loc_conf(ngx_conf_t *cf)
     }
 
     slcf->enable = NGX_CONF_UNSET;
+    slcf->endpoints = NGX_CONF_UNSET;
     slcf->strip_headers = NGX_CONF_UNSET_PTR;
 
     return slcf;
@@ -961,6 +1037,7 @@ ngx_http_sso_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_http_sso_main_conf_t  *smcf;
 
     ngx_conf_merge_value(conf->enable, prev->enable, 0);
+    ngx_conf_merge_value(conf->endpoints, prev->endpoints, 0);
     ngx_conf_merge_ptr_value(conf->strip_headers, prev->strip_headers, NULL);
 
     if (conf->enable) {
@@ -1022,6 +1099,10 @@ ngx_http_sso_init(ngx_conf_t *cf)
 
     cln->handler = ngx_http_sso_engine_cleanup;
     cln->data = smcf->engine;
+
+    if (ngx_http_sso_add_providers(cf, smcf) != NGX_OK) {
+        return NGX_ERROR;
+    }
 
     cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
 

@@ -27,6 +27,7 @@ typedef struct {
     ngx_flag_t                   cookie_secure;
     ngx_flag_t                   session_configured;
     ngx_str_t                    login_url;
+    ngx_array_t                 *providers;  /* of ngx_http_sso_provider_conf_t */
 
     sso_engine                  *engine;
     ngx_http_sso_redis_t        *store;      /* per worker, from init_process */
@@ -41,18 +42,52 @@ typedef struct {
 
 typedef struct {
     ngx_flag_t                   enable;
+    ngx_flag_t                   endpoints;      /* sso_endpoints here: never gated */
     ngx_array_t                 *strip_headers;  /* of ngx_str_t, normalized */
 } ngx_http_sso_loc_conf_t;
 
 
-typedef struct {
+typedef struct ngx_http_sso_ctx_s  ngx_http_sso_ctx_t;
+
+/* called once every reply of a STORE step is in ctx->replies */
+typedef void (*ngx_http_sso_done_pt)(ngx_http_request_t *r, ngx_http_sso_ctx_t *ctx);
+
+struct ngx_http_sso_ctx_s {
     ngx_http_request_t          *request;
     sso_txn                     *txn;
-    ngx_http_sso_redis_cmd_t    *pending;
     sso_step                     step;
+
+    /* the commands of the current STORE step, in flight */
+    ngx_http_sso_redis_cmd_t   **pending;
+    sso_store_reply             *replies;
+    ngx_uint_t                   commands;
+    ngx_uint_t                   outstanding;
+    ngx_http_sso_done_pt         done;
+
     unsigned                     waiting:1;
     unsigned                     allowed:1;
-} ngx_http_sso_ctx_t;
+};
+
+
+/* sso_provider NAME { ... }: collected at configuration, given to the core at init */
+typedef struct {
+    ngx_str_t                    name;
+    ngx_str_t                    idp_metadata;
+    ngx_str_t                    idp_entity_id;
+    ngx_str_t                    idp_sso_url;
+    ngx_array_t                  idp_certificates;   /* of ngx_str_t (file contents) */
+    ngx_str_t                    sp_entity_id;
+    ngx_str_t                    acs_url;
+    ngx_str_t                    sp_key;
+    ngx_str_t                    sp_certificate;
+    ngx_int_t                    sign_requests;      /* -1: as the metadata asks */
+    ngx_flag_t                   allow_idp_initiated;
+    ngx_msec_t                   clock_skew;
+    ngx_array_t                  email_domains;      /* of ngx_str_t */
+    ngx_array_t                  attributes;         /* of ngx_keyval_t: field, IdP name */
+    ngx_str_t                    file;               /* where it was defined, for errors */
+    ngx_uint_t                   line;
+} ngx_http_sso_provider_conf_t;
 
 
 extern ngx_module_t  ngx_http_sso_module;
@@ -65,6 +100,9 @@ ngx_int_t ngx_http_sso_strip_identity_headers(ngx_http_request_t *r,
 char *ngx_http_sso_strip_header(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 
 char *ngx_http_sso_endpoints(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+
+char *ngx_http_sso_provider_block(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+ngx_int_t ngx_http_sso_add_providers(ngx_conf_t *cf, ngx_http_sso_main_conf_t *smcf);
 
 ngx_int_t ngx_http_sso_cache_init_process(ngx_http_sso_main_conf_t *smcf,
     ngx_cycle_t *cycle);
@@ -80,8 +118,8 @@ int64_t ngx_http_sso_now_ms(void);
 ngx_int_t ngx_http_sso_send_step(ngx_http_request_t *r, sso_step *step);
 ngx_int_t ngx_http_sso_send_failure(ngx_http_request_t *r, ngx_http_sso_ctx_t *ctx,
     sso_status status);
-void ngx_http_sso_reply_from_redis(redisReply *reply, sso_status failure,
-    sso_store_reply *out);
+ngx_int_t ngx_http_sso_run_commands(ngx_http_request_t *r, ngx_http_sso_ctx_t *ctx,
+    ngx_http_sso_done_pt done);
 
 
 #endif /* _NGX_HTTP_SSO_MODULE_H_INCLUDED_ */

@@ -164,6 +164,7 @@ PageText PageFor(sso_status reason) {
       return {401, "Sign-in required", "Your session has ended or is not valid. Please sign in."};
     case SSO_LOGIN_UNKNOWN_PROVIDER:
     case SSO_ACS_BAD_REQUEST:
+      return {400, "Sign-in failed", "The sign-in request was not complete or not valid."};
     case SSO_SAML_RESPONSE_TOO_LARGE:
     case SSO_SAML_BAD_ENCODING:
     case SSO_SAML_XML_MALFORMED:

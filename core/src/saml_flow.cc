@@ -154,11 +154,14 @@ bool StoreFailed(const sso_store_reply &r, sso_status &why) {
 void LoginBegin(sso_txn &txn, const sso_login_request &request, sso_step &out) {
   out = sso_step{};
   txn.flow = sso_txn::Flow::kNone;
-  std::string return_to = SafeReturnTo(View(request.return_to));
+  auto query = ParseForm(View(request.query));
+  if (!query) return Fail(txn, SSO_ACS_BAD_REQUEST, out);
+  std::string return_to = SafeReturnTo((*query)["return_to"]);
+  std::string provider_name = (*query)["provider"];
   const auto &providers = txn.engine.saml_providers;
   const SamlProvider *provider = nullptr;
-  if (request.provider.len) {
-    provider = FindProvider(txn, View(request.provider));
+  if (!provider_name.empty()) {
+    provider = FindProvider(txn, provider_name);
     if (!provider) return Fail(txn, SSO_LOGIN_UNKNOWN_PROVIDER, out);
   } else if (providers.size() == 1) {
     provider = &providers.begin()->second;
@@ -217,6 +220,7 @@ void AcsBegin(sso_txn &txn, const sso_acs_request &request, sso_step &out) {
   // IdP-initiated: no handle of ours. Only for a provider that allows it; a RelayState can
   // then only name a same-origin path.
   auto issuer = saml::PeekIssuer(txn.flow_saml_response);
+  if (!issuer) return Fail(txn, SSO_SAML_NOT_A_RESPONSE, out);
   const SamlProvider *provider = nullptr;
   for (const auto &[name, p] : txn.engine.saml_providers)
     if (issuer && p.idp.entity_id == *issuer) provider = &p;

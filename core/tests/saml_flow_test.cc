@@ -93,7 +93,8 @@ Login StartLogin(sso_engine *engine, const std::string &provider = "corp",
                  const std::string &return_to = "/reports?q=1") {
   auto txn = MakeTxn(engine);
   auto random = Random(1);
-  sso_login_request req{S(provider), S(return_to), kNow, random.data(), random.size()};
+  std::string query = "provider=" + provider + "&return_to=" + sso::UrlEncode(return_to);
+  sso_login_request req{S(query), kNow, random.data(), random.size()};
   sso_step step;
   EXPECT_EQ(sso_login_begin(txn.get(), &req, &step), SSO_OK);
   EXPECT_EQ(step.kind, SSO_STEP_STORE);
@@ -217,7 +218,7 @@ TEST(SamlLogin, ProviderChoice) {
   auto none = MakeEngine();
   auto txn = MakeTxn(none.get());
   auto random = Random(2);
-  sso_login_request req{S(""), S("/"), kNow, random.data(), random.size()};
+  sso_login_request req{S("return_to=%2F"), kNow, random.data(), random.size()};
   sso_step step;
   ASSERT_EQ(sso_login_begin(txn.get(), &req, &step), SSO_OK);
   EXPECT_EQ(step.reason, SSO_LOGIN_NO_PROVIDER);
@@ -229,7 +230,7 @@ TEST(SamlLogin, ProviderChoice) {
   ASSERT_EQ(sso_login_begin(txn2.get(), &req, &step), SSO_OK);
   ASSERT_EQ(step.kind, SSO_STEP_PAGE);
   EXPECT_NE(Str(step.body).find("provider=partner"), std::string::npos);
-  sso_login_request unknown{S("nope"), S("/"), kNow, random.data(), random.size()};
+  sso_login_request unknown{S("provider=nope"), kNow, random.data(), random.size()};
   ASSERT_EQ(sso_login_begin(txn2.get(), &unknown, &step), SSO_OK);
   EXPECT_EQ(step.reason, SSO_LOGIN_UNKNOWN_PROVIDER);
 }

@@ -259,8 +259,9 @@ SSO_API sso_status sso_engine_add_saml_provider(sso_engine *engine,
 /* ---- login flows: each step is STORE (run, then sso_flow_resume), REDIRECT, PAGE, ERROR ---- */
 
 typedef struct {
-  sso_str provider;        /* empty: the only provider, or a page to choose one */
-  sso_str return_to;       /* where to go after login; replaced by "/" unless same-origin */
+  /* the login URL's query: provider= (empty: the only provider, or a page to choose one)
+   * and return_to= (where to go afterwards; "/" unless it is a same-origin path) */
+  sso_str query;
   int64_t now_ms;
   const uint8_t *random;   /* >= 32 bytes from a CSPRNG: request ID and RelayState handle */
   size_t random_len;

@@ -1,0 +1,349 @@
+
+/*
+ * sso_provider NAME { ... }: one identity provider. The block's lines are collected here
+ * (files are read at configuration time) and handed to the core, which validates them,
+ * so that `nginx -t` names the provider and the problem.
+ *
+ *   sso_provider corp {
+ *       saml_idp_metadata        /etc/nginx/sso/corp-idp.xml;
+ *       saml_sp_entity_id        https://app.example.com/sso/saml;
+ *       saml_acs_url             https://app.example.com/sso/saml/acs;
+ *   }
+ */
+
+#include "ngx_http_sso_module.h"
+
+
+#define NGX_HTTP_SSO_MAX_FILE  (1024 * 1024)
+
+
+static char *ngx_http_sso_provider_line(ngx_conf_t *cf, ngx_command_t *dummy,
+    void *conf);
+
+
+static char *
+ngx_http_sso_read_conf_file(ngx_conf_t *cf, ngx_str_t *name, ngx_str_t *out)
+{
+    ssize_t          n;
+    ngx_fd_t         fd;
+    ngx_str_t        path;
+    ngx_file_info_t  fi;
+
+    path = *name;
+
+    if (ngx_conf_full_name(cf->cycle, &path, 1) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    fd = ngx_open_file(path.data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
+    if (fd == NGX_INVALID_FILE) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno, "cannot open \"%V\"", &path);
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_fd_info(fd, &fi) == NGX_FILE_ERROR
+        || ngx_file_size(&fi) > NGX_HTTP_SSO_MAX_FILE)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" is unreadable or larger than 1m", &path);
+        ngx_close_file(fd);
+        return NGX_CONF_ERROR;
+    }
+
+    out->len = ngx_file_size(&fi);
+    out->data = ngx_pnalloc(cf->pool, out->len + 1);
+    if (out->data == NULL) {
+        ngx_close_file(fd);
+        return NGX_CONF_ERROR;
+    }
+
+    n = ngx_read_fd(fd, out->data, out->len);
+    ngx_close_file(fd);
+
+    if (n != (ssize_t) out->len) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno, "cannot read \"%V\"", &path);
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+char *
+ngx_http_sso_provider_block(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_sso_main_conf_t *smcf = conf;
+
+    char                          *rv;
+    ngx_str_t                     *value;
+    ngx_uint_t                     i;
+    ngx_conf_t                     save;
+    ngx_http_sso_provider_conf_t  *pcf, *existing;
+
+    value = cf->args->elts;
+
+    if (smcf->providers == NULL) {
+        smcf->providers = ngx_array_create(cf->pool, 2,
+                                           sizeof(ngx_http_sso_provider_conf_t));
+        if (smcf->providers == NULL) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    existing = smcf->providers->elts;
+    for (i = 0; i < smcf->providers->nelts; i++) {
+        if (existing[i].name.len == value[1].len
+            && ngx_strncmp(existing[i].name.data, value[1].data, value[1].len) == 0)
+        {
+            return "is duplicate";
+        }
+    }
+
+    pcf = ngx_array_push(smcf->providers);
+    if (pcf == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_memzero(pcf, sizeof(ngx_http_sso_provider_conf_t));
+    pcf->name = value[1];
+    pcf->sign_requests = -1;
+    pcf->clock_skew = 180000;
+    pcf->file = cf->conf_file->file.name;
+    pcf->line = cf->conf_file->line;
+
+    if (ngx_array_init(&pcf->idp_certificates, cf->pool, 2, sizeof(ngx_str_t)) != NGX_OK
+        || ngx_array_init(&pcf->email_domains, cf->pool, 2, sizeof(ngx_str_t)) != NGX_OK
+        || ngx_array_init(&pcf->attributes, cf->pool, 4, sizeof(ngx_keyval_t)) != NGX_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
+    save = *cf;
+    cf->handler = ngx_http_sso_provider_line;
+    cf->handler_conf = (char *) pcf;
+
+    rv = ngx_conf_parse(cf, NULL);
+
+    *cf = save;
+
+    return rv;
+}
+
+
+static char *
+ngx_http_sso_provider_line(ngx_conf_t *cf, ngx_command_t *dummy, void *conf)
+{
+    ngx_http_sso_provider_conf_t *pcf = conf;
+
+    ngx_str_t     *value, *name, *s;
+    ngx_uint_t     i, n;
+    ngx_msec_t     ms;
+    ngx_keyval_t  *kv;
+
+    value = cf->args->elts;
+    name = &value[0];
+    n = cf->args->nelts;
+
+#define ngx_http_sso_is(text)                                                  \
+    (name->len == sizeof(text) - 1                                             \
+     && ngx_strncmp(name->data, text, sizeof(text) - 1) == 0)
+
+    if (ngx_http_sso_is("email_domains")) {
+        for (i = 1; i < n; i++) {
+            s = ngx_array_push(&pcf->email_domains);
+            if (s == NULL) {
+                return NGX_CONF_ERROR;
+            }
+
+            *s = value[i];
+        }
+
+        return n > 1 ? NGX_CONF_OK : "needs at least one domain";
+    }
+
+    if (ngx_http_sso_is("attribute")) {
+        if (n != 3) {
+            return "takes a profile field and an IdP attribute name";
+        }
+
+        kv = ngx_array_push(&pcf->attributes);
+        if (kv == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        kv->key = value[1];
+        kv->value = value[2];
+        return NGX_CONF_OK;
+    }
+
+    if (n != 2) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" in sso_provider takes one value", name);
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_http_sso_is("saml_idp_metadata")) {
+        return ngx_http_sso_read_conf_file(cf, &value[1], &pcf->idp_metadata);
+    }
+
+    if (ngx_http_sso_is("saml_idp_certificate")) {
+        s = ngx_array_push(&pcf->idp_certificates);
+        if (s == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        return ngx_http_sso_read_conf_file(cf, &value[1], s);
+    }
+
+    if (ngx_http_sso_is("saml_sp_key")) {
+        return ngx_http_sso_read_conf_file(cf, &value[1], &pcf->sp_key);
+    }
+
+    if (ngx_http_sso_is("saml_sp_certificate")) {
+        return ngx_http_sso_read_conf_file(cf, &value[1], &pcf->sp_certificate);
+    }
+
+    if (ngx_http_sso_is("saml_idp_entity_id")) {
+        pcf->idp_entity_id = value[1];
+        return NGX_CONF_OK;
+    }
+
+    if (ngx_http_sso_is("saml_idp_sso_url")) {
+        pcf->idp_sso_url = value[1];
+        return NGX_CONF_OK;
+    }
+
+    if (ngx_http_sso_is("saml_sp_entity_id")) {
+        pcf->sp_entity_id = value[1];
+        return NGX_CONF_OK;
+    }
+
+    if (ngx_http_sso_is("saml_acs_url")) {
+        pcf->acs_url = value[1];
+        return NGX_CONF_OK;
+    }
+
+    if (ngx_http_sso_is("saml_sign_requests")
+        || ngx_http_sso_is("saml_allow_idp_initiated"))
+    {
+        if (ngx_strcmp(value[1].data, "on") != 0
+            && ngx_strcmp(value[1].data, "off") != 0)
+        {
+            return "takes \"on\" or \"off\"";
+        }
+
+        if (name->data[5] == 's') {
+            pcf->sign_requests = (value[1].data[1] == 'n');
+
+        } else {
+            pcf->allow_idp_initiated = (value[1].data[1] == 'n');
+        }
+
+        return NGX_CONF_OK;
+    }
+
+    if (ngx_http_sso_is("saml_clock_skew")) {
+        ms = ngx_parse_time(&value[1], 0);
+        if (ms == (ngx_msec_t) NGX_ERROR) {
+            return "has an invalid time";
+        }
+
+        pcf->clock_skew = ms;
+        return NGX_CONF_OK;
+    }
+
+#undef ngx_http_sso_is
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "unknown directive \"%V\" in sso_provider", name);
+    return NGX_CONF_ERROR;
+}
+
+
+static sso_str
+ngx_http_sso_sso_str(ngx_str_t *s)
+{
+    sso_str  out;
+
+    out.data = s->data ? (const char *) s->data : "";
+    out.len = s->len;
+
+    return out;
+}
+
+
+ngx_int_t
+ngx_http_sso_add_providers(ngx_conf_t *cf, ngx_http_sso_main_conf_t *smcf)
+{
+    sso_str                       *certs, *domains;
+    sso_status                     rc;
+    ngx_str_t                     *s;
+    ngx_uint_t                     i, j;
+    ngx_keyval_t                  *kv;
+    sso_attribute                 *attrs;
+    sso_saml_provider_config       c;
+    ngx_http_sso_provider_conf_t  *pcf;
+
+    if (smcf->providers == NULL) {
+        return NGX_OK;
+    }
+
+    pcf = smcf->providers->elts;
+
+    for (i = 0; i < smcf->providers->nelts; i++) {
+        certs = ngx_palloc(cf->pool, (pcf[i].idp_certificates.nelts + 1) * sizeof(sso_str));
+        domains = ngx_palloc(cf->pool, (pcf[i].email_domains.nelts + 1) * sizeof(sso_str));
+        attrs = ngx_palloc(cf->pool,
+                           (pcf[i].attributes.nelts + 1) * sizeof(sso_attribute));
+        if (certs == NULL || domains == NULL || attrs == NULL) {
+            return NGX_ERROR;
+        }
+
+        s = pcf[i].idp_certificates.elts;
+        for (j = 0; j < pcf[i].idp_certificates.nelts; j++) {
+            certs[j] = ngx_http_sso_sso_str(&s[j]);
+        }
+
+        s = pcf[i].email_domains.elts;
+        for (j = 0; j < pcf[i].email_domains.nelts; j++) {
+            domains[j] = ngx_http_sso_sso_str(&s[j]);
+        }
+
+        kv = pcf[i].attributes.elts;
+        for (j = 0; j < pcf[i].attributes.nelts; j++) {
+            attrs[j].name = ngx_http_sso_sso_str(&kv[j].key);
+            attrs[j].value = ngx_http_sso_sso_str(&kv[j].value);
+        }
+
+        ngx_memzero(&c, sizeof(sso_saml_provider_config));
+        c.name = ngx_http_sso_sso_str(&pcf[i].name);
+        c.idp_metadata_xml = ngx_http_sso_sso_str(&pcf[i].idp_metadata);
+        c.idp_entity_id = ngx_http_sso_sso_str(&pcf[i].idp_entity_id);
+        c.idp_sso_url = ngx_http_sso_sso_str(&pcf[i].idp_sso_url);
+        c.idp_certificates = certs;
+        c.idp_certificates_count = pcf[i].idp_certificates.nelts;
+        c.sp_entity_id = ngx_http_sso_sso_str(&pcf[i].sp_entity_id);
+        c.acs_url = ngx_http_sso_sso_str(&pcf[i].acs_url);
+        c.sp_key_pem = ngx_http_sso_sso_str(&pcf[i].sp_key);
+        c.sp_certificate_pem = ngx_http_sso_sso_str(&pcf[i].sp_certificate);
+        c.sign_requests = (int) pcf[i].sign_requests;
+        c.allow_idp_initiated = (int) pcf[i].allow_idp_initiated;
+        c.clock_skew_ms = pcf[i].clock_skew;
+        c.email_domains = domains;
+        c.email_domains_count = pcf[i].email_domains.nelts;
+        c.attribute_map = attrs;
+        c.attribute_map_count = pcf[i].attributes.nelts;
+
+        rc = sso_engine_add_saml_provider(smcf->engine, &c);
+
+        if (rc != SSO_OK) {
+            ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                          "sso_provider \"%V\" in %V:%ui: %s (%s)", &pcf[i].name,
+                          &pcf[i].file, pcf[i].line, sso_status_message(rc),
+                          sso_status_name(rc));
+            return NGX_ERROR;
+        }
+    }
+
+    return NGX_OK;
+}
