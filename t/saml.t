@@ -1,0 +1,197 @@
+# SAML 2.0 through nginx: SP-initiated login end to end against responses signed by the real
+# xmlsec1 tool, the ACS checks seen from outside, replay, metadata, configuration errors.
+use strict;
+use warnings;
+use lib 't/lib';
+use Test::More;
+use Test::Nginx::SSO;
+use Test::Nginx::SamlIdp;
+
+import_servers();
+my $env = Test::Nginx::SSO::env();
+my $keys = "$env->{servroot}/keys";
+system("$env->{repo}/scripts/gen-test-keys", $keys) == 0 or die "gen-test-keys failed";
+
+my $port = $env->{server_port};
+my $acs = "http://localhost:$port/sso/saml/acs";
+my $sp = 'https://app.test.invalid/sso/saml';
+
+my $corp = Test::Nginx::SamlIdp->new(keys_dir => $keys);
+$corp->write_metadata("$env->{servroot}/corp-idp.xml", 'idp2', 'idp');    # rollover: 2 certs
+my $partner = Test::Nginx::SamlIdp->new(keys_dir => $keys, key => 'idp2',
+    entity_id => 'https://partner-idp.test.invalid', sso_url => 'https://partner-idp.test.invalid/sso');
+$partner->write_metadata("$env->{servroot}/partner-idp.xml");
+
+my $config = {
+    http_config => <<"CONF",
+sso_provider corp {
+    saml_idp_metadata   $env->{servroot}/corp-idp.xml;
+    saml_sp_entity_id   $sp;
+    saml_acs_url        $acs;
+    attribute           department dept;
+}
+sso_provider partner {
+    saml_idp_metadata         $env->{servroot}/partner-idp.xml;
+    saml_sp_entity_id         $sp;
+    saml_acs_url              $acs;
+    saml_allow_idp_initiated  on;
+}
+CONF
+    config => <<'CONF',
+location /sso/ { sso_endpoints; }
+location / {
+    sso on;
+    proxy_set_header X-Remote-User     $sso_user;
+    proxy_set_header X-Remote-Email    $sso_email;
+    proxy_set_header X-Remote-Groups   $sso_groups;
+    proxy_set_header X-Remote-Provider $sso_provider;
+    proxy_set_header X-Remote-Dept     $sso_attr_department;
+    proxy_pass http://127.0.0.1:$TEST_NGINX_UPSTREAM_PORT;
+}
+CONF
+};
+start_nginx($config);
+
+sub login {
+    my ($provider, $return_to) = @_;
+    my $res = http_request('GET', "/sso/login?provider=$provider&return_to="
+        . Test::Nginx::SamlIdp::url_encode($return_to));
+    is($res->{status}, 302, "login redirects to the IdP ($provider)");
+    my $location = $res->{headers}{location}[0] // '';
+    return $corp->read_redirect($location);
+}
+
+sub post_acs {
+    my ($saml_response, $relay_state) = @_;
+    my $body = 'SAMLResponse=' . Test::Nginx::SamlIdp::url_encode($saml_response);
+    $body .= '&RelayState=' . Test::Nginx::SamlIdp::url_encode($relay_state) if defined $relay_state;
+    return http_request('POST', '/sso/saml/acs', body => $body,
+        headers => ['Content-Type: application/x-www-form-urlencoded']);
+}
+
+sub cookie_of {
+    my ($res) = @_;
+    my ($cookie) = join('; ', @{ $res->{headers}{'set-cookie'} // [] }) =~ /__Host-sso=([^;]+)/;
+    return $cookie;
+}
+
+subtest 'SP-initiated login reaches the app with the right identity' => sub {
+    my $req = login('corp', '/reports?q=1');
+    like($req->{xml}, qr/<samlp:AuthnRequest/, 'an AuthnRequest');
+    is($req->{acs}, $acs, 'asking for our ACS');
+    is($req->{issuer}, $sp, 'from our entity ID');
+    like($req->{relay_state}, qr/^[A-Za-z0-9_-]{22}$/, 'RelayState is an opaque handle');
+    unlike($req->{relay_state}, qr/reports/, 'not the return URL');
+
+    my $response = $corp->response(in_response_to => $req->{id}, acs => $acs, audience => $sp,
+        attributes => { mail => ['new.hire@corp.example'], memberOf => ['engineering'],
+            dept => ['R&amp;D'] });
+    my $res = post_acs($response, $req->{relay_state});
+    is($res->{status}, 303, 'the ACS accepts and redirects');
+    is($res->{headers}{location}[0], "http://localhost:$port/reports?q=1", 'to the return URL');
+    my $cookie = cookie_of($res);
+    ok($cookie, 'with a new session cookie');
+
+    my $app = http_request('GET', '/reports?q=1', headers => ["Cookie: __Host-sso=$cookie"]);
+    is($app->{status}, 200, 'the app is reached');
+    like($app->{body}, qr/^X-Remote-User: new\.hire\@corp\.example$/m, 'user');
+    like($app->{body}, qr/^X-Remote-Email: new\.hire\@corp\.example$/m, 'email');
+    like($app->{body}, qr/^X-Remote-Groups: engineering$/m, 'groups');
+    like($app->{body}, qr/^X-Remote-Provider: corp$/m, 'provider');
+    like($app->{body}, qr/^X-Remote-Dept: R&D$/m, 'mapped attribute');
+    like(error_log(), qr/sso: login succeeded/, 'logged');
+    unlike(error_log(), qr/\Q$cookie\E/, 'the cookie is not logged');
+
+    my $again = post_acs($response, $req->{relay_state});
+    is($again->{status}, 403, 'the same POST again is refused');
+    like(error_log(), qr/SAML_RELAY_STATE_INVALID/, 'RelayState is single use');
+};
+
+subtest 'a response signed with the second metadata certificate works (rollover)' => sub {
+    my $req = login('corp', '/');
+    my $res = post_acs($corp->response(in_response_to => $req->{id}, acs => $acs, audience => $sp,
+        key => 'idp2'), $req->{relay_state});
+    is($res->{status}, 303, 'accepted');
+};
+
+subtest 'responses that break the rules get a page, a status and a log line' => sub {
+    my @cases = (
+        ['signed by an unknown key', { key => 'attacker' }, 403, 'SAML_SIGNATURE_INVALID'],
+        ['not signed', { sign => 'none' }, 403, 'SAML_NOT_SIGNED'],
+        ['tampered after signing', { tamper => sub { $_[0] =~ s/new\.hire/ceo/r } }, 403,
+            'SAML_SIGNATURE_INVALID'],
+        ['for another audience', { audience => 'https://other.test.invalid' }, 403,
+            'SAML_AUDIENCE_MISMATCH'],
+        ['for another ACS', { acs => 'https://other.test.invalid/acs' }, 403,
+            'SAML_DESTINATION_MISMATCH'],
+        ['expired', { not_on_or_after => -600 }, 403, 'SAML_EXPIRED'],
+        ['answering another request', { in_response_to => '_someone_else' }, 403,
+            'SAML_IN_RESPONSE_TO_MISMATCH'],
+        ['with a DTD', { doctype => 1 }, 400, 'SAML_DTD_FORBIDDEN'],
+        ['from another IdP', { issuer => 'https://evil.test.invalid' }, 403,
+            'SAML_ISSUER_MISMATCH'],
+    );
+    for my $case (@cases) {
+        my ($name, $opt, $status, $check) = @$case;
+        my $req = login('corp', '/');
+        my $res = post_acs($corp->response(in_response_to => $req->{id}, acs => $acs,
+            audience => $sp, %$opt), $req->{relay_state});
+        is($res->{status}, $status, "$name: $status");
+        like($res->{body}, qr/reference <code>[0-9a-f]{32}<\/code>/, "$name: page with a reference");
+        unlike($res->{body}, qr/SAML_|xmlsec|signature/i, "$name: no internals on the page");
+        ok(!cookie_of($res), "$name: no session");
+        like(error_log(), qr/sso: request failed: \Q$check\E .*request_id: [0-9a-f]{32}/,
+            "$name: log names $check");
+    }
+};
+
+subtest 'IdP-initiated: only where enabled, and an assertion is used once' => sub {
+    my $unsolicited = $corp->response(acs => $acs, audience => $sp);
+    is(post_acs($unsolicited)->{status}, 403, 'corp does not allow it');
+    like(error_log(), qr/SAML_UNSOLICITED/, 'logged');
+
+    my $response = $partner->response(acs => $acs, audience => $sp);
+    my $res = post_acs($response, '/welcome');
+    is($res->{status}, 303, 'partner allows it');
+    is($res->{headers}{location}[0], "http://localhost:$port/welcome", 'to a same-origin RelayState');
+    my $replay = post_acs($response, '/welcome');
+    is($replay->{status}, 403, 'the same assertion twice is refused');
+    like(error_log(), qr/SAML_REPLAY/, 'by the replay cache');
+    my $offsite = post_acs($partner->response(acs => $acs, audience => $sp),
+        'https://evil.test.invalid/');
+    is($offsite->{headers}{location}[0], "http://localhost:$port/", 'an off-site RelayState goes to /');
+};
+
+subtest 'login page, metadata and garbage' => sub {
+    my $chooser = http_request('GET', '/sso/login?return_to=/x');
+    is($chooser->{status}, 200, 'several providers and none chosen: a chooser');
+    like($chooser->{body}, qr/provider=corp&amp;return_to=\/x/, 'linking each provider');
+    is(http_request('GET', '/sso/login?provider=nope')->{status}, 400, 'unknown provider: 400');
+
+    my $md = http_request('GET', '/sso/saml/metadata?provider=corp');
+    is($md->{status}, 200, 'SP metadata');
+    like($md->{body}, qr/entityID="\Q$sp\E"/, 'with our entity ID');
+    like($md->{body}, qr/Location="\Q$acs\E"/, 'and our ACS');
+
+    is(http_request('GET', '/sso/saml/acs')->{status}, 405, 'the ACS takes POST only');
+    my $junk = post_acs('not-base64!');
+    is($junk->{status}, 400, 'garbage: 400');
+};
+
+subtest 'configuration errors name the provider and the problem' => sub {
+    my ($ok, $out) = nginx_config_test({ http_config => <<"CONF", config => '' });
+sso_provider broken {
+    saml_idp_metadata   $keys/idp.crt;
+    saml_sp_entity_id   $sp;
+    saml_acs_url        $acs;
+}
+CONF
+    ok(!$ok, 'metadata that is not metadata fails nginx -t');
+    like($out, qr/sso_provider "broken".*IdP metadata is not usable/, 'with a clear message');
+    ($ok, $out) = nginx_config_test({ http_config => "sso_provider x { saml_colour blue; }",
+        config => '' });
+    like($out, qr/unknown directive "saml_colour" in sso_provider/, 'unknown lines are named');
+};
+
+unlike(error_log(), qr/\[(alert|crit|emerg)\]/, 'no alert in the error log');
+done_testing();
