@@ -30,6 +30,13 @@ sso_provider corp {
     saml_acs_url        $acs;
     attribute           department dept;
 }
+sso_provider vault {
+    saml_idp_metadata   $env->{servroot}/corp-idp.xml;
+    saml_sp_entity_id   $sp;
+    saml_acs_url        $acs;
+    saml_sp_key         $keys/sp.key;
+    saml_sp_certificate $keys/sp.crt;
+}
 sso_provider partner {
     saml_idp_metadata         $env->{servroot}/partner-idp.xml;
     saml_sp_entity_id         $sp;
@@ -145,6 +152,31 @@ subtest 'responses that break the rules get a page, a status and a log line' => 
     }
 };
 
+subtest 'encrypted assertions: decrypted with the SP key, safe algorithms only' => sub {
+    my $md = http_request('GET', '/sso/saml/metadata?provider=vault');
+    like($md->{body}, qr/<md:KeyDescriptor use="encryption">/, 'our metadata offers an encryption key');
+
+    my $req = login('vault', '/vault');
+    my $res = post_acs($corp->response(in_response_to => $req->{id}, acs => $acs, audience => $sp,
+        encrypt => 'aes128-gcm'), $req->{relay_state});
+    is($res->{status}, 303, 'AES-128-GCM + RSA-OAEP: accepted') or diag(error_log());
+    my $cookie = cookie_of($res);
+    my $app = http_request('GET', '/vault', headers => ["Cookie: __Host-sso=$cookie"]);
+    like($app->{body}, qr/^X-Remote-User: new\.hire\@corp\.example$/m, 'identity from the decrypted assertion');
+
+    $req = login('vault', '/vault');
+    $res = post_acs($corp->response(in_response_to => $req->{id}, acs => $acs, audience => $sp,
+        encrypt => 'aes128-cbc'), $req->{relay_state});
+    is($res->{status}, 403, 'AES-CBC: refused');
+    like(error_log(), qr/SAML_ENCRYPTION_ALGORITHM/, 'the log names the algorithm check');
+
+    $req = login('corp', '/');
+    $res = post_acs($corp->response(in_response_to => $req->{id}, acs => $acs, audience => $sp,
+        encrypt => 'aes128-gcm'), $req->{relay_state});
+    is($res->{status}, 403, 'a provider without an SP key refuses encrypted assertions');
+    like(error_log(), qr/SAML_ENCRYPTED_UNSUPPORTED/, 'and says so');
+};
+
 subtest 'IdP-initiated: only where enabled, and an assertion is used once' => sub {
     my $unsolicited = $corp->response(acs => $acs, audience => $sp);
     is(post_acs($unsolicited)->{status}, 403, 'corp does not allow it');
@@ -166,6 +198,7 @@ subtest 'login page, metadata and garbage' => sub {
     my $chooser = http_request('GET', '/sso/login?return_to=/x');
     is($chooser->{status}, 200, 'several providers and none chosen: a chooser');
     like($chooser->{body}, qr/provider=corp&amp;return_to=\/x/, 'linking each provider');
+    like($chooser->{body}, qr/provider=vault&amp;return_to=\/x/, 'all of them');
     is(http_request('GET', '/sso/login?provider=nope')->{status}, 400, 'unknown provider: 400');
 
     my $md = http_request('GET', '/sso/saml/metadata?provider=corp');

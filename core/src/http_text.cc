@@ -193,6 +193,8 @@ PageText PageFor(sso_status reason) {
     case SSO_SAML_MISSING_NAMEID:
     case SSO_SAML_REPLAY:
     case SSO_SAML_METADATA_INVALID:
+    case SSO_SAML_ENCRYPTION_ALGORITHM:
+    case SSO_SAML_DECRYPTION_FAILED:
     case SSO_SAML_RELAY_STATE_INVALID:
       return {403, "Sign-in was not accepted",
               "The identity provider's answer did not pass our checks. Please sign in again."};

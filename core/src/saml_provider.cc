@@ -4,6 +4,7 @@
 #include <string_view>
 
 #include "http_text.h"
+#include "saml/decrypt.h"
 #include "saml/metadata.h"
 #include "saml/signature.h"
 
@@ -78,6 +79,9 @@ sso_status MakeSamlProvider(const sso_saml_provider_config &c, SamlProvider &out
   if (c.sp_key_pem.len) {
     out.sp_key = saml::LoadPrivateKey(View(c.sp_key_pem));
     if (!out.sp_key) return SSO_SAML_KEY_INVALID;
+    if (sso_status s = saml::LoadDecryptionKey(View(c.sp_key_pem), out.sp.decryption_key);
+        s != SSO_OK)
+      return s;
   }
   if (c.sp_certificate_pem.len) {
     out.sp_certificate = saml::PemBody(View(c.sp_certificate_pem));

@@ -5,8 +5,11 @@
 #include <libxml/valid.h>
 #include <openssl/evp.h>
 #include <xmlsec/crypto.h>
+#include <xmlsec/keysmngr.h>
 #include <xmlsec/templates.h>
 #include <xmlsec/xmldsig.h>
+#include <xmlsec/xmlenc.h>
+#include <xmlsec/xmltree.h>
 
 #include <cstdlib>
 #include <ctime>
@@ -163,6 +166,79 @@ std::string Sign(const std::string &xml, const std::string &id, const SignOption
       xmlSecCryptoAppKeyCertLoad(ctx->signKey, cert.c_str(), xmlSecKeyDataFormatPem);
   }
   if (xmlSecDSigCtxSign(ctx.get(), sig) < 0) throw std::runtime_error("signing failed");
+
+  xmlChar *out = nullptr;
+  int len = 0;
+  xmlDocDumpMemory(doc.get(), &out, &len);
+  std::string result(reinterpret_cast<char *>(out), static_cast<size_t>(len));
+  xmlFree(out);
+  return result;
+}
+
+std::string EncryptAssertion(const std::string &xml, const std::string &id,
+                             const EncryptOptions &o) {
+  if (!sso::saml::InitXmlSec()) throw std::runtime_error("xmlsec init");
+  XmlDocPtr doc(xmlReadMemory(xml.data(), static_cast<int>(xml.size()), "t.xml", nullptr, 0));
+  xmlNode *assertion = FindById(xmlDocGetRootElement(doc.get()), id);
+  if (!assertion) throw std::runtime_error("no assertion " + id);
+  // The encrypted fragment must stand alone: declare the prefix on the Assertion itself, as
+  // IdPs do (exclusive c14n renders it there anyway, so the signature is unaffected).
+  if (!xmlSearchNsByHref(doc.get(), assertion, BAD_CAST sso::saml::kNsAssertion) ||
+      !assertion->nsDef)
+    xmlNewNs(assertion, BAD_CAST sso::saml::kNsAssertion, BAD_CAST "saml");
+
+  xmlSecTransformId content = xmlSecTransformAes128GcmId;
+  xmlSecKeyDataId session_type = xmlSecKeyDataAesId;
+  xmlSecSize bits = 128;
+  if (o.content == "aes256-gcm") {
+    content = xmlSecTransformAes256GcmId;
+    bits = 256;
+  } else if (o.content == "aes128-cbc") {
+    content = xmlSecTransformAes128CbcId;
+  } else if (o.content == "tripledes-cbc") {
+    content = xmlSecTransformDes3CbcId;
+    session_type = xmlSecKeyDataDesId;
+    bits = 192;
+  }
+  xmlSecTransformId transport =
+      o.key_transport == "rsa-1_5" ? xmlSecTransformRsaPkcs1Id : xmlSecTransformRsaOaepId;
+
+  xmlNode *data =
+      xmlSecTmplEncDataCreate(doc.get(), content, nullptr, xmlSecTypeEncElement, nullptr, nullptr);
+  xmlSecTmplEncDataEnsureCipherValue(data);
+  xmlNode *key_info = xmlSecTmplEncDataEnsureKeyInfo(data, nullptr);
+  xmlNode *encrypted_key =
+      xmlSecTmplKeyInfoAddEncryptedKey(key_info, transport, nullptr, nullptr, nullptr);
+  xmlSecTmplEncDataEnsureCipherValue(encrypted_key);
+
+  xmlSecKeysMngrPtr manager = xmlSecKeysMngrCreate();
+  xmlSecCryptoAppDefaultKeysMngrInit(manager);
+  std::string cert = KeyPath(o.recipient + ".crt");
+  xmlSecKeyPtr rsa =
+      xmlSecCryptoAppKeyLoad(cert.c_str(), xmlSecKeyDataFormatCertPem, nullptr, nullptr, nullptr);
+  if (!rsa) throw std::runtime_error("cannot load " + cert);
+  xmlSecCryptoAppDefaultKeysMngrAdoptKey(manager, rsa);
+  xmlSecEncCtxPtr ctx = xmlSecEncCtxCreate(manager);
+  ctx->encKey = xmlSecKeyGenerate(session_type, bits, xmlSecKeyDataTypeSession);
+  int rc = xmlSecEncCtxXmlEncrypt(ctx, data, assertion);
+  xmlSecEncCtxDestroy(ctx);
+  xmlSecKeysMngrDestroy(manager);
+  if (rc < 0) throw std::runtime_error("encryption failed");
+
+  // <saml:EncryptedAssertion> around the EncryptedData that now stands for the assertion.
+  xmlNode *wrapper = xmlNewNode(nullptr, BAD_CAST "EncryptedAssertion");
+  xmlSetNs(wrapper, xmlNewNs(wrapper, BAD_CAST sso::saml::kNsAssertion, BAD_CAST "saml"));
+  xmlReplaceNode(data, wrapper);
+  xmlAddChild(wrapper, data);
+  if (o.key_as_sibling) {
+    xmlNode *key =
+        xmlSecFindNode(data, BAD_CAST "EncryptedKey", BAD_CAST "http://www.w3.org/2001/04/xmlenc#");
+    xmlUnlinkNode(key);
+    xmlSetProp(key, BAD_CAST "Id", BAD_CAST "_key1");
+    xmlAddChild(wrapper, key);
+    xmlNode *retrieval = xmlNewChild(key_info, key_info->ns, BAD_CAST "RetrievalMethod", nullptr);
+    xmlSetProp(retrieval, BAD_CAST "URI", BAD_CAST "#_key1");
+  }
 
   xmlChar *out = nullptr;
   int len = 0;

@@ -61,6 +61,17 @@ std::string Sign(const std::string &xml, const std::string &id, const SignOption
 
 std::string Base64(const std::string &data);
 
+struct EncryptOptions {
+  std::string content = "aes128-gcm";      // aes256-gcm, aes128-cbc, tripledes-cbc
+  std::string key_transport = "rsa-oaep";  // rsa-1_5
+  std::string recipient = "sp";            // certificate the session key is encrypted to
+  bool key_as_sibling = false;             // EncryptedKey next to EncryptedData
+};
+
+// Replaces the Assertion with that ID by an EncryptedAssertion, as an IdP would.
+std::string EncryptAssertion(const std::string &xml, const std::string &assertion_id,
+                             const EncryptOptions &options = {});
+
 // A response whose assertion is signed by `o.key`.
 inline std::string SignedAssertion(const ResponseSpec &spec = {}, const SignOptions &o = {}) {
   return Sign(BuildResponse(spec), spec.assertion_id, o);

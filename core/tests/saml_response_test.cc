@@ -2,6 +2,7 @@
 // DESIGN.md §6. Responses are built and signed here with throw-away keys.
 #include <gtest/gtest.h>
 
+#include "saml/decrypt.h"
 #include "saml/response.h"
 #include "saml/signature.h"
 #include "saml_fixtures.h"
@@ -273,10 +274,75 @@ TEST(SamlResponse, AuthnStatementIsRequired) {
   EXPECT_EQ(Check(SignedAssertion(spec)), SSO_SAML_SUBJECT_CONFIRMATION);
 }
 
-TEST(SamlResponse, EncryptedAssertionsAreNotYetAccepted) {
+// ---- encrypted assertions ----
+
+sso::saml::ServiceProvider SpWithKey(const std::string &key = "sp") {
+  auto sp = Sp();
+  EXPECT_EQ(sso::saml::LoadDecryptionKey(ReadFile(KeyPath(key + ".key")), sp.decryption_key),
+            SSO_OK);
+  return sp;
+}
+
+TEST(SamlEncrypted, SignedThenEncryptedAssertionIsDecryptedAndRead) {
   ResponseSpec spec;
-  spec.extra_response_xml = "<saml:EncryptedAssertion/>";
-  EXPECT_EQ(Check(SignedAssertion(spec)), SSO_SAML_ENCRYPTED_UNSUPPORTED);
+  for (std::string content : {"aes128-gcm", "aes256-gcm"}) {
+    std::string xml =
+        EncryptAssertion(SignedAssertion(spec), spec.assertion_id, {.content = content});
+    ASSERT_NE(xml.find("EncryptedAssertion"), std::string::npos);
+    ASSERT_EQ(xml.find("new.hire"), std::string::npos) << "the NameID is not readable";
+    Assertion a;
+    ASSERT_EQ(Check(xml, Idp(), SpWithKey(), Solicited(), &a), SSO_OK) << content;
+    EXPECT_EQ(a.name_id, "new.hire@corp.example");
+  }
+}
+
+TEST(SamlEncrypted, EncryptedKeyNextToTheDataWorksToo) {
+  ResponseSpec spec;
+  std::string xml =
+      EncryptAssertion(SignedAssertion(spec), spec.assertion_id, {.key_as_sibling = true});
+  EXPECT_EQ(Check(xml, Idp(), SpWithKey()), SSO_OK);
+}
+
+TEST(SamlEncrypted, SignedResponseOverEncryptedAssertion) {
+  ResponseSpec spec;
+  std::string encrypted = EncryptAssertion(BuildResponse(spec), spec.assertion_id);
+  EXPECT_EQ(Check(Sign(encrypted, spec.response_id), Idp(), SpWithKey()), SSO_OK);
+  EXPECT_EQ(Check(encrypted, Idp(), SpWithKey()), SSO_SAML_NOT_SIGNED)
+      << "encryption is not authentication";
+}
+
+TEST(SamlEncrypted, UnsafeAlgorithmsAreRefused) {
+  ResponseSpec spec;
+  std::string signed_xml = SignedAssertion(spec);
+  EXPECT_EQ(Check(EncryptAssertion(signed_xml, spec.assertion_id, {.content = "aes128-cbc"}), Idp(),
+                  SpWithKey()),
+            SSO_SAML_ENCRYPTION_ALGORITHM);
+  EXPECT_EQ(Check(EncryptAssertion(signed_xml, spec.assertion_id, {.content = "tripledes-cbc"}),
+                  Idp(), SpWithKey()),
+            SSO_SAML_ENCRYPTION_ALGORITHM);
+  EXPECT_EQ(Check(EncryptAssertion(signed_xml, spec.assertion_id, {.key_transport = "rsa-1_5"}),
+                  Idp(), SpWithKey()),
+            SSO_SAML_ENCRYPTION_ALGORITHM);
+}
+
+TEST(SamlEncrypted, WrongKeyOrNoKeyFailsClosed) {
+  ResponseSpec spec;
+  std::string xml =
+      EncryptAssertion(SignedAssertion(spec), spec.assertion_id, {.recipient = "attacker"});
+  EXPECT_EQ(Check(xml, Idp(), SpWithKey()), SSO_SAML_DECRYPTION_FAILED);
+  EXPECT_EQ(Check(EncryptAssertion(SignedAssertion(spec), spec.assertion_id), Idp(), Sp()),
+            SSO_SAML_ENCRYPTED_UNSUPPORTED);
+}
+
+TEST(SamlEncrypted, AnEncryptedAndAPlainAssertionTogetherAreRefused) {
+  ResponseSpec spec;
+  std::string xml = EncryptAssertion(SignedAssertion(spec), spec.assertion_id);
+  ResponseSpec plain;
+  plain.assertion_id = "_plain";
+  std::string other = BuildResponse(plain);
+  size_t b = other.find("<saml:Assertion"), e = other.find("</saml:Assertion>") + 17;
+  xml.insert(xml.find("</samlp:Response>"), other.substr(b, e - b));
+  EXPECT_EQ(Check(xml, Idp(), SpWithKey()), SSO_SAML_ASSERTION_COUNT);
 }
 
 TEST(SamlKeys, WeakOrBrokenCertificatesAreRefused) {

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "saml/decrypt.h"
 #include "saml/signature.h"
 #include "saml/xml_util.h"
 
@@ -214,30 +215,39 @@ sso_status ValidateResponseXml(std::string_view xml, const IdentityProvider &idp
   if (!Is(response, kNsProtocol, "Response")) return SSO_SAML_NOT_A_RESPONSE;
   if (Attribute(response, "Version") != "2.0") return SSO_SAML_NOT_A_RESPONSE;
 
-  // Exactly one assertion in the whole document, as a child of the Response.
-  if (CountDescendants(response, kNsAssertion, "EncryptedAssertion") > 0)
-    return SSO_SAML_ENCRYPTED_UNSUPPORTED;
-  size_t n = 0;
-  xmlNode *assertion = OnlyChild(response, kNsAssertion, "Assertion", &n);
-  if (!assertion || CountDescendants(response, kNsAssertion, "Assertion") != 1)
-    return SSO_SAML_ASSERTION_COUNT;
+  if (!RegisterId(doc.get(), response)) return SSO_SAML_DUPLICATE_ID;
 
-  if (!RegisterId(doc.get(), response) || !RegisterId(doc.get(), assertion))
-    return SSO_SAML_DUPLICATE_ID;
-  if (!SignaturesOnlyWhereExpected(response, response, assertion))
-    return SSO_SAML_SIGNATURE_REFERENCE;
-
-  // Signatures: the Response, the Assertion, or both; each one present must verify.
-  size_t response_sigs = 0, assertion_sigs = 0;
+  // A Response signature is checked first: it may cover an EncryptedAssertion, which
+  // decryption replaces.
+  size_t response_sigs = 0, assertion_sigs = 0, n = 0;
   xmlNode *response_sig = OnlyChild(response, kNsDSig, "Signature", &response_sigs);
-  xmlNode *assertion_sig = OnlyChild(assertion, kNsDSig, "Signature", &assertion_sigs);
-  if (response_sigs > 1 || assertion_sigs > 1) return SSO_SAML_SIGNATURE_REFERENCE;
-  if (!response_sig && !assertion_sig) return SSO_SAML_NOT_SIGNED;
+  if (response_sigs > 1) return SSO_SAML_SIGNATURE_REFERENCE;
   if (response_sig) {
     if (sso_status s = VerifyEnvelopedSignature(response_sig, response, idp.signing_keys);
         s != SSO_OK)
       return s;
   }
+
+  // Exactly one assertion in the whole document, as a child of the Response.
+  size_t encrypted = CountDescendants(response, kNsAssertion, "EncryptedAssertion");
+  if (encrypted > 1 || (encrypted == 1 && CountDescendants(response, kNsAssertion, "Assertion")))
+    return SSO_SAML_ASSERTION_COUNT;
+  if (encrypted == 1) {
+    if (sso_status s = DecryptAssertion(doc.get(), response, sp.decryption_key); s != SSO_OK)
+      return s;
+  }
+  xmlNode *assertion = OnlyChild(response, kNsAssertion, "Assertion", &n);
+  if (!assertion || CountDescendants(response, kNsAssertion, "Assertion") != 1)
+    return SSO_SAML_ASSERTION_COUNT;
+
+  if (!RegisterId(doc.get(), assertion)) return SSO_SAML_DUPLICATE_ID;
+  if (!SignaturesOnlyWhereExpected(response, response, assertion))
+    return SSO_SAML_SIGNATURE_REFERENCE;
+
+  // The Response, the Assertion, or both are signed; each signature present must verify.
+  xmlNode *assertion_sig = OnlyChild(assertion, kNsDSig, "Signature", &assertion_sigs);
+  if (assertion_sigs > 1) return SSO_SAML_SIGNATURE_REFERENCE;
+  if (!response_sig && !assertion_sig) return SSO_SAML_NOT_SIGNED;
   if (assertion_sig) {
     if (sso_status s = VerifyEnvelopedSignature(assertion_sig, assertion, idp.signing_keys);
         s != SSO_OK)

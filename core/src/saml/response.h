@@ -25,6 +25,7 @@ struct ServiceProvider {
   std::string acs_url;    // Destination and Recipient
   int64_t clock_skew_ms = 180'000;
   bool allow_unsolicited = false;  // IdP-initiated login
+  SharedKey decryption_key;        // our private key, for EncryptedAssertion
 };
 
 // What the response must answer: the AuthnRequest ID we sent (from the RelayState handle),

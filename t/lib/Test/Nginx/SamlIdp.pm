@@ -85,9 +85,44 @@ sub url_encode {
 
 sub iso { strftime('%Y-%m-%dT%H:%M:%SZ', gmtime($_[0])) }
 
+# Replaces the Assertion by an EncryptedAssertion, with xmlsec1: the session key encrypted
+# to the SP certificate with RSA-OAEP, the assertion with `$content` (aes128-gcm, aes128-cbc).
+sub encrypt {
+    my ($self, $xml, $content, $recipient) = @_;
+    my %uri = ('aes128-gcm' => 'http://www.w3.org/2009/xmlenc11#aes128-gcm',
+        'aes128-cbc' => 'http://www.w3.org/2001/04/xmlenc#aes128-cbc');
+    my $n = ++$self->{counter};
+    my ($data, $template, $out) = map {"$self->{dir}/enc$n-$_.xml"} qw(data template out);
+    open my $fh, '>', $data or die;
+    print $fh $xml;
+    close $fh;
+    open $fh, '>', $template or die;
+    print $fh qq{<xenc:EncryptedData xmlns:xenc="http://www.w3.org/2001/04/xmlenc#" }
+        . qq{Type="http://www.w3.org/2001/04/xmlenc#Element">}
+        . qq{<xenc:EncryptionMethod Algorithm="$uri{$content}"/>}
+        . qq{<ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><xenc:EncryptedKey>}
+        . qq{<xenc:EncryptionMethod Algorithm="http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p"/>}
+        . qq{<xenc:CipherData><xenc:CipherValue/></xenc:CipherData></xenc:EncryptedKey>}
+        . qq{</ds:KeyInfo><xenc:CipherData><xenc:CipherValue/></xenc:CipherData></xenc:EncryptedData>};
+    close $fh;
+    system('xmlsec1', '--encrypt', '--pubkey-cert-pem', "$self->{keys_dir}/$recipient.crt",
+        '--session-key', 'aes-128', '--xml-data', $data,
+        '--node-xpath', "//*[local-name()='Assertion']", '--output', $out, $template) == 0
+        or die 'xmlsec1 --encrypt failed';
+    open $fh, '<', $out or die;
+    local $/;
+    my $encrypted = <$fh>;
+    close $fh;
+    $encrypted =~ s{(<xenc:EncryptedData.*?</xenc:EncryptedData>)}
+        {<saml:EncryptedAssertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion">$1</saml:EncryptedAssertion>}s
+        or die 'no EncryptedData';
+    return $encrypted;
+}
+
 # A signed Response (base64). Options: in_response_to, acs, audience, name_id, attributes
 # (hashref of name => [values]), sign => assertion|response|none, key, issuer,
-# not_on_or_after (seconds from now), doctype, tamper (code ref on the signed XML).
+# not_on_or_after (seconds from now), doctype, encrypt (aes128-gcm|aes128-cbc) and
+# encrypt_to (certificate stem), tamper (code ref on the final XML).
 sub response {
     my ($self, %o) = @_;
     my $n = ++$self->{counter};
@@ -128,7 +163,9 @@ sub response {
         . qq{<saml:Issuer>$issuer</saml:Issuer>}
         . ($sign eq 'response' ? $sig->($rid) : '')
         . qq{<samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status>}
-        . qq{<saml:Assertion ID="$aid" Version="2.0" IssueInstant="} . iso($now) . qq{">}
+        # the Assertion declares its own prefix, so that it can be encrypted on its own
+        . qq{<saml:Assertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="$aid" }
+        . qq{Version="2.0" IssueInstant="} . iso($now) . qq{">}
         . qq{<saml:Issuer>$issuer</saml:Issuer>}
         . ($sign eq 'assertion' ? $sig->($aid) : '')
         . qq{<saml:Subject><saml:NameID Format="urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress">$name_id</saml:NameID>}
@@ -158,6 +195,7 @@ sub response {
         $xml = <$fh>;
         close $fh;
     }
+    $xml = $self->encrypt($xml, $o{encrypt}, $o{encrypt_to} // 'sp') if $o{encrypt};
     $xml = $o{tamper}->($xml) if $o{tamper};
     return encode_base64($xml, '');
 }
