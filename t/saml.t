@@ -29,6 +29,7 @@ sso_provider corp {
     saml_sp_entity_id   $sp;
     saml_acs_url        $acs;
     attribute           department dept;
+    email_domains       corp.example;
 }
 sso_provider vault {
     saml_idp_metadata   $env->{servroot}/corp-idp.xml;
@@ -200,6 +201,13 @@ subtest 'login page, metadata and garbage' => sub {
     like($chooser->{body}, qr/provider=corp&amp;return_to=\/x/, 'linking each provider');
     like($chooser->{body}, qr/provider=vault&amp;return_to=\/x/, 'all of them');
     is(http_request('GET', '/sso/login?provider=nope')->{status}, 400, 'unknown provider: 400');
+    like($chooser->{body}, qr/name="email"/, 'the chooser also asks for a work email');
+    my $hrd = http_request('GET', '/sso/login?email=new.hire%40Eng.Corp.Example&return_to=%2Fx');
+    is($hrd->{status}, 302, 'an email in corp.example picks the corp IdP');
+    like($hrd->{headers}{location}[0], qr{^https://idp\.test\.invalid/sso\?SAMLRequest=}, 'its SSO URL');
+    my $other = http_request('GET', '/sso/login?email=a%40corp.example.evil.example');
+    is($other->{status}, 200, 'a look-alike domain picks nobody');
+    like($other->{body}, qr/No sign-in is set up for that email address/, 'and says so');
 
     my $md = http_request('GET', '/sso/saml/metadata?provider=corp');
     is($md->{status}, 200, 'SP metadata');

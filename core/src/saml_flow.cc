@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "email_domain.h"
 #include "gate.h"
 #include "http_text.h"
 #include "saml/metadata.h"
@@ -91,9 +92,21 @@ void Redirect(sso_txn &txn, int status, std::string location, sso_step &out) {
   out.location = Str(txn.location);
 }
 
-// Several providers and none chosen: a page to choose one.
-void ChooserPage(sso_txn &txn, std::string_view return_to, sso_step &out) {
+// Several providers and none chosen: a page to choose one, or to give a work email address
+// whose domain picks the provider (home-realm discovery).
+void ChooserPage(sso_txn &txn, std::string_view return_to, std::string_view notice,
+                 sso_step &out) {
   const auto &login = txn.engine.settings.login_url;
+  std::string form;
+  bool any_domains = false;
+  for (const auto &[name, provider] : txn.engine.saml_providers)
+    any_domains = any_domains || !provider.email_domains.empty();
+  if (any_domains) {
+    form = "<form method=\"get\" action=\"" + HtmlEscape(login.substr(0, login.find('?'))) +
+           "\">\n<label>Work email <input name=\"email\" type=\"email\" autocomplete=\"email\" "
+           "required></label>\n<input type=\"hidden\" name=\"return_to\" value=\"" +
+           HtmlEscape(return_to) + "\">\n<button>Continue</button>\n</form>\n<p>Or choose:</p>\n";
+  }
   std::string links;
   for (const auto &[name, provider] : txn.engine.saml_providers) {
     std::string href = login + (login.find('?') == std::string::npos ? "?" : "&") +
@@ -102,14 +115,25 @@ void ChooserPage(sso_txn &txn, std::string_view return_to, sso_step &out) {
   }
   Page(txn, 200, "text/html; charset=utf-8",
        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Sign in</title></head>\n"
-       "<body>\n<h1>Sign in</h1>\n<p>Choose how to sign in:</p>\n<ul>\n" +
-           links + "</ul>\n</body></html>\n",
+       "<body>\n<h1>Sign in</h1>\n" +
+           (notice.empty() ? std::string() : "<p>" + HtmlEscape(notice) + "</p>\n") + form +
+           "<ul>\n" + links + "</ul>\n</body></html>\n",
        out);
 }
 
 const SamlProvider *FindProvider(const sso_txn &txn, std::string_view name) {
   auto it = txn.engine.saml_providers.find(std::string(name));
   return it == txn.engine.saml_providers.end() ? nullptr : &it->second;
+}
+
+// Home-realm discovery: the provider whose email_domains cover the address's domain.
+const SamlProvider *ProviderForEmail(const sso_txn &txn, std::string_view email) {
+  auto domain = EmailDomain(email);
+  if (!domain) return nullptr;
+  for (const auto &[name, provider] : txn.engine.saml_providers)
+    for (const auto &allowed : provider.email_domains)
+      if (DomainMatches(*domain, allowed)) return &provider;
+  return nullptr;
 }
 
 // After the RelayState (or the IdP-initiated rules) told us whose response this is.
@@ -158,17 +182,22 @@ void LoginBegin(sso_txn &txn, const sso_login_request &request, sso_step &out) {
   if (!query) return Fail(txn, SSO_ACS_BAD_REQUEST, out);
   std::string return_to = SafeReturnTo((*query)["return_to"]);
   std::string provider_name = (*query)["provider"];
+  std::string email = (*query)["email"];
   const auto &providers = txn.engine.saml_providers;
   const SamlProvider *provider = nullptr;
   if (!provider_name.empty()) {
     provider = FindProvider(txn, provider_name);
     if (!provider) return Fail(txn, SSO_LOGIN_UNKNOWN_PROVIDER, out);
+  } else if (!email.empty()) {
+    provider = ProviderForEmail(txn, email);
+    if (!provider)
+      return ChooserPage(txn, return_to, "No sign-in is set up for that email address.", out);
   } else if (providers.size() == 1) {
     provider = &providers.begin()->second;
   } else if (providers.empty()) {
     return Fail(txn, SSO_LOGIN_NO_PROVIDER, out);
   } else {
-    return ChooserPage(txn, return_to, out);
+    return ChooserPage(txn, return_to, "", out);
   }
   if (!request.random || request.random_len < 2 * kRelayHandleBytes)
     return Fail(txn, SSO_ERR_INVALID_ARGUMENT, out);

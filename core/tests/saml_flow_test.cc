@@ -47,6 +47,7 @@ struct Provider {
   bool idp_initiated = false;
   bool sign = false;
   std::string sp_key, sp_cert;
+  std::vector<std::string> domains;
 };
 
 EnginePtr EngineWith(const std::vector<Provider> &providers) {
@@ -65,6 +66,10 @@ EnginePtr EngineWith(const std::vector<Provider> &providers) {
     c.clock_skew_ms = 120000;
     c.attribute_map = map.data();
     c.attribute_map_count = map.size();
+    std::vector<sso_str> domains;
+    for (const auto &d : p.domains) domains.push_back(S(d));
+    c.email_domains = domains.data();
+    c.email_domains_count = domains.size();
     EXPECT_EQ(sso_engine_add_saml_provider(engine.get(), &c), SSO_OK) << p.name;
   }
   return engine;
@@ -233,6 +238,36 @@ TEST(SamlLogin, ProviderChoice) {
   sso_login_request unknown{S("provider=nope"), kNow, random.data(), random.size()};
   ASSERT_EQ(sso_login_begin(txn2.get(), &unknown, &step), SSO_OK);
   EXPECT_EQ(step.reason, SSO_LOGIN_UNKNOWN_PROVIDER);
+}
+
+TEST(SamlLogin, HomeRealmDiscoveryByEmailDomain) {
+  Provider corp, partner;
+  corp.domains = {"corp.example"};
+  partner.name = "partner";
+  partner.domains = {"partner.example"};
+  auto engine = EngineWith({corp, partner});
+  auto random = Random(4);
+  auto login = [&](const std::string &query) {
+    auto txn = MakeTxn(engine.get());
+    sso_login_request req{S(query), kNow, random.data(), random.size()};
+    sso_step step;
+    EXPECT_EQ(sso_login_begin(txn.get(), &req, &step), SSO_OK);
+    std::string what = step.kind == SSO_STEP_STORE ? Args(step.commands[0])[2] : Str(step.body);
+    return std::make_pair(step.kind, what);
+  };
+  auto [kind, record] = login("email=New.Hire%40ENG.partner.example&return_to=%2Fx");
+  EXPECT_EQ(kind, SSO_STEP_STORE);
+  EXPECT_NE(record.find("\"p\":\"partner\""), std::string::npos);
+  std::tie(kind, record) = login("email=a%40corp.example");
+  EXPECT_NE(record.find("\"p\":\"corp\""), std::string::npos);
+  for (const char *bad : {"email=a%40corp.example.evil.example", "email=a%40evil.example%40corp.example",
+                          "email=a%40notcorp.example"}) {
+    std::tie(kind, record) = login(bad);
+    EXPECT_EQ(kind, SSO_STEP_PAGE) << bad;
+    EXPECT_NE(record.find("No sign-in is set up for that email address."), std::string::npos);
+  }
+  std::tie(kind, record) = login("return_to=%2Fx");
+  EXPECT_NE(record.find("name=\"email\""), std::string::npos) << "the chooser asks for an email";
 }
 
 class Acs : public ::testing::Test {

@@ -1,0 +1,20 @@
+// Email domains: which identity provider may speak for an address (home-realm discovery now,
+// account linking later).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace sso {
+
+// The lower-cased domain of an address with exactly one '@' and no spaces or control
+// characters; nullopt otherwise ("a@evil.example@corp.example" has none).
+std::optional<std::string> EmailDomain(std::string_view email);
+
+// True when `domain` is `allowed` or a subdomain of it, on label boundaries:
+// "eng.corp.example" matches "corp.example"; "corp.example.evil.example" and
+// "notcorp.example" do not. Both sides are compared lower-cased.
+bool DomainMatches(std::string_view domain, std::string_view allowed);
+
+}  // namespace sso
