@@ -94,8 +94,7 @@ void Redirect(sso_txn &txn, int status, std::string location, sso_step &out) {
 
 // Several providers and none chosen: a page to choose one, or to give a work email address
 // whose domain picks the provider (home-realm discovery).
-void ChooserPage(sso_txn &txn, std::string_view return_to, std::string_view notice,
-                 sso_step &out) {
+void ChooserPage(sso_txn &txn, std::string_view return_to, std::string_view notice, sso_step &out) {
   const auto &login = txn.engine.settings.login_url;
   std::string form;
   bool any_domains = false;

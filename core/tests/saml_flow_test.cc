@@ -260,8 +260,8 @@ TEST(SamlLogin, HomeRealmDiscoveryByEmailDomain) {
   EXPECT_NE(record.find("\"p\":\"partner\""), std::string::npos);
   std::tie(kind, record) = login("email=a%40corp.example");
   EXPECT_NE(record.find("\"p\":\"corp\""), std::string::npos);
-  for (const char *bad : {"email=a%40corp.example.evil.example", "email=a%40evil.example%40corp.example",
-                          "email=a%40notcorp.example"}) {
+  for (const char *bad : {"email=a%40corp.example.evil.example",
+                          "email=a%40evil.example%40corp.example", "email=a%40notcorp.example"}) {
     std::tie(kind, record) = login(bad);
     EXPECT_EQ(kind, SSO_STEP_PAGE) << bad;
     EXPECT_NE(record.find("No sign-in is set up for that email address."), std::string::npos);

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <memory>
 
 #include "saml/decrypt.h"
 #include "saml/signature.h"
@@ -16,21 +17,24 @@ namespace {
 constexpr const char *kSuccess = "urn:oasis:names:tc:SAML:2.0:status:Success";
 constexpr const char *kBearer = "urn:oasis:names:tc:SAML:2.0:cm:bearer";
 
+struct DecodeCtxFree {
+  void operator()(EVP_ENCODE_CTX *c) const { EVP_ENCODE_CTX_free(c); }
+};
+
+// Base64 with the line breaks and spaces IdPs and browsers put in it; nullopt if invalid.
 std::optional<std::string> DecodeBase64(std::string_view text) {
-  std::string b64;
-  b64.reserve(text.size());
-  for (char c : text)
-    if (!std::isspace(static_cast<unsigned char>(c))) b64.push_back(c);
-  if (b64.empty() || b64.size() % 4 != 0) return std::nullopt;
-  std::string out(b64.size() / 4 * 3, '\0');
-  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char *>(out.data()),
-                          reinterpret_cast<const unsigned char *>(b64.data()),
-                          static_cast<int>(b64.size()));
-  if (n < 0) return std::nullopt;
-  size_t pad = 0;
-  if (b64.back() == '=') ++pad;
-  if (b64[b64.size() - 2] == '=') ++pad;
-  out.resize(static_cast<size_t>(n) - pad);
+  if (text.empty() || text.size() > static_cast<size_t>(INT32_MAX)) return std::nullopt;
+  std::unique_ptr<EVP_ENCODE_CTX, DecodeCtxFree> ctx(EVP_ENCODE_CTX_new());
+  if (!ctx) return std::nullopt;
+  std::string out(text.size() / 4 * 3 + 3, '\0');
+  auto *dst = reinterpret_cast<unsigned char *>(out.data());
+  int n = 0, tail = 0;
+  EVP_DecodeInit(ctx.get());
+  if (EVP_DecodeUpdate(ctx.get(), dst, &n, reinterpret_cast<const unsigned char *>(text.data()),
+                       static_cast<int>(text.size())) < 0 ||
+      EVP_DecodeFinal(ctx.get(), dst + n, &tail) != 1)
+    return std::nullopt;
+  out.resize(static_cast<size_t>(n + tail));
   return out;
 }
 
