@@ -149,6 +149,9 @@ TEST(SamlResponse, ExactlyOneReferenceToTheSignedElement) {
   EXPECT_EQ(Check(SignedAssertion({}, {.second_reference = true})), SSO_SAML_SIGNATURE_REFERENCE);
   // A signature inside the assertion that covers the Response instead.
   EXPECT_EQ(Check(SignedAssertion({}, {.reference_uri = "#_resp1"})), SSO_SAML_SIGNATURE_REFERENCE);
+  // Nothing outside the document is ever fetched.
+  EXPECT_EQ(Check(SignedAssertion({}, {.reference_uri = "http://127.0.0.1:1/assertion.xml"})),
+            SSO_SAML_SIGNATURE_REFERENCE);
 }
 
 TEST(SamlResponse, SignatureWrappingIsRefused) {
