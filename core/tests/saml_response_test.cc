@@ -151,9 +151,10 @@ TEST(SamlResponse, ExactlyOneReferenceToTheSignedElement) {
   EXPECT_EQ(Check(SignedAssertion({}, {.reference_uri = "#_resp1"})), SSO_SAML_SIGNATURE_REFERENCE);
   // Nothing outside the document is ever fetched.
   std::string external = SignedAssertion();
-  size_t uri = external.find("URI=\"#_assert1\"");
+  const std::string local = "URI=\"#_assert1\"";
+  size_t uri = external.find(local);
   ASSERT_NE(uri, std::string::npos);
-  external.replace(uri, 16, "URI=\"http://127.0.0.1:1/assertion.xml\"");
+  external.replace(uri, local.size(), "URI=\"http://127.0.0.1:1/assertion.xml\"");
   EXPECT_EQ(Check(external), SSO_SAML_SIGNATURE_REFERENCE);
 }
 
