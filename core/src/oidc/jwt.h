@@ -1,0 +1,82 @@
+// JSON Web Tokens for OpenID Connect: parsing (JWS compact form), keys from a JWKS, and
+// signature verification with an algorithm fixed per provider.
+#pragma once
+
+#include <openssl/evp.h>
+
+#include <cstdint>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sso/sso.h"
+
+namespace sso::oidc {
+
+enum class Algorithm { kRS256, kPS256, kES256, kEdDSA };
+
+// "RS256" -> kRS256 ...; nullopt for everything else ("none", "HS256", "RS1", ...).
+std::optional<Algorithm> ParseAlgorithm(std::string_view name);
+const char *AlgorithmName(Algorithm alg);
+
+struct Jwt {
+  std::string algorithm;      // header "alg", as sent
+  std::string key_id;         // header "kid", may be empty
+  nlohmann::json claims;      // the payload, a JSON object
+  std::string signing_input;  // base64url(header) "." base64url(payload)
+  std::string signature;      // raw bytes
+};
+
+// Largest token accepted, checked before decoding.
+inline constexpr size_t kMaxTokenBytes = 16 * 1024;
+
+// Splits and decodes a compact JWS. Header fields that could name a key ("jwk", "jku",
+// "x5c", "x5u") are never used: keys come only from the provider's JWKS.
+sso_status ParseJwt(std::string_view token, Jwt &out);
+
+struct PkeyFree {
+  void operator()(EVP_PKEY *k) const { EVP_PKEY_free(k); }
+};
+using PublicKey = std::shared_ptr<EVP_PKEY>;
+
+struct Jwk {
+  std::string key_id;
+  std::string kty;  // "RSA", "EC", "OKP"
+  PublicKey key;
+};
+
+// The signing keys of a JWKS document ({"keys": [...]}); keys for encryption ("use":"enc")
+// and key types we do not verify with are skipped. SSO_JWKS_INVALID if nothing usable.
+sso_status ParseJwks(std::string_view json, std::vector<Jwk> &out);
+
+// The key for a token: by kid, or the only key of the right type when the token has none.
+// SSO_JWT_UNKNOWN_KID when no key has that kid (the caller may refresh the JWKS once).
+sso_status SelectKey(const std::vector<Jwk> &keys, std::string_view kid, Algorithm alg,
+                     const Jwk *&out);
+
+// Verifies the signature with exactly `alg` (the provider's, never the header's choice).
+sso_status VerifySignature(const Jwt &jwt, Algorithm alg, const Jwk &key);
+
+struct ClaimRules {
+  std::string issuer;
+  std::string client_id;
+  std::string nonce;  // empty: not checked (e.g. a refreshed ID token)
+  int64_t now_ms = 0;
+  int64_t clock_skew_ms = 120'000;
+};
+
+// iss exact, aud contains client_id, azp (when present or several audiences) = client_id,
+// exp in the future, iat not in the future, nbf passed, nonce equal, sub present.
+sso_status CheckIdTokenClaims(const Jwt &jwt, const ClaimRules &rules);
+
+// Parse + key selection + signature + claims, in that order.
+sso_status VerifyIdToken(std::string_view token, Algorithm alg, const std::vector<Jwk> &keys,
+                         const ClaimRules &rules, Jwt &out);
+
+std::optional<std::string> Base64UrlDecode(std::string_view text);
+std::string Base64UrlEncode(std::string_view bytes);
+
+}  // namespace sso::oidc
