@@ -85,12 +85,11 @@ void GateBegin(sso_txn &txn, const sso_gate_request &request, sso_step &out) {
 
   std::string_view cookie = View(request.session_cookie);
   txn.had_cookie = !cookie.empty();
-  std::string digest;
-  if (IsWellFormedSessionId(cookie)) {
-    digest = Sha256Hex(cookie);
-    if (digest.empty()) return ErrorStep(txn, SSO_ERR_INTERNAL, "", out);
-    // The hot path: a session this process confirmed moments ago.
-    if (auto cached = txn.engine.cache.Find(digest, request.now_ms)) {
+  bool well_formed = IsWellFormedSessionId(cookie);
+  // The hot path: a session this process confirmed moments ago (found by the cookie, so no
+  // hashing is needed).
+  if (well_formed) {
+    if (auto cached = txn.engine.cache.Find(cookie, request.now_ms)) {
       txn.session = std::move(cached);
       out.kind = SSO_STEP_ALLOW;
       out.reason = SSO_SESSION_VALID;
@@ -104,7 +103,11 @@ void GateBegin(sso_txn &txn, const sso_gate_request &request, sso_step &out) {
                           View(request.x_requested_with));
   txn.return_to = SafeReturnTo(View(request.uri));
   if (cookie.empty()) return LoginRequired(txn, SSO_SESSION_NO_COOKIE, out);
-  if (digest.empty()) return LoginRequired(txn, SSO_SESSION_MALFORMED_COOKIE, out);
+  if (!well_formed) return LoginRequired(txn, SSO_SESSION_MALFORMED_COOKIE, out);
+
+  std::string digest = Sha256Hex(cookie);
+  if (digest.empty()) return ErrorStep(txn, SSO_ERR_INTERNAL, "", out);
+  txn.session_cookie = std::string(cookie);
 
   txn.session_key = SessionKeyFromDigest(txn.engine.settings.key_prefix, digest);
   txn.session_digest = std::move(digest);
@@ -159,7 +162,8 @@ void GateResume(sso_txn &txn, const sso_store_reply &reply, int64_t now_ms, sso_
   valid->groups = JoinList(record->identity.groups);
   valid->roles = JoinList(record->identity.roles);
   valid->record = std::move(*record);
-  txn.engine.cache.Insert(txn.session_digest, valid, now_ms, txn.cache_generation);
+  txn.engine.cache.Insert(std::move(txn.session_cookie), txn.session_digest, valid, now_ms,
+                          txn.cache_generation);
   txn.session = std::move(valid);
   out.kind = SSO_STEP_ALLOW;
   out.reason = SSO_SESSION_VALID;

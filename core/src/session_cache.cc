@@ -1,5 +1,7 @@
 #include "session_cache.h"
 
+#include <unordered_set>
+
 namespace sso {
 
 void SessionCache::SetEnabled(bool enabled) {
@@ -10,9 +12,9 @@ void SessionCache::SetEnabled(bool enabled) {
   }
 }
 
-std::shared_ptr<const ValidSession> SessionCache::Find(std::string_view digest, int64_t now_ms) {
+std::shared_ptr<const ValidSession> SessionCache::Find(std::string_view cookie, int64_t now_ms) {
   if (!usable()) return nullptr;
-  auto it = entries_.find(digest);
+  auto it = entries_.find(cookie);
   if (it == entries_.end()) return nullptr;
   const Entry &entry = it->second;
   if (now_ms - entry.cached_at_ms >= ttl_ms_ || now_ms < entry.cached_at_ms ||
@@ -23,18 +25,26 @@ std::shared_ptr<const ValidSession> SessionCache::Find(std::string_view digest, 
   return entry.session;
 }
 
-void SessionCache::Insert(std::string digest, std::shared_ptr<const ValidSession> session,
-                          int64_t now_ms, uint64_t lookup_generation) {
+void SessionCache::Insert(std::string cookie, std::string digest,
+                          std::shared_ptr<const ValidSession> session, int64_t now_ms,
+                          uint64_t lookup_generation) {
   if (!usable() || lookup_generation != generation_) return;
   if (entries_.size() >= max_entries_) DropStale(now_ms);
   // Still full of fresh entries: start over rather than grow without bound.
   if (entries_.size() >= max_entries_) entries_.clear();
-  entries_[std::move(digest)] = Entry{std::move(session), now_ms};
+  entries_[std::move(cookie)] = Entry{std::move(session), std::move(digest), now_ms};
 }
 
-void SessionCache::Evict(std::string_view digest) {
+void SessionCache::EvictDigests(std::span<const std::string_view> digests) {
   ++generation_;
-  if (auto it = entries_.find(digest); it != entries_.end()) entries_.erase(it);
+  if (entries_.empty() || digests.empty()) return;
+  std::unordered_set<std::string_view> revoked(digests.begin(), digests.end());
+  std::erase_if(entries_, [&](const auto &item) { return revoked.count(item.second.digest) > 0; });
+}
+
+void SessionCache::EvictCookie(std::string_view cookie) {
+  ++generation_;
+  if (auto it = entries_.find(cookie); it != entries_.end()) entries_.erase(it);
 }
 
 void SessionCache::DropStale(int64_t now_ms) {

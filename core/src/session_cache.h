@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -30,23 +31,30 @@ class SessionCache {
   // Turning it off flushes it: while off, announcements may be missed.
   void SetEnabled(bool enabled);
 
+  // Entries are found by the session cookie itself, so a hit costs no hashing; they also
+  // remember the cookie's digest, which is what revocations name.
+
   // A fresh entry, or nullptr. Entries older than the cache ttl or past the session's
   // absolute expiry are never returned.
-  std::shared_ptr<const ValidSession> Find(std::string_view digest, int64_t now_ms);
+  std::shared_ptr<const ValidSession> Find(std::string_view cookie, int64_t now_ms);
 
   // Bumped by every eviction and every disable. A lookup that started at generation g may
   // only be cached if no revocation was heard meanwhile: the store's reply and the
   // revocation travel on different connections and can arrive in either order.
   uint64_t generation() const { return generation_; }
 
-  void Insert(std::string digest, std::shared_ptr<const ValidSession> session, int64_t now_ms,
-              uint64_t lookup_generation);
-  void Evict(std::string_view digest);
+  void Insert(std::string cookie, std::string digest, std::shared_ptr<const ValidSession> session,
+              int64_t now_ms, uint64_t lookup_generation);
+  // A revocation: drops the sessions with these digests (one pass over the cache).
+  void EvictDigests(std::span<const std::string_view> digests);
+  // A logout on this worker: drops the session of this cookie.
+  void EvictCookie(std::string_view cookie);
   size_t size() const { return entries_.size(); }
 
  private:
   struct Entry {
     std::shared_ptr<const ValidSession> session;
+    std::string digest;
     int64_t cached_at_ms;
   };
   void DropStale(int64_t now_ms);

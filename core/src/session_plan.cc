@@ -67,7 +67,7 @@ void PlanLogout(sso_txn &txn, std::string_view cookie, sso_step &out) {
   out.set_cookie = {txn.set_cookie.data(), txn.set_cookie.size()};
   if (IsWellFormedSessionId(cookie)) {
     std::string digest = Sha256Hex(cookie);
-    txn.engine.cache.Evict(digest);
+    txn.engine.cache.EvictCookie(cookie);
     txn.command = StoreCommand{"DEL", SessionKeyFromDigest(settings.key_prefix, digest)};
     txn.cleanup = StoreCommand{"PUBLISH", txn.engine.revocation_channel, std::move(digest)};
     txn.step_views = {txn.command.View()};
@@ -86,26 +86,30 @@ void PlanRevokeBegin(sso_txn &txn, std::string_view provider, std::string_view s
 void PlanRevokeFinish(sso_txn &txn, std::span<const std::string_view> members) {
   txn.command = StoreCommand{"DEL", txn.revoke_index_key};
   std::string announcement;
+  std::vector<std::string_view> revoked;
   for (std::string_view member : members) {
     // Only digests we wrote ourselves become keys to delete.
     if (!IsHexDigest(member)) continue;
     txn.command.Append(SessionKeyFromDigest(txn.engine.settings.key_prefix, member));
-    txn.engine.cache.Evict(member);
+    revoked.push_back(member);
     if (!announcement.empty()) announcement.push_back(' ');
     announcement.append(member);
   }
+  txn.engine.cache.EvictDigests(revoked);
   txn.cleanup = StoreCommand{"PUBLISH", txn.engine.revocation_channel, std::move(announcement)};
   txn.state = sso_txn::State::kDecided;
 }
 
 void OnRevocation(sso_engine &engine, std::string_view message) {
+  std::vector<std::string_view> revoked;
   while (!message.empty()) {
     size_t space = message.find(' ');
     std::string_view digest = message.substr(0, space);
-    if (IsHexDigest(digest)) engine.cache.Evict(digest);
+    if (IsHexDigest(digest)) revoked.push_back(digest);
     if (space == std::string_view::npos) break;
     message.remove_prefix(space + 1);
   }
+  engine.cache.EvictDigests(revoked);  // also marks the cache: a revocation was heard
 }
 
 }  // namespace sso

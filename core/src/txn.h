@@ -25,6 +25,7 @@ struct sso_txn {
   std::string return_to;
   std::string session_key;
   std::string session_digest;
+  std::string session_cookie;  // only to key the cache entry; never logged
   uint64_t cache_generation = 0;
 
   // Storage behind the views handed out in sso_step / plans.

@@ -24,10 +24,10 @@ std::shared_ptr<const sso::ValidSession> Session(int64_t expires_ms) {
 
 TEST(SessionCache, DisabledUntilEnabledAndFlushedWhenDisabled) {
   sso::SessionCache cache(5000, 10);
-  cache.Insert("d", Session(kNow + 100000), kNow, cache.generation());
+  cache.Insert("d", "digest", Session(kNow + 100000), kNow, cache.generation());
   EXPECT_EQ(cache.Find("d", kNow), nullptr) << "a cache that was never enabled stores nothing";
   cache.SetEnabled(true);
-  cache.Insert("d", Session(kNow + 100000), kNow, cache.generation());
+  cache.Insert("d", "digest", Session(kNow + 100000), kNow, cache.generation());
   EXPECT_NE(cache.Find("d", kNow + 1), nullptr);
   cache.SetEnabled(false);
   cache.SetEnabled(true);
@@ -37,12 +37,12 @@ TEST(SessionCache, DisabledUntilEnabledAndFlushedWhenDisabled) {
 TEST(SessionCache, EntriesAgeOutAndNeverOutliveTheSession) {
   sso::SessionCache cache(5000, 10);
   cache.SetEnabled(true);
-  cache.Insert("a", Session(kNow + 100000), kNow, cache.generation());
+  cache.Insert("a", "digest", Session(kNow + 100000), kNow, cache.generation());
   EXPECT_NE(cache.Find("a", kNow + 4999), nullptr);
   EXPECT_EQ(cache.Find("a", kNow + 5000), nullptr);
-  cache.Insert("b", Session(kNow + 1000), kNow, cache.generation());
+  cache.Insert("b", "digest", Session(kNow + 1000), kNow, cache.generation());
   EXPECT_EQ(cache.Find("b", kNow + 1000), nullptr) << "absolute expiry wins over the cache";
-  cache.Insert("c", Session(kNow + 100000), kNow, cache.generation());
+  cache.Insert("c", "digest", Session(kNow + 100000), kNow, cache.generation());
   EXPECT_EQ(cache.Find("c", kNow - 1), nullptr) << "a clock going back is not trusted";
 }
 
@@ -50,14 +50,29 @@ TEST(SessionCache, BoundedSize) {
   sso::SessionCache cache(5000, 3);
   cache.SetEnabled(true);
   for (int i = 0; i < 10; ++i)
-    cache.Insert(std::to_string(i), Session(kNow + 100000), kNow, cache.generation());
+    cache.Insert(std::to_string(i), "digest", Session(kNow + 100000), kNow, cache.generation());
   EXPECT_LE(cache.size(), 3u);
+}
+
+TEST(SessionCache, RevocationByDigestDropsOnlyThoseSessions) {
+  sso::SessionCache cache(5000, 10);
+  cache.SetEnabled(true);
+  cache.Insert("cookie-a", "digest-a", Session(kNow + 100000), kNow, cache.generation());
+  cache.Insert("cookie-b", "digest-b", Session(kNow + 100000), kNow, cache.generation());
+  std::vector<std::string_view> revoked{"digest-a", "digest-unknown"};
+  uint64_t before = cache.generation();
+  cache.EvictDigests(revoked);
+  EXPECT_GT(cache.generation(), before);
+  EXPECT_EQ(cache.Find("cookie-a", kNow + 1), nullptr);
+  EXPECT_NE(cache.Find("cookie-b", kNow + 1), nullptr);
+  cache.EvictCookie("cookie-b");
+  EXPECT_EQ(cache.Find("cookie-b", kNow + 1), nullptr);
 }
 
 TEST(SessionCache, ZeroTtlMeansNoCache) {
   sso::SessionCache cache(0, 10);
   cache.SetEnabled(true);
-  cache.Insert("a", Session(kNow + 100000), kNow, cache.generation());
+  cache.Insert("a", "digest", Session(kNow + 100000), kNow, cache.generation());
   EXPECT_EQ(cache.Find("a", kNow), nullptr);
 }
 
