@@ -48,7 +48,7 @@ struct MdCtxFree {
 
 // Fetched once, and one context per thread reused: an implicit fetch by name and a fresh
 // context on every call cost more than hashing 43 bytes.
-const EVP_MD *Sha256() {
+const EVP_MD *Sha256Md() {
   static const std::unique_ptr<EVP_MD, MdFree> md(EVP_MD_fetch(nullptr, "SHA256", nullptr));
   return md.get();
 }
@@ -60,21 +60,26 @@ EVP_MD_CTX *DigestContext() {
 
 }  // namespace
 
-std::string Sha256Hex(std::string_view text) {
+std::string Sha256(std::string_view text) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int digest_len = 0;
-  const EVP_MD *md = Sha256();
+  const EVP_MD *md = Sha256Md();
   EVP_MD_CTX *ctx = DigestContext();
   if (md == nullptr || ctx == nullptr || EVP_DigestInit_ex2(ctx, md, nullptr) != 1 ||
       EVP_DigestUpdate(ctx, text.data(), text.size()) != 1 ||
       EVP_DigestFinal_ex(ctx, digest, &digest_len) != 1)
     return {};
+  return std::string(reinterpret_cast<char *>(digest), digest_len);
+}
+
+std::string Sha256Hex(std::string_view text) {
   static constexpr char kHex[] = "0123456789abcdef";
+  std::string digest = Sha256(text);
   std::string out;
-  out.reserve(digest_len * 2);
-  for (unsigned int i = 0; i < digest_len; ++i) {
-    out.push_back(kHex[digest[i] >> 4]);
-    out.push_back(kHex[digest[i] & 0xf]);
+  out.reserve(digest.size() * 2);
+  for (unsigned char c : digest) {
+    out.push_back(kHex[c >> 4]);
+    out.push_back(kHex[c & 0xf]);
   }
   return out;
 }

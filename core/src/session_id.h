@@ -22,4 +22,7 @@ bool IsWellFormedSessionId(std::string_view cookie);
 // Lower-case hex SHA-256 of the text. The store only ever sees this digest of the cookie.
 std::string Sha256Hex(std::string_view text);
 
+// The raw 32-byte SHA-256 of the text (empty on failure).
+std::string Sha256(std::string_view text);
+
 }  // namespace sso
