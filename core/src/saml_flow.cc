@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "email_domain.h"
+#include "encoding.h"
 #include "gate.h"
 #include "http_text.h"
 #include "saml/metadata.h"
@@ -28,19 +29,6 @@ std::string Hex(std::span<const uint8_t> bytes) {
   for (uint8_t b : bytes) {
     out.push_back(kHex[b >> 4]);
     out.push_back(kHex[b & 0xf]);
-  }
-  return out;
-}
-
-std::string Base64Url(std::span<const uint8_t> bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char *>(out.data()), bytes.data(),
-                          static_cast<int>(bytes.size()));
-  out.resize(static_cast<size_t>(n));
-  while (!out.empty() && out.back() == '=') out.pop_back();
-  for (char &c : out) {
-    if (c == '+') c = '-';
-    if (c == '/') c = '_';
   }
   return out;
 }
@@ -203,7 +191,9 @@ void LoginBegin(sso_txn &txn, const sso_login_request &request, sso_step &out) {
 
   std::span<const uint8_t> random(request.random, request.random_len);
   std::string request_id = "_" + Hex(random.subspan(0, 16));
-  std::string handle = Base64Url(random.subspan(16, kRelayHandleBytes));
+  auto handle_bytes = random.subspan(16, kRelayHandleBytes);
+  std::string handle = Base64UrlEncode(
+      std::string_view(reinterpret_cast<const char *>(handle_bytes.data()), handle_bytes.size()));
 
   saml::AuthnRequestInput authn{request_id,
                                 request.now_ms,

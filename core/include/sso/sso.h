@@ -252,20 +252,20 @@ typedef struct {
 /* ---- SAML 2.0 providers (added to an engine at configuration time) ---- */
 
 typedef struct {
-  sso_str name;                     /* provider name used in URLs, logs and $sso_provider */
-  sso_str idp_metadata_xml;         /* the IdP's metadata, or the three settings below */
-  sso_str idp_entity_id;            /* overrides / completes the metadata */
-  sso_str idp_sso_url;              /* HTTP-Redirect SingleSignOnService */
-  const sso_str *idp_certificates;  /* PEM; several during a rollover */
+  sso_str name;                    /* provider name used in URLs, logs and $sso_provider */
+  sso_str idp_metadata_xml;        /* the IdP's metadata, or the three settings below */
+  sso_str idp_entity_id;           /* overrides / completes the metadata */
+  sso_str idp_sso_url;             /* HTTP-Redirect SingleSignOnService */
+  const sso_str *idp_certificates; /* PEM; several during a rollover */
   size_t idp_certificates_count;
-  sso_str sp_entity_id;             /* our entity ID (the Audience) */
-  sso_str acs_url;                  /* absolute URL of our ACS endpoint */
-  sso_str sp_key_pem;               /* optional: signs AuthnRequests */
-  sso_str sp_certificate_pem;       /* optional: published in our metadata */
-  int sign_requests;                /* 1, 0, or -1: as the IdP metadata asks */
-  int allow_idp_initiated;          /* unsolicited responses; off unless 1 */
+  sso_str sp_entity_id;       /* our entity ID (the Audience) */
+  sso_str acs_url;            /* absolute URL of our ACS endpoint */
+  sso_str sp_key_pem;         /* optional: signs AuthnRequests */
+  sso_str sp_certificate_pem; /* optional: published in our metadata */
+  int sign_requests;          /* 1, 0, or -1: as the IdP metadata asks */
+  int allow_idp_initiated;    /* unsolicited responses; off unless 1 */
   int64_t clock_skew_ms;
-  const sso_str *email_domains;     /* domains this IdP may speak for */
+  const sso_str *email_domains; /* domains this IdP may speak for */
   size_t email_domains_count;
   const sso_attribute *attribute_map; /* name = profile field, value = IdP attribute name */
   size_t attribute_map_count;
@@ -281,17 +281,16 @@ typedef struct {
    * and return_to= (where to go afterwards; "/" unless it is a same-origin path) */
   sso_str query;
   int64_t now_ms;
-  const uint8_t *random;   /* >= 32 bytes from a CSPRNG: request ID and RelayState handle */
+  const uint8_t *random; /* >= 32 bytes from a CSPRNG: request ID and RelayState handle */
   size_t random_len;
 } sso_login_request;
 
-SSO_API sso_status sso_login_begin(sso_txn *txn, const sso_login_request *request,
-                                   sso_step *out);
+SSO_API sso_status sso_login_begin(sso_txn *txn, const sso_login_request *request, sso_step *out);
 
 typedef struct {
-  sso_str form_body;       /* application/x-www-form-urlencoded POST body */
+  sso_str form_body; /* application/x-www-form-urlencoded POST body */
   int64_t now_ms;
-  const uint8_t *random;   /* >= 32 bytes from a CSPRNG: the new session id */
+  const uint8_t *random; /* >= 32 bytes from a CSPRNG: the new session id */
   size_t random_len;
 } sso_acs_request;
 

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "encoding.h"
 #include "http_text.h"
 #include "session_id.h"
 
@@ -25,15 +26,6 @@ std::string FormComponent(std::string_view text) {
       out.push_back(kHex[c & 0xf]);
     }
   }
-  return out;
-}
-
-std::string Base64(std::string_view data) {
-  std::string out(4 * ((data.size() + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char *>(out.data()),
-                          reinterpret_cast<const unsigned char *>(data.data()),
-                          static_cast<int>(data.size()));
-  out.resize(n > 0 ? static_cast<size_t>(n) : 0);
   return out;
 }
 
@@ -119,8 +111,8 @@ TokenRequest BuildTokenRequest(const ClientSettings &client, std::string_view co
     t.body += "&client_id=" + FormComponent(client.client_id) +
               "&client_secret=" + FormComponent(client.client_secret);
   } else {
-    t.authorization = "Basic " + Base64(FormComponent(client.client_id) + ":" +
-                                        FormComponent(client.client_secret));
+    t.authorization = "Basic " + Base64Encode(FormComponent(client.client_id) + ":" +
+                                              FormComponent(client.client_secret));
   }
   return t;
 }

@@ -31,15 +31,6 @@ struct EcdsaSigFree {
 };
 using BnPtr = std::unique_ptr<BIGNUM, BnFree>;
 
-int Base64UrlValue(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '-') return 62;
-  if (c == '_') return 63;
-  return -1;
-}
-
 std::optional<std::string> Field(const Json &j, const char *name) {
   auto it = j.find(name);
   if (it == j.end() || !it->is_string()) return std::nullopt;
@@ -168,43 +159,6 @@ const char *AlgorithmName(Algorithm alg) {
       return "EdDSA";
   }
   return "?";
-}
-
-std::optional<std::string> Base64UrlDecode(std::string_view text) {
-  std::string out;
-  out.reserve(text.size() * 3 / 4);
-  uint32_t buffer = 0;
-  int bits = 0;
-  for (char c : text) {
-    int v = Base64UrlValue(c);
-    if (v < 0) return std::nullopt;  // no padding, no whitespace, no standard alphabet
-    buffer = (buffer << 6) | static_cast<uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((buffer >> bits) & 0xff));
-    }
-  }
-  if (bits >= 6 || (buffer & ((1u << bits) - 1)) != 0) return std::nullopt;  // non-canonical
-  return out;
-}
-
-std::string Base64UrlEncode(std::string_view bytes) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string out;
-  uint32_t buffer = 0;
-  int bits = 0;
-  for (unsigned char c : bytes) {
-    buffer = (buffer << 8) | c;
-    bits += 8;
-    while (bits >= 6) {
-      bits -= 6;
-      out.push_back(kAlphabet[(buffer >> bits) & 0x3f]);
-    }
-  }
-  if (bits > 0) out.push_back(kAlphabet[(buffer << (6 - bits)) & 0x3f]);
-  return out;
 }
 
 sso_status ParseJwt(std::string_view token, Jwt &out) {

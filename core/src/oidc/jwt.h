@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "encoding.h"
 #include "sso/sso.h"
 
 namespace sso::oidc {
@@ -76,7 +77,7 @@ sso_status CheckIdTokenClaims(const Jwt &jwt, const ClaimRules &rules);
 sso_status VerifyIdToken(std::string_view token, Algorithm alg, const std::vector<Jwk> &keys,
                          const ClaimRules &rules, Jwt &out);
 
-std::optional<std::string> Base64UrlDecode(std::string_view text);
-std::string Base64UrlEncode(std::string_view bytes);
+using sso::Base64UrlDecode;
+using sso::Base64UrlEncode;
 
 }  // namespace sso::oidc

@@ -6,6 +6,7 @@
 
 #include <ctime>
 
+#include "encoding.h"
 #include "http_text.h"
 #include "saml/xml_util.h"
 
@@ -18,15 +19,6 @@ struct BioFree {
 struct MdCtxFree {
   void operator()(EVP_MD_CTX *c) const { EVP_MD_CTX_free(c); }
 };
-
-std::string Base64(std::string_view data) {
-  std::string out(4 * ((data.size() + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char *>(out.data()),
-                          reinterpret_cast<const unsigned char *>(data.data()),
-                          static_cast<int>(data.size()));
-  out.resize(n > 0 ? static_cast<size_t>(n) : 0);
-  return out;
-}
 
 // Query-component encoding: everything but unreserved characters, '/' included.
 std::string QueryEncode(std::string_view text) {
@@ -110,7 +102,7 @@ std::optional<std::string> RedirectUrl(const AuthnRequestInput &in) {
   auto deflated = Deflate(xml);
   if (!deflated) return std::nullopt;
 
-  std::string query = "SAMLRequest=" + QueryEncode(Base64(*deflated));
+  std::string query = "SAMLRequest=" + QueryEncode(Base64Encode(*deflated));
   if (!in.relay_state.empty()) query += "&RelayState=" + QueryEncode(in.relay_state);
   if (in.signing_key) {
     bool ec = EVP_PKEY_get_base_id(in.signing_key.get()) == EVP_PKEY_EC;
@@ -128,7 +120,7 @@ std::optional<std::string> RedirectUrl(const AuthnRequestInput &in) {
                        reinterpret_cast<const unsigned char *>(query.data()), query.size()) != 1)
       return std::nullopt;
     signature.resize(len);
-    query += "&Signature=" + QueryEncode(Base64(signature));
+    query += "&Signature=" + QueryEncode(Base64Encode(signature));
   }
   return in.idp_sso_url + (in.idp_sso_url.find('?') == std::string::npos ? "?" : "&") + query;
 }

@@ -1,0 +1,19 @@
+// Base64 in the two alphabets the protocols use.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace sso {
+
+// Standard alphabet with '=' padding (SAML bindings, HTTP Basic).
+std::string Base64Encode(std::string_view bytes);
+
+// URL-safe alphabet without padding (JOSE, cookies, state handles).
+std::string Base64UrlEncode(std::string_view bytes);
+
+// Strict: URL-safe alphabet only, no padding, no whitespace, canonical trailing bits.
+std::optional<std::string> Base64UrlDecode(std::string_view text);
+
+}  // namespace sso
