@@ -115,6 +115,19 @@ subtest 'SP-initiated login reaches the app with the right identity' => sub {
     like(error_log(), qr/SAML_RELAY_STATE_INVALID/, 'RelayState is single use');
 };
 
+subtest 'two logins in parallel tabs both complete, in either order' => sub {
+    my $first = login('corp', '/tab-one');
+    my $second = login('corp', '/tab-two');
+    isnt($first->{relay_state}, $second->{relay_state}, 'each login has its own RelayState');
+    my $res2 = post_acs($corp->response(in_response_to => $second->{id}, acs => $acs,
+        audience => $sp), $second->{relay_state});
+    my $res1 = post_acs($corp->response(in_response_to => $first->{id}, acs => $acs,
+        audience => $sp), $first->{relay_state});
+    is($res2->{headers}{location}[0], "http://localhost:$port/tab-two", 'second tab first');
+    is($res1->{headers}{location}[0], "http://localhost:$port/tab-one", 'then the first');
+    isnt(cookie_of($res1), cookie_of($res2), 'each with its own session');
+};
+
 subtest 'a response signed with the second metadata certificate works (rollover)' => sub {
     my $req = login('corp', '/');
     my $res = post_acs($corp->response(in_response_to => $req->{id}, acs => $acs, audience => $sp,
