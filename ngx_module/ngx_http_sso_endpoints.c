@@ -80,7 +80,7 @@ ngx_http_sso_args(ngx_http_request_t *r)
 static ngx_int_t
 ngx_http_sso_login(ngx_http_request_t *r)
 {
-    u_char               random[32];
+    u_char               random[96];
     ngx_http_sso_ctx_t  *ctx;
     sso_login_request    login;
 

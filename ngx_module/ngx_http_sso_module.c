@@ -584,6 +584,14 @@ ngx_http_sso_send_step(ngx_http_request_t *r, sso_step *step)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
+    if (step->set_cookie2.len
+        && ngx_http_sso_add_header(r, &ngx_http_sso_set_cookie, step->set_cookie2,
+                                   NULL)
+           != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
     switch (step->kind) {
 
     case SSO_STEP_REDIRECT:

@@ -6,6 +6,7 @@
 
 #include "engine.h"
 #include "gate.h"
+#include "oidc_flow.h"
 #include "saml_flow.h"
 #include "saml_provider.h"
 #include "session_plan.h"
@@ -206,7 +207,8 @@ sso_status sso_engine_add_saml_provider(sso_engine *engine,
   return Barrier([&] {
     sso::SamlProvider provider;
     if (sso_status s = sso::MakeSamlProvider(*config, provider); s != SSO_OK) return s;
-    if (engine->saml_providers.count(provider.name)) return SSO_ERR_INVALID_ARGUMENT;
+    if (engine->saml_providers.count(provider.name) || engine->oidc_providers.count(provider.name))
+      return SSO_ERR_INVALID_ARGUMENT;
     std::string name = provider.name;
     engine->saml_providers.emplace(std::move(name), std::move(provider));
     return SSO_OK;
@@ -237,6 +239,45 @@ sso_status sso_flow_resume(sso_txn *txn, const sso_store_reply *replies, size_t 
     if (!ValidStr(replies[i].str)) return SSO_ERR_INVALID_ARGUMENT;
   return Barrier([&] {
     sso::FlowResume(*txn, {replies, count}, now_ms, *out);
+    return SSO_OK;
+  });
+}
+
+sso_status sso_flow_resume_http(sso_txn *txn, int status, sso_str body, int64_t now_ms,
+                                sso_step *out) {
+  if (!txn || !out || !ValidStr(body)) return SSO_ERR_INVALID_ARGUMENT;
+  if (txn->flow != sso_txn::Flow::kOidcDiscovery && txn->flow != sso_txn::Flow::kOidcToken &&
+      txn->flow != sso_txn::Flow::kOidcJwks)
+    return SSO_ERR_BAD_STATE;
+  return Barrier([&] {
+    sso::OidcResumeHttp(*txn, status, View(body), now_ms, *out);
+    return SSO_OK;
+  });
+}
+
+sso_status sso_engine_add_oidc_provider(sso_engine *engine,
+                                        const sso_oidc_provider_config *config) {
+  if (!engine || !config) return SSO_ERR_INVALID_ARGUMENT;
+  if ((config->email_domains_count && !config->email_domains) ||
+      (config->claim_map_count && !config->claim_map))
+    return SSO_ERR_INVALID_ARGUMENT;
+  return Barrier([&] {
+    sso::OidcProvider provider;
+    if (sso_status s = sso::MakeOidcProvider(*config, provider); s != SSO_OK) return s;
+    if (engine->oidc_providers.count(provider.name) || engine->saml_providers.count(provider.name))
+      return SSO_ERR_INVALID_ARGUMENT;
+    std::string name = provider.name;
+    engine->oidc_providers.emplace(std::move(name), std::move(provider));
+    return SSO_OK;
+  });
+}
+
+sso_status sso_oidc_callback_begin(sso_txn *txn, const sso_oidc_callback_request *request,
+                                   sso_step *out) {
+  if (!txn || !request || !out || !ValidStr(request->query) || !ValidStr(request->cookie_header))
+    return SSO_ERR_INVALID_ARGUMENT;
+  return Barrier([&] {
+    sso::OidcCallbackBegin(*txn, *request, *out);
     return SSO_OK;
   });
 }

@@ -5,6 +5,7 @@
 #include <map>
 #include <string>
 
+#include "oidc_provider.h"
 #include "saml_provider.h"
 #include "session_cache.h"
 #include "sso/sso.h"
@@ -38,4 +39,5 @@ struct sso_engine {
   const std::string revocation_channel;
   sso::SessionCache cache;
   std::map<std::string, sso::SamlProvider> saml_providers;  // by name
+  std::map<std::string, sso::OidcProvider> oidc_providers;  // by name, distinct from SAML's
 };

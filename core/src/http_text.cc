@@ -154,6 +154,8 @@ PageText PageFor(sso_status reason) {
     case SSO_STORE_TIMEOUT:
     case SSO_STORE_ERROR_REPLY:
     case SSO_STORE_UNEXPECTED_REPLY:
+    case SSO_OIDC_UNAVAILABLE:
+    case SSO_OIDC_DISCOVERY_INVALID:
       return {503, "Sign-in is temporarily unavailable",
               "The sign-in service could not be reached. Please try again in a minute."};
     case SSO_SESSION_NO_COOKIE:
@@ -193,6 +195,23 @@ PageText PageFor(sso_status reason) {
     case SSO_SAML_MISSING_NAMEID:
     case SSO_SAML_REPLAY:
     case SSO_SAML_METADATA_INVALID:
+    case SSO_JWT_MALFORMED:
+    case SSO_JWT_ALG_NOT_ALLOWED:
+    case SSO_JWT_UNKNOWN_KID:
+    case SSO_JWT_KEY_TYPE_MISMATCH:
+    case SSO_JWT_BAD_SIGNATURE:
+    case SSO_JWT_ISSUER_MISMATCH:
+    case SSO_JWT_AUDIENCE_MISMATCH:
+    case SSO_JWT_AZP_MISMATCH:
+    case SSO_JWT_EXPIRED:
+    case SSO_JWT_ISSUED_IN_FUTURE:
+    case SSO_JWT_NOT_YET_VALID:
+    case SSO_JWT_NONCE_MISMATCH:
+    case SSO_JWKS_INVALID:
+    case SSO_OIDC_ISSUER_MISMATCH:
+    case SSO_OIDC_TOKEN_ERROR:
+    case SSO_OIDC_ERROR_RESPONSE:
+    case SSO_OIDC_STATE_INVALID:
     case SSO_SAML_ENCRYPTION_ALGORITHM:
     case SSO_SAML_DECRYPTION_FAILED:
     case SSO_SAML_RELAY_STATE_INVALID:

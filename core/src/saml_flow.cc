@@ -1,11 +1,13 @@
 #include "saml_flow.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "email_domain.h"
 #include "encoding.h"
 #include "gate.h"
 #include "http_text.h"
+#include "oidc_flow.h"
 #include "saml/metadata.h"
 #include "session_id.h"
 #include "session_plan.h"
@@ -88,14 +90,20 @@ void ChooserPage(sso_txn &txn, std::string_view return_to, std::string_view noti
   bool any_domains = false;
   for (const auto &[name, provider] : txn.engine.saml_providers)
     any_domains = any_domains || !provider.email_domains.empty();
+  for (const auto &[name, provider] : txn.engine.oidc_providers)
+    any_domains = any_domains || !provider.email_domains.empty();
   if (any_domains) {
     form = "<form method=\"get\" action=\"" + HtmlEscape(login.substr(0, login.find('?'))) +
            "\">\n<label>Work email <input name=\"email\" type=\"email\" autocomplete=\"email\" "
            "required></label>\n<input type=\"hidden\" name=\"return_to\" value=\"" +
            HtmlEscape(return_to) + "\">\n<button>Continue</button>\n</form>\n<p>Or choose:</p>\n";
   }
+  std::vector<std::string> names;
+  for (const auto &[name, provider] : txn.engine.saml_providers) names.push_back(name);
+  for (const auto &[name, provider] : txn.engine.oidc_providers) names.push_back(name);
+  std::sort(names.begin(), names.end());
   std::string links;
-  for (const auto &[name, provider] : txn.engine.saml_providers) {
+  for (const auto &name : names) {
     std::string href = login + (login.find('?') == std::string::npos ? "?" : "&") +
                        "provider=" + UrlEncode(name) + "&return_to=" + UrlEncode(return_to);
     links += "<li><a href=\"" + HtmlEscape(href) + "\">" + HtmlEscape(name) + "</a></li>\n";
@@ -113,14 +121,17 @@ const SamlProvider *FindProvider(const sso_txn &txn, std::string_view name) {
   return it == txn.engine.saml_providers.end() ? nullptr : &it->second;
 }
 
-// Home-realm discovery: the provider whose email_domains cover the address's domain.
-const SamlProvider *ProviderForEmail(const sso_txn &txn, std::string_view email) {
+// Home-realm discovery: the name of the provider whose email_domains cover the address.
+std::string ProviderForEmail(const sso_txn &txn, std::string_view email) {
   auto domain = EmailDomain(email);
-  if (!domain) return nullptr;
+  if (!domain) return {};
   for (const auto &[name, provider] : txn.engine.saml_providers)
     for (const auto &allowed : provider.email_domains)
-      if (DomainMatches(*domain, allowed)) return &provider;
-  return nullptr;
+      if (DomainMatches(*domain, allowed)) return name;
+  for (const auto &[name, provider] : txn.engine.oidc_providers)
+    for (const auto &allowed : provider.email_domains)
+      if (DomainMatches(*domain, allowed)) return name;
+  return {};
 }
 
 // After the RelayState (or the IdP-initiated rules) told us whose response this is.
@@ -170,24 +181,26 @@ void LoginBegin(sso_txn &txn, const sso_login_request &request, sso_step &out) {
   std::string return_to = SafeReturnTo((*query)["return_to"]);
   std::string provider_name = (*query)["provider"];
   std::string email = (*query)["email"];
-  const auto &providers = txn.engine.saml_providers;
-  const SamlProvider *provider = nullptr;
-  if (!provider_name.empty()) {
-    provider = FindProvider(txn, provider_name);
-    if (!provider) return Fail(txn, SSO_LOGIN_UNKNOWN_PROVIDER, out);
-  } else if (!email.empty()) {
-    provider = ProviderForEmail(txn, email);
-    if (!provider)
+  const auto &saml = txn.engine.saml_providers;
+  auto &oidc_providers = txn.engine.oidc_providers;
+  if (provider_name.empty() && !email.empty()) {
+    provider_name = ProviderForEmail(txn, email);
+    if (provider_name.empty())
       return ChooserPage(txn, return_to, "No sign-in is set up for that email address.", out);
-  } else if (providers.size() == 1) {
-    provider = &providers.begin()->second;
-  } else if (providers.empty()) {
-    return Fail(txn, SSO_LOGIN_NO_PROVIDER, out);
-  } else {
-    return ChooserPage(txn, return_to, "", out);
+  } else if (provider_name.empty()) {
+    size_t count = saml.size() + oidc_providers.size();
+    if (count == 0) return Fail(txn, SSO_LOGIN_NO_PROVIDER, out);
+    if (count > 1) return ChooserPage(txn, return_to, "", out);
+    provider_name = saml.empty() ? oidc_providers.begin()->first : saml.begin()->first;
   }
   if (!request.random || request.random_len < 2 * kRelayHandleBytes)
     return Fail(txn, SSO_ERR_INVALID_ARGUMENT, out);
+  if (auto it = oidc_providers.find(provider_name); it != oidc_providers.end()) {
+    return OidcLoginBegin(txn, it->second, return_to, {request.random, request.random_len},
+                          request.now_ms, out);
+  }
+  const SamlProvider *provider = FindProvider(txn, provider_name);
+  if (!provider) return Fail(txn, SSO_LOGIN_UNKNOWN_PROVIDER, out);
 
   std::span<const uint8_t> random(request.random, request.random_len);
   std::string request_id = "_" + Hex(random.subspan(0, 16));
@@ -252,6 +265,9 @@ void FlowResume(sso_txn &txn, std::span<const sso_store_reply> replies, int64_t 
                 sso_step &out) {
   out = sso_step{};
   sso_txn::Flow flow = txn.flow;
+  if (flow == sso_txn::Flow::kOidcStore || flow == sso_txn::Flow::kOidcState ||
+      flow == sso_txn::Flow::kOidcSession)
+    return OidcResumeStore(txn, replies, now_ms, out);
   if (replies.size() != txn.step_views.size()) return Fail(txn, SSO_ERR_BAD_STATE, out);
   for (const auto &r : replies) {
     sso_status why;
@@ -291,7 +307,7 @@ void FlowResume(sso_txn &txn, std::span<const sso_store_reply> replies, int64_t 
       return;
     }
 
-    case sso_txn::Flow::kNone:
+    default:
       break;
   }
   Fail(txn, SSO_ERR_BAD_STATE, out);

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,7 +43,19 @@ struct sso_txn {
   std::string revoke_index_key;
 
   // Login flows (SAML): where we are and what we carry between store round trips.
-  enum class Flow { kNone, kLoginStore, kAcsRelay, kAcsReplay, kAcsSession };
+  enum class Flow {
+    kNone,
+    kLoginStore,
+    kAcsRelay,
+    kAcsReplay,
+    kAcsSession,
+    kOidcDiscovery,
+    kOidcStore,
+    kOidcState,
+    kOidcToken,
+    kOidcJwks,
+    kOidcSession
+  };
   Flow flow = Flow::kNone;
   std::string flow_provider;
   std::string flow_request_id;
@@ -50,6 +63,18 @@ struct sso_txn {
   std::string flow_saml_response;
   std::vector<uint8_t> flow_random;
   sso::Identity flow_identity;  // validated, waiting for the replay check
+  // OIDC callback
+  std::string flow_code;
+  std::optional<std::string> flow_iss;
+  std::string flow_nonce;
+  std::string flow_binding;  // the browser's binding cookie value (secret)
+  std::string flow_binding_name;
+  std::string flow_binding_clear;
+  std::string flow_id_token;
+  bool flow_jwks_refreshed = false;
+  std::vector<uint8_t> flow_session_random;
+  // HTTP step storage
+  std::string http_method, http_url, http_authorization, http_content_type, http_body;
 
   // The identity of a valid session (after SSO_STEP_ALLOW), possibly shared with the cache.
   std::shared_ptr<const sso::ValidSession> session;

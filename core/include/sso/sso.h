@@ -113,6 +113,9 @@ typedef enum {
   SSO_OIDC_DISCOVERY_INVALID,
   SSO_OIDC_ISSUER_MISMATCH,
   SSO_OIDC_TOKEN_ERROR,
+  SSO_OIDC_ERROR_RESPONSE,
+  SSO_OIDC_STATE_INVALID,
+  SSO_OIDC_UNAVAILABLE,
   SSO_SAML_RELAY_STATE_INVALID,
   SSO_LOGIN_UNKNOWN_PROVIDER,
   SSO_ACS_BAD_REQUEST,
@@ -164,7 +167,8 @@ typedef enum {
   SSO_STEP_REDIRECT,     /* send `http_status` with Location: `location` */
   SSO_STEP_UNAUTHORIZED, /* send 401 with WWW-Authenticate: `www_authenticate` */
   SSO_STEP_ERROR,        /* failed for `reason`: send the page of sso_error_page() */
-  SSO_STEP_PAGE          /* send `http_status` with `body` of `content_type` */
+  SSO_STEP_PAGE,         /* send `http_status` with `body` of `content_type` */
+  SSO_STEP_HTTP          /* make `http` (a back-channel call), then sso_flow_resume_http */
 } sso_step_kind;
 
 typedef struct {
@@ -183,8 +187,16 @@ typedef struct {
   sso_str location;         /* REDIRECT */
   sso_str www_authenticate; /* UNAUTHORIZED */
   sso_str set_cookie;       /* optional Set-Cookie value to add (len 0 if none) */
+  sso_str set_cookie2;      /* a second one (e.g. clearing a login's binding cookie) */
   sso_str content_type;     /* UNAUTHORIZED, and ERROR from sso_error_page: type of `body` */
   sso_str body;             /* UNAUTHORIZED, and ERROR from sso_error_page: the page */
+  struct {
+    sso_str method; /* "GET" or "POST" */
+    sso_str url;
+    sso_str authorization; /* Authorization header value, may be empty */
+    sso_str content_type;  /* of `body`, may be empty */
+    sso_str body;
+  } http; /* HTTP */
 } sso_step;
 
 typedef struct {
@@ -281,7 +293,7 @@ typedef struct {
    * and return_to= (where to go afterwards; "/" unless it is a same-origin path) */
   sso_str query;
   int64_t now_ms;
-  const uint8_t *random; /* >= 32 bytes from a CSPRNG: request ID and RelayState handle */
+  const uint8_t *random; /* >= 96 bytes from a CSPRNG: IDs, handles, PKCE verifier */
   size_t random_len;
 } sso_login_request;
 
@@ -299,6 +311,47 @@ SSO_API sso_status sso_acs_begin(sso_txn *txn, const sso_acs_request *request, s
 
 SSO_API sso_status sso_flow_resume(sso_txn *txn, const sso_store_reply *replies, size_t count,
                                    int64_t now_ms, sso_step *out);
+
+/* The answer to an HTTP step: `status` 0 when the call failed (no answer, timeout, TLS). */
+SSO_API sso_status sso_flow_resume_http(sso_txn *txn, int status, sso_str body, int64_t now_ms,
+                                        sso_step *out);
+
+/* ---- OpenID Connect providers ---- */
+
+typedef struct {
+  sso_str name;
+  sso_str issuer; /* exact; discovery is <issuer>/.well-known/... */
+  sso_str client_id;
+  sso_str client_secret;
+  int client_secret_post;         /* 1: client_secret_post, 0: client_secret_basic */
+  sso_str algorithm;              /* RS256 (default), PS256, ES256 or EdDSA */
+  sso_str scope;                  /* default "openid email profile" */
+  sso_str redirect_uri;           /* absolute URL of our callback */
+  sso_str authorization_endpoint; /* explicit endpoints, or empty to use discovery */
+  sso_str token_endpoint;
+  sso_str jwks_uri;
+  int64_t clock_skew_ms;
+  const sso_str *email_domains;
+  size_t email_domains_count;
+  const sso_attribute *claim_map; /* name = profile field, value = claim name */
+  size_t claim_map_count;
+} sso_oidc_provider_config;
+
+SSO_API sso_status sso_engine_add_oidc_provider(sso_engine *engine,
+                                                const sso_oidc_provider_config *config);
+
+typedef struct {
+  sso_str query;         /* the callback's query: code, state, iss, or error */
+  sso_str cookie_header; /* every Cookie header value, joined with "; " */
+  int64_t now_ms;
+  const uint8_t *random; /* >= 32 bytes from a CSPRNG: the new session id */
+  size_t random_len;
+} sso_oidc_callback_request;
+
+/* The OIDC redirect URI: state (single use, bound to this browser), iss (RFC 9207), token
+ * exchange, ID token verification, session. */
+SSO_API sso_status sso_oidc_callback_begin(sso_txn *txn, const sso_oidc_callback_request *request,
+                                           sso_step *out);
 
 /* The SP metadata of `provider` as a PAGE step (application/samlmetadata+xml). */
 SSO_API sso_status sso_saml_metadata(sso_txn *txn, sso_str provider, sso_step *out);

@@ -1,0 +1,279 @@
+#include "oidc_flow.h"
+
+#include <nlohmann/json.hpp>
+
+#include "encoding.h"
+#include "gate.h"
+#include "http_text.h"
+#include "session_id.h"
+#include "session_plan.h"
+#include "store_keys.h"
+#include "txn.h"
+
+namespace sso {
+namespace {
+
+using Json = nlohmann::json;
+
+constexpr int64_t kStateTtlMs = 10 * 60 * 1000;  // time a person may spend at the provider
+
+sso_str Str(const std::string &s) { return {s.data(), s.size()}; }
+
+void Fail(sso_txn &txn, sso_status reason, sso_step &out) {
+  txn.flow = sso_txn::Flow::kNone;
+  ErrorStep(txn, reason, "", out);
+}
+
+std::string StateKey(const sso_txn &txn, std::string_view state) {
+  return txn.engine.settings.key_prefix + "os:" + Sha256Hex(state);
+}
+
+// The binding cookie's name; without Secure, the __Host- prefix is not available.
+std::string BindingName(const sso_txn &txn, std::string_view state) {
+  std::string name = oidc::BindingCookieName(state);
+  if (!txn.engine.settings.cookie_secure) name.erase(0, sizeof("__Host-") - 1);
+  return name;
+}
+
+std::string CookieValue(std::string_view header, std::string_view name) {
+  while (!header.empty()) {
+    size_t end = header.find(';');
+    std::string_view pair = header.substr(0, end);
+    while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
+    if (pair.size() > name.size() && pair.substr(0, name.size()) == name &&
+        pair[name.size()] == '=')
+      return std::string(pair.substr(name.size() + 1));
+    if (end == std::string_view::npos) break;
+    header.remove_prefix(end + 1);
+  }
+  return {};
+}
+
+OidcProvider *Provider(sso_txn &txn) {
+  auto it = txn.engine.oidc_providers.find(txn.flow_provider);
+  return it == txn.engine.oidc_providers.end() ? nullptr : &it->second;
+}
+
+void Store(sso_txn &txn, sso_txn::Flow next, std::vector<StoreCommand> commands, sso_step &out) {
+  txn.flow = next;
+  txn.plan_commands = std::move(commands);
+  txn.step_views.clear();
+  for (auto &c : txn.plan_commands) txn.step_views.push_back(c.View());
+  out.kind = SSO_STEP_STORE;
+  out.reason = SSO_OK;
+  out.commands = txn.step_views.data();
+  out.commands_count = txn.step_views.size();
+}
+
+void Http(sso_txn &txn, sso_txn::Flow next, std::string method, std::string url,
+          std::string authorization, std::string content_type, std::string body, sso_step &out) {
+  txn.flow = next;
+  txn.http_method = std::move(method);
+  txn.http_url = std::move(url);
+  txn.http_authorization = std::move(authorization);
+  txn.http_content_type = std::move(content_type);
+  txn.http_body = std::move(body);
+  out.kind = SSO_STEP_HTTP;
+  out.reason = SSO_OK;
+  out.http.method = Str(txn.http_method);
+  out.http.url = Str(txn.http_url);
+  out.http.authorization = Str(txn.http_authorization);
+  out.http.content_type = Str(txn.http_content_type);
+  out.http.body = Str(txn.http_body);
+}
+
+void Authorize(sso_txn &txn, OidcProvider &p, sso_step &out) {
+  auto request = oidc::BuildAuthorizationRequest(*p.discovery, p.client, txn.flow_random);
+  std::fill(txn.flow_random.begin(), txn.flow_random.end(), 0);
+  if (!request) return Fail(txn, SSO_ERR_INVALID_ARGUMENT, out);
+  Json record = {{"p", p.name},
+                 {"n", request->nonce},
+                 {"v", request->code_verifier},
+                 {"b", Sha256Hex(request->binding)},
+                 {"to", txn.flow_return_to}};
+  txn.location = request->url;
+  txn.set_cookie =
+      SetCookieValue({BindingName(txn, request->state), txn.engine.settings.cookie_secure},
+                     request->binding, kStateTtlMs / 1000);
+  std::vector<StoreCommand> commands;
+  commands.push_back(StoreCommand{"SET", StateKey(txn, request->state), record.dump(), "PX",
+                                  std::to_string(kStateTtlMs)});
+  Store(txn, sso_txn::Flow::kOidcStore, std::move(commands), out);
+}
+
+void FetchJwks(sso_txn &txn, OidcProvider &p, sso_step &out) {
+  txn.flow_jwks_refreshed = true;
+  Http(txn, sso_txn::Flow::kOidcJwks, "GET", p.discovery->jwks_uri, "", "", "", out);
+}
+
+// Verifies the ID token we got, fetching the JWKS once if we have no key for it.
+void VerifyAndFinish(sso_txn &txn, OidcProvider &p, int64_t now_ms, sso_step &out) {
+  bool may_refresh =
+      !txn.flow_jwks_refreshed &&
+      (p.jwks_fetched_ms < 0 || now_ms - p.jwks_fetched_ms >= kJwksRefreshIntervalMs);
+  if (p.jwks.empty()) {
+    if (!may_refresh) return Fail(txn, SSO_JWKS_INVALID, out);
+    return FetchJwks(txn, p, out);
+  }
+  oidc::Jwt jwt;
+  oidc::ClaimRules rules{p.issuer, p.client.client_id, txn.flow_nonce, now_ms, p.clock_skew_ms};
+  sso_status s = oidc::VerifyIdToken(txn.flow_id_token, p.algorithm, p.jwks, rules, jwt);
+  if (s == SSO_JWT_UNKNOWN_KID && may_refresh) return FetchJwks(txn, p, out);  // key rotation
+  if (s != SSO_OK) return Fail(txn, s, out);
+
+  Identity identity = IdentityFromClaims(p, jwt.claims);
+  s = PlanSession(txn, std::move(identity), txn.flow_session_random, now_ms);
+  std::fill(txn.flow_session_random.begin(), txn.flow_session_random.end(), 0);
+  if (s != SSO_OK) return Fail(txn, s, out);
+  std::vector<StoreCommand> commands = std::move(txn.plan_commands);
+  Store(txn, sso_txn::Flow::kOidcSession, std::move(commands), out);
+}
+
+bool StoreFailed(std::span<const sso_store_reply> replies, sso_status &why) {
+  for (const auto &r : replies) {
+    if (r.type == SSO_REPLY_FAILED) {
+      why = r.failure == SSO_STORE_TIMEOUT ? SSO_STORE_TIMEOUT : SSO_STORE_UNAVAILABLE;
+      return true;
+    }
+    if (r.type == SSO_REPLY_ERROR) {
+      why = SSO_STORE_ERROR_REPLY;
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+void OidcLoginBegin(sso_txn &txn, OidcProvider &provider, std::string return_to,
+                    std::span<const uint8_t> random, int64_t now_ms, sso_step &out) {
+  (void)now_ms;
+  txn.flow_provider = provider.name;
+  txn.flow_return_to = std::move(return_to);
+  txn.flow_random.assign(random.begin(), random.end());
+  if (txn.flow_random.size() < 96) return Fail(txn, SSO_ERR_INVALID_ARGUMENT, out);
+  if (provider.discovery) return Authorize(txn, provider, out);
+  Http(txn, sso_txn::Flow::kOidcDiscovery, "GET",
+       provider.issuer + "/.well-known/openid-configuration", "", "", "", out);
+}
+
+void OidcCallbackBegin(sso_txn &txn, const sso_oidc_callback_request &request, sso_step &out) {
+  out = sso_step{};
+  txn.flow = sso_txn::Flow::kNone;
+  std::string_view query(request.query.data ? request.query.data : "", request.query.len);
+  auto q = ParseForm(query);
+  if (!q) return Fail(txn, SSO_ACS_BAD_REQUEST, out);
+  if (q->count("error")) return Fail(txn, SSO_OIDC_ERROR_RESPONSE, out);
+  std::string state = (*q)["state"], code = (*q)["code"];
+  if (state.size() != 32 || !Base64UrlDecode(state) || code.empty() || code.size() > 2048)
+    return Fail(txn, SSO_OIDC_STATE_INVALID, out);
+  if (!request.random || request.random_len < kSessionIdBytes)
+    return Fail(txn, SSO_ERR_INVALID_ARGUMENT, out);
+  std::string_view cookies(request.cookie_header.data ? request.cookie_header.data : "",
+                           request.cookie_header.len);
+  txn.flow_binding = CookieValue(cookies, BindingName(txn, state));
+  txn.flow_binding_name = BindingName(txn, state);
+  txn.flow_code = std::move(code);
+  txn.flow_iss = q->count("iss") ? std::optional<std::string>((*q)["iss"]) : std::nullopt;
+  txn.flow_session_random.assign(request.random, request.random + request.random_len);
+  std::vector<StoreCommand> commands;
+  commands.push_back(StoreCommand{"GETDEL", StateKey(txn, state)});  // single use
+  Store(txn, sso_txn::Flow::kOidcState, std::move(commands), out);
+}
+
+void OidcResumeStore(sso_txn &txn, std::span<const sso_store_reply> replies, int64_t now_ms,
+                     sso_step &out) {
+  out = sso_step{};
+  sso_status why;
+  if (replies.size() != txn.step_views.size()) return Fail(txn, SSO_ERR_BAD_STATE, out);
+  if (StoreFailed(replies, why)) return Fail(txn, why, out);
+  (void)now_ms;
+
+  switch (txn.flow) {
+    case sso_txn::Flow::kOidcStore:
+      txn.flow = sso_txn::Flow::kNone;
+      out.kind = SSO_STEP_REDIRECT;
+      out.http_status = 302;
+      out.location = Str(txn.location);
+      out.set_cookie = Str(txn.set_cookie);  // binds this login to this browser
+      return;
+
+    case sso_txn::Flow::kOidcState: {
+      if (replies[0].type != SSO_REPLY_STRING) return Fail(txn, SSO_OIDC_STATE_INVALID, out);
+      Json record =
+          Json::parse(std::string_view(replies[0].str.data, replies[0].str.len), nullptr, false);
+      if (!record.is_object() || !record.contains("p") || !record["p"].is_string() ||
+          !record.contains("n") || !record.contains("v") || !record.contains("b") ||
+          !record.contains("to"))
+        return Fail(txn, SSO_OIDC_STATE_INVALID, out);
+      txn.flow_provider = record["p"].get<std::string>();
+      OidcProvider *p = Provider(txn);
+      if (!p || !p->discovery) return Fail(txn, SSO_OIDC_STATE_INVALID, out);
+      // The state must come back to the browser that started the login.
+      if (txn.flow_binding.empty() || Sha256Hex(txn.flow_binding) != record.value("b", ""))
+        return Fail(txn, SSO_OIDC_STATE_INVALID, out);
+      // RFC 9207: the iss parameter, when sent (or promised), names our provider exactly.
+      if ((txn.flow_iss && *txn.flow_iss != p->issuer) ||
+          (!txn.flow_iss && p->discovery->issuer_parameter_supported))
+        return Fail(txn, SSO_OIDC_ISSUER_MISMATCH, out);
+      txn.flow_nonce = record.value("n", "");
+      txn.flow_return_to = SafeReturnTo(record.value("to", "/"));
+      oidc::TokenRequest token =
+          oidc::BuildTokenRequest(p->client, txn.flow_code, record.value("v", ""));
+      return Http(txn, sso_txn::Flow::kOidcToken, "POST", p->discovery->token_endpoint,
+                  token.authorization, "application/x-www-form-urlencoded", token.body, out);
+    }
+
+    case sso_txn::Flow::kOidcSession:
+      txn.flow = sso_txn::Flow::kNone;
+      txn.location = txn.flow_return_to;
+      txn.flow_binding_clear =
+          SetCookieValue({txn.flow_binding_name, txn.engine.settings.cookie_secure}, "", 0);
+      out.kind = SSO_STEP_REDIRECT;
+      out.http_status = 303;
+      out.location = Str(txn.location);
+      out.set_cookie = Str(txn.set_cookie);           // the new session
+      out.set_cookie2 = Str(txn.flow_binding_clear);  // the login's binding is spent
+      return;
+
+    default:
+      return Fail(txn, SSO_ERR_BAD_STATE, out);
+  }
+}
+
+void OidcResumeHttp(sso_txn &txn, int status, std::string_view body, int64_t now_ms,
+                    sso_step &out) {
+  out = sso_step{};
+  OidcProvider *p = Provider(txn);
+  if (!p) return Fail(txn, SSO_ERR_BAD_STATE, out);
+  switch (txn.flow) {
+    case sso_txn::Flow::kOidcDiscovery: {
+      if (status != 200) return Fail(txn, SSO_OIDC_UNAVAILABLE, out);
+      oidc::Discovery d;
+      if (sso_status s = oidc::ParseDiscovery(body, p->issuer, p->algorithm, d); s != SSO_OK)
+        return Fail(txn, s, out);
+      p->discovery = std::move(d);
+      return Authorize(txn, *p, out);
+    }
+    case sso_txn::Flow::kOidcToken: {
+      if (status == 0) return Fail(txn, SSO_OIDC_UNAVAILABLE, out);
+      oidc::TokenResponse token;
+      if (sso_status s = oidc::ParseTokenResponse(status, body, token); s != SSO_OK)
+        return Fail(txn, s, out);
+      txn.flow_id_token = std::move(token.id_token);
+      return VerifyAndFinish(txn, *p, now_ms, out);
+    }
+    case sso_txn::Flow::kOidcJwks: {
+      if (status != 200) return Fail(txn, SSO_OIDC_UNAVAILABLE, out);
+      std::vector<oidc::Jwk> keys;
+      if (sso_status s = oidc::ParseJwks(body, keys); s != SSO_OK) return Fail(txn, s, out);
+      p->jwks = std::move(keys);
+      p->jwks_fetched_ms = now_ms;
+      return VerifyAndFinish(txn, *p, now_ms, out);
+    }
+    default:
+      return Fail(txn, SSO_ERR_BAD_STATE, out);
+  }
+}
+
+}  // namespace sso

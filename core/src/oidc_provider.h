@@ -1,0 +1,42 @@
+// A configured OpenID provider: what we know from configuration, and what this process has
+// learned at run time (discovery, JWKS).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "oidc/client.h"
+#include "oidc/jwt.h"
+#include "session_record.h"
+#include "sso/sso.h"
+
+namespace sso {
+
+struct OidcProvider {
+  std::string name;
+  std::string issuer;
+  oidc::ClientSettings client;
+  oidc::Algorithm algorithm = oidc::Algorithm::kRS256;
+  int64_t clock_skew_ms = 120'000;
+  std::vector<std::string> email_domains;
+  std::map<std::string, std::string> claim_map;  // profile field -> claim name
+
+  // Learned per process. Explicit endpoints fill `discovery` at configuration.
+  std::optional<oidc::Discovery> discovery;
+  std::vector<oidc::Jwk> jwks;
+  int64_t jwks_fetched_ms = -1;
+};
+
+// At most one JWKS refresh a minute per provider and process, however many unknown kids.
+inline constexpr int64_t kJwksRefreshIntervalMs = 60'000;
+
+sso_status MakeOidcProvider(const sso_oidc_provider_config &config, OidcProvider &out);
+
+// The identity an ID token's claims stand for: subject = sub at iss; email (with
+// email_verified kept as an attribute), name and groups through the claim mapping.
+Identity IdentityFromClaims(const OidcProvider &provider, const nlohmann::json &claims);
+
+}  // namespace sso
