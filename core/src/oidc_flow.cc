@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "encoding.h"
+#include "flow_steps.h"
 #include "gate.h"
 #include "http_text.h"
 #include "session_id.h"
@@ -18,11 +19,6 @@ using Json = nlohmann::json;
 constexpr int64_t kStateTtlMs = 10 * 60 * 1000;  // time a person may spend at the provider
 
 sso_str Str(const std::string &s) { return {s.data(), s.size()}; }
-
-void Fail(sso_txn &txn, sso_status reason, sso_step &out) {
-  txn.flow = sso_txn::Flow::kNone;
-  ErrorStep(txn, reason, "", out);
-}
 
 std::string StateKey(const sso_txn &txn, std::string_view state) {
   return txn.engine.settings.key_prefix + "os:" + Sha256Hex(state);
@@ -54,17 +50,6 @@ OidcProvider *Provider(sso_txn &txn) {
   return it == txn.engine.oidc_providers.end() ? nullptr : &it->second;
 }
 
-void Store(sso_txn &txn, sso_txn::Flow next, std::vector<StoreCommand> commands, sso_step &out) {
-  txn.flow = next;
-  txn.plan_commands = std::move(commands);
-  txn.step_views.clear();
-  for (auto &c : txn.plan_commands) txn.step_views.push_back(c.View());
-  out.kind = SSO_STEP_STORE;
-  out.reason = SSO_OK;
-  out.commands = txn.step_views.data();
-  out.commands_count = txn.step_views.size();
-}
-
 void Http(sso_txn &txn, sso_txn::Flow next, std::string method, std::string url,
           std::string authorization, std::string content_type, std::string body, sso_step &out) {
   txn.flow = next;
@@ -85,7 +70,7 @@ void Http(sso_txn &txn, sso_txn::Flow next, std::string method, std::string url,
 void Authorize(sso_txn &txn, OidcProvider &p, sso_step &out) {
   auto request = oidc::BuildAuthorizationRequest(*p.discovery, p.client, txn.flow_random);
   std::fill(txn.flow_random.begin(), txn.flow_random.end(), 0);
-  if (!request) return Fail(txn, SSO_ERR_INVALID_ARGUMENT, out);
+  if (!request) return FlowFail(txn, SSO_ERR_INVALID_ARGUMENT, out);
   Json record = {{"p", p.name},
                  {"n", request->nonce},
                  {"v", request->code_verifier},
@@ -98,7 +83,7 @@ void Authorize(sso_txn &txn, OidcProvider &p, sso_step &out) {
   std::vector<StoreCommand> commands;
   commands.push_back(StoreCommand{"SET", StateKey(txn, request->state), record.dump(), "PX",
                                   std::to_string(kStateTtlMs)});
-  Store(txn, sso_txn::Flow::kOidcStore, std::move(commands), out);
+  FlowStore(txn, sso_txn::Flow::kOidcStore, std::move(commands), out);
 }
 
 void FetchJwks(sso_txn &txn, OidcProvider &p, sso_step &out) {
@@ -112,35 +97,21 @@ void VerifyAndFinish(sso_txn &txn, OidcProvider &p, int64_t now_ms, sso_step &ou
       !txn.flow_jwks_refreshed &&
       (p.jwks_fetched_ms < 0 || now_ms - p.jwks_fetched_ms >= kJwksRefreshIntervalMs);
   if (p.jwks.empty()) {
-    if (!may_refresh) return Fail(txn, SSO_JWKS_INVALID, out);
+    if (!may_refresh) return FlowFail(txn, SSO_JWKS_INVALID, out);
     return FetchJwks(txn, p, out);
   }
   oidc::Jwt jwt;
   oidc::ClaimRules rules{p.issuer, p.client.client_id, txn.flow_nonce, now_ms, p.clock_skew_ms};
   sso_status s = oidc::VerifyIdToken(txn.flow_id_token, p.algorithm, p.jwks, rules, jwt);
   if (s == SSO_JWT_UNKNOWN_KID && may_refresh) return FetchJwks(txn, p, out);  // key rotation
-  if (s != SSO_OK) return Fail(txn, s, out);
+  if (s != SSO_OK) return FlowFail(txn, s, out);
 
   Identity identity = IdentityFromClaims(p, jwt.claims);
   s = PlanSession(txn, std::move(identity), txn.flow_session_random, now_ms);
   std::fill(txn.flow_session_random.begin(), txn.flow_session_random.end(), 0);
-  if (s != SSO_OK) return Fail(txn, s, out);
+  if (s != SSO_OK) return FlowFail(txn, s, out);
   std::vector<StoreCommand> commands = std::move(txn.plan_commands);
-  Store(txn, sso_txn::Flow::kOidcSession, std::move(commands), out);
-}
-
-bool StoreFailed(std::span<const sso_store_reply> replies, sso_status &why) {
-  for (const auto &r : replies) {
-    if (r.type == SSO_REPLY_FAILED) {
-      why = r.failure == SSO_STORE_TIMEOUT ? SSO_STORE_TIMEOUT : SSO_STORE_UNAVAILABLE;
-      return true;
-    }
-    if (r.type == SSO_REPLY_ERROR) {
-      why = SSO_STORE_ERROR_REPLY;
-      return true;
-    }
-  }
-  return false;
+  FlowStore(txn, sso_txn::Flow::kOidcSession, std::move(commands), out);
 }
 
 }  // namespace
@@ -151,7 +122,7 @@ void OidcLoginBegin(sso_txn &txn, OidcProvider &provider, std::string return_to,
   txn.flow_provider = provider.name;
   txn.flow_return_to = std::move(return_to);
   txn.flow_random.assign(random.begin(), random.end());
-  if (txn.flow_random.size() < 96) return Fail(txn, SSO_ERR_INVALID_ARGUMENT, out);
+  if (txn.flow_random.size() < 96) return FlowFail(txn, SSO_ERR_INVALID_ARGUMENT, out);
   if (provider.discovery) return Authorize(txn, provider, out);
   Http(txn, sso_txn::Flow::kOidcDiscovery, "GET",
        provider.issuer + "/.well-known/openid-configuration", "", "", "", out);
@@ -162,13 +133,13 @@ void OidcCallbackBegin(sso_txn &txn, const sso_oidc_callback_request &request, s
   txn.flow = sso_txn::Flow::kNone;
   std::string_view query(request.query.data ? request.query.data : "", request.query.len);
   auto q = ParseForm(query);
-  if (!q) return Fail(txn, SSO_ACS_BAD_REQUEST, out);
-  if (q->count("error")) return Fail(txn, SSO_OIDC_ERROR_RESPONSE, out);
+  if (!q) return FlowFail(txn, SSO_ACS_BAD_REQUEST, out);
+  if (q->count("error")) return FlowFail(txn, SSO_OIDC_ERROR_RESPONSE, out);
   std::string state = (*q)["state"], code = (*q)["code"];
   if (state.size() != 32 || !Base64UrlDecode(state) || code.empty() || code.size() > 2048)
-    return Fail(txn, SSO_OIDC_STATE_INVALID, out);
+    return FlowFail(txn, SSO_OIDC_STATE_INVALID, out);
   if (!request.random || request.random_len < kSessionIdBytes)
-    return Fail(txn, SSO_ERR_INVALID_ARGUMENT, out);
+    return FlowFail(txn, SSO_ERR_INVALID_ARGUMENT, out);
   std::string_view cookies(request.cookie_header.data ? request.cookie_header.data : "",
                            request.cookie_header.len);
   txn.flow_binding = CookieValue(cookies, BindingName(txn, state));
@@ -178,15 +149,15 @@ void OidcCallbackBegin(sso_txn &txn, const sso_oidc_callback_request &request, s
   txn.flow_session_random.assign(request.random, request.random + request.random_len);
   std::vector<StoreCommand> commands;
   commands.push_back(StoreCommand{"GETDEL", StateKey(txn, state)});  // single use
-  Store(txn, sso_txn::Flow::kOidcState, std::move(commands), out);
+  FlowStore(txn, sso_txn::Flow::kOidcState, std::move(commands), out);
 }
 
 void OidcResumeStore(sso_txn &txn, std::span<const sso_store_reply> replies, int64_t now_ms,
                      sso_step &out) {
   out = sso_step{};
   sso_status why;
-  if (replies.size() != txn.step_views.size()) return Fail(txn, SSO_ERR_BAD_STATE, out);
-  if (StoreFailed(replies, why)) return Fail(txn, why, out);
+  if (replies.size() != txn.step_views.size()) return FlowFail(txn, SSO_ERR_BAD_STATE, out);
+  if (FlowStoreFailed(replies, why)) return FlowFail(txn, why, out);
   (void)now_ms;
 
   switch (txn.flow) {
@@ -199,23 +170,23 @@ void OidcResumeStore(sso_txn &txn, std::span<const sso_store_reply> replies, int
       return;
 
     case sso_txn::Flow::kOidcState: {
-      if (replies[0].type != SSO_REPLY_STRING) return Fail(txn, SSO_OIDC_STATE_INVALID, out);
+      if (replies[0].type != SSO_REPLY_STRING) return FlowFail(txn, SSO_OIDC_STATE_INVALID, out);
       Json record =
           Json::parse(std::string_view(replies[0].str.data, replies[0].str.len), nullptr, false);
       if (!record.is_object() || !record.contains("p") || !record["p"].is_string() ||
           !record.contains("n") || !record.contains("v") || !record.contains("b") ||
           !record.contains("to"))
-        return Fail(txn, SSO_OIDC_STATE_INVALID, out);
+        return FlowFail(txn, SSO_OIDC_STATE_INVALID, out);
       txn.flow_provider = record["p"].get<std::string>();
       OidcProvider *p = Provider(txn);
-      if (!p || !p->discovery) return Fail(txn, SSO_OIDC_STATE_INVALID, out);
+      if (!p || !p->discovery) return FlowFail(txn, SSO_OIDC_STATE_INVALID, out);
       // The state must come back to the browser that started the login.
       if (txn.flow_binding.empty() || Sha256Hex(txn.flow_binding) != record.value("b", ""))
-        return Fail(txn, SSO_OIDC_STATE_INVALID, out);
+        return FlowFail(txn, SSO_OIDC_STATE_INVALID, out);
       // RFC 9207: the iss parameter, when sent (or promised), names our provider exactly.
       if ((txn.flow_iss && *txn.flow_iss != p->issuer) ||
           (!txn.flow_iss && p->discovery->issuer_parameter_supported))
-        return Fail(txn, SSO_OIDC_ISSUER_MISMATCH, out);
+        return FlowFail(txn, SSO_OIDC_ISSUER_MISMATCH, out);
       txn.flow_nonce = record.value("n", "");
       txn.flow_return_to = SafeReturnTo(record.value("to", "/"));
       oidc::TokenRequest token =
@@ -237,7 +208,7 @@ void OidcResumeStore(sso_txn &txn, std::span<const sso_store_reply> replies, int
       return;
 
     default:
-      return Fail(txn, SSO_ERR_BAD_STATE, out);
+      return FlowFail(txn, SSO_ERR_BAD_STATE, out);
   }
 }
 
@@ -245,34 +216,34 @@ void OidcResumeHttp(sso_txn &txn, int status, std::string_view body, int64_t now
                     sso_step &out) {
   out = sso_step{};
   OidcProvider *p = Provider(txn);
-  if (!p) return Fail(txn, SSO_ERR_BAD_STATE, out);
+  if (!p) return FlowFail(txn, SSO_ERR_BAD_STATE, out);
   switch (txn.flow) {
     case sso_txn::Flow::kOidcDiscovery: {
-      if (status != 200) return Fail(txn, SSO_OIDC_UNAVAILABLE, out);
+      if (status != 200) return FlowFail(txn, SSO_OIDC_UNAVAILABLE, out);
       oidc::Discovery d;
       if (sso_status s = oidc::ParseDiscovery(body, p->issuer, p->algorithm, d); s != SSO_OK)
-        return Fail(txn, s, out);
+        return FlowFail(txn, s, out);
       p->discovery = std::move(d);
       return Authorize(txn, *p, out);
     }
     case sso_txn::Flow::kOidcToken: {
-      if (status == 0) return Fail(txn, SSO_OIDC_UNAVAILABLE, out);
+      if (status == 0) return FlowFail(txn, SSO_OIDC_UNAVAILABLE, out);
       oidc::TokenResponse token;
       if (sso_status s = oidc::ParseTokenResponse(status, body, token); s != SSO_OK)
-        return Fail(txn, s, out);
+        return FlowFail(txn, s, out);
       txn.flow_id_token = std::move(token.id_token);
       return VerifyAndFinish(txn, *p, now_ms, out);
     }
     case sso_txn::Flow::kOidcJwks: {
-      if (status != 200) return Fail(txn, SSO_OIDC_UNAVAILABLE, out);
+      if (status != 200) return FlowFail(txn, SSO_OIDC_UNAVAILABLE, out);
       std::vector<oidc::Jwk> keys;
-      if (sso_status s = oidc::ParseJwks(body, keys); s != SSO_OK) return Fail(txn, s, out);
+      if (sso_status s = oidc::ParseJwks(body, keys); s != SSO_OK) return FlowFail(txn, s, out);
       p->jwks = std::move(keys);
       p->jwks_fetched_ms = now_ms;
       return VerifyAndFinish(txn, *p, now_ms, out);
     }
     default:
-      return Fail(txn, SSO_ERR_BAD_STATE, out);
+      return FlowFail(txn, SSO_ERR_BAD_STATE, out);
   }
 }
 

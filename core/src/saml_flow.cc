@@ -5,6 +5,7 @@
 
 #include "email_domain.h"
 #include "encoding.h"
+#include "flow_steps.h"
 #include "gate.h"
 #include "http_text.h"
 #include "oidc_flow.h"
@@ -44,22 +45,6 @@ bool IsRelayHandle(std::string_view s) {
 
 std::string RelayKey(const sso_txn &txn, std::string_view handle) {
   return txn.engine.settings.key_prefix + "rs:" + Sha256Hex(handle);
-}
-
-void Fail(sso_txn &txn, sso_status reason, sso_step &out) {
-  txn.flow = sso_txn::Flow::kNone;
-  ErrorStep(txn, reason, "", out);
-}
-
-void Store(sso_txn &txn, sso_txn::Flow next, std::vector<StoreCommand> commands, sso_step &out) {
-  txn.flow = next;
-  txn.plan_commands = std::move(commands);
-  txn.step_views.clear();
-  for (auto &c : txn.plan_commands) txn.step_views.push_back(c.View());
-  out.kind = SSO_STEP_STORE;
-  out.reason = SSO_OK;
-  out.commands = txn.step_views.data();
-  out.commands_count = txn.step_views.size();
 }
 
 void Page(sso_txn &txn, int status, std::string content_type, std::string body, sso_step &out) {
@@ -141,7 +126,7 @@ void ValidateAndCheckReplay(sso_txn &txn, const SamlProvider &provider,
   saml::Expectation expect{std::move(request_id), now_ms};
   sso_status s =
       saml::ValidateResponse(txn.flow_saml_response, provider.idp, provider.sp, expect, assertion);
-  if (s != SSO_OK) return Fail(txn, s, out);
+  if (s != SSO_OK) return FlowFail(txn, s, out);
 
   txn.flow_identity = IdentityFromAssertion(provider, assertion);
   txn.flow_provider = provider.name;
@@ -149,26 +134,9 @@ void ValidateAndCheckReplay(sso_txn &txn, const SamlProvider &provider,
   int64_t ttl = std::max<int64_t>(assertion.replay_until_ms - now_ms, 1000);
   std::string replay_key = txn.engine.settings.key_prefix +
                            "rp:" + Sha256Hex(assertion.issuer + '\0' + assertion.assertion_id);
-  Store(
-      txn, sso_txn::Flow::kAcsReplay,
-      [&] {
-        std::vector<StoreCommand> c;
-        c.push_back(StoreCommand{"SET", replay_key, "1", "PX", std::to_string(ttl), "NX"});
-        return c;
-      }(),
-      out);
-}
-
-bool StoreFailed(const sso_store_reply &r, sso_status &why) {
-  if (r.type == SSO_REPLY_FAILED) {
-    why = r.failure == SSO_STORE_TIMEOUT ? SSO_STORE_TIMEOUT : SSO_STORE_UNAVAILABLE;
-    return true;
-  }
-  if (r.type == SSO_REPLY_ERROR) {
-    why = SSO_STORE_ERROR_REPLY;
-    return true;
-  }
-  return false;
+  std::vector<StoreCommand> replay;
+  replay.push_back(StoreCommand{"SET", replay_key, "1", "PX", std::to_string(ttl), "NX"});
+  FlowStore(txn, sso_txn::Flow::kAcsReplay, std::move(replay), out);
 }
 
 }  // namespace
@@ -177,7 +145,7 @@ void LoginBegin(sso_txn &txn, const sso_login_request &request, sso_step &out) {
   out = sso_step{};
   txn.flow = sso_txn::Flow::kNone;
   auto query = ParseForm(View(request.query));
-  if (!query) return Fail(txn, SSO_ACS_BAD_REQUEST, out);
+  if (!query) return FlowFail(txn, SSO_ACS_BAD_REQUEST, out);
   std::string return_to = SafeReturnTo((*query)["return_to"]);
   std::string provider_name = (*query)["provider"];
   std::string email = (*query)["email"];
@@ -189,18 +157,18 @@ void LoginBegin(sso_txn &txn, const sso_login_request &request, sso_step &out) {
       return ChooserPage(txn, return_to, "No sign-in is set up for that email address.", out);
   } else if (provider_name.empty()) {
     size_t count = saml.size() + oidc_providers.size();
-    if (count == 0) return Fail(txn, SSO_LOGIN_NO_PROVIDER, out);
+    if (count == 0) return FlowFail(txn, SSO_LOGIN_NO_PROVIDER, out);
     if (count > 1) return ChooserPage(txn, return_to, "", out);
     provider_name = saml.empty() ? oidc_providers.begin()->first : saml.begin()->first;
   }
   if (!request.random || request.random_len < 2 * kRelayHandleBytes)
-    return Fail(txn, SSO_ERR_INVALID_ARGUMENT, out);
+    return FlowFail(txn, SSO_ERR_INVALID_ARGUMENT, out);
   if (auto it = oidc_providers.find(provider_name); it != oidc_providers.end()) {
     return OidcLoginBegin(txn, it->second, return_to, {request.random, request.random_len},
                           request.now_ms, out);
   }
   const SamlProvider *provider = FindProvider(txn, provider_name);
-  if (!provider) return Fail(txn, SSO_LOGIN_UNKNOWN_PROVIDER, out);
+  if (!provider) return FlowFail(txn, SSO_LOGIN_UNKNOWN_PROVIDER, out);
 
   std::span<const uint8_t> random(request.random, request.random_len);
   std::string request_id = "_" + Hex(random.subspan(0, 16));
@@ -216,26 +184,26 @@ void LoginBegin(sso_txn &txn, const sso_login_request &request, sso_step &out) {
                                 handle,
                                 provider->sign_requests ? provider->sp_key : nullptr};
   auto url = saml::RedirectUrl(authn);
-  if (!url) return Fail(txn, SSO_ERR_INTERNAL, out);
+  if (!url) return FlowFail(txn, SSO_ERR_INTERNAL, out);
   txn.location = std::move(*url);
 
   Json relay = {{"p", provider->name}, {"id", request_id}, {"to", return_to}};
   std::vector<StoreCommand> commands;
   commands.push_back(StoreCommand{"SET", RelayKey(txn, handle), relay.dump(), "PX",
                                   std::to_string(kRelayStateTtlMs)});
-  Store(txn, sso_txn::Flow::kLoginStore, std::move(commands), out);
+  FlowStore(txn, sso_txn::Flow::kLoginStore, std::move(commands), out);
 }
 
 void AcsBegin(sso_txn &txn, const sso_acs_request &request, sso_step &out) {
   out = sso_step{};
   txn.flow = sso_txn::Flow::kNone;
   auto form = ParseForm(View(request.form_body));
-  if (!form) return Fail(txn, SSO_ACS_BAD_REQUEST, out);
+  if (!form) return FlowFail(txn, SSO_ACS_BAD_REQUEST, out);
   auto response = form->find("SAMLResponse");
   if (response == form->end() || response->second.empty())
-    return Fail(txn, SSO_ACS_BAD_REQUEST, out);
+    return FlowFail(txn, SSO_ACS_BAD_REQUEST, out);
   if (!request.random || request.random_len < kSessionIdBytes)
-    return Fail(txn, SSO_ERR_INVALID_ARGUMENT, out);
+    return FlowFail(txn, SSO_ERR_INVALID_ARGUMENT, out);
   txn.flow_saml_response = response->second;
   txn.flow_random.assign(request.random, request.random + request.random_len);
 
@@ -245,18 +213,18 @@ void AcsBegin(sso_txn &txn, const sso_acs_request &request, sso_step &out) {
     // Single use: GETDEL, so a second POST of the same form finds nothing.
     std::vector<StoreCommand> commands;
     commands.push_back(StoreCommand{"GETDEL", RelayKey(txn, relay_state)});
-    return Store(txn, sso_txn::Flow::kAcsRelay, std::move(commands), out);
+    return FlowStore(txn, sso_txn::Flow::kAcsRelay, std::move(commands), out);
   }
 
   // IdP-initiated: no handle of ours. Only for a provider that allows it; a RelayState can
   // then only name a same-origin path.
   auto issuer = saml::PeekIssuer(txn.flow_saml_response);
-  if (!issuer) return Fail(txn, SSO_SAML_NOT_A_RESPONSE, out);
+  if (!issuer) return FlowFail(txn, SSO_SAML_NOT_A_RESPONSE, out);
   const SamlProvider *provider = nullptr;
   for (const auto &[name, p] : txn.engine.saml_providers)
     if (issuer && p.idp.entity_id == *issuer) provider = &p;
-  if (!provider) return Fail(txn, SSO_SAML_ISSUER_MISMATCH, out);
-  if (!provider->sp.allow_unsolicited) return Fail(txn, SSO_SAML_UNSOLICITED, out);
+  if (!provider) return FlowFail(txn, SSO_SAML_ISSUER_MISMATCH, out);
+  if (!provider->sp.allow_unsolicited) return FlowFail(txn, SSO_SAML_UNSOLICITED, out);
   txn.flow_return_to = SafeReturnTo(relay_state.empty() ? "/" : relay_state);
   ValidateAndCheckReplay(txn, *provider, std::nullopt, request.now_ms, out);
 }
@@ -268,36 +236,35 @@ void FlowResume(sso_txn &txn, std::span<const sso_store_reply> replies, int64_t 
   if (flow == sso_txn::Flow::kOidcStore || flow == sso_txn::Flow::kOidcState ||
       flow == sso_txn::Flow::kOidcSession)
     return OidcResumeStore(txn, replies, now_ms, out);
-  if (replies.size() != txn.step_views.size()) return Fail(txn, SSO_ERR_BAD_STATE, out);
-  for (const auto &r : replies) {
-    sso_status why;
-    if (StoreFailed(r, why)) return Fail(txn, why, out);
-  }
+  if (replies.size() != txn.step_views.size()) return FlowFail(txn, SSO_ERR_BAD_STATE, out);
+  sso_status why;
+  if (FlowStoreFailed(replies, why)) return FlowFail(txn, why, out);
 
   switch (flow) {
     case sso_txn::Flow::kLoginStore:
       return Redirect(txn, 302, std::move(txn.location), out);
 
     case sso_txn::Flow::kAcsRelay: {
-      if (replies[0].type != SSO_REPLY_STRING) return Fail(txn, SSO_SAML_RELAY_STATE_INVALID, out);
+      if (replies[0].type != SSO_REPLY_STRING)
+        return FlowFail(txn, SSO_SAML_RELAY_STATE_INVALID, out);
       Json relay = Json::parse(View(replies[0].str), nullptr, false);
       if (!relay.is_object() || !relay.contains("p") || !relay["p"].is_string() ||
           !relay.contains("id") || !relay["id"].is_string() || !relay.contains("to") ||
           !relay["to"].is_string())
-        return Fail(txn, SSO_SAML_RELAY_STATE_INVALID, out);
+        return FlowFail(txn, SSO_SAML_RELAY_STATE_INVALID, out);
       const SamlProvider *provider = FindProvider(txn, relay["p"].get<std::string>());
-      if (!provider) return Fail(txn, SSO_SAML_RELAY_STATE_INVALID, out);
+      if (!provider) return FlowFail(txn, SSO_SAML_RELAY_STATE_INVALID, out);
       txn.flow_return_to = SafeReturnTo(relay["to"].get<std::string>());
       return ValidateAndCheckReplay(txn, *provider, relay["id"].get<std::string>(), now_ms, out);
     }
 
     case sso_txn::Flow::kAcsReplay: {
-      if (replies[0].type == SSO_REPLY_NIL) return Fail(txn, SSO_SAML_REPLAY, out);
+      if (replies[0].type == SSO_REPLY_NIL) return FlowFail(txn, SSO_SAML_REPLAY, out);
       sso_status s = PlanSession(txn, std::move(txn.flow_identity), txn.flow_random, now_ms);
       std::fill(txn.flow_random.begin(), txn.flow_random.end(), 0);
-      if (s != SSO_OK) return Fail(txn, s, out);
+      if (s != SSO_OK) return FlowFail(txn, s, out);
       std::vector<StoreCommand> commands = std::move(txn.plan_commands);
-      return Store(txn, sso_txn::Flow::kAcsSession, std::move(commands), out);
+      return FlowStore(txn, sso_txn::Flow::kAcsSession, std::move(commands), out);
     }
 
     case sso_txn::Flow::kAcsSession: {
@@ -310,7 +277,7 @@ void FlowResume(sso_txn &txn, std::span<const sso_store_reply> replies, int64_t 
     default:
       break;
   }
-  Fail(txn, SSO_ERR_BAD_STATE, out);
+  FlowFail(txn, SSO_ERR_BAD_STATE, out);
 }
 
 void SamlMetadata(sso_txn &txn, std::string_view name, sso_step &out) {
@@ -318,7 +285,7 @@ void SamlMetadata(sso_txn &txn, std::string_view name, sso_step &out) {
   const SamlProvider *provider = FindProvider(txn, name);
   if (!provider && name.empty() && txn.engine.saml_providers.size() == 1)
     provider = &txn.engine.saml_providers.begin()->second;
-  if (!provider) return Fail(txn, SSO_LOGIN_UNKNOWN_PROVIDER, out);
+  if (!provider) return FlowFail(txn, SSO_LOGIN_UNKNOWN_PROVIDER, out);
   Page(txn, 200, "application/samlmetadata+xml",
        saml::SpMetadata({provider->sp.entity_id, provider->sp.acs_url, provider->sp_certificate,
                          provider->sign_requests}),

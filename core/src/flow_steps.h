@@ -1,0 +1,22 @@
+// Steps shared by the login flows (SAML, OIDC): failing, asking the store, reading replies.
+#pragma once
+
+#include <span>
+#include <vector>
+
+#include "sso/sso.h"
+#include "store_command.h"
+#include "txn.h"
+
+namespace sso {
+
+// Ends the flow with the error page for `reason`.
+void FlowFail(sso_txn &txn, sso_status reason, sso_step &out);
+
+// Asks the caller to run `commands` (pipelined) and resume the flow at `next`.
+void FlowStore(sso_txn &txn, sso_txn::Flow next, std::vector<StoreCommand> commands, sso_step &out);
+
+// True, with the reason, when any reply says the store failed.
+bool FlowStoreFailed(std::span<const sso_store_reply> replies, sso_status &why);
+
+}  // namespace sso
