@@ -4,6 +4,7 @@
 #include <string_view>
 #include <vector>
 
+#include "c_views.h"
 #include "engine.h"
 #include "gate.h"
 #include "oidc_flow.h"
@@ -13,11 +14,12 @@
 #include "sso/sso.h"
 #include "txn.h"
 
-namespace {
+using sso::Str;
+using sso::String;
+using sso::Strings;
+using sso::View;
 
-std::string_view View(sso_str s) { return s.data ? std::string_view(s.data, s.len) : ""; }
-std::string String(sso_str s) { return std::string(View(s)); }
-sso_str Str(const std::string &s) { return {s.data(), s.size()}; }
+namespace {
 
 bool ValidStr(sso_str s) { return s.data != nullptr || s.len == 0; }
 
@@ -30,13 +32,6 @@ sso_status Barrier(Body &&body) noexcept {
   } catch (...) {
     return SSO_ERR_INTERNAL;
   }
-}
-
-std::vector<std::string> Strings(const sso_str *items, size_t count) {
-  std::vector<std::string> out;
-  out.reserve(count);
-  for (size_t i = 0; i < count; ++i) out.push_back(String(items[i]));
-  return out;
 }
 
 }  // namespace
@@ -185,8 +180,7 @@ sso_status sso_session_plan_create(sso_txn *txn, const sso_identity *identity,
                      Strings(identity->groups, identity->groups_count),
                      Strings(identity->roles, identity->roles_count),
                      {}};
-    for (size_t i = 0; i < identity->attributes_count; ++i)
-      id.attributes[String(identity->attributes[i].name)] = String(identity->attributes[i].value);
+    id.attributes = sso::StringMap(identity->attributes, identity->attributes_count);
     sso_status status = sso::PlanSession(*txn, std::move(id), {random, random_len}, now_ms);
     if (status != SSO_OK) return status;
     out->cookie_value = Str(txn->cookie_value);

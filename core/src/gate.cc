@@ -3,6 +3,7 @@
 #include <cctype>
 #include <string_view>
 
+#include "c_views.h"
 #include "http_text.h"
 #include "session_id.h"
 #include "store_keys.h"
@@ -10,9 +11,6 @@
 
 namespace sso {
 namespace {
-
-std::string_view View(sso_str s) { return s.data ? std::string_view(s.data, s.len) : ""; }
-sso_str Str(const std::string &s) { return {s.data(), s.size()}; }
 
 bool ContainsCaseInsensitive(std::string_view haystack, std::string_view needle) {
   if (needle.size() > haystack.size()) return false;

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "c_views.h"
 #include "encoding.h"
 #include "flow_steps.h"
 #include "gate.h"
@@ -17,8 +18,6 @@ namespace {
 using Json = nlohmann::json;
 
 constexpr int64_t kStateTtlMs = 10 * 60 * 1000;  // time a person may spend at the provider
-
-sso_str Str(const std::string &s) { return {s.data(), s.size()}; }
 
 std::string StateKey(const sso_txn &txn, std::string_view state) {
   return txn.engine.settings.key_prefix + "os:" + Sha256Hex(state);

@@ -1,12 +1,10 @@
 #include "oidc_provider.h"
 
+#include "c_views.h"
 #include "http_text.h"
 
 namespace sso {
 namespace {
-
-std::string_view View(sso_str s) { return s.data ? std::string_view(s.data, s.len) : ""; }
-std::string String(sso_str s) { return std::string(View(s)); }
 
 std::string ClaimName(const OidcProvider &p, const std::string &field) {
   auto it = p.claim_map.find(field);
@@ -50,10 +48,8 @@ sso_status MakeOidcProvider(const sso_oidc_provider_config &c, OidcProvider &out
       return SSO_OIDC_DISCOVERY_INVALID;
     out.discovery = std::move(d);
   }
-  for (size_t i = 0; i < c.email_domains_count; ++i)
-    out.email_domains.push_back(String(c.email_domains[i]));
-  for (size_t i = 0; i < c.claim_map_count; ++i)
-    out.claim_map[String(c.claim_map[i].name)] = String(c.claim_map[i].value);
+  out.email_domains = Strings(c.email_domains, c.email_domains_count);
+  out.claim_map = StringMap(c.claim_map, c.claim_map_count);
   return SSO_OK;
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "c_views.h"
 #include "email_domain.h"
 #include "encoding.h"
 #include "flow_steps.h"
@@ -22,9 +23,6 @@ using Json = nlohmann::json;
 
 constexpr int64_t kRelayStateTtlMs = 10 * 60 * 1000;  // time a person may spend at the IdP
 constexpr size_t kRelayHandleBytes = 16;
-
-std::string_view View(sso_str s) { return s.data ? std::string_view(s.data, s.len) : ""; }
-sso_str Str(const std::string &s) { return {s.data(), s.size()}; }
 
 std::string Hex(std::span<const uint8_t> bytes) {
   static constexpr char kHex[] = "0123456789abcdef";

@@ -3,6 +3,7 @@
 #include <array>
 #include <string_view>
 
+#include "c_views.h"
 #include "http_text.h"
 #include "saml/decrypt.h"
 #include "saml/metadata.h"
@@ -10,9 +11,6 @@
 
 namespace sso {
 namespace {
-
-std::string_view View(sso_str s) { return s.data ? std::string_view(s.data, s.len) : ""; }
-std::string String(sso_str s) { return std::string(View(s)); }
 
 // Attribute names IdPs commonly use, tried in order when no `attribute` mapping is given.
 const std::map<std::string, std::vector<std::string>> &DefaultAttributeNames() {
@@ -90,10 +88,8 @@ sso_status MakeSamlProvider(const sso_saml_provider_config &c, SamlProvider &out
   if (c.sign_requests >= 0) out.sign_requests = c.sign_requests != 0;
   if (out.sign_requests && !out.sp_key) return SSO_SAML_KEY_INVALID;
 
-  for (size_t i = 0; i < c.email_domains_count; ++i)
-    out.email_domains.push_back(String(c.email_domains[i]));
-  for (size_t i = 0; i < c.attribute_map_count; ++i)
-    out.attribute_map[String(c.attribute_map[i].name)] = String(c.attribute_map[i].value);
+  out.email_domains = Strings(c.email_domains, c.email_domains_count);
+  out.attribute_map = StringMap(c.attribute_map, c.attribute_map_count);
   return SSO_OK;
 }
 
