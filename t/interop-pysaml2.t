@@ -68,10 +68,7 @@ sub idp_login {
     my $answer = decode_json(run(@idp, 'respond', '--sp-metadata', $sp_metadata,
         '--redirect', $res->{headers}{location}[0], @extra));
     is($answer->{destination}, $acs, 'pysaml2 answers to our ACS');
-    return http_request('POST', '/sso/saml/acs',
-        headers => ['Content-Type: application/x-www-form-urlencoded'],
-        body => 'SAMLResponse=' . Test::Nginx::SamlIdp::url_encode($answer->{SAMLResponse})
-            . '&RelayState=' . Test::Nginx::SamlIdp::url_encode($answer->{RelayState}));
+    return Test::Nginx::SamlIdp::post_acs($answer->{SAMLResponse}, $answer->{RelayState});
 }
 
 my $res = idp_login();

@@ -160,10 +160,8 @@ is(HTML_unescape($action // ''), $acs, 'after login, SimpleSAMLphp posts to our 
     or diag($html);
 
 # The browser's auto-submitted form.
-my $acs_res = http_request('POST', '/sso/saml/acs',
-    headers => ['Content-Type: application/x-www-form-urlencoded'],
-    body => 'SAMLResponse=' . Test::Nginx::SamlIdp::url_encode(HTML_unescape($saml_response // ''))
-        . '&RelayState=' . Test::Nginx::SamlIdp::url_encode(HTML_unescape($relay_state // '')));
+my $acs_res = Test::Nginx::SamlIdp::post_acs(HTML_unescape($saml_response // ''),
+    HTML_unescape($relay_state // ''));
 is($acs_res->{status}, 303, 'nginx accepts the SimpleSAMLphp response') or diag(error_log());
 is($acs_res->{headers}{location}[0], "http://localhost:$port/dashboard", 'back to where we started');
 my ($cookie) = join('', @{ $acs_res->{headers}{'set-cookie'} // [] }) =~ /__Host-sso=([^;]+)/;

@@ -69,13 +69,8 @@ sub login {
     return $corp->read_redirect($location);
 }
 
-sub post_acs {
-    my ($saml_response, $relay_state) = @_;
-    my $body = 'SAMLResponse=' . Test::Nginx::SamlIdp::url_encode($saml_response);
-    $body .= '&RelayState=' . Test::Nginx::SamlIdp::url_encode($relay_state) if defined $relay_state;
-    return http_request('POST', '/sso/saml/acs', body => $body,
-        headers => ['Content-Type: application/x-www-form-urlencoded']);
-}
+
+*post_acs = \&Test::Nginx::SamlIdp::post_acs;
 
 sub cookie_of {
     my ($res) = @_;

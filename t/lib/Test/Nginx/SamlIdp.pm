@@ -77,6 +77,15 @@ sub url_decode {
     return $s;
 }
 
+# POSTs a SAMLResponse (and a RelayState, if defined) to the ACS as a browser form would.
+sub post_acs {
+    my ($saml_response, $relay_state) = @_;
+    my $body = 'SAMLResponse=' . url_encode($saml_response);
+    $body .= '&RelayState=' . url_encode($relay_state) if defined $relay_state;
+    return Test::Nginx::SSO::http_request('POST', '/sso/saml/acs', body => $body,
+        headers => ['Content-Type: application/x-www-form-urlencoded']);
+}
+
 sub url_encode {
     my ($s) = @_;
     $s =~ s/([^A-Za-z0-9\-._~])/sprintf '%%%02X', ord $1/ge;
