@@ -4,9 +4,11 @@
  *   .../login          start a login (?provider=&return_to=); several providers: a chooser
  *   .../saml/acs       the SAML assertion consumer service (HTTP-POST binding)
  *   .../saml/metadata  our SP metadata (?provider=)
+ *   .../oidc/callback  the OpenID Connect redirect URI (code, state, iss)
  *   .../logout         POST: ends the current session, clears the cookie, 303 to /
- * Every flow is a sequence of core steps; STORE steps run on the worker's Redis connection
- * and the request waits (NGX_DONE) without blocking anything else.
+ * Every flow is a sequence of core steps; STORE steps run on the worker's Redis connection,
+ * HTTP steps on a back-channel connection of their own (ngx_http_sso_http.c), and the
+ * request waits (NGX_DONE) without blocking anything else.
  */
 
 #include <openssl/rand.h>
@@ -25,6 +27,11 @@ static ngx_int_t ngx_http_sso_acs(ngx_http_request_t *r);
 static void ngx_http_sso_acs_body(ngx_http_request_t *r);
 static ngx_int_t ngx_http_sso_flow(ngx_http_request_t *r, ngx_http_sso_ctx_t *ctx);
 static void ngx_http_sso_flow_done(ngx_http_request_t *r, ngx_http_sso_ctx_t *ctx);
+static ngx_int_t ngx_http_sso_oidc_callback(ngx_http_request_t *r);
+static void ngx_http_sso_flow_http_done(ngx_http_request_t *r, ngx_http_sso_ctx_t *ctx,
+    ngx_int_t status, ngx_str_t *body);
+static void ngx_http_sso_flow_continue(ngx_http_request_t *r, ngx_http_sso_ctx_t *ctx,
+    sso_status rc);
 static void ngx_http_sso_logout_done(ngx_http_request_t *r, ngx_http_sso_ctx_t *ctx);
 
 
@@ -47,6 +54,10 @@ ngx_http_sso_endpoints_handler(ngx_http_request_t *r)
                                    sizeof("/saml/metadata") - 1))
     {
         return ngx_http_sso_metadata(r);
+    }
+
+    if (ngx_http_sso_uri_ends_with(r, "/oidc/callback", sizeof("/oidc/callback") - 1)) {
+        return ngx_http_sso_oidc_callback(r);
     }
 
     if (ngx_http_sso_uri_ends_with(r, "/login", sizeof("/login") - 1)) {
@@ -264,6 +275,148 @@ ngx_http_sso_acs_body(ngx_http_request_t *r)
 }
 
 
+/* Every Cookie header, joined with "; " as one header would carry them. */
+static ngx_str_t
+ngx_http_sso_cookies(ngx_http_request_t *r)
+{
+    u_char           *p;
+    size_t            len;
+    ngx_str_t         out = ngx_null_string;
+    ngx_uint_t        i, pass;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    len = 0;
+    p = NULL;
+
+    for (pass = 0; pass < 2; pass++) {
+        for (part = &r->headers_in.headers.part; part; part = part->next) {
+            h = part->elts;
+
+            for (i = 0; i < part->nelts; i++) {
+                if (h[i].key.len != sizeof("Cookie") - 1
+                    || ngx_strncasecmp(h[i].key.data, (u_char *) "Cookie",
+                                       sizeof("Cookie") - 1) != 0)
+                {
+                    continue;
+                }
+
+                if (pass == 0) {
+                    len += h[i].value.len + 2;
+                    continue;
+                }
+
+                if (p != out.data) {
+                    *p++ = ';';
+                    *p++ = ' ';
+                }
+
+                p = ngx_cpymem(p, h[i].value.data, h[i].value.len);
+            }
+        }
+
+        if (pass == 0) {
+            if (len == 0) {
+                return out;
+            }
+
+            out.data = ngx_pnalloc(r->pool, len);
+            if (out.data == NULL) {
+                return out;
+            }
+
+            p = out.data;
+        }
+    }
+
+    out.len = p - out.data;
+
+    return out;
+}
+
+
+/*
+ * The callback's query carries the authorization code: nginx would write it into every
+ * error log line about this request and into the access log ($request). The request line
+ * keeps its path and loses its query.
+ */
+static void
+ngx_http_sso_redact_request_line(ngx_http_request_t *r)
+{
+    u_char  *start, *end, *query, *rest, *p;
+
+    start = r->request_line.data;
+    end = start + r->request_line.len;
+
+    query = ngx_strlchr(start, end, '?');
+    if (query == NULL) {
+        return;
+    }
+
+    rest = ngx_strlchr(query, end, ' ');
+    if (rest == NULL) {
+        rest = end;
+    }
+
+    p = ngx_pnalloc(r->pool, (query - start) + sizeof("?...") - 1 + (end - rest));
+    if (p == NULL) {
+        r->request_line.len = query - start;
+        return;
+    }
+
+    r->request_line.data = p;
+    p = ngx_cpymem(p, start, query - start);
+    p = ngx_cpymem(p, "?...", sizeof("?...") - 1);
+    p = ngx_cpymem(p, rest, end - rest);
+    r->request_line.len = p - r->request_line.data;
+}
+
+
+static ngx_int_t
+ngx_http_sso_oidc_callback(ngx_http_request_t *r)
+{
+    u_char                      random[32];
+    ngx_int_t                   rc;
+    ngx_str_t                   cookies;
+    ngx_http_sso_ctx_t         *ctx;
+    sso_oidc_callback_request   callback;
+
+    ngx_http_sso_redact_request_line(r);
+
+    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
+        return NGX_HTTP_NOT_ALLOWED;
+    }
+
+    ctx = ngx_http_sso_create_ctx(r);
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (RAND_bytes(random, sizeof(random)) != 1) {
+        return ngx_http_sso_send_failure(r, ctx, SSO_ERR_INTERNAL);
+    }
+
+    cookies = ngx_http_sso_cookies(r);
+
+    ngx_memzero(&callback, sizeof(sso_oidc_callback_request));
+    callback.query = ngx_http_sso_args(r);
+    callback.cookie_header.data = cookies.data ? (const char *) cookies.data : "";
+    callback.cookie_header.len = cookies.len;
+    callback.now_ms = ngx_http_sso_now_ms();
+    callback.random = random;
+    callback.random_len = sizeof(random);
+
+    rc = sso_oidc_callback_begin(ctx->txn, &callback, &ctx->step);
+    ngx_explicit_memzero(random, sizeof(random));
+
+    if (rc != SSO_OK) {
+        return ngx_http_sso_send_failure(r, ctx, SSO_ERR_INTERNAL);
+    }
+
+    return ngx_http_sso_flow(r, ctx);
+}
+
+
 /*
  * Drives a flow from ctx->step. NGX_DONE while Redis is asked (the request was counted
  * once more, and ngx_http_sso_flow_done finishes it); otherwise an rc to finalize with.
@@ -280,6 +433,14 @@ ngx_http_sso_flow(ngx_http_request_t *r, ngx_http_sso_ctx_t *ctx)
     case SSO_STEP_STORE:
         if (ngx_http_sso_run_commands(r, ctx, ngx_http_sso_flow_done) != NGX_OK) {
             return ngx_http_sso_send_failure(r, ctx, SSO_STORE_UNAVAILABLE);
+        }
+
+        r->main->count++;
+        return NGX_DONE;
+
+    case SSO_STEP_HTTP:
+        if (ngx_http_sso_http_call(r, ctx, step, ngx_http_sso_flow_http_done) != NGX_OK) {
+            return ngx_http_sso_send_failure(r, ctx, SSO_ERR_INTERNAL);
         }
 
         r->main->count++;
@@ -309,26 +470,49 @@ ngx_http_sso_flow(ngx_http_request_t *r, ngx_http_sso_ctx_t *ctx)
 static void
 ngx_http_sso_flow_done(ngx_http_request_t *r, ngx_http_sso_ctx_t *ctx)
 {
-    ngx_int_t  rc;
+    ngx_http_sso_flow_continue(r, ctx,
+                               sso_flow_resume(ctx->txn, ctx->replies,
+                                               ctx->step.commands_count,
+                                               ngx_http_sso_now_ms(), &ctx->step));
+}
 
-    if (sso_flow_resume(ctx->txn, ctx->replies, ctx->step.commands_count,
-                        ngx_http_sso_now_ms(), &ctx->step)
-        != SSO_OK)
-    {
-        rc = ngx_http_sso_send_failure(r, ctx, SSO_ERR_INTERNAL);
+
+static void
+ngx_http_sso_flow_http_done(ngx_http_request_t *r, ngx_http_sso_ctx_t *ctx,
+    ngx_int_t status, ngx_str_t *body)
+{
+    sso_str  answer;
+
+    answer.data = body->data ? (const char *) body->data : "";
+    answer.len = body->len;
+
+    ngx_http_sso_flow_continue(r, ctx,
+                               sso_flow_resume_http(ctx->txn, (int) status, answer,
+                                                    ngx_http_sso_now_ms(), &ctx->step));
+}
+
+
+/* After a STORE or HTTP step came back: the next step, while holding the waiting count. */
+static void
+ngx_http_sso_flow_continue(ngx_http_request_t *r, ngx_http_sso_ctx_t *ctx, sso_status rc)
+{
+    ngx_int_t  next;
+
+    if (rc != SSO_OK) {
+        next = ngx_http_sso_send_failure(r, ctx, SSO_ERR_INTERNAL);
 
     } else {
-        rc = ngx_http_sso_flow(r, ctx);
+        next = ngx_http_sso_flow(r, ctx);
     }
 
-    if (rc == NGX_DONE) {
+    if (next == NGX_DONE) {
         /* another round trip: it took its own count */
         r->main->count--;
         return;
     }
 
     /* also releases the count taken while waiting */
-    ngx_http_finalize_request(r, rc);
+    ngx_http_finalize_request(r, next);
 }
 
 

@@ -64,6 +64,20 @@ static ngx_command_t  ngx_http_sso_commands[] = {
       offsetof(ngx_http_sso_main_conf_t, login_url),
       NULL },
 
+    { ngx_string("sso_backchannel_trusted_certificate"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_sso_main_conf_t, backchannel_trusted_certificate),
+      NULL },
+
+    { ngx_string("sso_backchannel_timeout"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_sso_main_conf_t, backchannel_timeout),
+      NULL },
+
     { ngx_string("sso"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
       ngx_conf_set_flag_slot,
@@ -965,6 +979,7 @@ ngx_http_sso_create_main_conf(ngx_conf_t *cf)
     smcf->idle = NGX_CONF_UNSET_MSEC;
     smcf->cache = NGX_CONF_UNSET_MSEC;
     smcf->cookie_secure = NGX_CONF_UNSET;
+    smcf->backchannel_timeout = NGX_CONF_UNSET_MSEC;
     smcf->request_id_index = NGX_ERROR;
 
     return smcf;
@@ -981,6 +996,12 @@ ngx_http_sso_init_main_conf(ngx_conf_t *cf, void *conf)
     ngx_conf_init_msec_value(smcf->ttl, 8 * 60 * 60 * 1000);
     ngx_conf_init_msec_value(smcf->idle, 30 * 60 * 1000);
     ngx_conf_init_value(smcf->cookie_secure, 1);
+    ngx_conf_init_msec_value(smcf->backchannel_timeout, 10000);
+
+    if (smcf->backchannel_trusted_certificate.data == NULL) {
+        ngx_str_set(&smcf->backchannel_trusted_certificate,
+                    "/etc/ssl/certs/ca-certificates.crt");
+    }
 
     if (smcf->redis_prefix.data == NULL) {
         ngx_str_set(&smcf->redis_prefix, "sso:");

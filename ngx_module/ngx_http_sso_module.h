@@ -29,6 +29,11 @@ typedef struct {
     ngx_str_t                    login_url;
     ngx_array_t                 *providers;  /* of ngx_http_sso_provider_conf_t */
 
+    /* back-channel calls (OIDC discovery, token, JWKS) */
+    ngx_str_t                    backchannel_trusted_certificate;
+    ngx_msec_t                   backchannel_timeout;
+    ngx_ssl_t                   *backchannel_ssl;    /* when an OIDC provider needs it */
+
     sso_engine                  *engine;
     ngx_http_sso_redis_t        *store;      /* per worker, from init_process */
     ngx_int_t                    request_id_index;
@@ -48,6 +53,7 @@ typedef struct {
 
 
 typedef struct ngx_http_sso_ctx_s  ngx_http_sso_ctx_t;
+typedef struct ngx_http_sso_http_s  ngx_http_sso_http_t;
 
 /* called once every reply of a STORE step is in ctx->replies */
 typedef void (*ngx_http_sso_done_pt)(ngx_http_request_t *r, ngx_http_sso_ctx_t *ctx);
@@ -69,9 +75,31 @@ struct ngx_http_sso_ctx_s {
 };
 
 
+/*
+ * Called once per back-channel call, from a posted event: `status` is the HTTP status,
+ * or 0 when there was no usable answer (the reason is logged); `body` is valid until the
+ * request's pool goes.
+ */
+typedef void (*ngx_http_sso_http_done_pt)(ngx_http_request_t *r, ngx_http_sso_ctx_t *ctx,
+    ngx_int_t status, ngx_str_t *body);
+
+
 /* sso_provider NAME { ... }: collected at configuration, given to the core at init */
 typedef struct {
     ngx_str_t                    name;
+    ngx_uint_t                   oidc;               /* an oidc_* line was seen */
+    ngx_uint_t                   saml;               /* a saml_* line was seen */
+    ngx_str_t                    issuer;
+    ngx_str_t                    client_id;
+    ngx_str_t                    client_secret;      /* file contents, trimmed */
+    ngx_uint_t                   client_secret_post;
+    ngx_str_t                    algorithm;
+    ngx_str_t                    scope;
+    ngx_str_t                    redirect_uri;
+    ngx_str_t                    authorization_endpoint;
+    ngx_str_t                    token_endpoint;
+    ngx_str_t                    jwks_uri;
+    ngx_msec_t                   jwks_refresh_interval;
     ngx_str_t                    idp_metadata;
     ngx_str_t                    idp_entity_id;
     ngx_str_t                    idp_sso_url;
@@ -100,6 +128,10 @@ ngx_int_t ngx_http_sso_strip_identity_headers(ngx_http_request_t *r,
 char *ngx_http_sso_strip_header(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 
 char *ngx_http_sso_endpoints(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+
+ngx_int_t ngx_http_sso_http_call(ngx_http_request_t *r, ngx_http_sso_ctx_t *ctx,
+    sso_step *step, ngx_http_sso_http_done_pt done);
+char *ngx_http_sso_backchannel_init(ngx_conf_t *cf, ngx_http_sso_main_conf_t *smcf);
 
 char *ngx_http_sso_provider_block(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 ngx_int_t ngx_http_sso_add_providers(ngx_conf_t *cf, ngx_http_sso_main_conf_t *smcf);

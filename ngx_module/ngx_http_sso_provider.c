@@ -9,6 +9,16 @@
  *       saml_sp_entity_id        https://app.example.com/sso/saml;
  *       saml_acs_url             https://app.example.com/sso/saml/acs;
  *   }
+ *
+ *   sso_provider google {
+ *       oidc_issuer              https://accounts.google.com;
+ *       oidc_client_id           1234.apps.googleusercontent.com;
+ *       oidc_client_secret_file  /etc/nginx/sso/google.secret;
+ *       oidc_redirect_uri        https://app.example.com/sso/oidc/callback;
+ *   }
+ *
+ * A provider is SAML or OIDC by its lines; `email_domains` and `attribute` serve both
+ * (for OIDC, `attribute` names a claim).
  */
 
 #include "ngx_http_sso_module.h"
@@ -19,6 +29,8 @@
 
 static char *ngx_http_sso_provider_line(ngx_conf_t *cf, ngx_command_t *dummy,
     void *conf);
+static char *ngx_http_sso_provider_oidc_line(ngx_conf_t *cf,
+    ngx_http_sso_provider_conf_t *pcf, ngx_str_t *name, ngx_str_t *value);
 
 
 static char *
@@ -182,6 +194,24 @@ ngx_http_sso_provider_line(ngx_conf_t *cf, ngx_command_t *dummy, void *conf)
         return NGX_CONF_ERROR;
     }
 
+    if (name->len > 5 && ngx_strncmp(name->data, "saml_", 5) == 0) {
+        pcf->saml = 1;
+
+    } else if (name->len > 5 && ngx_strncmp(name->data, "oidc_", 5) == 0) {
+        pcf->oidc = 1;
+    }
+
+    if (pcf->saml && pcf->oidc) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "sso_provider \"%V\" mixes saml_ and oidc_ lines; "
+                           "one provider speaks one protocol", &pcf->name);
+        return NGX_CONF_ERROR;
+    }
+
+    if (pcf->oidc) {
+        return ngx_http_sso_provider_oidc_line(cf, pcf, name, &value[1]);
+    }
+
     if (ngx_http_sso_is("saml_idp_metadata")) {
         return ngx_http_sso_read_conf_file(cf, &value[1], &pcf->idp_metadata);
     }
@@ -260,6 +290,120 @@ ngx_http_sso_provider_line(ngx_conf_t *cf, ngx_command_t *dummy, void *conf)
 }
 
 
+static char *
+ngx_http_sso_provider_oidc_line(ngx_conf_t *cf, ngx_http_sso_provider_conf_t *pcf,
+    ngx_str_t *name, ngx_str_t *value)
+{
+    char        *rv;
+    ngx_str_t   *secret;
+    ngx_msec_t   ms;
+
+#define ngx_http_sso_is(text)                                                  \
+    (name->len == sizeof(text) - 1                                             \
+     && ngx_strncmp(name->data, text, sizeof(text) - 1) == 0)
+
+    if (ngx_http_sso_is("oidc_issuer")) {
+        pcf->issuer = *value;
+        return NGX_CONF_OK;
+    }
+
+    if (ngx_http_sso_is("oidc_client_id")) {
+        pcf->client_id = *value;
+        return NGX_CONF_OK;
+    }
+
+    if (ngx_http_sso_is("oidc_client_secret_file")) {
+        secret = &pcf->client_secret;
+
+        rv = ngx_http_sso_read_conf_file(cf, value, secret);
+        if (rv != NGX_CONF_OK) {
+            return rv;
+        }
+
+        /* a file written with echo ends with a newline that is not part of the secret */
+        while (secret->len
+               && (secret->data[secret->len - 1] == '\n'
+                   || secret->data[secret->len - 1] == '\r'
+                   || secret->data[secret->len - 1] == ' '))
+        {
+            secret->len--;
+        }
+
+        return secret->len ? NGX_CONF_OK : "names an empty file";
+    }
+
+    if (ngx_http_sso_is("oidc_token_auth")) {
+        if (ngx_strcmp(value->data, "client_secret_basic") == 0) {
+            pcf->client_secret_post = 0;
+
+        } else if (ngx_strcmp(value->data, "client_secret_post") == 0) {
+            pcf->client_secret_post = 1;
+
+        } else {
+            return "takes \"client_secret_basic\" or \"client_secret_post\"";
+        }
+
+        return NGX_CONF_OK;
+    }
+
+    if (ngx_http_sso_is("oidc_alg")) {
+        pcf->algorithm = *value;
+        return NGX_CONF_OK;
+    }
+
+    if (ngx_http_sso_is("oidc_scope")) {
+        pcf->scope = *value;
+        return NGX_CONF_OK;
+    }
+
+    if (ngx_http_sso_is("oidc_redirect_uri")) {
+        pcf->redirect_uri = *value;
+        return NGX_CONF_OK;
+    }
+
+    if (ngx_http_sso_is("oidc_authorization_endpoint")) {
+        pcf->authorization_endpoint = *value;
+        return NGX_CONF_OK;
+    }
+
+    if (ngx_http_sso_is("oidc_token_endpoint")) {
+        pcf->token_endpoint = *value;
+        return NGX_CONF_OK;
+    }
+
+    if (ngx_http_sso_is("oidc_jwks_uri")) {
+        pcf->jwks_uri = *value;
+        return NGX_CONF_OK;
+    }
+
+    if (ngx_http_sso_is("oidc_jwks_refresh_interval")) {
+        ms = ngx_parse_time(value, 0);
+        if (ms == (ngx_msec_t) NGX_ERROR || ms < 1000) {
+            return "takes a time of at least 1s";
+        }
+
+        pcf->jwks_refresh_interval = ms;
+        return NGX_CONF_OK;
+    }
+
+    if (ngx_http_sso_is("oidc_clock_skew")) {
+        ms = ngx_parse_time(value, 0);
+        if (ms == (ngx_msec_t) NGX_ERROR) {
+            return "has an invalid time";
+        }
+
+        pcf->clock_skew = ms;
+        return NGX_CONF_OK;
+    }
+
+#undef ngx_http_sso_is
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "unknown directive \"%V\" in sso_provider", name);
+    return NGX_CONF_ERROR;
+}
+
+
 static sso_str
 ngx_http_sso_sso_str(ngx_str_t *s)
 {
@@ -282,6 +426,7 @@ ngx_http_sso_add_providers(ngx_conf_t *cf, ngx_http_sso_main_conf_t *smcf)
     ngx_keyval_t                  *kv;
     sso_attribute                 *attrs;
     sso_saml_provider_config       c;
+    sso_oidc_provider_config       oc;
     ngx_http_sso_provider_conf_t  *pcf;
 
     if (smcf->providers == NULL) {
@@ -315,26 +460,57 @@ ngx_http_sso_add_providers(ngx_conf_t *cf, ngx_http_sso_main_conf_t *smcf)
             attrs[j].value = ngx_http_sso_sso_str(&kv[j].value);
         }
 
-        ngx_memzero(&c, sizeof(sso_saml_provider_config));
-        c.name = ngx_http_sso_sso_str(&pcf[i].name);
-        c.idp_metadata_xml = ngx_http_sso_sso_str(&pcf[i].idp_metadata);
-        c.idp_entity_id = ngx_http_sso_sso_str(&pcf[i].idp_entity_id);
-        c.idp_sso_url = ngx_http_sso_sso_str(&pcf[i].idp_sso_url);
-        c.idp_certificates = certs;
-        c.idp_certificates_count = pcf[i].idp_certificates.nelts;
-        c.sp_entity_id = ngx_http_sso_sso_str(&pcf[i].sp_entity_id);
-        c.acs_url = ngx_http_sso_sso_str(&pcf[i].acs_url);
-        c.sp_key_pem = ngx_http_sso_sso_str(&pcf[i].sp_key);
-        c.sp_certificate_pem = ngx_http_sso_sso_str(&pcf[i].sp_certificate);
-        c.sign_requests = (int) pcf[i].sign_requests;
-        c.allow_idp_initiated = (int) pcf[i].allow_idp_initiated;
-        c.clock_skew_ms = pcf[i].clock_skew;
-        c.email_domains = domains;
-        c.email_domains_count = pcf[i].email_domains.nelts;
-        c.attribute_map = attrs;
-        c.attribute_map_count = pcf[i].attributes.nelts;
+        if (pcf[i].oidc) {
+            if (smcf->backchannel_ssl == NULL
+                && ngx_http_sso_backchannel_init(cf, smcf) != NGX_CONF_OK)
+            {
+                return NGX_ERROR;
+            }
 
-        rc = sso_engine_add_saml_provider(smcf->engine, &c);
+            ngx_memzero(&oc, sizeof(sso_oidc_provider_config));
+            oc.name = ngx_http_sso_sso_str(&pcf[i].name);
+            oc.issuer = ngx_http_sso_sso_str(&pcf[i].issuer);
+            oc.client_id = ngx_http_sso_sso_str(&pcf[i].client_id);
+            oc.client_secret = ngx_http_sso_sso_str(&pcf[i].client_secret);
+            oc.client_secret_post = (int) pcf[i].client_secret_post;
+            oc.algorithm = ngx_http_sso_sso_str(&pcf[i].algorithm);
+            oc.scope = ngx_http_sso_sso_str(&pcf[i].scope);
+            oc.redirect_uri = ngx_http_sso_sso_str(&pcf[i].redirect_uri);
+            oc.authorization_endpoint =
+                ngx_http_sso_sso_str(&pcf[i].authorization_endpoint);
+            oc.token_endpoint = ngx_http_sso_sso_str(&pcf[i].token_endpoint);
+            oc.jwks_uri = ngx_http_sso_sso_str(&pcf[i].jwks_uri);
+            oc.clock_skew_ms = pcf[i].clock_skew;
+            oc.jwks_refresh_interval_ms = pcf[i].jwks_refresh_interval;
+            oc.email_domains = domains;
+            oc.email_domains_count = pcf[i].email_domains.nelts;
+            oc.claim_map = attrs;
+            oc.claim_map_count = pcf[i].attributes.nelts;
+
+            rc = sso_engine_add_oidc_provider(smcf->engine, &oc);
+
+        } else {
+            ngx_memzero(&c, sizeof(sso_saml_provider_config));
+            c.name = ngx_http_sso_sso_str(&pcf[i].name);
+            c.idp_metadata_xml = ngx_http_sso_sso_str(&pcf[i].idp_metadata);
+            c.idp_entity_id = ngx_http_sso_sso_str(&pcf[i].idp_entity_id);
+            c.idp_sso_url = ngx_http_sso_sso_str(&pcf[i].idp_sso_url);
+            c.idp_certificates = certs;
+            c.idp_certificates_count = pcf[i].idp_certificates.nelts;
+            c.sp_entity_id = ngx_http_sso_sso_str(&pcf[i].sp_entity_id);
+            c.acs_url = ngx_http_sso_sso_str(&pcf[i].acs_url);
+            c.sp_key_pem = ngx_http_sso_sso_str(&pcf[i].sp_key);
+            c.sp_certificate_pem = ngx_http_sso_sso_str(&pcf[i].sp_certificate);
+            c.sign_requests = (int) pcf[i].sign_requests;
+            c.allow_idp_initiated = (int) pcf[i].allow_idp_initiated;
+            c.clock_skew_ms = pcf[i].clock_skew;
+            c.email_domains = domains;
+            c.email_domains_count = pcf[i].email_domains.nelts;
+            c.attribute_map = attrs;
+            c.attribute_map_count = pcf[i].attributes.nelts;
+
+            rc = sso_engine_add_saml_provider(smcf->engine, &c);
+        }
 
         if (rc != SSO_OK) {
             ngx_log_error(NGX_LOG_EMERG, cf->log, 0,

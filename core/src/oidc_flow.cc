@@ -94,7 +94,7 @@ void FetchJwks(sso_txn &txn, OidcProvider &p, sso_step &out) {
 void VerifyAndFinish(sso_txn &txn, OidcProvider &p, int64_t now_ms, sso_step &out) {
   bool may_refresh =
       !txn.flow_jwks_refreshed &&
-      (p.jwks_fetched_ms < 0 || now_ms - p.jwks_fetched_ms >= kJwksRefreshIntervalMs);
+      (p.jwks_fetched_ms < 0 || now_ms - p.jwks_fetched_ms >= p.jwks_refresh_interval_ms);
   if (p.jwks.empty()) {
     if (!may_refresh) return FlowFail(txn, SSO_JWKS_INVALID, out);
     return FetchJwks(txn, p, out);

@@ -30,6 +30,8 @@ sso_status MakeOidcProvider(const sso_oidc_provider_config &c, OidcProvider &out
   out.client.redirect_uri = String(c.redirect_uri);
   if (c.scope.len) out.client.scope = String(c.scope);
   out.clock_skew_ms = c.clock_skew_ms;
+  if (c.jwks_refresh_interval_ms < 0) return SSO_ERR_INVALID_ARGUMENT;
+  if (c.jwks_refresh_interval_ms > 0) out.jwks_refresh_interval_ms = c.jwks_refresh_interval_ms;
   if (out.name.empty() || HasControlCharacter(out.name) || out.client.client_id.empty() ||
       out.client.redirect_uri.empty() || c.clock_skew_ms < 0)
     return SSO_ERR_INVALID_ARGUMENT;

@@ -21,6 +21,7 @@ struct OidcProvider {
   oidc::ClientSettings client;
   oidc::Algorithm algorithm = oidc::Algorithm::kRS256;
   int64_t clock_skew_ms = 120'000;
+  int64_t jwks_refresh_interval_ms = 60'000;  // at most one refresh per interval
   std::vector<std::string> email_domains;
   std::map<std::string, std::string> claim_map;  // profile field -> claim name
 
@@ -29,9 +30,6 @@ struct OidcProvider {
   std::vector<oidc::Jwk> jwks;
   int64_t jwks_fetched_ms = -1;
 };
-
-// At most one JWKS refresh a minute per provider and process, however many unknown kids.
-inline constexpr int64_t kJwksRefreshIntervalMs = 60'000;
 
 sso_status MakeOidcProvider(const sso_oidc_provider_config &config, OidcProvider &out);
 

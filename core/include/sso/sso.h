@@ -335,6 +335,8 @@ typedef struct {
   size_t email_domains_count;
   const sso_attribute *claim_map; /* name = profile field, value = claim name */
   size_t claim_map_count;
+  /* least time between two JWKS fetches caused by an unknown kid; 0: one minute */
+  int64_t jwks_refresh_interval_ms;
 } sso_oidc_provider_config;
 
 SSO_API sso_status sso_engine_add_oidc_provider(sso_engine *engine,

@@ -1,0 +1,221 @@
+// An OpenID provider written for the tests (Node's standard library only): discovery, an
+// authorization endpoint that approves at once, a token endpoint that checks the client
+// and PKCE, and a JWKS. The test steers it through POST /control and reads what it saw
+// from GET /stats, so that each misbehaviour of a real provider can be staged on purpose.
+//
+//   node test_op.mjs --port 8443 [--tls-cert cert.pem --tls-key key.pem] [--host 127.0.0.1]
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+
+const args = Object.fromEntries(
+  process.argv.slice(2).reduce((pairs, arg, i, all) => {
+    if (arg.startsWith('--')) pairs.push([arg.slice(2), all[i + 1]]);
+    return pairs;
+  }, []),
+);
+const host = args.host || '127.0.0.1';
+const port = Number(args.port);
+const tls = Boolean(args['tls-cert']);
+const issuer = args.issuer || `${tls ? 'https' : 'http'}://${host}:${port}`;
+
+const b64url = (buf) => Buffer.from(buf).toString('base64url');
+
+function newKey(alg) {
+  const kid = crypto.randomBytes(6).toString('hex');
+  const pair =
+    alg === 'ES256'
+      ? crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' })
+      : alg === 'EdDSA'
+        ? crypto.generateKeyPairSync('ed25519')
+        : crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const jwk = { ...pair.publicKey.export({ format: 'jwk' }), kid, use: 'sig', alg };
+  return { kid, alg, privateKey: pair.privateKey, jwk };
+}
+
+function sign(key, header, claims) {
+  const input = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(claims))}`;
+  const data = Buffer.from(input);
+  let sig;
+  if (key.alg === 'RS256') sig = crypto.sign('sha256', data, key.privateKey);
+  else if (key.alg === 'PS256')
+    sig = crypto.sign('sha256', data, {
+      key: key.privateKey,
+      padding: crypto.constants.RSA_PKCS1_PSS_PADDING,
+      saltLength: 32,
+    });
+  else if (key.alg === 'ES256')
+    sig = crypto.sign('sha256', data, { key: key.privateKey, dsaEncoding: 'ieee-p1363' });
+  else sig = crypto.sign(null, data, key.privateKey);
+  return `${input}.${b64url(sig)}`;
+}
+
+// What the test can change; reset by POST /control {"reset": true}.
+function defaults() {
+  return {
+    client_id: 'nginx-app',
+    client_secret: 'test-secret-1',
+    token_auth: 'client_secret_basic',
+    user: { sub: 'alice-123', email: 'alice@corp.example', email_verified: true, name: 'Alice Doe', groups: ['engineering'] },
+    iss_param: 'right', // right | wrong | omit
+    authz_error: null, // e.g. "access_denied"
+    token_status: 200,
+    token_delay_ms: 0,
+    id_token: {}, // claim overrides: {"iss": ..., "aud": ..., "exp_offset": -600, "nonce": ...}
+    tamper: null, // "signature" | "alg_none" | "unknown_kid"
+    advertise_iss_param: true,
+  };
+}
+
+let behaviour = defaults();
+let keys = [newKey(args.alg || 'RS256')];
+const codes = new Map();
+const stats = { discovery: 0, authorize: 0, token: 0, jwks: 0, token_auth: [], last_token_form: null };
+
+function send(res, status, body, headers = {}) {
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  res.writeHead(status, {
+    'Content-Type': typeof body === 'string' ? 'text/plain' : 'application/json',
+    'Content-Length': Buffer.byteLength(text),
+    'Cache-Control': 'no-store',
+    ...headers,
+  });
+  res.end(text);
+}
+
+function readBody(req) {
+  return new Promise((resolve) => {
+    const parts = [];
+    req.on('data', (c) => parts.push(c));
+    req.on('end', () => resolve(Buffer.concat(parts).toString()));
+  });
+}
+
+function clientOk(req, form) {
+  const { client_id, client_secret, token_auth } = behaviour;
+  if (token_auth === 'client_secret_basic') {
+    const auth = req.headers.authorization || '';
+    if (!auth.startsWith('Basic ')) return false;
+    const [id, secret] = Buffer.from(auth.slice(6), 'base64').toString().split(':');
+    return decodeURIComponent(id) === client_id && decodeURIComponent(secret) === client_secret;
+  }
+  return form.get('client_id') === client_id && form.get('client_secret') === client_secret;
+}
+
+function idToken(grant) {
+  const now = Math.floor(Date.now() / 1000);
+  const o = behaviour.id_token;
+  const claims = {
+    iss: o.iss ?? issuer,
+    aud: o.aud ?? behaviour.client_id,
+    sub: behaviour.user.sub,
+    nonce: o.nonce ?? grant.nonce,
+    iat: now + (o.iat_offset ?? 0),
+    exp: now + (o.exp_offset ?? 300),
+    email: behaviour.user.email,
+    email_verified: behaviour.user.email_verified,
+    name: behaviour.user.name,
+    groups: behaviour.user.groups,
+  };
+  const key = keys[0];
+  if (behaviour.tamper === 'alg_none') {
+    return `${b64url(JSON.stringify({ alg: 'none', kid: key.kid }))}.${b64url(JSON.stringify(claims))}.`;
+  }
+  const kid = behaviour.tamper === 'unknown_kid' ? 'not-a-published-kid' : key.kid;
+  let jwt = sign(key, { alg: key.alg, typ: 'JWT', kid }, claims);
+  if (behaviour.tamper === 'signature') {
+    const last = jwt.at(-2) === 'A' ? 'B' : 'A';
+    jwt = jwt.slice(0, -2) + last + jwt.at(-1);
+  }
+  return jwt;
+}
+
+async function handle(req, res) {
+  const url = new URL(req.url, issuer);
+  const path = url.pathname;
+
+  if (path === '/.well-known/openid-configuration') {
+    stats.discovery++;
+    return send(res, 200, {
+      issuer,
+      authorization_endpoint: `${issuer}/authorize`,
+      token_endpoint: `${issuer}/token`,
+      jwks_uri: `${issuer}/jwks`,
+      response_types_supported: ['code'],
+      subject_types_supported: ['public'],
+      id_token_signing_alg_values_supported: [keys[0].alg],
+      code_challenge_methods_supported: ['S256'],
+      authorization_response_iss_parameter_supported: behaviour.advertise_iss_param,
+    });
+  }
+
+  if (path === '/authorize') {
+    stats.authorize++;
+    const q = url.searchParams;
+    const back = new URL(q.get('redirect_uri'));
+    if (q.get('client_id') !== behaviour.client_id || q.get('response_type') !== 'code' ||
+        q.get('code_challenge_method') !== 'S256' || !q.get('code_challenge') || !q.get('nonce')) {
+      return send(res, 400, 'bad authorization request');
+    }
+    back.searchParams.set('state', q.get('state'));
+    if (behaviour.authz_error) {
+      back.searchParams.set('error', behaviour.authz_error);
+    } else {
+      const code = crypto.randomBytes(24).toString('base64url');
+      codes.set(code, { nonce: q.get('nonce'), challenge: q.get('code_challenge'), redirect_uri: q.get('redirect_uri') });
+      back.searchParams.set('code', code);
+    }
+    if (behaviour.iss_param === 'right') back.searchParams.set('iss', issuer);
+    if (behaviour.iss_param === 'wrong') back.searchParams.set('iss', 'https://evil.example');
+    res.writeHead(302, { Location: back.toString(), 'Content-Length': 0 });
+    return res.end();
+  }
+
+  if (path === '/token' && req.method === 'POST') {
+    stats.token++;
+    const form = new URLSearchParams(await readBody(req));
+    stats.token_auth.push(req.headers.authorization ? 'basic' : form.get('client_secret') ? 'post' : 'none');
+    stats.last_token_form = [...form.keys()].sort();
+    if (behaviour.token_delay_ms) await new Promise((r) => setTimeout(r, behaviour.token_delay_ms));
+    if (behaviour.token_status !== 200) return send(res, behaviour.token_status, { error: 'server_error' });
+    if (!clientOk(req, form)) return send(res, 401, { error: 'invalid_client' });
+    const grant = codes.get(form.get('code'));
+    codes.delete(form.get('code'));
+    if (!grant || form.get('grant_type') !== 'authorization_code' ||
+        form.get('redirect_uri') !== grant.redirect_uri) {
+      return send(res, 400, { error: 'invalid_grant' });
+    }
+    const challenge = b64url(crypto.createHash('sha256').update(form.get('code_verifier') || '').digest());
+    if (challenge !== grant.challenge) return send(res, 400, { error: 'invalid_grant', error_description: 'PKCE' });
+    return send(res, 200, {
+      access_token: crypto.randomBytes(16).toString('hex'),
+      token_type: 'Bearer',
+      expires_in: 300,
+      id_token: idToken(grant),
+    });
+  }
+
+  if (path === '/jwks') {
+    stats.jwks++;
+    return send(res, 200, { keys: keys.map((k) => k.jwk) });
+  }
+
+  if (path === '/control' && req.method === 'POST') {
+    const change = JSON.parse((await readBody(req)) || '{}');
+    if (change.reset) behaviour = defaults();
+    if (change.rotate) keys = [newKey(change.rotate), ...(change.keep_old ? keys : [])];
+    for (const [k, v] of Object.entries(change)) if (k in behaviour) behaviour[k] = v;
+    return send(res, 200, { kid: keys[0].kid });
+  }
+
+  if (path === '/stats') return send(res, 200, stats);
+
+  return send(res, 404, 'not found');
+}
+
+const listener = (req, res) => handle(req, res).catch((e) => send(res, 500, String(e)));
+const server = tls
+  ? https.createServer({ cert: fs.readFileSync(args['tls-cert']), key: fs.readFileSync(args['tls-key']) }, listener)
+  : http.createServer(listener);
+server.listen(port, host, () => console.log(`test OP at ${issuer}`));
