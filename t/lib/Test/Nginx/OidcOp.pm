@@ -8,6 +8,7 @@ package Test::Nginx::OidcOp;
 use strict;
 use warnings;
 
+use File::Path qw(make_path);
 use HTTP::Tiny;
 use JSON::PP qw(encode_json decode_json);
 use POSIX ();
@@ -43,12 +44,13 @@ sub make_tls {
 sub start {
     my (%opt) = @_;
     my $env = env();
-    my $port = empty_port();
+    my $port = $opt{port} // empty_port();
     my $script = $opt{script} // "$env->{repo}/t/oidc/test_op.mjs";
     my @args = ('--port', $port);
     push @args, '--tls-cert', $opt{tls}[0], '--tls-key', $opt{tls}[1] if $opt{tls};
     push @args, '--alg', $opt{alg} if $opt{alg};
     push @args, @{ $opt{args} // [] };
+    make_path("$env->{servroot}/logs");
     my $pid = fork // die "fork: $!";
     if ($pid == 0) {
         open STDOUT, '>>', "$env->{servroot}/logs/op-$port.log";
