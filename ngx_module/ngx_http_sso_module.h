@@ -100,6 +100,8 @@ typedef struct {
     ngx_str_t                    token_endpoint;
     ngx_str_t                    jwks_uri;
     ngx_msec_t                   jwks_refresh_interval;
+    ngx_uint_t                   userinfo;
+    ngx_str_t                    userinfo_endpoint;
     ngx_str_t                    idp_metadata;
     ngx_str_t                    idp_entity_id;
     ngx_str_t                    idp_sso_url;

@@ -376,6 +376,25 @@ ngx_http_sso_provider_oidc_line(ngx_conf_t *cf, ngx_http_sso_provider_conf_t *pc
         return NGX_CONF_OK;
     }
 
+    if (ngx_http_sso_is("oidc_userinfo")) {
+        if (ngx_strcmp(value->data, "on") == 0) {
+            pcf->userinfo = 1;
+
+        } else if (ngx_strcmp(value->data, "off") == 0) {
+            pcf->userinfo = 0;
+
+        } else {
+            return "takes \"on\" or \"off\"";
+        }
+
+        return NGX_CONF_OK;
+    }
+
+    if (ngx_http_sso_is("oidc_userinfo_endpoint")) {
+        pcf->userinfo_endpoint = *value;
+        return NGX_CONF_OK;
+    }
+
     if (ngx_http_sso_is("oidc_jwks_refresh_interval")) {
         ms = ngx_parse_time(value, 0);
         if (ms == (ngx_msec_t) NGX_ERROR || ms < 1000) {
@@ -482,6 +501,8 @@ ngx_http_sso_add_providers(ngx_conf_t *cf, ngx_http_sso_main_conf_t *smcf)
             oc.jwks_uri = ngx_http_sso_sso_str(&pcf[i].jwks_uri);
             oc.clock_skew_ms = pcf[i].clock_skew;
             oc.jwks_refresh_interval_ms = pcf[i].jwks_refresh_interval;
+            oc.userinfo = (int) pcf[i].userinfo;
+            oc.userinfo_endpoint = ngx_http_sso_sso_str(&pcf[i].userinfo_endpoint);
             oc.email_domains = domains;
             oc.email_domains_count = pcf[i].email_domains.nelts;
             oc.claim_map = attrs;

@@ -46,6 +46,7 @@ location / {
     proxy_set_header X-Remote-Provider $sso_provider;
     proxy_set_header X-Remote-Subject  $sso_subject;
     proxy_set_header X-Email-Verified  $sso_attr_email_verified;
+    proxy_set_header X-Remote-Department $sso_attr_department;
     proxy_pass http://127.0.0.1:$TEST_NGINX_UPSTREAM_PORT;
 }
 CONF
@@ -57,6 +58,7 @@ sub start_with {
             . ($opt{http} // '')
             . provider('corp', $op->{issuer}, 'attribute groups groups', @{ $opt{corp} // [] })
             . join('', map { provider(lc $_, $alg_op{$_}{issuer}, "oidc_alg $_") } sort keys %alg_op)
+            . provider('info', $op->{issuer}, 'oidc_userinfo on', 'attribute department department')
             . provider('wrongname', $wrong_name_op->{issuer})
             . provider('noresolver', 'https://op.test.invalid'),
         config => $app,
@@ -109,6 +111,21 @@ my $again = http_request('GET', $flow->{callback_path},
 is($again->{status}, 403, 'a used state is refused');
 like($again->{body}, qr/reference/i, 'with a page that has a reference id');
 like(error_log(), qr/OIDC_STATE_INVALID/, 'and the log names the check');
+
+# ---- userinfo (oidc_userinfo on) ----
+{
+    my $u = Test::Nginx::OidcOp::login($op, provider => 'info');
+    is($u->{callback}{status}, 303, 'userinfo: the login succeeds') or diag(error_log());
+    my $r = http_request('GET', '/dept', headers => ["Cookie: __Host-sso=$u->{session}"]);
+    like($r->{body}, qr/^X-Remote-Department: R&D$/m, 'userinfo: its claims reach the app');
+    Test::Nginx::OidcOp::control($op, { userinfo => { sub => 'someone-else' } });
+    clear_error_log();
+    my $bad = Test::Nginx::OidcOp::login($op, provider => 'info');
+    is($bad->{callback}{status}, 403, 'userinfo for another subject: refused');
+    ok(!$bad->{session}, 'userinfo for another subject: no session');
+    like(error_log(), qr/OIDC_USERINFO_INVALID/, 'and the log names the check');
+    Test::Nginx::OidcOp::control($op, { reset => JSON::PP::true });
+}
 
 # ---- parallel tabs ----
 my $tab1 = login(return_to => '%2Fone', callback => 0);

@@ -241,7 +241,7 @@ sso_status sso_flow_resume_http(sso_txn *txn, int status, sso_str body, int64_t 
                                 sso_step *out) {
   if (!txn || !out || !ValidStr(body)) return SSO_ERR_INVALID_ARGUMENT;
   if (txn->flow != sso_txn::Flow::kOidcDiscovery && txn->flow != sso_txn::Flow::kOidcToken &&
-      txn->flow != sso_txn::Flow::kOidcJwks)
+      txn->flow != sso_txn::Flow::kOidcJwks && txn->flow != sso_txn::Flow::kOidcUserinfo)
     return SSO_ERR_BAD_STATE;
   return Barrier([&] {
     sso::OidcResumeHttp(*txn, status, View(body), now_ms, *out);

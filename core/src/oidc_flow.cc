@@ -85,6 +85,8 @@ void Authorize(sso_txn &txn, OidcProvider &p, sso_step &out) {
   FlowStore(txn, sso_txn::Flow::kOidcStore, std::move(commands), out);
 }
 
+void Finish(sso_txn &txn, OidcProvider &p, const Json &claims, int64_t now_ms, sso_step &out);
+
 void FetchJwks(sso_txn &txn, OidcProvider &p, sso_step &out) {
   txn.flow_jwks_refreshed = true;
   Http(txn, sso_txn::Flow::kOidcJwks, "GET", p.discovery->jwks_uri, "", "", "", out);
@@ -105,8 +107,36 @@ void VerifyAndFinish(sso_txn &txn, OidcProvider &p, int64_t now_ms, sso_step &ou
   if (s == SSO_JWT_UNKNOWN_KID && may_refresh) return FetchJwks(txn, p, out);  // key rotation
   if (s != SSO_OK) return FlowFail(txn, s, out);
 
-  Identity identity = IdentityFromClaims(p, jwt.claims);
-  s = PlanSession(txn, std::move(identity), txn.flow_session_random, now_ms);
+  if (p.userinfo) {
+    if (txn.flow_access_token.empty() || p.discovery->userinfo_endpoint.empty())
+      return FlowFail(txn, SSO_OIDC_USERINFO_INVALID, out);
+    txn.flow_claims = jwt.claims.dump();
+    return Http(txn, sso_txn::Flow::kOidcUserinfo, "GET", p.discovery->userinfo_endpoint,
+                "Bearer " + txn.flow_access_token, "", "", out);
+  }
+  Finish(txn, p, jwt.claims, now_ms, out);
+}
+
+// The ID token's claims, completed by userinfo: its sub must be the ID token's, and it only
+// adds claims the ID token does not have (the signed ones win).
+void MergeUserinfo(sso_txn &txn, OidcProvider &p, int status, std::string_view body, int64_t now_ms,
+                   sso_step &out) {
+  std::fill(txn.flow_access_token.begin(), txn.flow_access_token.end(), '\0');
+  txn.flow_access_token.clear();
+  if (status == 0) return FlowFail(txn, SSO_OIDC_UNAVAILABLE, out);
+  Json claims = Json::parse(txn.flow_claims, nullptr, false);
+  Json info = Json::parse(body, nullptr, false);
+  if (status != 200 || !claims.is_object() || !info.is_object() || !info.contains("sub") ||
+      info["sub"] != claims["sub"])
+    return FlowFail(txn, SSO_OIDC_USERINFO_INVALID, out);
+  for (auto &[name, value] : info.items())
+    if (!claims.contains(name)) claims[name] = value;
+  Finish(txn, p, claims, now_ms, out);
+}
+
+void Finish(sso_txn &txn, OidcProvider &p, const Json &claims, int64_t now_ms, sso_step &out) {
+  Identity identity = IdentityFromClaims(p, claims);
+  sso_status s = PlanSession(txn, std::move(identity), txn.flow_session_random, now_ms);
   std::fill(txn.flow_session_random.begin(), txn.flow_session_random.end(), 0);
   if (s != SSO_OK) return FlowFail(txn, s, out);
   std::vector<StoreCommand> commands = std::move(txn.plan_commands);
@@ -117,12 +147,13 @@ void VerifyAndFinish(sso_txn &txn, OidcProvider &p, int64_t now_ms, sso_step &ou
 
 void OidcLoginBegin(sso_txn &txn, OidcProvider &provider, std::string return_to,
                     std::span<const uint8_t> random, int64_t now_ms, sso_step &out) {
-  (void)now_ms;
   txn.flow_provider = provider.name;
   txn.flow_return_to = std::move(return_to);
   txn.flow_random.assign(random.begin(), random.end());
   if (txn.flow_random.size() < 96) return FlowFail(txn, SSO_ERR_INVALID_ARGUMENT, out);
-  if (provider.discovery) return Authorize(txn, provider, out);
+  if (provider.discovery &&
+      (provider.discovery_explicit || now_ms - provider.discovery_fetched_ms < kDiscoveryMaxAgeMs))
+    return Authorize(txn, provider, out);
   Http(txn, sso_txn::Flow::kOidcDiscovery, "GET",
        provider.issuer + "/.well-known/openid-configuration", "", "", "", out);
 }
@@ -218,11 +249,18 @@ void OidcResumeHttp(sso_txn &txn, int status, std::string_view body, int64_t now
   if (!p) return FlowFail(txn, SSO_ERR_BAD_STATE, out);
   switch (txn.flow) {
     case sso_txn::Flow::kOidcDiscovery: {
-      if (status != 200) return FlowFail(txn, SSO_OIDC_UNAVAILABLE, out);
       oidc::Discovery d;
-      if (sso_status s = oidc::ParseDiscovery(body, p->issuer, p->algorithm, d); s != SSO_OK)
+      sso_status s = status == 200 ? oidc::ParseDiscovery(body, p->issuer, p->algorithm, d)
+                                   : SSO_OIDC_UNAVAILABLE;
+      if (s == SSO_OK) {
+        p->discovery = std::move(d);
+        p->discovery_fetched_ms = now_ms;
+      } else if (!p->discovery || s != SSO_OIDC_UNAVAILABLE) {
+        // an outage while refreshing keeps the document we have; a changed one that we
+        // cannot accept does not
+        p->discovery.reset();
         return FlowFail(txn, s, out);
-      p->discovery = std::move(d);
+      }
       return Authorize(txn, *p, out);
     }
     case sso_txn::Flow::kOidcToken: {
@@ -231,6 +269,7 @@ void OidcResumeHttp(sso_txn &txn, int status, std::string_view body, int64_t now
       if (sso_status s = oidc::ParseTokenResponse(status, body, token); s != SSO_OK)
         return FlowFail(txn, s, out);
       txn.flow_id_token = std::move(token.id_token);
+      txn.flow_access_token = std::move(token.access_token);
       return VerifyAndFinish(txn, *p, now_ms, out);
     }
     case sso_txn::Flow::kOidcJwks: {
@@ -241,6 +280,8 @@ void OidcResumeHttp(sso_txn &txn, int status, std::string_view body, int64_t now
       p->jwks_fetched_ms = now_ms;
       return VerifyAndFinish(txn, *p, now_ms, out);
     }
+    case sso_txn::Flow::kOidcUserinfo:
+      return MergeUserinfo(txn, *p, status, body, now_ms, out);
     default:
       return FlowFail(txn, SSO_ERR_BAD_STATE, out);
   }

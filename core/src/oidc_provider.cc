@@ -32,6 +32,8 @@ sso_status MakeOidcProvider(const sso_oidc_provider_config &c, OidcProvider &out
   out.clock_skew_ms = c.clock_skew_ms;
   if (c.jwks_refresh_interval_ms < 0) return SSO_ERR_INVALID_ARGUMENT;
   if (c.jwks_refresh_interval_ms > 0) out.jwks_refresh_interval_ms = c.jwks_refresh_interval_ms;
+  out.userinfo = c.userinfo != 0;
+  if (c.userinfo_endpoint.len && !out.userinfo) return SSO_ERR_INVALID_ARGUMENT;
   if (out.name.empty() || HasControlCharacter(out.name) || out.client.client_id.empty() ||
       out.client.redirect_uri.empty() || c.clock_skew_ms < 0)
     return SSO_ERR_INVALID_ARGUMENT;
@@ -39,16 +41,21 @@ sso_status MakeOidcProvider(const sso_oidc_provider_config &c, OidcProvider &out
   auto alg = oidc::ParseAlgorithm(c.algorithm.len ? View(c.algorithm) : "RS256");
   if (!alg) return SSO_JWT_ALG_NOT_ALLOWED;
   out.algorithm = *alg;
-  if (c.authorization_endpoint.len || c.token_endpoint.len || c.jwks_uri.len) {
+  if (c.authorization_endpoint.len || c.token_endpoint.len || c.jwks_uri.len ||
+      c.userinfo_endpoint.len) {
     oidc::Discovery d;
     d.issuer = out.issuer;
     d.authorization_endpoint = String(c.authorization_endpoint);
     d.token_endpoint = String(c.token_endpoint);
     d.jwks_uri = String(c.jwks_uri);
+    d.userinfo_endpoint = String(c.userinfo_endpoint);
     if (!oidc::IsAcceptableEndpoint(d.authorization_endpoint) ||
-        !oidc::IsAcceptableEndpoint(d.token_endpoint) || !oidc::IsAcceptableEndpoint(d.jwks_uri))
+        !oidc::IsAcceptableEndpoint(d.token_endpoint) || !oidc::IsAcceptableEndpoint(d.jwks_uri) ||
+        (!d.userinfo_endpoint.empty() && !oidc::IsAcceptableEndpoint(d.userinfo_endpoint)))
       return SSO_OIDC_DISCOVERY_INVALID;
     out.discovery = std::move(d);
+    out.discovery_explicit = true;
+    if (out.userinfo && out.discovery->userinfo_endpoint.empty()) return SSO_OIDC_DISCOVERY_INVALID;
   }
   out.email_domains = Strings(c.email_domains, c.email_domains_count);
   out.claim_map = StringMap(c.claim_map, c.claim_map_count);

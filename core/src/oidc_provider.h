@@ -22,14 +22,20 @@ struct OidcProvider {
   oidc::Algorithm algorithm = oidc::Algorithm::kRS256;
   int64_t clock_skew_ms = 120'000;
   int64_t jwks_refresh_interval_ms = 60'000;  // at most one refresh per interval
+  bool userinfo = false;                      // call userinfo after the ID token
   std::vector<std::string> email_domains;
   std::map<std::string, std::string> claim_map;  // profile field -> claim name
 
-  // Learned per process. Explicit endpoints fill `discovery` at configuration.
+  // Learned per process. Explicit endpoints fill `discovery` at configuration and are never
+  // fetched; a fetched document is fetched again when older than kDiscoveryMaxAgeMs.
   std::optional<oidc::Discovery> discovery;
+  bool discovery_explicit = false;
+  int64_t discovery_fetched_ms = -1;
   std::vector<oidc::Jwk> jwks;
   int64_t jwks_fetched_ms = -1;
 };
+
+inline constexpr int64_t kDiscoveryMaxAgeMs = 24LL * 60 * 60 * 1000;
 
 sso_status MakeOidcProvider(const sso_oidc_provider_config &config, OidcProvider &out);
 

@@ -81,7 +81,7 @@ constexpr std::array<StatusText, SSO_STATUS_COUNT> kStatusTexts = {{
     {"JWT_NONCE_MISMATCH", "ID token nonce does not match our request"},
     {"JWKS_INVALID", "JWKS has no usable signing key"},
     {"OIDC_DISCOVERY_INVALID", "OIDC discovery document is not usable"},
-    {"OIDC_ISSUER_MISMATCH", "OIDC discovery names another issuer"},
+    {"OIDC_ISSUER_MISMATCH", "OIDC issuer (in discovery or the iss parameter) is not the provider"},
     {"OIDC_TOKEN_ERROR", "token endpoint refused the code or answered without an ID token"},
     {"OIDC_ERROR_RESPONSE", "the OpenID provider answered with an error"},
     {"OIDC_STATE_INVALID", "OIDC state is unknown, used, expired or from another browser"},
@@ -89,6 +89,7 @@ constexpr std::array<StatusText, SSO_STATUS_COUNT> kStatusTexts = {{
     {"SAML_RELAY_STATE_INVALID", "RelayState is unknown, expired or already used"},
     {"LOGIN_UNKNOWN_PROVIDER", "no provider of that name is configured"},
     {"ACS_BAD_REQUEST", "the ACS needs a POSTed SAMLResponse"},
+    {"OIDC_USERINFO_INVALID", "userinfo answer is unusable or names another subject"},
 }};
 
 const StatusText &TextOf(sso_status status) {

@@ -54,6 +54,7 @@ struct sso_txn {
     kOidcState,
     kOidcToken,
     kOidcJwks,
+    kOidcUserinfo,
     kOidcSession
   };
   Flow flow = Flow::kNone;
@@ -71,6 +72,8 @@ struct sso_txn {
   std::string flow_binding_name;
   std::string flow_binding_clear;
   std::string flow_id_token;
+  std::string flow_access_token;  // only for the userinfo call
+  std::string flow_claims;        // the verified ID token's claims (JSON), until userinfo
   bool flow_jwks_refreshed = false;
   std::vector<uint8_t> flow_session_random;
   // HTTP step storage

@@ -37,9 +37,12 @@ class OidcFlow : public ::testing::Test {
     rotated_ = new Key{"key-2", Algorithm::kRS256, Generate("RSA")};
   }
 
-  void SetUp() override {
+  void SetUp() override { UseProvider(false); }
+
+  void UseProvider(bool userinfo) {
     engine_ = MakeEngine();
     sso_oidc_provider_config c{};
+    c.userinfo = userinfo ? 1 : 0;
     c.name = S("op");
     c.issuer = S(kIssuer);
     c.client_id = S(kClient);
@@ -65,13 +68,16 @@ class OidcFlow : public ::testing::Test {
     std::array<uint8_t, 96> random{};
     for (size_t i = 0; i < random.size(); ++i) random[i] = static_cast<uint8_t>(i + ++seed_);
     std::string query = "provider=op&return_to=" + sso::UrlEncode(return_to);
-    sso_login_request req{S(query), kNow, random.data(), random.size()};
+    sso_login_request req{S(query), now_, random.data(), random.size()};
     sso_step step;
     EXPECT_EQ(sso_login_begin(txn.get(), &req, &step), SSO_OK);
     if (step.kind == SSO_STEP_HTTP) {
       EXPECT_EQ(Str(step.http.url), std::string(kIssuer) + "/.well-known/openid-configuration");
-      std::string doc = Discovery().dump();
-      EXPECT_EQ(sso_flow_resume_http(txn.get(), 200, S(doc), kNow, &step), SSO_OK);
+      ++discovery_fetches_;
+      Json discovery = Discovery();
+      discovery["userinfo_endpoint"] = std::string(kIssuer) + "/userinfo";
+      std::string doc = discovery.dump();
+      EXPECT_EQ(sso_flow_resume_http(txn.get(), discovery_status_, S(doc), now_, &step), SSO_OK);
     }
     Started s;
     EXPECT_EQ(step.kind, SSO_STEP_STORE);
@@ -91,7 +97,7 @@ class OidcFlow : public ::testing::Test {
 
   struct Result {
     sso_step step;
-    std::string token_body, token_auth;
+    std::string token_body, token_auth, userinfo_auth;
     int jwks_fetches = 0;
   };
 
@@ -116,8 +122,10 @@ class OidcFlow : public ::testing::Test {
           else
             replies.push_back({SSO_REPLY_STATUS, S("OK"), 0, SSO_OK});
         }
-        EXPECT_EQ(sso_flow_resume(txn_.get(), replies.data(), replies.size(), now_, &r.step),
-                  SSO_OK);
+        if (sso_flow_resume(txn_.get(), replies.data(), replies.size(), now_, &r.step) != SSO_OK) {
+          ADD_FAILURE() << "resume refused";
+          break;
+        }
         continue;
       }
       std::string url = Str(r.step.http.url);
@@ -126,14 +134,23 @@ class OidcFlow : public ::testing::Test {
       if (url.ends_with("/token")) {
         r.token_body = Str(r.step.http.body);
         r.token_auth = Str(r.step.http.authorization);
-        body = Json{{"id_token", id_token(started)}, {"token_type", "Bearer"}}.dump();
+        body =
+            Json{
+                {"id_token", id_token(started)}, {"token_type", "Bearer"}, {"access_token", "at-1"}}
+                .dump();
         status = token_status;
+      } else if (url.ends_with("/userinfo")) {
+        r.userinfo_auth = Str(r.step.http.authorization);
+        body = userinfo_.dump();
       } else if (url.ends_with("/jwks")) {
         ++r.jwks_fetches;
         body = jwks.dump();
       }
       held_ = body;
-      EXPECT_EQ(sso_flow_resume_http(txn_.get(), status, S(held_), now_, &r.step), SSO_OK);
+      if (sso_flow_resume_http(txn_.get(), status, S(held_), now_, &r.step) != SSO_OK) {
+        ADD_FAILURE() << "resume refused";
+        break;
+      }
     }
     return r;
   }
@@ -152,6 +169,9 @@ class OidcFlow : public ::testing::Test {
   std::string held_;
   int seed_ = 0;
   int64_t now_ = kNow;
+  int discovery_fetches_ = 0;
+  int discovery_status_ = 200;
+  Json userinfo_;
 };
 Key *OidcFlow::key_ = nullptr;
 Key *OidcFlow::rotated_ = nullptr;
@@ -254,6 +274,60 @@ TEST_F(OidcFlow, KeyRotationIsPickedUpOnceAMinute) {
       [](const Started &st) { return TokenFor(st, *rotated_); }, s3, Jwks({key_, rotated_}));
   EXPECT_EQ(later.step.kind, SSO_STEP_REDIRECT) << sso_status_name(later.step.reason);
   EXPECT_EQ(later.jwks_fetches, 1);
+}
+
+TEST_F(OidcFlow, UserinfoAddsClaimsWhenItsSubMatches) {
+  UseProvider(true);
+  userinfo_ = {{"sub", "248289761001"}, {"name", "Not The Signed Name"}, {"department", "R&D"}};
+  Started s = Login();
+  auto token = [](const Started &st) { return TokenFor(st); };
+  Result ok = Callback("code=c&state=" + s.state, s.cookie, s.record, token, s, Jwks({key_}));
+  ASSERT_EQ(ok.step.kind, SSO_STEP_REDIRECT) << sso_status_name(ok.step.reason);
+  EXPECT_EQ(ok.userinfo_auth, "Bearer at-1");
+
+  userinfo_["sub"] = "someone-else";
+  Started s2 = Login();
+  Result other =
+      Callback("code=c&state=" + s2.state, s2.cookie, s2.record, token, s2, Jwks({key_}));
+  EXPECT_EQ(other.step.kind, SSO_STEP_ERROR);
+  EXPECT_EQ(other.step.reason, SSO_OIDC_USERINFO_INVALID);
+
+  userinfo_ = Json::array();
+  Started s3 = Login();
+  Result junk = Callback("code=c&state=" + s3.state, s3.cookie, s3.record, token, s3, Jwks({key_}));
+  EXPECT_EQ(junk.step.reason, SSO_OIDC_USERINFO_INVALID);
+}
+
+TEST_F(OidcFlow, UserinfoOnWithExplicitEndpointsNeedsAUserinfoEndpoint) {
+  auto engine = MakeEngine();
+  sso_oidc_provider_config c{};
+  c.name = S("op");
+  c.issuer = S(kIssuer);
+  c.client_id = S(kClient);
+  c.redirect_uri = S(kRedirect);
+  c.authorization_endpoint = S(std::string(kIssuer) + "/auth");
+  c.token_endpoint = S(std::string(kIssuer) + "/token");
+  c.jwks_uri = S(std::string(kIssuer) + "/jwks");
+  c.userinfo = 1;
+  EXPECT_EQ(sso_engine_add_oidc_provider(engine.get(), &c), SSO_OIDC_DISCOVERY_INVALID);
+  std::string userinfo = std::string(kIssuer) + "/userinfo";
+  c.userinfo_endpoint = S(userinfo);
+  EXPECT_EQ(sso_engine_add_oidc_provider(engine.get(), &c), SSO_OK);
+}
+
+TEST_F(OidcFlow, DiscoveryIsCachedThenRefreshedAfterADay) {
+  Login();
+  Login();
+  EXPECT_EQ(discovery_fetches_, 1) << "cached";
+  now_ = kNow + 25LL * 60 * 60 * 1000;
+  Login();
+  EXPECT_EQ(discovery_fetches_, 2) << "refreshed when a day old";
+  // An outage during a refresh keeps the document we have.
+  now_ += 25LL * 60 * 60 * 1000;
+  discovery_status_ = 0;
+  Started s = Login();
+  EXPECT_EQ(discovery_fetches_, 3);
+  EXPECT_FALSE(s.state.empty()) << "the login went on with the cached document";
 }
 
 }  // namespace

@@ -65,13 +65,15 @@ function defaults() {
     id_token: {}, // claim overrides: {"iss": ..., "aud": ..., "exp_offset": -600, "nonce": ...}
     tamper: null, // "signature" | "alg_none" | "unknown_kid"
     advertise_iss_param: true,
+    userinfo: {}, // overrides of the userinfo answer, e.g. {"sub": "someone-else"}
   };
 }
 
 let behaviour = defaults();
 let keys = [newKey(args.alg || 'RS256')];
 const codes = new Map();
-const stats = { discovery: 0, authorize: 0, token: 0, jwks: 0, token_auth: [], last_token_form: null };
+const stats = { discovery: 0, authorize: 0, token: 0, jwks: 0, userinfo: 0, token_auth: [], last_token_form: null };
+const accessTokens = new Set();
 
 function send(res, status, body, headers = {}) {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
@@ -142,6 +144,7 @@ async function handle(req, res) {
       authorization_endpoint: `${issuer}/authorize`,
       token_endpoint: `${issuer}/token`,
       jwks_uri: `${issuer}/jwks`,
+      userinfo_endpoint: `${issuer}/userinfo`,
       response_types_supported: ['code'],
       subject_types_supported: ['public'],
       id_token_signing_alg_values_supported: [keys[0].alg],
@@ -188,12 +191,23 @@ async function handle(req, res) {
     }
     const challenge = b64url(crypto.createHash('sha256').update(form.get('code_verifier') || '').digest());
     if (challenge !== grant.challenge) return send(res, 400, { error: 'invalid_grant', error_description: 'PKCE' });
+    const accessToken = crypto.randomBytes(16).toString('hex');
+    accessTokens.add(accessToken);
     return send(res, 200, {
-      access_token: crypto.randomBytes(16).toString('hex'),
+      access_token: accessToken,
       token_type: 'Bearer',
       expires_in: 300,
       id_token: idToken(grant),
     });
+  }
+
+  if (path === '/userinfo') {
+    stats.userinfo++;
+    const auth = req.headers.authorization || '';
+    if (!auth.startsWith('Bearer ') || !accessTokens.has(auth.slice(7))) {
+      return send(res, 401, { error: 'invalid_token' });
+    }
+    return send(res, 200, { sub: behaviour.user.sub, department: 'R&D', ...behaviour.userinfo });
   }
 
   if (path === '/jwks') {

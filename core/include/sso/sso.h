@@ -119,6 +119,7 @@ typedef enum {
   SSO_SAML_RELAY_STATE_INVALID,
   SSO_LOGIN_UNKNOWN_PROVIDER,
   SSO_ACS_BAD_REQUEST,
+  SSO_OIDC_USERINFO_INVALID,
 
   SSO_STATUS_COUNT
 } sso_status;
@@ -337,6 +338,9 @@ typedef struct {
   size_t claim_map_count;
   /* least time between two JWKS fetches caused by an unknown kid; 0: one minute */
   int64_t jwks_refresh_interval_ms;
+  /* 1: after the ID token, call the userinfo endpoint (its sub must match) for more claims */
+  int userinfo;
+  sso_str userinfo_endpoint; /* with explicit endpoints; else from discovery */
 } sso_oidc_provider_config;
 
 SSO_API sso_status sso_engine_add_oidc_provider(sso_engine *engine,
