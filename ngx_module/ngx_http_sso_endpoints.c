@@ -32,7 +32,26 @@ static void ngx_http_sso_flow_http_done(ngx_http_request_t *r, ngx_http_sso_ctx_
     ngx_int_t status, ngx_str_t *body);
 static void ngx_http_sso_flow_continue(ngx_http_request_t *r, ngx_http_sso_ctx_t *ctx,
     sso_status rc);
+static void ngx_http_sso_flow_waited(ngx_event_t *ev);
+static void ngx_http_sso_flow_wait_cleanup(void *data);
 static void ngx_http_sso_logout_done(ngx_http_request_t *r, ngx_http_sso_ctx_t *ctx);
+
+
+/* the request's correlation id, for the audit lines of the flow */
+static void
+ngx_http_sso_txn_request_id(ngx_http_request_t *r, ngx_http_sso_ctx_t *ctx)
+{
+    sso_str                    id;
+    ngx_str_t                  request_id;
+    ngx_http_sso_main_conf_t  *smcf;
+
+    smcf = ngx_http_get_module_main_conf(r, ngx_http_sso_module);
+    request_id = ngx_http_sso_request_id(r, smcf);
+
+    id.data = request_id.data ? (const char *) request_id.data : "";
+    id.len = request_id.len;
+    sso_txn_set_request_id(ctx->txn, id);
+}
 
 
 static ngx_uint_t
@@ -259,6 +278,8 @@ ngx_http_sso_acs_body(ngx_http_request_t *r)
     acs.random = random;
     acs.random_len = sizeof(random);
 
+    ngx_http_sso_txn_request_id(r, ctx);
+
     rc = sso_acs_begin(ctx->txn, &acs, &ctx->step);
     ngx_explicit_memzero(random, sizeof(random));
 
@@ -406,6 +427,8 @@ ngx_http_sso_oidc_callback(ngx_http_request_t *r)
     callback.random = random;
     callback.random_len = sizeof(random);
 
+    ngx_http_sso_txn_request_id(r, ctx);
+
     rc = sso_oidc_callback_begin(ctx->txn, &callback, &ctx->step);
     ngx_explicit_memzero(random, sizeof(random));
 
@@ -426,9 +449,41 @@ ngx_http_sso_flow(ngx_http_request_t *r, ngx_http_sso_ctx_t *ctx)
 {
     ngx_str_t                  request_id;
     sso_step                  *step = &ctx->step;
+    ngx_pool_cleanup_t        *cln;
     ngx_http_sso_main_conf_t  *smcf;
 
+    smcf = ngx_http_get_module_main_conf(r, ngx_http_sso_module);
+
+    if (step->audit.len) {
+        ngx_http_sso_write_audit(r, step->audit);
+    }
+
+    /* e.g. releasing a provisioning lock after a failed hook call */
+    if (step->cleanup.argc) {
+        (void) ngx_http_sso_redis_send(smcf->store, &step->cleanup, NULL, NULL);
+    }
+
     switch (step->kind) {
+
+    case SSO_STEP_WAIT:
+        if (ctx->wait.handler == NULL) {
+            cln = ngx_pool_cleanup_add(r->pool, 0);
+            if (cln == NULL) {
+                return ngx_http_sso_send_failure(r, ctx, SSO_ERR_INTERNAL);
+            }
+
+            cln->handler = ngx_http_sso_flow_wait_cleanup;
+            cln->data = ctx;
+
+            ctx->wait.handler = ngx_http_sso_flow_waited;
+            ctx->wait.data = ctx;
+            ctx->wait.log = r->connection->log;
+        }
+
+        ngx_add_timer(&ctx->wait, step->delay_ms > 0 ? (ngx_msec_t) step->delay_ms : 1);
+
+        r->main->count++;
+        return NGX_DONE;
 
     case SSO_STEP_STORE:
         if (ngx_http_sso_run_commands(r, ctx, ngx_http_sso_flow_done) != NGX_OK) {
@@ -451,7 +506,6 @@ ngx_http_sso_flow(ngx_http_request_t *r, ngx_http_sso_ctx_t *ctx)
 
     case SSO_STEP_REDIRECT:
         if (step->set_cookie.len) {
-            smcf = ngx_http_get_module_main_conf(r, ngx_http_sso_module);
             request_id = ngx_http_sso_request_id(r, smcf);
 
             ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
@@ -489,6 +543,29 @@ ngx_http_sso_flow_http_done(ngx_http_request_t *r, ngx_http_sso_ctx_t *ctx,
     ngx_http_sso_flow_continue(r, ctx,
                                sso_flow_resume_http(ctx->txn, (int) status, answer,
                                                     ngx_http_sso_now_ms(), &ctx->step));
+}
+
+
+static void
+ngx_http_sso_flow_waited(ngx_event_t *ev)
+{
+    ngx_http_sso_ctx_t  *ctx = ev->data;
+    ngx_http_request_t  *r = ctx->request;
+
+    ngx_http_sso_flow_continue(r, ctx,
+                               sso_flow_resume_wait(ctx->txn, ngx_http_sso_now_ms(),
+                                                    &ctx->step));
+}
+
+
+static void
+ngx_http_sso_flow_wait_cleanup(void *data)
+{
+    ngx_http_sso_ctx_t *ctx = data;
+
+    if (ctx->wait.timer_set) {
+        ngx_del_timer(&ctx->wait);
+    }
 }
 
 

@@ -102,7 +102,9 @@ ngx_http_sso_http_call(ngx_http_request_t *r, ngx_http_sso_ctx_t *ctx, sso_step 
     cln->handler = ngx_http_sso_http_cleanup;
     cln->data = hc;
 
-    ngx_add_timer(&hc->deadline, smcf->backchannel_timeout);
+    ngx_add_timer(&hc->deadline, step->http.timeout_ms > 0
+                                 ? (ngx_msec_t) step->http.timeout_ms
+                                 : smcf->backchannel_timeout);
 
     if (ngx_http_sso_http_parse_url(hc, step->http.url, &authority, &path) != NGX_OK
         || ngx_http_sso_http_build(hc, step, &authority, &path) != NGX_OK)
@@ -281,6 +283,7 @@ ngx_http_sso_http_build(ngx_http_sso_http_t *hc, sso_step *step, ngx_str_t *auth
           + sizeof("Authorization: \r\n") - 1 + step->http.authorization.len
           + sizeof("Content-Type: \r\n") - 1 + step->http.content_type.len
           + sizeof("Content-Length: \r\n") - 1 + NGX_SIZE_T_LEN
+          + step->http.headers.len
           + 2 + step->http.body.len;
 
     b = ngx_create_temp_buf(hc->request->pool, len);
@@ -310,6 +313,9 @@ ngx_http_sso_http_build(ngx_http_sso_http_t *hc, sso_step *step, ngx_str_t *auth
                               step->http.content_type.len,
                               step->http.content_type.data);
     }
+
+    /* the core's own header lines (Idempotency-Key, X-SSO-Signature): hex and digits */
+    b->last = ngx_cpymem(b->last, step->http.headers.data, step->http.headers.len);
 
     if (step->http.body.len || hc->method.len != 3) {
         b->last = ngx_sprintf(b->last, "Content-Length: %uz\r\n", step->http.body.len);
@@ -800,7 +806,7 @@ ngx_http_sso_http_deadline(ngx_event_t *ev)
 {
     ngx_http_sso_http_t *hc = ev->data;
 
-    ngx_http_sso_http_fail(hc, "timed out (sso_backchannel_timeout)");
+    ngx_http_sso_http_fail(hc, "timed out");
 }
 
 

@@ -78,6 +78,20 @@ static ngx_command_t  ngx_http_sso_commands[] = {
       offsetof(ngx_http_sso_main_conf_t, backchannel_timeout),
       NULL },
 
+    { ngx_string("sso_provision_hook"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_1MORE,
+      ngx_http_sso_provision_hook,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("sso_audit_log"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_1MORE,
+      ngx_http_sso_audit_log,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("sso"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
       ngx_conf_set_flag_slot,
@@ -980,6 +994,7 @@ ngx_http_sso_create_main_conf(ngx_conf_t *cf)
     smcf->cache = NGX_CONF_UNSET_MSEC;
     smcf->cookie_secure = NGX_CONF_UNSET;
     smcf->backchannel_timeout = NGX_CONF_UNSET_MSEC;
+    smcf->hook_timeout = NGX_CONF_UNSET_MSEC;
     smcf->request_id_index = NGX_ERROR;
 
     return smcf;
@@ -997,6 +1012,7 @@ ngx_http_sso_init_main_conf(ngx_conf_t *cf, void *conf)
     ngx_conf_init_msec_value(smcf->idle, 30 * 60 * 1000);
     ngx_conf_init_value(smcf->cookie_secure, 1);
     ngx_conf_init_msec_value(smcf->backchannel_timeout, 10000);
+    ngx_conf_init_msec_value(smcf->hook_timeout, 5000);
 
     if (smcf->backchannel_trusted_certificate.data == NULL) {
         ngx_str_set(&smcf->backchannel_trusted_certificate,
@@ -1089,6 +1105,7 @@ ngx_http_sso_init(ngx_conf_t *cf)
     sso_status                  rc;
     ngx_str_t                   request_id = ngx_string("request_id");
     sso_engine_config           config;
+    sso_provisioning_config     provisioning;
     ngx_pool_cleanup_t         *cln;
     ngx_http_handler_pt        *h;
     ngx_http_core_main_conf_t  *cmcf;
@@ -1131,6 +1148,30 @@ ngx_http_sso_init(ngx_conf_t *cf)
 
     if (ngx_http_sso_add_providers(cf, smcf) != NGX_OK) {
         return NGX_ERROR;
+    }
+
+    if (smcf->hook_url.len) {
+        ngx_memzero(&provisioning, sizeof(sso_provisioning_config));
+        provisioning.hook_url.data = (const char *) smcf->hook_url.data;
+        provisioning.hook_url.len = smcf->hook_url.len;
+        provisioning.hook_secret.data = (const char *) smcf->hook_secret.data;
+        provisioning.hook_secret.len = smcf->hook_secret.len;
+        provisioning.hook_timeout_ms = smcf->hook_timeout;
+
+        rc = sso_engine_set_provisioning(smcf->engine, &provisioning);
+        if (rc != SSO_OK) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "sso_provision_hook: %s (%s)",
+                               sso_status_message(rc), sso_status_name(rc));
+            return NGX_ERROR;
+        }
+
+        /* an https hook needs the back-channel's TLS context */
+        if (smcf->backchannel_ssl == NULL
+            && ngx_strncmp(smcf->hook_url.data, "https://", 8) == 0
+            && ngx_http_sso_backchannel_init(cf, smcf) != NGX_CONF_OK)
+        {
+            return NGX_ERROR;
+        }
     }
 
     cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);

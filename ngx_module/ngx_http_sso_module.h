@@ -34,6 +34,12 @@ typedef struct {
     ngx_msec_t                   backchannel_timeout;
     ngx_ssl_t                   *backchannel_ssl;    /* when an OIDC provider needs it */
 
+    /* just-in-time provisioning */
+    ngx_str_t                    hook_url;
+    ngx_msec_t                   hook_timeout;
+    ngx_str_t                    hook_secret;
+    ngx_log_t                   *audit_log;          /* NULL: the error log */
+
     sso_engine                  *engine;
     ngx_http_sso_redis_t        *store;      /* per worker, from init_process */
     ngx_int_t                    request_id_index;
@@ -69,6 +75,8 @@ struct ngx_http_sso_ctx_s {
     ngx_uint_t                   commands;
     ngx_uint_t                   outstanding;
     ngx_http_sso_done_pt         done;
+
+    ngx_event_t                  wait;           /* a WAIT step's timer */
 
     unsigned                     waiting:1;
     unsigned                     allowed:1;
@@ -115,6 +123,11 @@ typedef struct {
     ngx_msec_t                   clock_skew;
     ngx_array_t                  email_domains;      /* of ngx_str_t */
     ngx_array_t                  attributes;         /* of ngx_keyval_t: field, IdP name */
+    ngx_array_t                  roles;              /* of ngx_keyval_t: group, role */
+    ngx_str_t                    default_role;
+    ngx_uint_t                   link_existing;      /* sso_link_policy */
+    ngx_uint_t                   sync;               /* sso_sync_policy */
+    ngx_flag_t                   auto_create;
     ngx_str_t                    file;               /* where it was defined, for errors */
     ngx_uint_t                   line;
 } ngx_http_sso_provider_conf_t;
@@ -134,6 +147,10 @@ char *ngx_http_sso_endpoints(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 ngx_int_t ngx_http_sso_http_call(ngx_http_request_t *r, ngx_http_sso_ctx_t *ctx,
     sso_step *step, ngx_http_sso_http_done_pt done);
 char *ngx_http_sso_backchannel_init(ngx_conf_t *cf, ngx_http_sso_main_conf_t *smcf);
+
+char *ngx_http_sso_provision_hook(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+char *ngx_http_sso_audit_log(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+void ngx_http_sso_write_audit(ngx_http_request_t *r, sso_str line);
 
 char *ngx_http_sso_provider_block(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 ngx_int_t ngx_http_sso_add_providers(ngx_conf_t *cf, ngx_http_sso_main_conf_t *smcf);

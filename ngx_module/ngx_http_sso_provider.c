@@ -123,7 +123,12 @@ ngx_http_sso_provider_block(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     pcf->file = cf->conf_file->file.name;
     pcf->line = cf->conf_file->line;
 
-    if (ngx_array_init(&pcf->idp_certificates, cf->pool, 2, sizeof(ngx_str_t)) != NGX_OK
+    pcf->auto_create = 1;
+    pcf->link_existing = SSO_LINK_OFF;
+    pcf->sync = SSO_SYNC_ON_EACH_LOGIN;
+
+    if (ngx_array_init(&pcf->roles, cf->pool, 4, sizeof(ngx_keyval_t)) != NGX_OK
+        || ngx_array_init(&pcf->idp_certificates, cf->pool, 2, sizeof(ngx_str_t)) != NGX_OK
         || ngx_array_init(&pcf->email_domains, cf->pool, 2, sizeof(ngx_str_t)) != NGX_OK
         || ngx_array_init(&pcf->attributes, cf->pool, 4, sizeof(ngx_keyval_t)) != NGX_OK)
     {
@@ -188,10 +193,75 @@ ngx_http_sso_provider_line(ngx_conf_t *cf, ngx_command_t *dummy, void *conf)
         return NGX_CONF_OK;
     }
 
+    if (ngx_http_sso_is("role")) {
+        if (n != 3) {
+            return "takes an IdP group and an app role";
+        }
+
+        kv = ngx_array_push(&pcf->roles);
+        if (kv == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        kv->key = value[1];
+        kv->value = value[2];
+        return NGX_CONF_OK;
+    }
+
     if (n != 2) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"%V\" in sso_provider takes one value", name);
         return NGX_CONF_ERROR;
+    }
+
+    if (ngx_http_sso_is("default_role")) {
+        pcf->default_role = value[1];
+        return NGX_CONF_OK;
+    }
+
+    if (ngx_http_sso_is("link_existing")) {
+        if (ngx_strcmp(value[1].data, "off") == 0) {
+            pcf->link_existing = SSO_LINK_OFF;
+
+        } else if (ngx_strcmp(value[1].data, "verified_email") == 0) {
+            pcf->link_existing = SSO_LINK_VERIFIED_EMAIL;
+
+        } else {
+            return "takes \"off\" or \"verified_email\"";
+        }
+
+        return NGX_CONF_OK;
+    }
+
+    if (ngx_http_sso_is("sync")) {
+        if (ngx_strcmp(value[1].data, "on_each_login") == 0) {
+            pcf->sync = SSO_SYNC_ON_EACH_LOGIN;
+
+        } else if (ngx_strcmp(value[1].data, "on_change") == 0) {
+            pcf->sync = SSO_SYNC_ON_CHANGE;
+
+        } else if (ngx_strcmp(value[1].data, "on_first_login") == 0) {
+            pcf->sync = SSO_SYNC_ON_FIRST_LOGIN;
+
+        } else {
+            return "takes \"on_each_login\", \"on_change\" or \"on_first_login\"";
+        }
+
+        return NGX_CONF_OK;
+    }
+
+    if (ngx_http_sso_is("auto_create")) {
+        if (ngx_strcmp(value[1].data, "on") == 0) {
+            pcf->auto_create = 1;
+
+        } else if (ngx_strcmp(value[1].data, "off") == 0) {
+            pcf->auto_create = 0;
+
+        } else {
+            return "takes \"on\" or \"off\"";
+        }
+
+        return NGX_CONF_OK;
     }
 
     if (name->len > 5 && ngx_strncmp(name->data, "saml_", 5) == 0) {
@@ -435,6 +505,39 @@ ngx_http_sso_sso_str(ngx_str_t *s)
 }
 
 
+static sso_status
+ngx_http_sso_add_policy(ngx_conf_t *cf, ngx_http_sso_main_conf_t *smcf,
+    ngx_http_sso_provider_conf_t *pcf)
+{
+    ngx_uint_t            j;
+    ngx_keyval_t         *kv;
+    sso_attribute        *roles;
+    sso_provider_policy   policy;
+
+    roles = ngx_palloc(cf->pool, (pcf->roles.nelts + 1) * sizeof(sso_attribute));
+    if (roles == NULL) {
+        return SSO_ERR_OUT_OF_MEMORY;
+    }
+
+    kv = pcf->roles.elts;
+    for (j = 0; j < pcf->roles.nelts; j++) {
+        roles[j].name = ngx_http_sso_sso_str(&kv[j].key);
+        roles[j].value = ngx_http_sso_sso_str(&kv[j].value);
+    }
+
+    ngx_memzero(&policy, sizeof(sso_provider_policy));
+    policy.role_map = roles;
+    policy.role_map_count = pcf->roles.nelts;
+    policy.default_role = ngx_http_sso_sso_str(&pcf->default_role);
+    policy.link_existing = (sso_link_policy) pcf->link_existing;
+    policy.sync = (sso_sync_policy) pcf->sync;
+    policy.auto_create = pcf->auto_create ? 1 : 0;
+
+    return sso_engine_set_provider_policy(smcf->engine, ngx_http_sso_sso_str(&pcf->name),
+                                          &policy);
+}
+
+
 ngx_int_t
 ngx_http_sso_add_providers(ngx_conf_t *cf, ngx_http_sso_main_conf_t *smcf)
 {
@@ -531,6 +634,10 @@ ngx_http_sso_add_providers(ngx_conf_t *cf, ngx_http_sso_main_conf_t *smcf)
             c.attribute_map_count = pcf[i].attributes.nelts;
 
             rc = sso_engine_add_saml_provider(smcf->engine, &c);
+        }
+
+        if (rc == SSO_OK) {
+            rc = ngx_http_sso_add_policy(cf, smcf, &pcf[i]);
         }
 
         if (rc != SSO_OK) {

@@ -7,7 +7,9 @@
 #include "c_views.h"
 #include "engine.h"
 #include "gate.h"
+#include "http_text.h"
 #include "oidc_flow.h"
+#include "provision_flow.h"
 #include "saml_flow.h"
 #include "saml_provider.h"
 #include "session_plan.h"
@@ -240,11 +242,65 @@ sso_status sso_flow_resume(sso_txn *txn, const sso_store_reply *replies, size_t 
 sso_status sso_flow_resume_http(sso_txn *txn, int status, sso_str body, int64_t now_ms,
                                 sso_step *out) {
   if (!txn || !out || !ValidStr(body)) return SSO_ERR_INVALID_ARGUMENT;
+  if (txn->flow == sso_txn::Flow::kProvisionHook)
+    return Barrier([&] {
+      sso::ProvisionResumeHttp(*txn, status, View(body), now_ms, *out);
+      return SSO_OK;
+    });
   if (txn->flow != sso_txn::Flow::kOidcDiscovery && txn->flow != sso_txn::Flow::kOidcToken &&
       txn->flow != sso_txn::Flow::kOidcJwks && txn->flow != sso_txn::Flow::kOidcUserinfo)
     return SSO_ERR_BAD_STATE;
   return Barrier([&] {
     sso::OidcResumeHttp(*txn, status, View(body), now_ms, *out);
+    return SSO_OK;
+  });
+}
+
+sso_status sso_flow_resume_wait(sso_txn *txn, int64_t now_ms, sso_step *out) {
+  if (!txn || !out) return SSO_ERR_INVALID_ARGUMENT;
+  if (txn->flow != sso_txn::Flow::kProvisionWait) return SSO_ERR_BAD_STATE;
+  return Barrier([&] {
+    sso::ProvisionResumeWait(*txn, now_ms, *out);
+    return SSO_OK;
+  });
+}
+
+void sso_txn_set_request_id(sso_txn *txn, sso_str request_id) {
+  if (!txn || !ValidStr(request_id)) return;
+  (void)Barrier([&] {
+    txn->request_id = std::string(View(request_id));
+    return SSO_OK;
+  });
+}
+
+sso_status sso_engine_set_provisioning(sso_engine *engine, const sso_provisioning_config *config) {
+  if (!engine || !config || !ValidStr(config->hook_url) || !ValidStr(config->hook_secret))
+    return SSO_ERR_INVALID_ARGUMENT;
+  return Barrier([&] {
+    sso::ProvisionSettings settings;
+    settings.hook_url = std::string(View(config->hook_url));
+    settings.hook_secret = std::string(View(config->hook_secret));
+    if (config->hook_timeout_ms > 0) settings.hook_timeout_ms = config->hook_timeout_ms;
+    bool http =
+        settings.hook_url.rfind("http://", 0) == 0 || settings.hook_url.rfind("https://", 0) == 0;
+    if (!http || sso::HasControlCharacter(settings.hook_url) || settings.hook_secret.size() < 16)
+      return SSO_ERR_INVALID_ARGUMENT;
+    engine->provisioning = std::move(settings);
+    return SSO_OK;
+  });
+}
+
+sso_status sso_engine_set_provider_policy(sso_engine *engine, sso_str provider,
+                                          const sso_provider_policy *policy) {
+  if (!engine || !policy || !ValidStr(provider) || (policy->role_map_count && !policy->role_map))
+    return SSO_ERR_INVALID_ARGUMENT;
+  return Barrier([&] {
+    std::string name(View(provider));
+    if (!engine->saml_providers.count(name) && !engine->oidc_providers.count(name))
+      return SSO_LOGIN_UNKNOWN_PROVIDER;
+    sso::ProvisionPolicy p;
+    if (sso_status s = sso::MakeProvisionPolicy(*policy, p); s != SSO_OK) return s;
+    engine->policies[name] = std::move(p);
     return SSO_OK;
   });
 }

@@ -1,7 +1,10 @@
 #include "email_domain.h"
 
+#include <idn2.h>
+
 #include <algorithm>
 #include <cctype>
+#include <memory>
 
 namespace sso {
 namespace {
@@ -13,19 +16,35 @@ std::string Lower(std::string_view s) {
   return out;
 }
 
+struct Idn2Free {
+  void operator()(char *p) const { idn2_free(p); }
+};
+
 }  // namespace
+
+std::optional<std::string> NormalizeDomain(std::string_view text) {
+  std::string domain = Lower(text);
+  if (domain.empty() || domain.front() == '.' || domain.back() == '.' ||
+      domain.find("..") != std::string::npos || domain.find('\0') != std::string::npos)
+    return std::nullopt;
+  for (unsigned char c : domain)
+    if (c <= 0x20 || c == 0x7f || c == '@') return std::nullopt;
+  bool ascii = std::all_of(domain.begin(), domain.end(), [](unsigned char c) { return c < 0x80; });
+  if (ascii) return domain;
+  char *out = nullptr;
+  if (idn2_to_ascii_8z(domain.c_str(), &out, IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL) != IDN2_OK)
+    return std::nullopt;
+  std::unique_ptr<char, Idn2Free> owned(out);
+  return Lower(owned.get());
+}
 
 std::optional<std::string> EmailDomain(std::string_view email) {
   size_t at = email.find('@');
   if (at == std::string_view::npos || at == 0 || email.find('@', at + 1) != std::string_view::npos)
     return std::nullopt;
-  std::string domain = Lower(email.substr(at + 1));
-  if (domain.empty() || domain.front() == '.' || domain.back() == '.' ||
-      domain.find("..") != std::string::npos)
-    return std::nullopt;
   for (unsigned char c : email)
     if (c <= 0x20 || c == 0x7f) return std::nullopt;
-  return domain;
+  return NormalizeDomain(email.substr(at + 1));
 }
 
 bool DomainMatches(std::string_view domain, std::string_view allowed) {

@@ -8,9 +8,14 @@
 
 namespace sso {
 
-// The lower-cased domain of an address with exactly one '@' and no spaces or control
-// characters; nullopt otherwise ("a@evil.example@corp.example" has none).
+// The domain of an address with exactly one '@' and no spaces or control characters, in
+// lower-cased ASCII (an internationalized domain through IDNA 2008 / UTS #46, so
+// "bücher.example" is "xn--bcher-kva.example"); nullopt otherwise
+// ("a@evil.example@corp.example" has none).
 std::optional<std::string> EmailDomain(std::string_view email);
+
+// A configured domain in the same form; nullopt if IDNA refuses it.
+std::optional<std::string> NormalizeDomain(std::string_view domain);
 
 // True when `domain` is `allowed` or a subdomain of it, on label boundaries:
 // "eng.corp.example" matches "corp.example"; "corp.example.evil.example" and

@@ -3,9 +3,11 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "oidc_provider.h"
+#include "provision_policy.h"
 #include "saml_provider.h"
 #include "session_cache.h"
 #include "sso/sso.h"
@@ -20,6 +22,12 @@ struct EngineSettings {
   int64_t idle_ms = 0;
   std::string login_url;
   int64_t cache_ms = 0;
+};
+
+struct ProvisionSettings {
+  std::string hook_url;
+  std::string hook_secret;
+  int64_t hook_timeout_ms = 5000;
 };
 
 // Checks a configuration; SSO_OK or the CONFIG_* status naming the first bad field.
@@ -40,4 +48,6 @@ struct sso_engine {
   sso::SessionCache cache;
   std::map<std::string, sso::SamlProvider> saml_providers;  // by name
   std::map<std::string, sso::OidcProvider> oidc_providers;  // by name, distinct from SAML's
+  std::map<std::string, sso::ProvisionPolicy> policies;     // by provider name
+  std::optional<sso::ProvisionSettings> provisioning;       // the app's hook, if any
 };

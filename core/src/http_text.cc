@@ -218,6 +218,27 @@ PageText PageFor(sso_status reason) {
     case SSO_SAML_RELAY_STATE_INVALID:
       return {403, "Sign-in was not accepted",
               "The identity provider's answer did not pass our checks. Please sign in again."};
+    case SSO_JIT_EMAIL_REQUIRED:
+    case SSO_JIT_EMAIL_UNVERIFIED:
+    case SSO_JIT_DOMAIN_NOT_ALLOWED:
+    case SSO_JIT_DENIED:
+      return {403, "Access denied",
+              "You signed in, but your account is not allowed to use this application. Ask your "
+              "administrator for access."};
+    case SSO_JIT_PENDING:
+      return {403, "Waiting for approval",
+              "Your account has been requested and is waiting for an administrator to approve "
+              "it. Please try again later."};
+    case SSO_JIT_CONFLICT:
+      return {409, "Account needs attention",
+              "An account with your email address already exists and cannot be connected to "
+              "this sign-in automatically. Ask your administrator to connect it."};
+    case SSO_JIT_UNAVAILABLE:
+    case SSO_JIT_HOOK_INVALID:
+    case SSO_JIT_BUSY:
+      return {503, "Sign-in is temporarily unavailable",
+              "Your account could not be set up right now. Nothing was changed; please try "
+              "again in a minute."};
     case SSO_LOGIN_NO_PROVIDER:
       return {503, "Sign-in is not set up",
               "No identity provider is configured for this site yet."};

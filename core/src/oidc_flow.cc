@@ -7,6 +7,7 @@
 #include "flow_steps.h"
 #include "gate.h"
 #include "http_text.h"
+#include "provision_flow.h"
 #include "session_id.h"
 #include "session_plan.h"
 #include "store_keys.h"
@@ -135,12 +136,11 @@ void MergeUserinfo(sso_txn &txn, OidcProvider &p, int status, std::string_view b
 }
 
 void Finish(sso_txn &txn, OidcProvider &p, const Json &claims, int64_t now_ms, sso_step &out) {
-  Identity identity = IdentityFromClaims(p, claims);
-  sso_status s = PlanSession(txn, std::move(identity), txn.flow_session_random, now_ms);
-  std::fill(txn.flow_session_random.begin(), txn.flow_session_random.end(), 0);
-  if (s != SSO_OK) return FlowFail(txn, s, out);
-  std::vector<StoreCommand> commands = std::move(txn.plan_commands);
-  FlowStore(txn, sso_txn::Flow::kOidcSession, std::move(commands), out);
+  // the login's binding cookie is spent, whatever happens next
+  txn.flow_binding_clear =
+      SetCookieValue({txn.flow_binding_name, txn.engine.settings.cookie_secure}, "", 0);
+  ProvisionBegin(txn, "oidc", IdentityFromClaims(p, claims), std::move(txn.flow_session_random),
+                 now_ms, out);
 }
 
 }  // namespace
@@ -224,18 +224,6 @@ void OidcResumeStore(sso_txn &txn, std::span<const sso_store_reply> replies, int
       return Http(txn, sso_txn::Flow::kOidcToken, "POST", p->discovery->token_endpoint,
                   token.authorization, "application/x-www-form-urlencoded", token.body, out);
     }
-
-    case sso_txn::Flow::kOidcSession:
-      txn.flow = sso_txn::Flow::kNone;
-      txn.location = txn.flow_return_to;
-      txn.flow_binding_clear =
-          SetCookieValue({txn.flow_binding_name, txn.engine.settings.cookie_secure}, "", 0);
-      out.kind = SSO_STEP_REDIRECT;
-      out.http_status = 303;
-      out.location = Str(txn.location);
-      out.set_cookie = Str(txn.set_cookie);           // the new session
-      out.set_cookie2 = Str(txn.flow_binding_clear);  // the login's binding is spent
-      return;
 
     default:
       return FlowFail(txn, SSO_ERR_BAD_STATE, out);

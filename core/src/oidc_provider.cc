@@ -1,6 +1,7 @@
 #include "oidc_provider.h"
 
 #include "c_views.h"
+#include "email_domain.h"
 #include "http_text.h"
 
 namespace sso {
@@ -57,7 +58,11 @@ sso_status MakeOidcProvider(const sso_oidc_provider_config &c, OidcProvider &out
     out.discovery_explicit = true;
     if (out.userinfo && out.discovery->userinfo_endpoint.empty()) return SSO_OIDC_DISCOVERY_INVALID;
   }
-  out.email_domains = Strings(c.email_domains, c.email_domains_count);
+  for (const std::string &d : Strings(c.email_domains, c.email_domains_count)) {
+    auto domain = NormalizeDomain(d);
+    if (!domain) return SSO_ERR_INVALID_ARGUMENT;
+    out.email_domains.push_back(std::move(*domain));
+  }
   out.claim_map = StringMap(c.claim_map, c.claim_map_count);
   return SSO_OK;
 }

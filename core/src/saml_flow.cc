@@ -10,6 +10,7 @@
 #include "gate.h"
 #include "http_text.h"
 #include "oidc_flow.h"
+#include "provision_flow.h"
 #include "saml/metadata.h"
 #include "session_id.h"
 #include "session_plan.h"
@@ -231,8 +232,8 @@ void FlowResume(sso_txn &txn, std::span<const sso_store_reply> replies, int64_t 
                 sso_step &out) {
   out = sso_step{};
   sso_txn::Flow flow = txn.flow;
-  if (flow == sso_txn::Flow::kOidcStore || flow == sso_txn::Flow::kOidcState ||
-      flow == sso_txn::Flow::kOidcSession)
+  if (IsProvisionFlow(flow)) return ProvisionResumeStore(txn, replies, now_ms, out);
+  if (flow == sso_txn::Flow::kOidcStore || flow == sso_txn::Flow::kOidcState)
     return OidcResumeStore(txn, replies, now_ms, out);
   if (replies.size() != txn.step_views.size()) return FlowFail(txn, SSO_ERR_BAD_STATE, out);
   sso_status why;
@@ -258,18 +259,9 @@ void FlowResume(sso_txn &txn, std::span<const sso_store_reply> replies, int64_t 
 
     case sso_txn::Flow::kAcsReplay: {
       if (replies[0].type == SSO_REPLY_NIL) return FlowFail(txn, SSO_SAML_REPLAY, out);
-      sso_status s = PlanSession(txn, std::move(txn.flow_identity), txn.flow_random, now_ms);
-      std::fill(txn.flow_random.begin(), txn.flow_random.end(), 0);
-      if (s != SSO_OK) return FlowFail(txn, s, out);
-      std::vector<StoreCommand> commands = std::move(txn.plan_commands);
-      return FlowStore(txn, sso_txn::Flow::kAcsSession, std::move(commands), out);
-    }
-
-    case sso_txn::Flow::kAcsSession: {
-      // A new session at every login: the cookie set here is all the browser keeps.
-      Redirect(txn, 303, txn.flow_return_to, out);
-      out.set_cookie = Str(txn.set_cookie);
-      return;
+      // A new session at every login: the cookie it sets is all the browser keeps.
+      return ProvisionBegin(txn, "saml", std::move(txn.flow_identity), std::move(txn.flow_random),
+                            now_ms, out);
     }
 
     default:

@@ -90,6 +90,15 @@ constexpr std::array<StatusText, SSO_STATUS_COUNT> kStatusTexts = {{
     {"LOGIN_UNKNOWN_PROVIDER", "no provider of that name is configured"},
     {"ACS_BAD_REQUEST", "the ACS needs a POSTed SAMLResponse"},
     {"OIDC_USERINFO_INVALID", "userinfo answer is unusable or names another subject"},
+    {"JIT_EMAIL_REQUIRED", "the identity has no email address; no account is made without one"},
+    {"JIT_EMAIL_UNVERIFIED", "the identity's email address is not verified"},
+    {"JIT_DOMAIN_NOT_ALLOWED", "the email domain is not one this provider may speak for"},
+    {"JIT_DENIED", "the app's provisioning hook denied the login"},
+    {"JIT_PENDING", "the account is waiting for approval in the app"},
+    {"JIT_CONFLICT", "an account exists in the app that may not be linked to this identity"},
+    {"JIT_UNAVAILABLE", "the app's provisioning hook did not answer (timeout, 5xx)"},
+    {"JIT_HOOK_INVALID", "the provisioning hook's answer is invalid or beyond what was allowed"},
+    {"JIT_BUSY", "another login of this account is still being provisioned"},
 }};
 
 const StatusText &TextOf(sso_status status) {

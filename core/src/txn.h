@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "engine.h"
+#include "provision_policy.h"
 #include "session_cache.h"
 #include "session_record.h"
 #include "store_command.h"
@@ -48,14 +49,16 @@ struct sso_txn {
     kLoginStore,
     kAcsRelay,
     kAcsReplay,
-    kAcsSession,
     kOidcDiscovery,
     kOidcStore,
     kOidcState,
     kOidcToken,
     kOidcJwks,
     kOidcUserinfo,
-    kOidcSession
+    kProvisionLock,
+    kProvisionWait,
+    kProvisionHook,
+    kProvisionSession
   };
   Flow flow = Flow::kNone;
   std::string flow_provider;
@@ -76,6 +79,17 @@ struct sso_txn {
   std::string flow_claims;        // the verified ID token's claims (JSON), until userinfo
   bool flow_jwks_refreshed = false;
   std::vector<uint8_t> flow_session_random;
+  // Provisioning (either protocol), from a validated identity to a session
+  std::string request_id;
+  std::string audit;
+  std::string prov_protocol;
+  int64_t prov_started_ms = 0;
+  std::string prov_account_key, prov_lock_key, prov_lock_token;
+  sso::PolicyOutcome prov_policy;
+  std::optional<std::string> prov_known_user;
+  std::vector<uint8_t> prov_random;  // the new session's id, until it is planned
+  std::string http_headers;
+  int64_t http_timeout_ms = 0;
   // HTTP step storage
   std::string http_method, http_url, http_authorization, http_content_type, http_body;
 

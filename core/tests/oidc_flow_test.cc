@@ -305,9 +305,11 @@ TEST_F(OidcFlow, UserinfoOnWithExplicitEndpointsNeedsAUserinfoEndpoint) {
   c.issuer = S(kIssuer);
   c.client_id = S(kClient);
   c.redirect_uri = S(kRedirect);
-  c.authorization_endpoint = S(std::string(kIssuer) + "/auth");
-  c.token_endpoint = S(std::string(kIssuer) + "/token");
-  c.jwks_uri = S(std::string(kIssuer) + "/jwks");
+  const std::string auth = std::string(kIssuer) + "/auth", token = std::string(kIssuer) + "/token",
+                    jwks = std::string(kIssuer) + "/jwks";
+  c.authorization_endpoint = S(auth);
+  c.token_endpoint = S(token);
+  c.jwks_uri = S(jwks);
   c.userinfo = 1;
   EXPECT_EQ(sso_engine_add_oidc_provider(engine.get(), &c), SSO_OIDC_DISCOVERY_INVALID);
   std::string userinfo = std::string(kIssuer) + "/userinfo";

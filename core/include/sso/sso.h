@@ -120,6 +120,15 @@ typedef enum {
   SSO_LOGIN_UNKNOWN_PROVIDER,
   SSO_ACS_BAD_REQUEST,
   SSO_OIDC_USERINFO_INVALID,
+  SSO_JIT_EMAIL_REQUIRED,
+  SSO_JIT_EMAIL_UNVERIFIED,
+  SSO_JIT_DOMAIN_NOT_ALLOWED,
+  SSO_JIT_DENIED,
+  SSO_JIT_PENDING,
+  SSO_JIT_CONFLICT,
+  SSO_JIT_UNAVAILABLE,
+  SSO_JIT_HOOK_INVALID,
+  SSO_JIT_BUSY,
 
   SSO_STATUS_COUNT
 } sso_status;
@@ -169,7 +178,8 @@ typedef enum {
   SSO_STEP_UNAUTHORIZED, /* send 401 with WWW-Authenticate: `www_authenticate` */
   SSO_STEP_ERROR,        /* failed for `reason`: send the page of sso_error_page() */
   SSO_STEP_PAGE,         /* send `http_status` with `body` of `content_type` */
-  SSO_STEP_HTTP          /* make `http` (a back-channel call), then sso_flow_resume_http */
+  SSO_STEP_HTTP,         /* make `http` (a back-channel call), then sso_flow_resume_http */
+  SSO_STEP_WAIT          /* wait `delay_ms` without blocking, then sso_flow_resume_wait */
 } sso_step_kind;
 
 typedef struct {
@@ -191,13 +201,17 @@ typedef struct {
   sso_str set_cookie2;      /* a second one (e.g. clearing a login's binding cookie) */
   sso_str content_type;     /* UNAUTHORIZED, and ERROR from sso_error_page: type of `body` */
   sso_str body;             /* UNAUTHORIZED, and ERROR from sso_error_page: the page */
+  sso_str audit;            /* any kind: a provisioning decision as one JSON line to record */
+  int64_t delay_ms;         /* WAIT */
   struct {
     sso_str method; /* "GET" or "POST" */
     sso_str url;
     sso_str authorization; /* Authorization header value, may be empty */
     sso_str content_type;  /* of `body`, may be empty */
     sso_str body;
-  } http; /* HTTP */
+    sso_str headers;    /* more header lines, each "Name: value\r\n"; may be empty */
+    int64_t timeout_ms; /* 0: the caller's default */
+  } http;               /* HTTP */
 } sso_step;
 
 typedef struct {
@@ -313,6 +327,12 @@ SSO_API sso_status sso_acs_begin(sso_txn *txn, const sso_acs_request *request, s
 SSO_API sso_status sso_flow_resume(sso_txn *txn, const sso_store_reply *replies, size_t count,
                                    int64_t now_ms, sso_step *out);
 
+/* After a WAIT step's delay. */
+SSO_API sso_status sso_flow_resume_wait(sso_txn *txn, int64_t now_ms, sso_step *out);
+
+/* The request's correlation id, for audit lines of the flows this transaction runs. */
+SSO_API void sso_txn_set_request_id(sso_txn *txn, sso_str request_id);
+
 /* The answer to an HTTP step: `status` 0 when the call failed (no answer, timeout, TLS). */
 SSO_API sso_status sso_flow_resume_http(sso_txn *txn, int status, sso_str body, int64_t now_ms,
                                         sso_step *out);
@@ -361,6 +381,40 @@ SSO_API sso_status sso_oidc_callback_begin(sso_txn *txn, const sso_oidc_callback
 
 /* The SP metadata of `provider` as a PAGE step (application/samlmetadata+xml). */
 SSO_API sso_status sso_saml_metadata(sso_txn *txn, sso_str provider, sso_step *out);
+
+/* ---- just-in-time provisioning ---- */
+
+/* The app's hook. Without it, a login's user id is the provider's subject and only the
+ * provider policy's rules (email domains, roles) apply. */
+typedef struct {
+  sso_str hook_url;        /* http(s) URL the hook requests are POSTed to */
+  sso_str hook_secret;     /* HMAC-SHA256 key of the X-SSO-Signature header */
+  int64_t hook_timeout_ms; /* one hook call; the single-flight lock's lease follows from it */
+} sso_provisioning_config;
+
+SSO_API sso_status sso_engine_set_provisioning(sso_engine *engine,
+                                               const sso_provisioning_config *config);
+
+typedef enum { SSO_LINK_OFF = 0, SSO_LINK_VERIFIED_EMAIL } sso_link_policy;
+typedef enum {
+  SSO_SYNC_ON_EACH_LOGIN = 0,
+  SSO_SYNC_ON_CHANGE,
+  SSO_SYNC_ON_FIRST_LOGIN
+} sso_sync_policy;
+
+typedef struct {
+  const sso_attribute *role_map; /* name = group, value = role; the only source of roles */
+  size_t role_map_count;
+  sso_str default_role; /* when no group maps to a role; empty: none */
+  sso_link_policy link_existing;
+  sso_sync_policy sync;
+  int auto_create; /* 0: the hook is told not to create accounts */
+} sso_provider_policy;
+
+/* For a provider added before; without a call the policy is: no roles, link off, sync on
+ * each login, auto-create on. */
+SSO_API sso_status sso_engine_set_provider_policy(sso_engine *engine, sso_str provider,
+                                                  const sso_provider_policy *policy);
 
 /* ---- session creation (used by login flows and by the sso-admin tool) ---- */
 

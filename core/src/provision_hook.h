@@ -1,0 +1,55 @@
+// The app's provisioning hook, as data: the signed JSON request a login makes, and what its
+// answer means. No I/O: the flow asks the caller to make the call.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "provision_policy.h"
+#include "session_record.h"
+#include "sso/sso.h"
+
+namespace sso {
+
+struct HookRequest {
+  std::string body;     // application/json
+  std::string headers;  // "Idempotency-Key: ...\r\nX-SSO-Signature: t=...,v1=...\r\n"
+};
+
+struct HookFacts {
+  std::string_view protocol;  // "saml" | "oidc"
+  const Identity &identity;
+  const PolicyOutcome &policy;
+  bool auto_create;
+  std::optional<std::string> known_user_id;  // from an earlier login, if any
+  std::string_view request_id;
+  int64_t now_ms;
+};
+
+// The body, the Idempotency-Key (the same for the same facts, so a retried login is
+// recognisable) and the HMAC-SHA256 signature over "<unix time>.<body>".
+HookRequest BuildHookRequest(const HookFacts &facts, std::string_view secret);
+
+enum class HookOutcome { kCreated, kLinked, kUpdated, kUnchanged };
+
+struct HookAnswer {
+  sso_status status = SSO_OK;  // SSO_OK, or JIT_DENIED / PENDING / CONFLICT / UNAVAILABLE /
+                               // HOOK_INVALID
+  HookOutcome outcome = HookOutcome::kUpdated;
+  std::string user_id;
+  std::optional<std::vector<std::string>> roles;  // the app's roles, when it sends them
+  std::string reason;                             // from a 403, for the audit line only
+};
+
+// 201 created, 200 linked/updated/unchanged, 403 denied, 202 pending, 409 conflict; anything
+// else (0 for no answer, 5xx, bad JSON) is unavailable or invalid. `link_allowed` and
+// `create_allowed` are what we told the app: an answer beyond them fails closed.
+HookAnswer ParseHookAnswer(int http_status, std::string_view body, bool link_allowed,
+                           bool create_allowed);
+
+const char *OutcomeName(HookOutcome outcome);
+
+}  // namespace sso

@@ -1,0 +1,176 @@
+
+/*
+ * Just-in-time provisioning glue: the hook's directives and the audit log. The decisions
+ * themselves are the core's (core/src/provision_*.cc); the hook call is a back-channel
+ * HTTP step (ngx_http_sso_http.c).
+ *
+ *   sso_provision_hook  http://127.0.0.1:8080/internal/provision  timeout=5s
+ *                       secret_file=/etc/nginx/sso/hook.secret;
+ *   sso_audit_log       /var/log/nginx/sso-audit.log;     # or syslog:server=..., or off
+ */
+
+#include "ngx_http_sso_module.h"
+
+
+char *
+ngx_http_sso_provision_hook(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_sso_main_conf_t *smcf = conf;
+
+    u_char      *p;
+    ssize_t      n;
+    ngx_fd_t     fd;
+    ngx_str_t   *value, s, path;
+    ngx_uint_t   i;
+
+    if (smcf->hook_url.data) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    smcf->hook_url = value[1];
+
+    if (ngx_strncmp(value[1].data, "http://", 7) != 0
+        && ngx_strncmp(value[1].data, "https://", 8) != 0)
+    {
+        return "needs an http:// or https:// URL";
+    }
+
+    for (i = 2; i < cf->args->nelts; i++) {
+
+        if (ngx_strncmp(value[i].data, "timeout=", 8) == 0) {
+            s.data = value[i].data + 8;
+            s.len = value[i].len - 8;
+
+            smcf->hook_timeout = ngx_parse_time(&s, 0);
+            if (smcf->hook_timeout == (ngx_msec_t) NGX_ERROR || smcf->hook_timeout == 0) {
+                return "has an invalid timeout=";
+            }
+
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "secret_file=", 12) == 0) {
+            path.data = value[i].data + 12;
+            path.len = value[i].len - 12;
+
+            if (ngx_conf_full_name(cf->cycle, &path, 1) != NGX_OK) {
+                return NGX_CONF_ERROR;
+            }
+
+            fd = ngx_open_file(path.data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
+            if (fd == NGX_INVALID_FILE) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                                   "cannot open \"%V\"", &path);
+                return NGX_CONF_ERROR;
+            }
+
+            p = ngx_pnalloc(cf->pool, 4096);
+            if (p == NULL) {
+                ngx_close_file(fd);
+                return NGX_CONF_ERROR;
+            }
+
+            n = ngx_read_fd(fd, p, 4096);
+            ngx_close_file(fd);
+
+            if (n <= 0) {
+                return "has an empty or unreadable secret_file=";
+            }
+
+            /* the first line; a trailing newline is not part of the secret */
+            smcf->hook_secret.data = p;
+            smcf->hook_secret.len = 0;
+            while ((ssize_t) smcf->hook_secret.len < n
+                   && p[smcf->hook_secret.len] != '\n'
+                   && p[smcf->hook_secret.len] != '\r')
+            {
+                smcf->hook_secret.len++;
+            }
+
+            if (smcf->hook_secret.len < 16) {
+                return "needs a secret of at least 16 characters in secret_file=";
+            }
+
+            continue;
+        }
+
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid sso_provision_hook parameter \"%V\"", &value[i]);
+        return NGX_CONF_ERROR;
+    }
+
+    if (smcf->hook_secret.len == 0) {
+        return "needs secret_file= (the key the app checks X-SSO-Signature with)";
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+char *
+ngx_http_sso_audit_log(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_sso_main_conf_t *smcf = conf;
+
+    ngx_str_t  *value;
+
+    if (smcf->audit_log) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (ngx_strcmp(value[1].data, "off") == 0) {
+        smcf->audit_log = ngx_pcalloc(cf->pool, sizeof(ngx_log_t));
+        if (smcf->audit_log == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        smcf->audit_log->log_level = 0;  /* nothing is written */
+        return NGX_CONF_OK;
+    }
+
+    /* a file (reopened with the others on USR1) or syslog:..., as error_log takes them */
+    return ngx_log_set_log(cf, &smcf->audit_log);
+}
+
+
+/* One JSON line per provisioning decision, as the core wrote it (no secrets in it). */
+void
+ngx_http_sso_write_audit(ngx_http_request_t *r, sso_str line)
+{
+    u_char                    *buf;
+    ngx_log_t                 *log;
+    ngx_http_sso_main_conf_t  *smcf;
+
+    smcf = ngx_http_get_module_main_conf(r, ngx_http_sso_module);
+    log = smcf->audit_log;
+
+    if (log == NULL) {
+        ngx_log_error(NGX_LOG_NOTICE, r->connection->log, 0, "sso: audit %*s",
+                      line.len, line.data);
+        return;
+    }
+
+    if (log->log_level == 0 && log->file == NULL && log->writer == NULL) {
+        return;  /* sso_audit_log off */
+    }
+
+    buf = ngx_pnalloc(r->pool, line.len + 1);
+    if (buf == NULL) {
+        return;
+    }
+
+    ngx_memcpy(buf, line.data, line.len);
+    buf[line.len] = '\n';
+
+    if (log->writer) {
+        log->writer(log, NGX_LOG_NOTICE, buf, line.len + 1);
+        return;
+    }
+
+    if (log->file && log->file->fd != NGX_INVALID_FILE) {
+        (void) ngx_write_fd(log->file->fd, buf, line.len + 1);
+    }
+}
