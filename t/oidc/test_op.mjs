@@ -111,14 +111,14 @@ function idToken(grant) {
   const claims = {
     iss: o.iss ?? issuer,
     aud: o.aud ?? behaviour.client_id,
-    sub: behaviour.user.sub,
+    sub: grant.user.sub,
     nonce: o.nonce ?? grant.nonce,
     iat: now + (o.iat_offset ?? 0),
     exp: now + (o.exp_offset ?? 300),
-    email: behaviour.user.email,
-    email_verified: behaviour.user.email_verified,
-    name: behaviour.user.name,
-    groups: behaviour.user.groups,
+    email: grant.user.email,
+    email_verified: grant.user.email_verified,
+    name: grant.user.name,
+    groups: grant.user.groups,
   };
   const key = keys[0];
   if (behaviour.tamper === 'alg_none') {
@@ -166,7 +166,12 @@ async function handle(req, res) {
       back.searchParams.set('error', behaviour.authz_error);
     } else {
       const code = crypto.randomBytes(24).toString('base64url');
-      codes.set(code, { nonce: q.get('nonce'), challenge: q.get('code_challenge'), redirect_uri: q.get('redirect_uri') });
+      codes.set(code, {
+        nonce: q.get('nonce'),
+        challenge: q.get('code_challenge'),
+        redirect_uri: q.get('redirect_uri'),
+        user: behaviour.user, // who signed in: fixed when the code is issued
+      });
       back.searchParams.set('code', code);
     }
     if (behaviour.iss_param === 'right') back.searchParams.set('iss', issuer);

@@ -1,0 +1,319 @@
+# Just-in-time provisioning through the app's hook (t/jit/test_hook.mjs, an app written from
+# the README's spec) with real nginx, real Redis, the test OP (OIDC) and xmlsec1-signed SAML:
+# create, link, update, deny, pending, conflict, unavailable, the policy rules, sync
+# on_change, the audit log, single-flight across two workers (200 first logins by 20 users,
+# exactly 20 creations) and a slow hook that must not stall the worker.
+use strict;
+use warnings;
+use lib 't/lib';
+use Digest::SHA ();
+use HTTP::Tiny;
+use JSON::PP qw(encode_json decode_json);
+use POSIX ();
+use Test::More;
+use Test::TCP qw(empty_port wait_port);
+use Time::HiRes qw(time sleep);
+use Test::Nginx::SSO;
+use Test::Nginx::OidcOp;
+use Test::Nginx::SamlIdp;
+
+import_servers();
+my $env = Test::Nginx::SSO::env();
+my $root = $env->{servroot};
+my $port = $env->{server_port};
+my $keys = "$root/keys";
+system("$env->{repo}/scripts/gen-test-keys", $keys) == 0 or die 'gen-test-keys failed';
+
+open my $fh, '>', "$root/hook.secret" or die;
+print $fh "hook-secret-0123456789abcdef\n";
+close $fh;
+open $fh, '>', "$root/op.secret" or die;
+print $fh "test-secret-1\n";
+close $fh;
+
+my $hook_port = empty_port();
+my $hook_pid = fork // die;
+if ($hook_pid == 0) {
+    open STDOUT, '>>', "$root/hook.log";
+    open STDERR, '>&', \*STDOUT;
+    exec 'node', "$env->{repo}/t/jit/test_hook.mjs", '--port', $hook_port,
+        '--secret-file', "$root/hook.secret" or POSIX::_exit(127);
+}
+END { kill 'TERM', $hook_pid if $hook_pid }
+wait_port({ port => $hook_port, max_wait => 20 });
+
+my $op = Test::Nginx::OidcOp::start();
+my $idp = Test::Nginx::SamlIdp->new(keys_dir => $keys);
+$idp->write_metadata("$root/idp.xml");
+my $acs = "http://localhost:$port/sso/saml/acs";
+my $sp = 'https://app.test.invalid/sso/saml';
+
+my $hook = HTTP::Tiny->new(timeout => 10);
+sub hook_control { $hook->post("http://127.0.0.1:$hook_port/control", { content => encode_json($_[0]) }) }
+sub hook_stats { decode_json($hook->get("http://127.0.0.1:$hook_port/stats")->{content}) }
+sub as_user { Test::Nginx::OidcOp::control($op, { user => $_[0] }) }
+
+sub oidc_provider {
+    my ($name, @lines) = @_;
+    return "sso_provider $name {\n    oidc_issuer $op->{issuer};\n    oidc_client_id nginx-app;\n"
+        . "    oidc_client_secret_file $root/op.secret;\n"
+        . "    oidc_redirect_uri http://localhost:$port/sso/oidc/callback;\n"
+        . "    email_domains corp.example acquired.example;\n"
+        . join('', map {"    $_;\n"} @lines) . "}\n";
+}
+
+my $audit = "$root/logs/audit.log";
+sub start {
+    my (%o) = @_;
+    start_nginx({
+        workers => $o{workers} // 1,
+        http_config => "sso_provision_hook http://127.0.0.1:$hook_port/provision "
+            . "timeout=$o{timeout} secret_file=$root/hook.secret;\n"
+            . "sso_audit_log $audit;\n"
+            . oidc_provider('corp', 'role engineering developer', 'role admins admin',
+                'default_role member', 'link_existing verified_email', "sync $o{sync}")
+            . oidc_provider('closed', 'auto_create off', 'link_existing off')
+            . "sso_provider saml {\n    saml_idp_metadata $root/idp.xml;\n"
+            . "    saml_sp_entity_id $sp;\n    saml_acs_url $acs;\n"
+            . "    email_domains corp.example;\n    attribute groups memberOf;\n"
+            . "    role engineering developer;\n}\n",
+        config => <<'CONF',
+location /sso/ { sso_endpoints; }
+location /other { return 200 "other\n"; }
+location / {
+    sso on;
+    proxy_set_header X-Remote-User  $sso_user;
+    proxy_set_header X-Remote-Roles $sso_roles;
+    proxy_set_header X-Remote-Email $sso_email;
+    proxy_pass http://127.0.0.1:$TEST_NGINX_UPSTREAM_PORT;
+}
+CONF
+    });
+}
+start(timeout => '2s', sync => 'on_each_login');
+
+sub login { Test::Nginx::OidcOp::login($op, provider => 'corp', @_) }
+sub app_as {
+    my ($session) = @_;
+    return http_request('GET', '/app', headers => ["Cookie: __Host-sso=$session"])->{body};
+}
+sub audit_lines {
+    open my $in, '<', $audit or return ();
+    return map { decode_json($_) } grep {/\S/} <$in>;
+}
+
+my %hire = (sub => 'hire-1', email => 'new.hire@corp.example', email_verified => JSON::PP::true,
+    name => 'New Hire', groups => ['engineering', 'admin']);
+
+# ---- a new hire: created, with the role from the table ----
+hook_control({ reset => JSON::PP::true });
+as_user(\%hire);
+my $f = login();
+is($f->{callback}{status}, 303, 'new hire: login succeeds') or diag(error_log());
+my $app = app_as($f->{session});
+like($app, qr/^X-Remote-User: 1000$/m, "new hire: \$sso_user is the app's user id from the hook");
+like($app, qr/^X-Remote-Roles: developer$/m,
+    'roles from the table only (the IdP group "admin" is not the app\'s admin role)');
+my $stats = hook_stats();
+is($stats->{creations}, 1, 'the hook created one account');
+is($stats->{bad_signatures}, 0, 'and found the HMAC signature valid');
+my $req = $stats->{requests}[-1];
+like($req->{idempotency_key}, qr/^[0-9a-f]{32}$/, 'the call carries an Idempotency-Key');
+is($req->{body}{subject}, 'hire-1', 'the hook is told the subject');
+is($req->{body}{issuer}, $op->{issuer}, 'and the issuer');
+ok($req->{body}{first_login}, 'and that it is a first login');
+is($req->{body}{link}, 'verified_email', 'and that linking by email is allowed here');
+my @a = audit_lines();
+is($a[-1]{decision}, 'created', 'audit: created');
+is($a[-1]{user_id}, '1000', 'audit: with the user id');
+like($a[-1]{request_id}, qr/^[0-9a-f]{32}$/, 'audit: with the request id');
+
+# the same person again: updated, not created twice; same idempotency key for the same facts
+my $again = login();
+is($again->{callback}{status}, 303, 'second login');
+is(hook_stats()->{creations}, 1, 'no second account');
+is(hook_stats()->{requests}[-1]{idempotency_key}, $req->{idempotency_key},
+    'the same facts give the same Idempotency-Key');
+is((audit_lines())[-1]{decision}, 'updated', 'audit: updated');
+
+# ---- an acquired company's employee with a local account: linked by verified email ----
+hook_control({ seed_users => [{ id => 7, email => 'sam@acquired.example' }] });
+as_user({ sub => 'sam-9', email => 'Sam@Acquired.Example', email_verified => JSON::PP::true,
+    name => 'Sam', groups => [] });
+$f = login();
+is($f->{callback}{status}, 303, 'acquired employee: login succeeds') or diag(error_log());
+$app = app_as($f->{session});
+like($app, qr/^X-Remote-User: 7$/m, 'linked to the existing account 7');
+like($app, qr/^X-Remote-Roles: member$/m, 'default_role when no group maps');
+is((audit_lines())[-1]{decision}, 'linked', 'audit: linked');
+
+# ---- outsiders: denied before the hook is called ----
+sub denied {
+    my ($name, $user, $check, %opt) = @_;
+    my $calls = hook_stats()->{calls};
+    clear_error_log();
+    as_user($user);
+    my $r = Test::Nginx::OidcOp::login($op, provider => $opt{provider} // 'corp');
+    is($r->{callback}{status}, $opt{status} // 403, "$name: refused") or diag(error_log());
+    ok(!$r->{session}, "$name: no session");
+    my $page = $opt{page} // 'Access denied';
+    like($r->{callback}{body}, qr/$page/, "$name: a clear page");
+    like($r->{callback}{body}, qr/reference <code>[0-9a-f]{32}</, "$name: with a correlation id");
+    like(error_log(), qr/\b$check\b/, "$name: the log names $check");
+    is(hook_stats()->{calls}, $calls + ($opt{hook_calls} // 0), "$name: hook calls as expected");
+    my $last = (audit_lines())[-1];
+    is($last->{decision}, $opt{decision} // 'denied', "$name: audit says $last->{decision}");
+    return $r;
+}
+denied('foreign domain', { sub => 'out-1', email => 'eve@evil.example', email_verified => JSON::PP::true },
+    'JIT_DOMAIN_NOT_ALLOWED');
+denied('suffix trick', { sub => 'out-2', email => 'eve@corp.example.evil.example',
+    email_verified => JSON::PP::true }, 'JIT_DOMAIN_NOT_ALLOWED');
+denied('two @', { sub => 'out-3', email => 'a@evil.example@corp.example',
+    email_verified => JSON::PP::true }, 'JIT_DOMAIN_NOT_ALLOWED');
+denied('unverified email', { sub => 'out-4', email => 'x@corp.example',
+    email_verified => JSON::PP::false }, 'JIT_EMAIL_UNVERIFIED');
+denied('no email', { sub => 'out-5' }, 'JIT_EMAIL_REQUIRED');
+
+# ---- the app says no, not yet, or conflict ----
+hook_control({ behaviour => { deny_emails => ['blocked@corp.example'],
+    pending_emails => ['waiting@corp.example'] } });
+denied('hook denies', { sub => 'b-1', email => 'blocked@corp.example', email_verified => JSON::PP::true },
+    'JIT_DENIED', hook_calls => 1);
+is((audit_lines())[-1]{reason}, 'blocked by the app', 'audit: the app\'s reason');
+denied('hook: pending approval', { sub => 'w-1', email => 'waiting@corp.example',
+    email_verified => JSON::PP::true }, 'JIT_PENDING', hook_calls => 1,
+    page => 'Waiting for approval', decision => 'pending');
+hook_control({ seed_users => [{ id => 8, email => 'kim@corp.example' }] });
+denied('existing account, linking off', { sub => 'k-1', email => 'kim@corp.example',
+    email_verified => JSON::PP::true }, 'JIT_CONFLICT', provider => 'closed', hook_calls => 1,
+    status => 409, page => 'Account needs attention');
+denied('auto_create off', { sub => 'n-1', email => 'newbie@corp.example',
+    email_verified => JSON::PP::true }, 'JIT_DENIED', provider => 'closed', hook_calls => 1);
+hook_control({ behaviour => { force_status => 201, force_body => { user_id => '99' } } });
+denied('the app creates although told not to', { sub => 'n-2', email => 'newbie2@corp.example',
+    email_verified => JSON::PP::true }, 'JIT_HOOK_INVALID', provider => 'closed', hook_calls => 1,
+    status => 503, page => 'temporarily unavailable', decision => 'failed');
+
+# ---- the hook fails: 503, nothing cached, a retry is safe ----
+my %retry = (sub => 'r-1', email => 'retry@corp.example', email_verified => JSON::PP::true);
+hook_control({ behaviour => { force_status => 500 } });
+denied('hook 5xx', \%retry, 'JIT_UNAVAILABLE', hook_calls => 1, status => 503,
+    page => 'temporarily unavailable', decision => 'failed');
+my $account_key = 'sso:acct:' . Digest::SHA::sha256_hex("$op->{issuer}\nr-1");
+is(redis_cli('EXISTS', $account_key), '0', 'nothing cached for the failed login');
+is(redis_cli('EXISTS', 'sso:lock:' . Digest::SHA::sha256_hex("$op->{issuer}\nr-1")), '0',
+    'and its lock released');
+hook_control({ behaviour => { force_status => 0, delay_ms => 3000 } });
+denied('hook timeout', \%retry, 'JIT_UNAVAILABLE', hook_calls => 1, status => 503,
+    page => 'temporarily unavailable', decision => 'failed');
+hook_control({ behaviour => { delay_ms => 0 } });
+sleep 3.2;    # the slow call above finishes at the app in the meantime (and creates the account)
+as_user(\%retry);
+$f = login();
+is($f->{callback}{status}, 303, 'the retry succeeds at once (the lock was released)') or diag(error_log());
+is(scalar(grep { $_->{email} eq 'retry@corp.example' } @{ hook_stats()->{users} }), 1,
+    'and the app has exactly one account for the person');
+
+# ---- SAML goes through the same hook ----
+{
+    my $login = http_request('GET', '/sso/login?provider=saml&return_to=%2F');
+    my $r = $idp->read_redirect($login->{headers}{location}[0]);
+    my $res = Test::Nginx::SamlIdp::post_acs($idp->response(in_response_to => $r->{id}, acs => $acs,
+        audience => $sp, name_id => 'saml-user-1',
+        attributes => { mail => ['saml.user@corp.example'], memberOf => ['engineering'] }),
+        $r->{relay_state});
+    is($res->{status}, 303, 'SAML: login through the hook') or diag(error_log());
+    my ($cookie) = join('; ', @{ $res->{headers}{'set-cookie'} // [] }) =~ /__Host-sso=([^;]+)/;
+    like(app_as($cookie), qr/^X-Remote-Roles: developer$/m, 'SAML: role from the table');
+    is(hook_stats()->{requests}[-1]{body}{protocol}, 'saml', 'SAML: the hook is told the protocol');
+    is((audit_lines())[-1]{decision}, 'created', 'SAML: audit created');
+}
+
+# ---- no secrets in the audit log or the error log ----
+{
+    open my $in, '<', $audit or die;
+    local $/;
+    my $text = <$in>;
+    unlike($text, qr/hook-secret|test-secret-1|__Host-sso|code=|eyJ/, 'the audit log has no secrets');
+    unlike(error_log(), qr/hook-secret/, 'the error log has no hook secret');
+}
+
+# ---- sync on_change: the hook is skipped while nothing changed ----
+start(timeout => '2s', sync => 'on_change');
+hook_control({ behaviour => { delay_ms => 200 } });
+as_user({ %hire, name => 'New Hire, changed' });
+my $t0 = time;
+login();
+my $with_hook = time - $t0;
+my $calls = hook_stats()->{calls};
+$t0 = time;
+$f = login();
+my $without = time - $t0;
+cmp_ok($without, '<', $with_hook, 'on_change: the unchanged login is faster');
+is($f->{callback}{status}, 303, 'on_change: login with unchanged attributes');
+is(hook_stats()->{calls}, $calls, 'on_change: the hook is not called');
+is((audit_lines())[-1]{decision}, 'unchanged', 'on_change: audit unchanged');
+like(app_as($f->{session}), qr/^X-Remote-User: 1000$/m, 'on_change: the stored user id is used');
+diag(sprintf 'login with the hook (200 ms hook): %.0f ms; unchanged, hook skipped: %.0f ms',
+    $with_hook * 1000, $without * 1000);
+as_user({ %hire, name => 'New Hire, changed again' });
+login();
+is(hook_stats()->{calls}, $calls + 1, 'on_change: a changed attribute calls the hook');
+hook_control({ behaviour => { delay_ms => 0 } });
+
+# ---- a slow hook does not stall the worker ----
+start(timeout => '5s', sync => 'on_each_login');
+hook_control({ behaviour => { delay_ms => 1500 } });
+as_user(\%hire);
+{
+    my $l = login(callback => 0);
+    my $pid = fork // die;
+    if ($pid == 0) {
+        my $r = http_request('GET', $l->{callback_path}, headers => $l->{callback_cookie});
+        POSIX::_exit($r->{status} == 303 ? 0 : 1);
+    }
+    sleep 0.2;
+    my ($worst, $ok) = (0, 0);
+    for (1 .. 20) {
+        my $r = http_request('GET', '/other');
+        $ok++ if $r->{status} == 200;
+        $worst = $r->{elapsed} if $r->{elapsed} > $worst;
+    }
+    is($ok, 20, 'while the hook sleeps, other requests on the one worker are answered');
+    cmp_ok($worst, '<', 0.5, 'at once');
+    waitpid $pid, 0;
+    is($? >> 8, 0, 'and the slow login completes');
+}
+
+# ---- single flight: 200 concurrent first logins by 20 users, two workers ----
+start(timeout => '5s', sync => 'on_each_login', workers => 2);
+hook_control({ reset => JSON::PP::true });
+hook_control({ behaviour => { delay_ms => 100 } });
+my @pending;
+for my $i (0 .. 199) {
+    my $u = $i % 20;
+    as_user({ sub => "crowd-$u", email => "crowd$u\@corp.example", email_verified => JSON::PP::true,
+        groups => ['engineering'] });
+    my $l = login(callback => 0);
+    push @pending, $l if $l->{callback_path};
+}
+is(scalar @pending, 200, '200 logins reached the provider and came back');
+my @kids;
+for my $l (@pending) {
+    my $pid = fork // die;
+    if ($pid == 0) {
+        my $r = http_request('GET', $l->{callback_path}, headers => $l->{callback_cookie},
+            timeout => 60);
+        POSIX::_exit($r->{status} == 303 ? 0 : 1);
+    }
+    push @kids, $pid;
+}
+my $succeeded = 0;
+for (@kids) { waitpid $_, 0; $succeeded++ if $? == 0 }
+is($succeeded, 200, 'all 200 concurrent logins succeed') or diag(error_log());
+is(hook_stats()->{creations}, 20, 'exactly 20 accounts created');
+is(scalar @{ hook_stats()->{users} }, 20, 'the app has 20 users');
+
+unlike(error_log(), qr/\[(alert|crit|emerg)\]/, 'no alert in the error log');
+done_testing();

@@ -1,0 +1,106 @@
+// A legacy app's provisioning hook, written for the tests as an app developer would from the
+// README's spec (Node's standard library only): it checks the HMAC signature, keeps a user
+// table in memory, creates, links (only when told it may), updates, denies or holds for
+// approval, and reports what it did at GET /stats. POST /control stages misbehaviour.
+//
+//   node test_hook.mjs --port P --secret-file F
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+
+const args = Object.fromEntries(
+  process.argv.slice(2).reduce((pairs, arg, i, all) => {
+    if (arg.startsWith('--')) pairs.push([arg.slice(2), all[i + 1]]);
+    return pairs;
+  }, []),
+);
+const secret = fs.readFileSync(args['secret-file'], 'utf8').split(/\r?\n/)[0];
+
+let users = []; // { id, email, links: ["issuer\nsubject"], roles }
+let nextId = 1000;
+let behaviour = {};
+const stats = { calls: 0, creations: 0, bad_signatures: 0, requests: [], outcomes: [] };
+
+function verified(req, body) {
+  const header = req.headers['x-sso-signature'] || '';
+  const m = header.match(/^t=(\d+),v1=([0-9a-f]{64})$/);
+  if (!m) return false;
+  if (Math.abs(Date.now() / 1000 - Number(m[1])) > 300) return false;
+  const want = crypto.createHmac('sha256', secret).update(`${m[1]}.${body}`).digest();
+  return crypto.timingSafeEqual(want, Buffer.from(m[2], 'hex'));
+}
+
+function send(res, status, body) {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+// Look up, then (like an app that queries its database and then inserts) act after a pause:
+// two concurrent calls for one person both see "no account". Only the proxy's single-flight
+// keeps that from making two accounts.
+async function decide(login) {
+  const key = `${login.issuer}\n${login.subject}`;
+  const pause = () => new Promise((r) => setTimeout(r, behaviour.delay_ms || 0));
+  if ((behaviour.deny_emails || []).includes(login.email)) return [403, { reason: 'blocked by the app' }];
+  if ((behaviour.pending_emails || []).includes(login.email)) return [202, { status: 'pending' }];
+
+  let user = users.find((u) => u.links.includes(key));
+  const byEmail = users.find((u) => u.email.toLowerCase() === login.email.toLowerCase());
+  await pause();
+  if (user) {
+    user.email = login.email;
+    return [200, { user_id: String(user.id), roles: login.roles, outcome: 'updated' }];
+  }
+  user = byEmail;
+  if (user) {
+    if (login.link !== 'verified_email') return [409, { reason: 'account exists' }];
+    user.links.push(key);
+    return [200, { user_id: String(user.id), roles: login.roles, outcome: 'linked' }];
+  }
+  if (!login.create) return [403, { reason: 'self sign-up is closed' }];
+  user = { id: nextId++, email: login.email, links: [key] };
+  users.push(user);
+  stats.creations++;
+  return [201, { user_id: String(user.id), roles: login.roles }];
+}
+
+http
+  .createServer((req, res) => {
+    const parts = [];
+    req.on('data', (c) => parts.push(c));
+    req.on('end', async () => {
+      const body = Buffer.concat(parts).toString();
+      const url = new URL(req.url, 'http://hook');
+      if (url.pathname === '/stats') return send(res, 200, { ...stats, users });
+      if (url.pathname === '/control') {
+        const change = JSON.parse(body || '{}');
+        if (change.reset) {
+          users = [];
+          behaviour = {};
+          Object.assign(stats, { calls: 0, creations: 0, bad_signatures: 0, requests: [], outcomes: [] });
+        }
+        if (change.seed_users) users.push(...change.seed_users.map((u) => ({ links: [], ...u })));
+        Object.assign(behaviour, change.behaviour || {});
+        return send(res, 200, { ok: true });
+      }
+      if (url.pathname !== '/provision' || req.method !== 'POST') return send(res, 404, {});
+      stats.calls++;
+      if (!verified(req, body)) {
+        stats.bad_signatures++;
+        return send(res, 401, { reason: 'bad signature' });
+      }
+      const login = JSON.parse(body);
+      stats.requests.push({ idempotency_key: req.headers['idempotency-key'], body: login });
+      if (stats.requests.length > 50) stats.requests.shift();
+      if (behaviour.force_status) {
+        if (behaviour.delay_ms) await new Promise((r) => setTimeout(r, behaviour.delay_ms));
+        stats.outcomes.push(behaviour.force_status);
+        return send(res, behaviour.force_status, behaviour.force_body || { error: 'staged' });
+      }
+      const [status, answer] = await decide(login);
+      stats.outcomes.push(status);
+      return send(res, status, answer);
+    });
+  })
+  .listen(Number(args.port), '127.0.0.1', () => console.log(`hook on ${args.port}`));
