@@ -1,0 +1,181 @@
+// Provisioning policy (roles, email domains with IDNA, verification, linking), the hook's
+// request and answers, and the single-flight flow through the C interface with the OP and
+// the app simulated: lock, wait, hook, record, session, audit line.
+#include <gtest/gtest.h>
+#include <openssl/hmac.h>
+
+#include <array>
+#include <nlohmann/json.hpp>
+
+#include "http_text.h"
+#include "jwt_fixtures.h"
+#include "provision_hook.h"
+#include "provision_policy.h"
+#include "test_support.h"
+
+namespace {
+
+using Json = nlohmann::json;
+using sso::Identity;
+using sso::PolicyOutcome;
+using sso::ProvisionPolicy;
+using sso_test::Args;
+using sso_test::S;
+using sso_test::Str;
+
+Identity Person(std::string email, bool verified = true) {
+  Identity id;
+  id.provider = "corp";
+  id.issuer = "https://op.test.invalid";
+  id.subject = "s-1";
+  id.email = std::move(email);
+  id.name = "New Hire";
+  id.groups = {"engineering", "admin"};
+  id.attributes["email_verified"] = verified ? "true" : "false";
+  return id;
+}
+
+ProvisionPolicy Policy() {
+  ProvisionPolicy p;
+  p.role_map = {{"engineering", "developer"}, {"admins", "admin"}};
+  p.default_role = "member";
+  p.link_existing = SSO_LINK_VERIFIED_EMAIL;
+  return p;
+}
+
+PolicyOutcome Apply(Identity &id, const std::vector<std::string> &domains, bool oidc = true,
+                    const ProvisionPolicy &p = Policy()) {
+  return sso::ApplyPolicy({p, domains, oidc, true}, id);
+}
+
+const std::vector<std::string> kCorp = {"corp.example", "xn--bcher-kva.example"};
+
+TEST(ProvisionPolicy, RolesComeOnlyFromTheTable) {
+  Identity id = Person("a@corp.example");
+  id.roles = {"superuser"};  // whatever arrived is replaced
+  EXPECT_EQ(Apply(id, kCorp).status, SSO_OK);
+  EXPECT_EQ(id.roles, std::vector<std::string>{"developer"}) << "group 'admin' maps to nothing";
+  Identity nobody = Person("b@corp.example");
+  nobody.groups = {"admin"};
+  Apply(nobody, kCorp);
+  EXPECT_EQ(nobody.roles, std::vector<std::string>{"member"}) << "default_role";
+  ProvisionPolicy no_default = Policy();
+  no_default.default_role.clear();
+  Apply(nobody, kCorp, true, no_default);
+  EXPECT_TRUE(nobody.roles.empty());
+}
+
+TEST(ProvisionPolicy, EmailDomainsAreMatchedOnLabelsAfterIdna) {
+  for (const char *ok : {"a@corp.example", "a@CORP.Example", "a@eng.corp.example",
+                         "a@bücher.example", "a@BÜCHER.example"}) {
+    Identity id = Person(ok);
+    EXPECT_EQ(Apply(id, kCorp).status, SSO_OK) << ok;
+  }
+  for (const char *bad : {"a@evil.example@corp.example", "a@corp.example.evil.example",
+                          "a@notcorp.example", "a@evil.example", "a@corp.example.", "a@",
+                          "@corp.example", "a b@corp.example", "a@bucher.example"}) {
+    Identity id = Person(bad);
+    EXPECT_EQ(Apply(id, kCorp).status, SSO_JIT_DOMAIN_NOT_ALLOWED) << bad;
+  }
+  Identity idn = Person("Jo@BÜCHER.example");
+  Apply(idn, kCorp);
+  EXPECT_EQ(idn.email, "Jo@xn--bcher-kva.example")
+      << "the domain is normalized, not the local part";
+}
+
+TEST(ProvisionPolicy, EmailIsRequiredAndMustBeVerified) {
+  Identity none = Person("");
+  EXPECT_EQ(Apply(none, kCorp).status, SSO_JIT_EMAIL_REQUIRED);
+  Identity unverified = Person("a@corp.example", false);
+  EXPECT_EQ(Apply(unverified, kCorp).status, SSO_JIT_EMAIL_UNVERIFIED);
+  Identity saml = Person("a@corp.example", false);
+  saml.attributes.clear();
+  EXPECT_EQ(Apply(saml, kCorp, /*oidc=*/false).status, SSO_OK) << "a SAML IdP asserts its email";
+  Identity anywhere = Person("a@elsewhere.example");
+  EXPECT_EQ(Apply(anywhere, {}).status, SSO_OK) << "no email_domains: any domain";
+}
+
+TEST(ProvisionPolicy, LinkingNeedsVerifiedEmailInAnAllowedDomain) {
+  Identity id = Person("a@corp.example");
+  EXPECT_TRUE(Apply(id, kCorp).link_allowed);
+  Identity no_list = Person("a@corp.example");
+  EXPECT_FALSE(Apply(no_list, {}).link_allowed) << "no domains this provider speaks for";
+  ProvisionPolicy off = Policy();
+  off.link_existing = SSO_LINK_OFF;
+  Identity off_id = Person("a@corp.example");
+  EXPECT_FALSE(Apply(off_id, kCorp, true, off).link_allowed);
+}
+
+TEST(ProvisionPolicy, TheHashFollowsWhatTheHookWouldBeTold) {
+  Identity a = Person("a@corp.example"), b = Person("a@corp.example");
+  EXPECT_EQ(Apply(a, kCorp).attributes_hash, Apply(b, kCorp).attributes_hash);
+  Identity c = Person("a@corp.example");
+  c.name = "Renamed";
+  EXPECT_NE(Apply(c, kCorp).attributes_hash, Apply(a, kCorp).attributes_hash);
+}
+
+TEST(HookRequest, IsSignedAndKeyedByTheFacts) {
+  Identity id = Person("a@corp.example");
+  PolicyOutcome policy = Apply(id, kCorp);
+  sso::HookRequest r = sso::BuildHookRequest(
+      {"oidc", id, policy, true, std::nullopt, "req-1", jwt_test::kNow}, "0123456789abcdef");
+  Json body = Json::parse(r.body);
+  EXPECT_EQ(body["subject"], "s-1");
+  EXPECT_EQ(body["issuer"], "https://op.test.invalid");
+  EXPECT_EQ(body["roles"], Json({"developer"}));
+  EXPECT_EQ(body["link"], "verified_email");
+  EXPECT_TRUE(body["user_id"].is_null());
+  EXPECT_TRUE(body["first_login"].get<bool>());
+  std::string t = std::to_string(jwt_test::kNow / 1000);
+  unsigned char mac[32];
+  unsigned int len = 0;
+  std::string signed_text = t + "." + r.body;
+  HMAC(EVP_sha256(), "0123456789abcdef", 16,
+       reinterpret_cast<const unsigned char *>(signed_text.data()), signed_text.size(), mac, &len);
+  std::string hex;
+  for (unsigned char ch : mac) {
+    static const char *d = "0123456789abcdef";
+    hex += d[ch >> 4];
+    hex += d[ch & 15];
+  }
+  EXPECT_NE(r.headers.find("X-SSO-Signature: t=" + t + ",v1=" + hex + "\r\n"), std::string::npos)
+      << r.headers;
+  sso::HookRequest again = sso::BuildHookRequest(
+      {"oidc", id, policy, true, std::nullopt, "req-2", jwt_test::kNow + 5000}, "0123456789abcdef");
+  auto key = [](const std::string &h) { return h.substr(0, h.find("\r\n")); };
+  EXPECT_EQ(key(r.headers), key(again.headers)) << "same facts, same Idempotency-Key";
+  EXPECT_EQ(key(r.headers).size(), sizeof("Idempotency-Key: ") - 1 + 32);
+}
+
+TEST(HookAnswer, EachStatusMeansOneThing) {
+  using sso::HookOutcome;
+  auto parse = [](int status, const char *body, bool link = true, bool create = true) {
+    return sso::ParseHookAnswer(status, body, link, create);
+  };
+  EXPECT_EQ(parse(201, R"({"user_id":"42"})").outcome, HookOutcome::kCreated);
+  EXPECT_EQ(parse(201, R"({"user_id":42})").user_id, "42");
+  EXPECT_EQ(parse(200, R"({"user_id":"42","outcome":"linked"})").outcome, HookOutcome::kLinked);
+  EXPECT_EQ(parse(200, R"({"user_id":"42"})").outcome, HookOutcome::kUpdated);
+  EXPECT_EQ(*parse(200, R"({"user_id":"42","roles":["a","b"]})").roles,
+            (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(parse(403, R"({"reason":"left the company"})").status, SSO_JIT_DENIED);
+  EXPECT_EQ(parse(403, R"({"reason":"left the company"})").reason, "left the company");
+  EXPECT_EQ(parse(202, "{}").status, SSO_JIT_PENDING);
+  EXPECT_EQ(parse(409, "").status, SSO_JIT_CONFLICT);
+  EXPECT_EQ(parse(500, "").status, SSO_JIT_UNAVAILABLE);
+  EXPECT_EQ(parse(0, "").status, SSO_JIT_UNAVAILABLE);
+  // Fail closed on anything else.
+  for (const char *bad : {R"({})", R"({"user_id":""})", R"({"user_id":"a\nb"})",
+                          R"({"user_id":["x"]})", R"({"user_id":"1","roles":"admin"})",
+                          R"({"user_id":"1","roles":["a\r\nX-Evil: 1"]})", "not json"})
+    EXPECT_EQ(parse(200, bad).status, SSO_JIT_HOOK_INVALID) << bad;
+  EXPECT_EQ(parse(200, (R"({"user_id":")" + std::string(300, 'x') + "\"}").c_str()).status,
+            SSO_JIT_HOOK_INVALID);
+  EXPECT_EQ(parse(404, "{}").status, SSO_JIT_HOOK_INVALID);
+  EXPECT_EQ(parse(200, R"({"user_id":"1","outcome":"linked"})", false).status, SSO_JIT_HOOK_INVALID)
+      << "linked although linking was not allowed";
+  EXPECT_EQ(parse(201, R"({"user_id":"1"})", true, false).status, SSO_JIT_HOOK_INVALID)
+      << "created although auto_create is off";
+}
+
+}  // namespace
