@@ -58,9 +58,10 @@ void Audit(sso_txn &txn, std::string_view decision, int64_t now_ms, std::string_
                {"request_id", txn.request_id},  {"provider", id.provider},
                {"protocol", txn.prov_protocol}, {"issuer", id.issuer},
                {"subject", id.subject},         {"email", id.email}};
-  if (!id.user.empty() && decision != "denied" && decision != "failed" && decision != "pending")
+  if (!id.user.empty() && decision != "denied" && decision != "failed" && decision != "pending") {
     line["user_id"] = id.user;
-  if (!id.roles.empty()) line["roles"] = id.roles;
+    if (!id.roles.empty()) line["roles"] = id.roles;
+  }
   if (!reason.empty()) line["reason"] = reason;
   if (hook_status >= 0) line["hook_status"] = hook_status;
   txn.audit = line.dump(-1, ' ', false, Json::error_handler_t::replace);

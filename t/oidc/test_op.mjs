@@ -66,6 +66,7 @@ function defaults() {
     tamper: null, // "signature" | "alg_none" | "unknown_kid"
     advertise_iss_param: true,
     userinfo: {}, // overrides of the userinfo answer, e.g. {"sub": "someone-else"}
+    choose: null, // the demo: a list of users to pick from on a page instead of `user`
   };
 }
 
@@ -161,6 +162,23 @@ async function handle(req, res) {
         q.get('code_challenge_method') !== 'S256' || !q.get('code_challenge') || !q.get('nonce')) {
       return send(res, 400, 'bad authorization request');
     }
+    let user = behaviour.user;
+    if (Array.isArray(behaviour.choose)) {
+      const pick = behaviour.choose[Number(q.get('as'))];
+      if (!pick) {
+        const esc = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+        const buttons = behaviour.choose
+          .map((u, i) => `<p><a href="${esc(`${url.pathname}${url.search}&as=${i}`)}">Sign in as ` +
+            `${esc(u.name)} &lt;${esc(u.email)}&gt;${u.email_verified ? '' : ' (email not verified)'}` +
+            ` groups: ${esc((u.groups || []).join(', ') || '-')}</a></p>`)
+          .join('');
+        const page = `<!DOCTYPE html><html><head><meta charset="utf-8"><title>Test OP</title></head>` +
+          `<body><h1>The demo's identity provider</h1><p>Who are you?</p>${buttons}</body></html>`;
+        res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': Buffer.byteLength(page) });
+        return res.end(page);
+      }
+      user = pick;
+    }
     back.searchParams.set('state', q.get('state'));
     if (behaviour.authz_error) {
       back.searchParams.set('error', behaviour.authz_error);
@@ -170,7 +188,7 @@ async function handle(req, res) {
         nonce: q.get('nonce'),
         challenge: q.get('code_challenge'),
         redirect_uri: q.get('redirect_uri'),
-        user: behaviour.user, // who signed in: fixed when the code is issued
+        user, // who signed in: fixed when the code is issued
       });
       back.searchParams.set('code', code);
     }
