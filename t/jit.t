@@ -8,6 +8,7 @@ use warnings;
 use lib 't/lib';
 use Digest::SHA ();
 use HTTP::Tiny;
+use IO::Socket::INET;
 use JSON::PP qw(encode_json decode_json);
 use POSIX ();
 use Test::More;
@@ -43,6 +44,7 @@ END { kill 'TERM', $hook_pid if $hook_pid }
 wait_port({ port => $hook_port, max_wait => 20 });
 
 my $op = Test::Nginx::OidcOp::start();
+my $other_op = Test::Nginx::OidcOp::start();
 my $idp = Test::Nginx::SamlIdp->new(keys_dir => $keys);
 $idp->write_metadata("$root/idp.xml");
 my $acs = "http://localhost:$port/sso/saml/acs";
@@ -55,7 +57,8 @@ sub as_user { Test::Nginx::OidcOp::control($op, { user => $_[0] }) }
 
 sub oidc_provider {
     my ($name, @lines) = @_;
-    return "sso_provider $name {\n    oidc_issuer $op->{issuer};\n    oidc_client_id nginx-app;\n"
+    my $issuer = $name eq 'other' ? $other_op->{issuer} : $op->{issuer};
+    return "sso_provider $name {\n    oidc_issuer $issuer;\n    oidc_client_id nginx-app;\n"
         . "    oidc_client_secret_file $root/op.secret;\n"
         . "    oidc_redirect_uri http://localhost:$port/sso/oidc/callback;\n"
         . "    email_domains corp.example acquired.example;\n"
@@ -73,6 +76,7 @@ sub start {
             . oidc_provider('corp', 'role engineering developer', 'role admins admin',
                 'default_role member', 'link_existing verified_email', "sync $o{sync}")
             . oidc_provider('closed', 'auto_create off', 'link_existing off')
+            . oidc_provider('other')
             . "sso_provider saml {\n    saml_idp_metadata $root/idp.xml;\n"
             . "    saml_sp_entity_id $sp;\n    saml_acs_url $acs;\n"
             . "    email_domains corp.example;\n    attribute groups memberOf;\n"
@@ -230,6 +234,17 @@ is(scalar(grep { $_->{email} eq 'retry@corp.example' } @{ hook_stats()->{users} 
     is((audit_lines())[-1]{decision}, 'created', 'SAML: audit created');
 }
 
+# ---- accounts are keyed on (issuer, subject): the same sub from another issuer is someone else ----
+{
+    my $other = $other_op;
+    Test::Nginx::OidcOp::control($other, { user => { %hire, email => 'someone.else@corp.example' } });
+    my $r = Test::Nginx::OidcOp::login($other, provider => 'other');
+    is($r->{callback}{status}, 303, 'another issuer, same sub: login succeeds') or diag(error_log());
+    unlike(app_as($r->{session}), qr/^X-Remote-User: 1000$/m, 'but it is not the new hire\'s account');
+    is(hook_stats()->{requests}[-1]{body}{issuer}, $other->{issuer}, 'the hook is told the other issuer');
+    ok(hook_stats()->{requests}[-1]{body}{first_login}, 'as a first login');
+}
+
 # ---- no secrets in the audit log or the error log ----
 {
     open my $in, '<', $audit or die;
@@ -314,6 +329,50 @@ for (@kids) { waitpid $_, 0; $succeeded++ if $? == 0 }
 is($succeeded, 200, 'all 200 concurrent logins succeed') or diag(error_log());
 is(hook_stats()->{creations}, 20, 'exactly 20 accounts created');
 is(scalar @{ hook_stats()->{users} }, 20, 'the app has 20 users');
+
+# ---- the audit log can go to syslog ----
+{
+    my $syslog_port = empty_port({ proto => 'udp' });
+    my $sock = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => $syslog_port,
+        Proto => 'udp') or die "udp: $!";
+    start_nginx({
+        http_config => "sso_provision_hook http://127.0.0.1:$hook_port/provision "
+            . "secret_file=$root/hook.secret;\n"
+            . "sso_audit_log syslog:server=127.0.0.1:$syslog_port,tag=sso_audit;\n"
+            . oidc_provider('corp', 'role engineering developer'),
+        config => "location /sso/ { sso_endpoints; }\n",
+    });
+    hook_control({ behaviour => { delay_ms => 0 } });
+    as_user({ %hire, sub => 'syslog-1', email => 'syslog\@corp.example' });
+    is(login()->{callback}{status}, 303, 'syslog: a login');
+    my $got = '';
+    my $rin = '';
+    vec($rin, fileno($sock), 1) = 1;
+    $sock->recv($got, 65536) if select(my $rout = $rin, undef, undef, 5);
+    like($got, qr/sso_audit: \{.*"decision":"created".*"subject":"syslog-1"/, 'syslog: the JSON line arrives');
+}
+
+# ---- configuration mistakes fail nginx -t ----
+for my $case (
+    ['no secret_file', "sso_provision_hook http://127.0.0.1:1/p;", qr/needs secret_file=/],
+    ['short secret', "sso_provision_hook http://127.0.0.1:1/p secret_file=$root/short.secret;",
+        qr/at least 16 characters/],
+    ['not a URL', "sso_provision_hook 127.0.0.1:1 secret_file=$root/hook.secret;", qr/http:\/\/ or https:\/\//],
+    ['bad sync', oidc_provider('x', 'sync sometimes'), qr/on_each_login/],
+    ['bad link_existing', oidc_provider('x', 'link_existing email'), qr/verified_email/],
+    ['role without a role', oidc_provider('x', 'role engineering'), qr/an IdP group and an app role/],
+    ['IDNA refuses a domain', oidc_provider('x', 'email_domains xn--a.example'), qr/sso_provider "x"/],
+    ['IDNA refuses a symbol', oidc_provider('x', "email_domains \xe2\x98\x83.example"),
+        qr/sso_provider "x"/],
+) {
+    my ($name, $http, $want) = @$case;
+    open my $short, '>', "$root/short.secret" or die;
+    print $short "short\n";
+    close $short;
+    my ($ok, $out) = nginx_config_test({ http_config => $http, config => 'location / { return 200; }' });
+    ok(!$ok, "nginx -t fails: $name");
+    like($out, $want, "nginx -t says why: $name");
+}
 
 unlike(error_log(), qr/\[(alert|crit|emerg)\]/, 'no alert in the error log');
 done_testing();

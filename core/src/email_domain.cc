@@ -29,8 +29,7 @@ std::optional<std::string> NormalizeDomain(std::string_view text) {
     return std::nullopt;
   for (unsigned char c : domain)
     if (c <= 0x20 || c == 0x7f || c == '@') return std::nullopt;
-  bool ascii = std::all_of(domain.begin(), domain.end(), [](unsigned char c) { return c < 0x80; });
-  if (ascii) return domain;
+  // ASCII too: an "xn--" label must be a valid A-label, hyphens only where IDNA allows them
   char *out = nullptr;
   if (idn2_to_ascii_8z(domain.c_str(), &out, IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL) != IDN2_OK)
     return std::nullopt;

@@ -26,3 +26,13 @@ TEST(DomainMatches, OnLabelBoundariesOnly) {
 }
 
 }  // namespace
+
+TEST(EmailDomain, IdnaGivesOneAsciiFormAndRefusesWhatItForbids) {
+  EXPECT_EQ(sso::NormalizeDomain("BÜCHER.Example"), "xn--bcher-kva.example");
+  EXPECT_EQ(sso::NormalizeDomain("xn--bcher-kva.example"), "xn--bcher-kva.example");
+  EXPECT_EQ(sso::EmailDomain("jo@Bücher.example"), "xn--bcher-kva.example");
+  EXPECT_FALSE(sso::NormalizeDomain("xn--a.example")) << "not a valid A-label";
+  EXPECT_FALSE(sso::NormalizeDomain("-corp.example")) << "leading hyphen";
+  EXPECT_FALSE(sso::NormalizeDomain("\xe2\x98\x83.example")) << "a symbol IDNA 2008 disallows";
+  EXPECT_FALSE(sso::EmailDomain("a@\xe2\x98\x83.example"));
+}
