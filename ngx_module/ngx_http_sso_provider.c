@@ -360,26 +360,55 @@ ngx_http_sso_provider_line(ngx_conf_t *cf, ngx_command_t *dummy, void *conf)
 }
 
 
+/* oidc_* lines that take one string as it is */
+typedef struct {
+    ngx_str_t   name;
+    size_t      offset;
+} ngx_http_sso_oidc_str_line_t;
+
+static ngx_http_sso_oidc_str_line_t  ngx_http_sso_oidc_str_lines[] = {
+    { ngx_string("oidc_issuer"),
+      offsetof(ngx_http_sso_provider_conf_t, issuer) },
+    { ngx_string("oidc_client_id"),
+      offsetof(ngx_http_sso_provider_conf_t, client_id) },
+    { ngx_string("oidc_alg"),
+      offsetof(ngx_http_sso_provider_conf_t, algorithm) },
+    { ngx_string("oidc_scope"),
+      offsetof(ngx_http_sso_provider_conf_t, scope) },
+    { ngx_string("oidc_redirect_uri"),
+      offsetof(ngx_http_sso_provider_conf_t, redirect_uri) },
+    { ngx_string("oidc_authorization_endpoint"),
+      offsetof(ngx_http_sso_provider_conf_t, authorization_endpoint) },
+    { ngx_string("oidc_token_endpoint"),
+      offsetof(ngx_http_sso_provider_conf_t, token_endpoint) },
+    { ngx_string("oidc_jwks_uri"),
+      offsetof(ngx_http_sso_provider_conf_t, jwks_uri) },
+    { ngx_string("oidc_userinfo_endpoint"),
+      offsetof(ngx_http_sso_provider_conf_t, userinfo_endpoint) },
+    { ngx_null_string, 0 }
+};
+
+
 static char *
 ngx_http_sso_provider_oidc_line(ngx_conf_t *cf, ngx_http_sso_provider_conf_t *pcf,
     ngx_str_t *name, ngx_str_t *value)
 {
-    char        *rv;
-    ngx_str_t   *secret;
-    ngx_msec_t   ms;
+    char                          *rv;
+    ngx_str_t                     *secret;
+    ngx_msec_t                     ms;
+    ngx_http_sso_oidc_str_line_t  *line;
 
 #define ngx_http_sso_is(text)                                                  \
     (name->len == sizeof(text) - 1                                             \
      && ngx_strncmp(name->data, text, sizeof(text) - 1) == 0)
 
-    if (ngx_http_sso_is("oidc_issuer")) {
-        pcf->issuer = *value;
-        return NGX_CONF_OK;
-    }
-
-    if (ngx_http_sso_is("oidc_client_id")) {
-        pcf->client_id = *value;
-        return NGX_CONF_OK;
+    for (line = ngx_http_sso_oidc_str_lines; line->name.len; line++) {
+        if (name->len == line->name.len
+            && ngx_strncmp(name->data, line->name.data, name->len) == 0)
+        {
+            *(ngx_str_t *) ((char *) pcf + line->offset) = *value;
+            return NGX_CONF_OK;
+        }
     }
 
     if (ngx_http_sso_is("oidc_client_secret_file")) {
@@ -416,36 +445,6 @@ ngx_http_sso_provider_oidc_line(ngx_conf_t *cf, ngx_http_sso_provider_conf_t *pc
         return NGX_CONF_OK;
     }
 
-    if (ngx_http_sso_is("oidc_alg")) {
-        pcf->algorithm = *value;
-        return NGX_CONF_OK;
-    }
-
-    if (ngx_http_sso_is("oidc_scope")) {
-        pcf->scope = *value;
-        return NGX_CONF_OK;
-    }
-
-    if (ngx_http_sso_is("oidc_redirect_uri")) {
-        pcf->redirect_uri = *value;
-        return NGX_CONF_OK;
-    }
-
-    if (ngx_http_sso_is("oidc_authorization_endpoint")) {
-        pcf->authorization_endpoint = *value;
-        return NGX_CONF_OK;
-    }
-
-    if (ngx_http_sso_is("oidc_token_endpoint")) {
-        pcf->token_endpoint = *value;
-        return NGX_CONF_OK;
-    }
-
-    if (ngx_http_sso_is("oidc_jwks_uri")) {
-        pcf->jwks_uri = *value;
-        return NGX_CONF_OK;
-    }
-
     if (ngx_http_sso_is("oidc_userinfo")) {
         if (ngx_strcmp(value->data, "on") == 0) {
             pcf->userinfo = 1;
@@ -457,11 +456,6 @@ ngx_http_sso_provider_oidc_line(ngx_conf_t *cf, ngx_http_sso_provider_conf_t *pc
             return "takes \"on\" or \"off\"";
         }
 
-        return NGX_CONF_OK;
-    }
-
-    if (ngx_http_sso_is("oidc_userinfo_endpoint")) {
-        pcf->userinfo_endpoint = *value;
         return NGX_CONF_OK;
     }
 

@@ -245,22 +245,12 @@ Test::Nginx::OidcOp::control($op, { reset => JSON::PP::true, token_auth => 'clie
     token_delay_ms => 1500 });
 {
     my $l = login(callback => 0);
-    my $pid = fork // die;
-    if ($pid == 0) {
-        my $r = http_request('GET', $l->{callback_path}, headers => $l->{callback_cookie});
-        POSIX::_exit($r->{status} == 303 ? 0 : 1);
-    }
-    sleep 0.2;
-    my ($worst, $ok) = (0, 0);
-    for (1 .. 20) {
-        my $r = http_request('GET', '/other');
-        $ok++ if $r->{status} == 200;
-        $worst = $r->{elapsed} if $r->{elapsed} > $worst;
-    }
-    is($ok, 20, 'while the token endpoint is slow, other requests are answered');
-    cmp_ok($worst, '<', 0.5, 'at once (the worker is not blocked)');
-    waitpid $pid, 0;
-    is($? >> 8, 0, 'and the slow login completes');
+    my $w = while_one_waits(path => '/other', slow => sub {
+        http_request('GET', $l->{callback_path}, headers => $l->{callback_cookie})->{status} == 303;
+    });
+    is($w->{answered}, 20, 'while the token endpoint is slow, other requests are answered');
+    cmp_ok($w->{worst}, '<', 0.5, 'at once (the worker is not blocked)');
+    ok($w->{slow_ok}, 'and the slow login completes');
     is_deeply(Test::Nginx::OidcOp::stats($op)->{token_auth}[-1], 'post', 'with client_secret_post');
 }
 Test::Nginx::OidcOp::control($op, { reset => JSON::PP::true, token_delay_ms => 3000 });

@@ -1,5 +1,6 @@
 #include "flow_steps.h"
 
+#include "c_views.h"
 #include "gate.h"
 
 namespace sso {
@@ -19,6 +20,25 @@ void FlowStore(sso_txn &txn, sso_txn::Flow next, std::vector<StoreCommand> comma
   out.reason = SSO_OK;
   out.commands = txn.step_views.data();
   out.commands_count = txn.step_views.size();
+}
+
+void FlowHttp(sso_txn &txn, sso_txn::Flow next, HttpCall call, sso_step &out) {
+  txn.flow = next;
+  txn.http_method = std::move(call.method);
+  txn.http_url = std::move(call.url);
+  txn.http_authorization = std::move(call.authorization);
+  txn.http_content_type = std::move(call.content_type);
+  txn.http_body = std::move(call.body);
+  txn.http_headers = std::move(call.headers);
+  out.kind = SSO_STEP_HTTP;
+  out.reason = SSO_OK;
+  out.http.method = Str(txn.http_method);
+  out.http.url = Str(txn.http_url);
+  out.http.authorization = Str(txn.http_authorization);
+  out.http.content_type = Str(txn.http_content_type);
+  out.http.body = Str(txn.http_body);
+  out.http.headers = Str(txn.http_headers);
+  out.http.timeout_ms = call.timeout_ms;
 }
 
 bool FlowStoreFailed(std::span<const sso_store_reply> replies, sso_status &why) {

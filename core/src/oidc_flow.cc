@@ -52,19 +52,10 @@ OidcProvider *Provider(sso_txn &txn) {
 
 void Http(sso_txn &txn, sso_txn::Flow next, std::string method, std::string url,
           std::string authorization, std::string content_type, std::string body, sso_step &out) {
-  txn.flow = next;
-  txn.http_method = std::move(method);
-  txn.http_url = std::move(url);
-  txn.http_authorization = std::move(authorization);
-  txn.http_content_type = std::move(content_type);
-  txn.http_body = std::move(body);
-  out.kind = SSO_STEP_HTTP;
-  out.reason = SSO_OK;
-  out.http.method = Str(txn.http_method);
-  out.http.url = Str(txn.http_url);
-  out.http.authorization = Str(txn.http_authorization);
-  out.http.content_type = Str(txn.http_content_type);
-  out.http.body = Str(txn.http_body);
+  FlowHttp(txn, next,
+           {std::move(method), std::move(url), std::move(authorization), std::move(content_type),
+            std::move(body)},
+           out);
 }
 
 void Authorize(sso_txn &txn, OidcProvider &p, sso_step &out) {

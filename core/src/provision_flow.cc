@@ -119,22 +119,10 @@ void CallHook(sso_txn &txn, int64_t now_ms, sso_step &out) {
       BuildHookRequest({txn.prov_protocol, txn.flow_identity, txn.prov_policy,
                         PolicyOf(txn).auto_create, txn.prov_known_user, txn.request_id, now_ms},
                        settings.hook_secret);
-  txn.flow = sso_txn::Flow::kProvisionHook;
-  txn.http_method = "POST";
-  txn.http_url = settings.hook_url;
-  txn.http_authorization.clear();
-  txn.http_content_type = "application/json";
-  txn.http_body = std::move(request.body);
-  txn.http_headers = std::move(request.headers);
-  out.kind = SSO_STEP_HTTP;
-  out.reason = SSO_OK;
-  out.http.method = Str(txn.http_method);
-  out.http.url = Str(txn.http_url);
-  out.http.authorization = Str(txn.http_authorization);
-  out.http.content_type = Str(txn.http_content_type);
-  out.http.body = Str(txn.http_body);
-  out.http.headers = Str(txn.http_headers);
-  out.http.timeout_ms = settings.hook_timeout_ms;
+  FlowHttp(txn, sso_txn::Flow::kProvisionHook,
+           {"POST", settings.hook_url, "", "application/json", std::move(request.body),
+            std::move(request.headers), settings.hook_timeout_ms},
+           out);
 }
 
 }  // namespace

@@ -361,6 +361,26 @@ sub http_request {
     return { status => $status // 0, headers => \%headers, body => $rest, elapsed => $elapsed };
 }
 
+# Runs `slow` (a code ref making one request that waits on something slow; true if it got
+# what it wanted) in a child, then makes `probes` GETs of `path` meanwhile. Returns
+# { answered => n, worst => seconds, slow_ok => 0|1 }: on a one-worker nginx, proof that the
+# waiting request does not block the worker.
+sub while_one_waits {
+    my (%o) = @_;
+    my $pid = fork // die "fork: $!";
+    POSIX::_exit($o{slow}->() ? 0 : 1) if $pid == 0;
+    sleep 0.2;
+    my ($worst, $answered) = (0, 0);
+    for (1 .. ($o{probes} // 20)) {
+        my $r = http_request('GET', $o{path});
+        $answered++ if $r->{status} == 200;
+        $worst = $r->{elapsed} if ($r->{elapsed} // 0) > $worst;
+    }
+    waitpid $pid, 0;
+    return { answered => $answered, worst => $worst, slow_ok => $? == 0 ? 1 : 0 };
+}
+push @EXPORT, 'while_one_waits';
+
 # ---- block runner ----
 
 sub lines_of {
