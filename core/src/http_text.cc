@@ -16,6 +16,9 @@ bool IsSameOriginPath(std::string_view target) {
   if (target.empty() || target.size() > kMaxReturnTo || target[0] != '/') return false;
   if (target.size() > 1 && (target[1] == '/' || target[1] == '\\')) return false;
   if (target.find('\\') != std::string_view::npos) return false;
+  // ASCII only: it becomes a Location header (browsers send paths percent-encoded anyway)
+  for (unsigned char c : target)
+    if (c >= 0x80) return false;
   return !HasControlCharacter(target) && target.find(' ') == std::string_view::npos;
 }
 

@@ -72,7 +72,8 @@ void Authorize(sso_txn &txn, OidcProvider &p, sso_step &out) {
       SetCookieValue({BindingName(txn, request->state), txn.engine.settings.cookie_secure},
                      request->binding, kStateTtlMs / 1000);
   std::vector<StoreCommand> commands;
-  commands.push_back(StoreCommand{"SET", StateKey(txn, request->state), record.dump(), "PX",
+  commands.push_back(StoreCommand{"SET", StateKey(txn, request->state),
+                                  record.dump(-1, ' ', false, Json::error_handler_t::replace), "PX",
                                   std::to_string(kStateTtlMs)});
   FlowStore(txn, sso_txn::Flow::kOidcStore, std::move(commands), out);
 }
@@ -102,7 +103,7 @@ void VerifyAndFinish(sso_txn &txn, OidcProvider &p, int64_t now_ms, sso_step &ou
   if (p.userinfo) {
     if (txn.flow_access_token.empty() || p.discovery->userinfo_endpoint.empty())
       return FlowFail(txn, SSO_OIDC_USERINFO_INVALID, out);
-    txn.flow_claims = jwt.claims.dump();
+    txn.flow_claims = jwt.claims.dump(-1, ' ', false, Json::error_handler_t::replace);
     return Http(txn, sso_txn::Flow::kOidcUserinfo, "GET", p.discovery->userinfo_endpoint,
                 "Bearer " + txn.flow_access_token, "", "", out);
   }

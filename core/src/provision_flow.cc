@@ -245,7 +245,8 @@ void ProvisionResumeHttp(sso_txn &txn, int status, std::string_view body, int64_
                  {"hash", txn.prov_policy.attributes_hash},
                  {"at", now_ms}};
   std::vector<StoreCommand> commands;
-  commands.push_back(StoreCommand{"SET", txn.prov_account_key, record.dump(), "PX",
+  commands.push_back(StoreCommand{"SET", txn.prov_account_key,
+                                  record.dump(-1, ' ', false, Json::error_handler_t::replace), "PX",
                                   std::to_string(kAccountRecordTtlMs)});
   commands.push_back(Unlock(txn));
   StoreSession(txn, std::move(commands), now_ms, out);

@@ -80,7 +80,8 @@ PolicyOutcome ApplyPolicy(const PolicyInput &in, Identity &identity) {
                           {"name", identity.name},    {"groups", identity.groups},
                           {"roles", identity.roles},  {"attributes", identity.attributes},
                           {"link", out.link_allowed}, {"create", in.policy.auto_create}};
-  out.attributes_hash = Sha256Hex(facts.dump());
+  out.attributes_hash =
+      Sha256Hex(facts.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   return out;
 }
 

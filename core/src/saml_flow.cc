@@ -188,7 +188,8 @@ void LoginBegin(sso_txn &txn, const sso_login_request &request, sso_step &out) {
 
   Json relay = {{"p", provider->name}, {"id", request_id}, {"to", return_to}};
   std::vector<StoreCommand> commands;
-  commands.push_back(StoreCommand{"SET", RelayKey(txn, handle), relay.dump(), "PX",
+  commands.push_back(StoreCommand{"SET", RelayKey(txn, handle),
+                                  relay.dump(-1, ' ', false, Json::error_handler_t::replace), "PX",
                                   std::to_string(kRelayStateTtlMs)});
   FlowStore(txn, sso_txn::Flow::kLoginStore, std::move(commands), out);
 }

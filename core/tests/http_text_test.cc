@@ -10,8 +10,9 @@ TEST(ReturnTo, KeepsSameOriginPaths) {
 }
 
 TEST(ReturnTo, ReplacesAnythingThatCanLeaveTheOrigin) {
-  for (const char *target : {"//evil.example/", "/\\evil.example", "/a\\b", "https://evil.example/",
-                             "evil", "", "/a\r\nSet-Cookie: x=1", "/a b", "\t/x"}) {
+  for (const char *target :
+       {"//evil.example/", "/\\evil.example", "/a\\b", "https://evil.example/", "evil", "",
+        "/a\r\nSet-Cookie: x=1", "/a b", "\t/x", "/caf\xc3\xa9", "/\xff"}) {
     EXPECT_EQ(sso::SafeReturnTo(target), "/") << target;
   }
   EXPECT_EQ(sso::SafeReturnTo("/" + std::string(3000, 'a')), "/");
