@@ -505,7 +505,8 @@ ngx_http_sso_flow(ngx_http_request_t *r, ngx_http_sso_ctx_t *ctx)
         return ngx_http_sso_send_failure(r, ctx, step->reason);
 
     case SSO_STEP_REDIRECT:
-        if (step->set_cookie.len) {
+        /* 303 with a cookie: a login completed (a 302 with one only starts a login) */
+        if (step->set_cookie.len && step->http_status == 303) {
             request_id = ngx_http_sso_request_id(r, smcf);
 
             ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,

@@ -101,6 +101,9 @@ typedef struct {
     ngx_str_t                    client_id;
     ngx_str_t                    client_secret;      /* file contents, trimmed */
     ngx_uint_t                   client_secret_post;
+    ngx_uint_t                   private_key_jwt;
+    ngx_str_t                    client_key;         /* PEM file contents */
+    ngx_str_t                    client_key_id;
     ngx_str_t                    algorithm;
     ngx_str_t                    scope;
     ngx_str_t                    redirect_uri;

@@ -367,6 +367,8 @@ typedef struct {
 } ngx_http_sso_oidc_str_line_t;
 
 static ngx_http_sso_oidc_str_line_t  ngx_http_sso_oidc_str_lines[] = {
+    { ngx_string("oidc_client_key_id"),
+      offsetof(ngx_http_sso_provider_conf_t, client_key_id) },
     { ngx_string("oidc_issuer"),
       offsetof(ngx_http_sso_provider_conf_t, issuer) },
     { ngx_string("oidc_client_id"),
@@ -411,6 +413,10 @@ ngx_http_sso_provider_oidc_line(ngx_conf_t *cf, ngx_http_sso_provider_conf_t *pc
         }
     }
 
+    if (ngx_http_sso_is("oidc_client_key")) {
+        return ngx_http_sso_read_conf_file(cf, value, &pcf->client_key);
+    }
+
     if (ngx_http_sso_is("oidc_client_secret_file")) {
         secret = &pcf->client_secret;
 
@@ -438,8 +444,12 @@ ngx_http_sso_provider_oidc_line(ngx_conf_t *cf, ngx_http_sso_provider_conf_t *pc
         } else if (ngx_strcmp(value->data, "client_secret_post") == 0) {
             pcf->client_secret_post = 1;
 
+        } else if (ngx_strcmp(value->data, "private_key_jwt") == 0) {
+            pcf->private_key_jwt = 1;
+
         } else {
-            return "takes \"client_secret_basic\" or \"client_secret_post\"";
+            return "takes \"client_secret_basic\", \"client_secret_post\" "
+                   "or \"private_key_jwt\"";
         }
 
         return NGX_CONF_OK;
@@ -583,6 +593,14 @@ ngx_http_sso_add_providers(ngx_conf_t *cf, ngx_http_sso_main_conf_t *smcf)
                 return NGX_ERROR;
             }
 
+            if (pcf[i].private_key_jwt != (pcf[i].client_key.len != 0)) {
+                ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                              "sso_provider \"%V\" in %V:%ui: \"oidc_token_auth "
+                              "private_key_jwt\" and \"oidc_client_key\" go together",
+                              &pcf[i].name, &pcf[i].file, pcf[i].line);
+                return NGX_ERROR;
+            }
+
             ngx_memzero(&oc, sizeof(sso_oidc_provider_config));
             oc.name = ngx_http_sso_sso_str(&pcf[i].name);
             oc.issuer = ngx_http_sso_sso_str(&pcf[i].issuer);
@@ -599,6 +617,8 @@ ngx_http_sso_add_providers(ngx_conf_t *cf, ngx_http_sso_main_conf_t *smcf)
             oc.clock_skew_ms = pcf[i].clock_skew;
             oc.jwks_refresh_interval_ms = pcf[i].jwks_refresh_interval;
             oc.userinfo = (int) pcf[i].userinfo;
+            oc.client_key_pem = ngx_http_sso_sso_str(&pcf[i].client_key);
+            oc.client_key_id = ngx_http_sso_sso_str(&pcf[i].client_key_id);
             oc.userinfo_endpoint = ngx_http_sso_sso_str(&pcf[i].userinfo_endpoint);
             oc.email_domains = domains;
             oc.email_domains_count = pcf[i].email_domains.nelts;

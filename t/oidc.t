@@ -17,6 +17,9 @@ my $port = $env->{server_port};
 my $tls = "$env->{servroot}/tls";
 Test::Nginx::OidcOp::make_tls($tls, op => 'IP:127.0.0.1', wrongname => 'DNS:op.other.example');
 
+system("openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out $tls/client.key "
+    . "2>/dev/null && openssl pkey -in $tls/client.key -pubout -out $tls/client.pub") == 0
+    or die 'client key';
 my $secret_file = "$env->{servroot}/op.secret";
 open my $fh, '>', $secret_file or die;
 print $fh "test-secret-1\n";
@@ -60,7 +63,10 @@ sub start_with {
             . join('', map { provider(lc $_, $alg_op{$_}{issuer}, "oidc_alg $_") } sort keys %alg_op)
             . provider('info', $op->{issuer}, 'oidc_userinfo on', 'attribute department department')
             . provider('wrongname', $wrong_name_op->{issuer})
-            . provider('noresolver', 'https://op.test.invalid'),
+            . provider('noresolver', 'https://op.test.invalid')
+            . "sso_provider pkjwt {\n    oidc_issuer $op->{issuer};\n    oidc_client_id nginx-app;\n"
+            . "    oidc_redirect_uri $redirect;\n    oidc_token_auth private_key_jwt;\n"
+            . "    oidc_client_key $tls/client.key;\n    oidc_client_key_id client-1;\n}\n",
         config => $app,
     });
 }
@@ -253,6 +259,22 @@ Test::Nginx::OidcOp::control($op, { reset => JSON::PP::true, token_auth => 'clie
     ok($w->{slow_ok}, 'and the slow login completes');
     is_deeply(Test::Nginx::OidcOp::stats($op)->{token_auth}[-1], 'post', 'with client_secret_post');
 }
+# ---- private_key_jwt ----
+{
+    my $pub = do { local (@ARGV, $/) = "$tls/client.pub"; <> };
+    Test::Nginx::OidcOp::control($op, { reset => JSON::PP::true, token_auth => 'private_key_jwt',
+        client_public_key => $pub });
+    my $k = Test::Nginx::OidcOp::login($op, provider => 'pkjwt');
+    is($k->{callback}{status}, 303, 'private_key_jwt: the provider accepts our signed assertion')
+        or diag(error_log());
+    is(Test::Nginx::OidcOp::stats($op)->{token_auth}[-1], 'private_key_jwt', 'and no secret was sent');
+    my $other = do { local (@ARGV, $/) = "$tls/op.crt"; <> };    # someone else's key
+    Test::Nginx::OidcOp::control($op, { client_public_key => $other });
+    clear_error_log();
+    $k = Test::Nginx::OidcOp::login($op, provider => 'pkjwt');
+    is($k->{callback}{status}, 403, 'private_key_jwt: a provider that does not know our key refuses');
+    like(error_log(), qr/OIDC_TOKEN_ERROR/, 'and the log says the token endpoint refused');
+}
 Test::Nginx::OidcOp::control($op, { reset => JSON::PP::true, token_delay_ms => 3000 });
 start_with(http => "sso_backchannel_timeout 1s;\n");
 {
@@ -273,6 +295,8 @@ my @bad = (
         qr/client_secret_basic/],
     ['missing secret file', "sso_provider x { oidc_client_secret_file /nonexistent/secret; }",
         qr/cannot open/],
+    ['private_key_jwt without a key', provider('x', 'https://op.example', 'oidc_token_auth private_key_jwt'),
+        qr/go together/],
 );
 for my $case (@bad) {
     my ($name, $http, $want) = @$case;

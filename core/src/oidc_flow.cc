@@ -45,6 +45,14 @@ std::string CookieValue(std::string_view header, std::string_view name) {
   return {};
 }
 
+// A private_key_jwt assertion's unique id: derived from the login's CSPRNG bytes for the new
+// session through SHA-256, so it is unpredictable and reveals nothing of the session id.
+std::string Jti(const sso_txn &txn) {
+  return Sha256Hex(std::string(txn.flow_session_random.begin(), txn.flow_session_random.end()) +
+                   "client-assertion")
+      .substr(0, 32);
+}
+
 OidcProvider *Provider(sso_txn &txn) {
   auto it = txn.engine.oidc_providers.find(txn.flow_provider);
   return it == txn.engine.oidc_providers.end() ? nullptr : &it->second;
@@ -211,10 +219,11 @@ void OidcResumeStore(sso_txn &txn, std::span<const sso_store_reply> replies, int
         return FlowFail(txn, SSO_OIDC_ISSUER_MISMATCH, out);
       txn.flow_nonce = record.value("n", "");
       txn.flow_return_to = SafeReturnTo(record.value("to", "/"));
-      oidc::TokenRequest token =
-          oidc::BuildTokenRequest(p->client, txn.flow_code, record.value("v", ""));
+      auto token = oidc::BuildTokenRequest(p->client, txn.flow_code, record.value("v", ""),
+                                           p->discovery->token_endpoint, Jti(txn), now_ms);
+      if (!token) return FlowFail(txn, SSO_ERR_INTERNAL, out);
       return Http(txn, sso_txn::Flow::kOidcToken, "POST", p->discovery->token_endpoint,
-                  token.authorization, "application/x-www-form-urlencoded", token.body, out);
+                  token->authorization, "application/x-www-form-urlencoded", token->body, out);
     }
 
     default:

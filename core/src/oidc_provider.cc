@@ -34,6 +34,11 @@ sso_status MakeOidcProvider(const sso_oidc_provider_config &c, OidcProvider &out
   if (c.jwks_refresh_interval_ms < 0) return SSO_ERR_INVALID_ARGUMENT;
   if (c.jwks_refresh_interval_ms > 0) out.jwks_refresh_interval_ms = c.jwks_refresh_interval_ms;
   out.userinfo = c.userinfo != 0;
+  if (c.client_key_pem.len) {
+    out.client.assertion_key = oidc::LoadClientKey(View(c.client_key_pem), String(c.client_key_id));
+    if (!out.client.assertion_key || c.client_secret.len || c.client_secret_post)
+      return SSO_ERR_INVALID_ARGUMENT;
+  }
   if (c.userinfo_endpoint.len && !out.userinfo) return SSO_ERR_INVALID_ARGUMENT;
   if (out.name.empty() || HasControlCharacter(out.name) || out.client.client_id.empty() ||
       out.client.redirect_uri.empty() || c.clock_skew_ms < 0)

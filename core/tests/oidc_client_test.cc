@@ -7,6 +7,7 @@
 #include <set>
 
 #include "http_text.h"
+#include "jwt_fixtures.h"
 #include "oidc/client.h"
 
 namespace {
@@ -93,7 +94,7 @@ TEST(AuthorizationRequest, ParallelLoginsUseDistinctBindingCookies) {
 
 TEST(TokenRequest, ClientSecretBasicAndPost) {
   ClientSettings basic{"client:1", "p@ss word", false, "https://app/cb"};
-  TokenRequest t = BuildTokenRequest(basic, "the code", "verifier");
+  TokenRequest t = *BuildTokenRequest(basic, "the code", "verifier");
   EXPECT_EQ(t.body,
             "grant_type=authorization_code&code=the+code&redirect_uri=https%3A%2F%2Fapp%2Fcb"
             "&code_verifier=verifier");
@@ -101,7 +102,7 @@ TEST(TokenRequest, ClientSecretBasicAndPost) {
   EXPECT_EQ(t.authorization, "Basic Y2xpZW50JTNBMTpwJTQwc3Mrd29yZA==");
   ClientSettings post = basic;
   post.secret_in_body = true;
-  t = BuildTokenRequest(post, "c", "v");
+  t = *BuildTokenRequest(post, "c", "v");
   EXPECT_TRUE(t.authorization.empty());
   EXPECT_NE(t.body.find("&client_id=client%3A1&client_secret=p%40ss+word"), std::string::npos);
 }
@@ -117,6 +118,54 @@ TEST(TokenResponse, NeedsAnIdTokenAnd200) {
   EXPECT_EQ(ParseTokenResponse(200, R"({"id_token":"a.b.c","token_type":"mac"})", r),
             SSO_OIDC_TOKEN_ERROR);
   EXPECT_EQ(ParseTokenResponse(200, "<html>", r), SSO_OIDC_TOKEN_ERROR);
+}
+
+std::string Pem(EVP_PKEY *key) {
+  BIO *bio = BIO_new(BIO_s_mem());
+  PEM_write_bio_PrivateKey(bio, key, nullptr, nullptr, 0, nullptr, nullptr);
+  char *data = nullptr;
+  long len = BIO_get_mem_data(bio, &data);
+  std::string pem(data, static_cast<size_t>(len));
+  BIO_free(bio);
+  return pem;
+}
+
+TEST(PrivateKeyJwt, TheAssertionIsSignedByOurKeyForTheTokenEndpoint) {
+  for (auto [type, alg] : {std::pair{"RSA", Algorithm::kRS256}, {"EC", Algorithm::kES256}}) {
+    jwt_test::Key ours{"our-key", alg, jwt_test::Generate(type, "P-256")};
+    ClientSettings client;
+    client.client_id = "app";
+    client.redirect_uri = "https://app.test.invalid/cb";
+    client.assertion_key = LoadClientKey(Pem(ours.pkey.get()), "our-key");
+    ASSERT_TRUE(client.assertion_key) << type;
+    auto t = BuildTokenRequest(client, "c", "v", "https://op.test.invalid/token", "jti-1",
+                               jwt_test::kNow);
+    ASSERT_TRUE(t);
+    EXPECT_TRUE(t->authorization.empty()) << "no secret, no Basic";
+    auto form = *sso::ParseForm(t->body);
+    EXPECT_EQ(form["client_assertion_type"],
+              "urn:ietf:params:oauth:client-assertion-type:jwt-bearer");
+    EXPECT_EQ(form["client_id"], "app");
+    Jwt jwt;
+    ASSERT_EQ(ParseJwt(form["client_assertion"], jwt), SSO_OK);
+    std::vector<Jwk> keys;
+    ASSERT_EQ(ParseJwks(Json{{"keys", {jwt_test::PublicJwk(ours)}}}.dump(), keys), SSO_OK);
+    EXPECT_EQ(VerifySignature(jwt, alg, keys[0]), SSO_OK) << type;
+    EXPECT_EQ(jwt.claims["iss"], "app");
+    EXPECT_EQ(jwt.claims["sub"], "app");
+    EXPECT_EQ(jwt.claims["aud"], "https://op.test.invalid/token");
+    EXPECT_EQ(jwt.claims["jti"], "jti-1");
+    EXPECT_EQ(jwt.claims["exp"].get<int64_t>() - jwt.claims["iat"].get<int64_t>(), 60);
+  }
+}
+
+TEST(PrivateKeyJwt, WeakOrOtherKeysAreRefused) {
+  EXPECT_FALSE(LoadClientKey("not a key", ""));
+  EXPECT_FALSE(LoadClientKey(Pem(jwt_test::Generate("EC", "P-384").get()), ""));
+  EXPECT_FALSE(LoadClientKey(Pem(jwt_test::Generate("ED25519").get()), ""));
+  EVP_PKEY *weak = EVP_RSA_gen(1024);
+  EXPECT_FALSE(LoadClientKey(Pem(weak), ""));
+  EVP_PKEY_free(weak);
 }
 
 }  // namespace

@@ -56,7 +56,8 @@ function defaults() {
   return {
     client_id: 'nginx-app',
     client_secret: 'test-secret-1',
-    token_auth: 'client_secret_basic',
+    token_auth: 'client_secret_basic', // or client_secret_post, private_key_jwt
+    client_public_key: null, // PEM, for private_key_jwt
     user: { sub: 'alice-123', email: 'alice@corp.example', email_verified: true, name: 'Alice Doe', groups: ['engineering'] },
     iss_param: 'right', // right | wrong | omit
     authz_error: null, // e.g. "access_denied"
@@ -95,8 +96,34 @@ function readBody(req) {
   });
 }
 
+const seenJti = new Set();
+
+// private_key_jwt: the assertion must be signed by the client's registered key, name the
+// client as iss and sub and our token endpoint as aud, be unexpired, and be used once.
+function assertionOk(form) {
+  if (form.get('client_assertion_type') !== 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer') return false;
+  const parts = (form.get('client_assertion') || '').split('.');
+  if (parts.length !== 3) return false;
+  const header = JSON.parse(Buffer.from(parts[0], 'base64url'));
+  const claims = JSON.parse(Buffer.from(parts[1], 'base64url'));
+  const key = crypto.createPublicKey(behaviour.client_public_key);
+  const data = Buffer.from(`${parts[0]}.${parts[1]}`);
+  const sig = Buffer.from(parts[2], 'base64url');
+  const ok =
+    header.alg === 'ES256'
+      ? crypto.verify('sha256', data, { key, dsaEncoding: 'ieee-p1363' }, sig)
+      : header.alg === 'RS256' && crypto.verify('sha256', data, key, sig);
+  const now = Date.now() / 1000;
+  stats.last_assertion = { header, claims, signature_ok: ok };
+  if (!ok || claims.iss !== behaviour.client_id || claims.sub !== behaviour.client_id ||
+      claims.aud !== `${issuer}/token` || !(claims.exp > now) || seenJti.has(claims.jti)) return false;
+  seenJti.add(claims.jti);
+  return true;
+}
+
 function clientOk(req, form) {
   const { client_id, client_secret, token_auth } = behaviour;
+  if (token_auth === 'private_key_jwt') return !req.headers.authorization && assertionOk(form);
   if (token_auth === 'client_secret_basic') {
     const auth = req.headers.authorization || '';
     if (!auth.startsWith('Basic ')) return false;
@@ -201,7 +228,8 @@ async function handle(req, res) {
   if (path === '/token' && req.method === 'POST') {
     stats.token++;
     const form = new URLSearchParams(await readBody(req));
-    stats.token_auth.push(req.headers.authorization ? 'basic' : form.get('client_secret') ? 'post' : 'none');
+    stats.token_auth.push(req.headers.authorization ? 'basic'
+      : form.get('client_secret') ? 'post' : form.get('client_assertion') ? 'private_key_jwt' : 'none');
     stats.last_token_form = [...form.keys()].sort();
     if (behaviour.token_delay_ms) await new Promise((r) => setTimeout(r, behaviour.token_delay_ms));
     if (behaviour.token_status !== 200) return send(res, behaviour.token_status, { error: 'server_error' });

@@ -361,6 +361,10 @@ typedef struct {
   /* 1: after the ID token, call the userinfo endpoint (its sub must match) for more claims */
   int userinfo;
   sso_str userinfo_endpoint; /* with explicit endpoints; else from discovery */
+  /* private_key_jwt: our PEM private key (RSA >= 2048 -> RS256, EC P-256 -> ES256) and the kid
+   * the provider knows it by; when set it replaces the client secret */
+  sso_str client_key_pem;
+  sso_str client_key_id;
 } sso_oidc_provider_config;
 
 SSO_API sso_status sso_engine_add_oidc_provider(sso_engine *engine,

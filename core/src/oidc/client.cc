@@ -101,13 +101,22 @@ std::optional<AuthorizationRequest> BuildAuthorizationRequest(const Discovery &o
   return r;
 }
 
-TokenRequest BuildTokenRequest(const ClientSettings &client, std::string_view code,
-                               std::string_view code_verifier) {
+std::optional<TokenRequest> BuildTokenRequest(const ClientSettings &client, std::string_view code,
+                                              std::string_view code_verifier,
+                                              std::string_view token_endpoint, std::string_view jti,
+                                              int64_t now_ms) {
   TokenRequest t;
   t.body = "grant_type=authorization_code&code=" + FormComponent(code) +
            "&redirect_uri=" + FormComponent(client.redirect_uri) +
            "&code_verifier=" + FormComponent(code_verifier);
-  if (client.secret_in_body) {
+  if (client.assertion_key) {
+    auto assertion =
+        ClientAssertion(*client.assertion_key, client.client_id, token_endpoint, jti, now_ms);
+    if (!assertion) return std::nullopt;
+    t.body += "&client_id=" + FormComponent(client.client_id) +
+              "&client_assertion_type=" + FormComponent(kClientAssertionType) +
+              "&client_assertion=" + *assertion;
+  } else if (client.secret_in_body) {
     t.body += "&client_id=" + FormComponent(client.client_id) +
               "&client_secret=" + FormComponent(client.client_secret);
   } else {

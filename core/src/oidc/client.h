@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "oidc/client_assertion.h"
 #include "oidc/jwt.h"
 #include "sso/sso.h"
 
@@ -35,9 +36,10 @@ bool IsAcceptableEndpoint(std::string_view url);
 struct ClientSettings {
   std::string client_id;
   std::string client_secret;
-  bool secret_in_body = false;  // client_secret_post instead of client_secret_basic
+  bool secret_in_body = false;             // client_secret_post instead of client_secret_basic
   std::string redirect_uri;
   std::string scope = "openid email profile";
+  std::optional<ClientKey> assertion_key;  // private_key_jwt instead of a secret
 };
 
 struct AuthorizationRequest {
@@ -65,8 +67,12 @@ struct TokenRequest {
   std::string authorization;  // "Basic ..." for client_secret_basic, else empty
 };
 
-TokenRequest BuildTokenRequest(const ClientSettings &client, std::string_view code,
-                               std::string_view code_verifier);
+// With private_key_jwt, the assertion needs the token endpoint (its audience), a unique `jti`
+// and the time; nullopt only if signing fails.
+std::optional<TokenRequest> BuildTokenRequest(const ClientSettings &client, std::string_view code,
+                                              std::string_view code_verifier,
+                                              std::string_view token_endpoint = {},
+                                              std::string_view jti = {}, int64_t now_ms = 0);
 
 struct TokenResponse {
   std::string id_token;
