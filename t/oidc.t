@@ -62,6 +62,8 @@ sub start_with {
             . provider('corp', $op->{issuer}, 'attribute groups groups', @{ $opt{corp} // [] })
             . join('', map { provider(lc $_, $alg_op{$_}{issuer}, "oidc_alg $_") } sort keys %alg_op)
             . provider('info', $op->{issuer}, 'oidc_userinfo on', 'attribute department department')
+            . provider('explicit', $op->{issuer}, "oidc_authorization_endpoint $op->{issuer}/authorize",
+                "oidc_token_endpoint $op->{issuer}/token", "oidc_jwks_uri $op->{issuer}/jwks")
             . provider('wrongname', $wrong_name_op->{issuer})
             . provider('noresolver', 'https://op.test.invalid')
             . "sso_provider pkjwt {\n    oidc_issuer $op->{issuer};\n    oidc_client_id nginx-app;\n"
@@ -131,6 +133,14 @@ like(error_log(), qr/OIDC_STATE_INVALID/, 'and the log names the check');
     ok(!$bad->{session}, 'userinfo for another subject: no session');
     like(error_log(), qr/OIDC_USERINFO_INVALID/, 'and the log names the check');
     Test::Nginx::OidcOp::control($op, { reset => JSON::PP::true });
+}
+
+# ---- explicit endpoints: no discovery ----
+{
+    my $before = Test::Nginx::OidcOp::stats($op)->{discovery};
+    my $e = Test::Nginx::OidcOp::login($op, provider => 'explicit');
+    is($e->{callback}{status}, 303, 'explicit endpoints: the login succeeds') or diag(error_log());
+    is(Test::Nginx::OidcOp::stats($op)->{discovery}, $before, 'explicit endpoints: discovery is not fetched');
 }
 
 # ---- parallel tabs ----
