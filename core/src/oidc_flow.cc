@@ -62,7 +62,7 @@ void Http(sso_txn &txn, sso_txn::Flow next, std::string method, std::string url,
           std::string authorization, std::string content_type, std::string body, sso_step &out) {
   FlowHttp(txn, next,
            {std::move(method), std::move(url), std::move(authorization), std::move(content_type),
-            std::move(body)},
+            std::move(body), "", 0},
            out);
 }
 
