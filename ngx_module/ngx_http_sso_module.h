@@ -155,6 +155,9 @@ char *ngx_http_sso_provision_hook(ngx_conf_t *cf, ngx_command_t *cmd, void *conf
 char *ngx_http_sso_audit_log(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 void ngx_http_sso_write_audit(ngx_http_request_t *r, sso_str line);
 
+/* a file's contents, read at configuration time (at most 1m), for secrets and keys */
+char *ngx_http_sso_read_conf_file(ngx_conf_t *cf, ngx_str_t *name, ngx_str_t *out);
+
 char *ngx_http_sso_provider_block(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 ngx_int_t ngx_http_sso_add_providers(ngx_conf_t *cf, ngx_http_sso_main_conf_t *smcf);
 

@@ -33,7 +33,7 @@ static char *ngx_http_sso_provider_oidc_line(ngx_conf_t *cf,
     ngx_http_sso_provider_conf_t *pcf, ngx_str_t *name, ngx_str_t *value);
 
 
-static char *
+char *
 ngx_http_sso_read_conf_file(ngx_conf_t *cf, ngx_str_t *name, ngx_str_t *out)
 {
     ssize_t          n;
@@ -78,6 +78,22 @@ ngx_http_sso_read_conf_file(ngx_conf_t *cf, ngx_str_t *name, ngx_str_t *out)
     }
 
     return NGX_CONF_OK;
+}
+
+
+/* "on" -> 1, "off" -> 0, anything else NGX_ERROR */
+static ngx_int_t
+ngx_http_sso_on_off(ngx_str_t *value)
+{
+    if (value->len == 2 && ngx_strncmp(value->data, "on", 2) == 0) {
+        return 1;
+    }
+
+    if (value->len == 3 && ngx_strncmp(value->data, "off", 3) == 0) {
+        return 0;
+    }
+
+    return NGX_ERROR;
 }
 
 
@@ -154,6 +170,7 @@ ngx_http_sso_provider_line(ngx_conf_t *cf, ngx_command_t *dummy, void *conf)
 
     ngx_str_t     *value, *name, *s;
     ngx_uint_t     i, n;
+    ngx_int_t      flag;
     ngx_msec_t     ms;
     ngx_keyval_t  *kv;
 
@@ -251,16 +268,12 @@ ngx_http_sso_provider_line(ngx_conf_t *cf, ngx_command_t *dummy, void *conf)
     }
 
     if (ngx_http_sso_is("auto_create")) {
-        if (ngx_strcmp(value[1].data, "on") == 0) {
-            pcf->auto_create = 1;
-
-        } else if (ngx_strcmp(value[1].data, "off") == 0) {
-            pcf->auto_create = 0;
-
-        } else {
+        flag = ngx_http_sso_on_off(&value[1]);
+        if (flag == NGX_ERROR) {
             return "takes \"on\" or \"off\"";
         }
 
+        pcf->auto_create = flag;
         return NGX_CONF_OK;
     }
 
@@ -326,17 +339,16 @@ ngx_http_sso_provider_line(ngx_conf_t *cf, ngx_command_t *dummy, void *conf)
     if (ngx_http_sso_is("saml_sign_requests")
         || ngx_http_sso_is("saml_allow_idp_initiated"))
     {
-        if (ngx_strcmp(value[1].data, "on") != 0
-            && ngx_strcmp(value[1].data, "off") != 0)
-        {
+        flag = ngx_http_sso_on_off(&value[1]);
+        if (flag == NGX_ERROR) {
             return "takes \"on\" or \"off\"";
         }
 
         if (name->data[5] == 's') {
-            pcf->sign_requests = (value[1].data[1] == 'n');
+            pcf->sign_requests = flag;
 
         } else {
-            pcf->allow_idp_initiated = (value[1].data[1] == 'n');
+            pcf->allow_idp_initiated = flag;
         }
 
         return NGX_CONF_OK;
@@ -397,6 +409,7 @@ ngx_http_sso_provider_oidc_line(ngx_conf_t *cf, ngx_http_sso_provider_conf_t *pc
 {
     char                          *rv;
     ngx_str_t                     *secret;
+    ngx_int_t                      flag;
     ngx_msec_t                     ms;
     ngx_http_sso_oidc_str_line_t  *line;
 
@@ -456,16 +469,12 @@ ngx_http_sso_provider_oidc_line(ngx_conf_t *cf, ngx_http_sso_provider_conf_t *pc
     }
 
     if (ngx_http_sso_is("oidc_userinfo")) {
-        if (ngx_strcmp(value->data, "on") == 0) {
-            pcf->userinfo = 1;
-
-        } else if (ngx_strcmp(value->data, "off") == 0) {
-            pcf->userinfo = 0;
-
-        } else {
+        flag = ngx_http_sso_on_off(value);
+        if (flag == NGX_ERROR) {
             return "takes \"on\" or \"off\"";
         }
 
+        pcf->userinfo = flag;
         return NGX_CONF_OK;
     }
 

@@ -18,9 +18,7 @@ ngx_http_sso_provision_hook(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     ngx_http_sso_main_conf_t *smcf = conf;
 
     u_char      *p;
-    ssize_t      n;
-    ngx_fd_t     fd;
-    ngx_str_t   *value, s, path;
+    ngx_str_t   *value, *secret, s, path;
     ngx_uint_t   i;
 
     if (smcf->hook_url.data) {
@@ -29,6 +27,7 @@ ngx_http_sso_provision_hook(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     value = cf->args->elts;
     smcf->hook_url = value[1];
+    secret = &smcf->hook_secret;
 
     if (ngx_strncmp(value[1].data, "http://", 7) != 0
         && ngx_strncmp(value[1].data, "https://", 8) != 0)
@@ -54,38 +53,18 @@ ngx_http_sso_provision_hook(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
             path.data = value[i].data + 12;
             path.len = value[i].len - 12;
 
-            if (ngx_conf_full_name(cf->cycle, &path, 1) != NGX_OK) {
+            if (ngx_http_sso_read_conf_file(cf, &path, secret) != NGX_CONF_OK) {
                 return NGX_CONF_ERROR;
             }
 
-            fd = ngx_open_file(path.data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
-            if (fd == NGX_INVALID_FILE) {
-                ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
-                                   "cannot open \"%V\"", &path);
-                return NGX_CONF_ERROR;
+            /* the first line; its line break is not part of the secret */
+            p = ngx_strlchr(secret->data, secret->data + secret->len, '\n');
+            if (p) {
+                secret->len = p - secret->data;
             }
 
-            p = ngx_pnalloc(cf->pool, 4096);
-            if (p == NULL) {
-                ngx_close_file(fd);
-                return NGX_CONF_ERROR;
-            }
-
-            n = ngx_read_fd(fd, p, 4096);
-            ngx_close_file(fd);
-
-            if (n <= 0) {
-                return "has an empty or unreadable secret_file=";
-            }
-
-            /* the first line; a trailing newline is not part of the secret */
-            smcf->hook_secret.data = p;
-            smcf->hook_secret.len = 0;
-            while ((ssize_t) smcf->hook_secret.len < n
-                   && p[smcf->hook_secret.len] != '\n'
-                   && p[smcf->hook_secret.len] != '\r')
-            {
-                smcf->hook_secret.len++;
+            if (secret->len && secret->data[secret->len - 1] == '\r') {
+                secret->len--;
             }
 
             if (smcf->hook_secret.len < 16) {

@@ -37,6 +37,16 @@ std::optional<std::string> NormalizeDomain(std::string_view text) {
   return Lower(owned.get());
 }
 
+std::optional<std::vector<std::string>> NormalizeDomains(const std::vector<std::string> &domains) {
+  std::vector<std::string> out;
+  for (const std::string &d : domains) {
+    auto domain = NormalizeDomain(d);
+    if (!domain) return std::nullopt;
+    out.push_back(std::move(*domain));
+  }
+  return out;
+}
+
 std::optional<std::string> EmailDomain(std::string_view email) {
   size_t at = email.find('@');
   if (at == std::string_view::npos || at == 0 || email.find('@', at + 1) != std::string_view::npos)

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace sso {
 
@@ -16,6 +17,9 @@ std::optional<std::string> EmailDomain(std::string_view email);
 
 // A configured domain in the same form; nullopt if IDNA refuses it.
 std::optional<std::string> NormalizeDomain(std::string_view domain);
+
+// A provider's email_domains list, each normalized; nullopt if any is refused.
+std::optional<std::vector<std::string>> NormalizeDomains(const std::vector<std::string> &domains);
 
 // True when `domain` is `allowed` or a subdomain of it, on label boundaries:
 // "eng.corp.example" matches "corp.example"; "corp.example.evil.example" and

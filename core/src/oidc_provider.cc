@@ -63,11 +63,9 @@ sso_status MakeOidcProvider(const sso_oidc_provider_config &c, OidcProvider &out
     out.discovery_explicit = true;
     if (out.userinfo && out.discovery->userinfo_endpoint.empty()) return SSO_OIDC_DISCOVERY_INVALID;
   }
-  for (const std::string &d : Strings(c.email_domains, c.email_domains_count)) {
-    auto domain = NormalizeDomain(d);
-    if (!domain) return SSO_ERR_INVALID_ARGUMENT;
-    out.email_domains.push_back(std::move(*domain));
-  }
+  auto domains = NormalizeDomains(Strings(c.email_domains, c.email_domains_count));
+  if (!domains) return SSO_ERR_INVALID_ARGUMENT;
+  out.email_domains = std::move(*domains);
   out.claim_map = StringMap(c.claim_map, c.claim_map_count);
   return SSO_OK;
 }

@@ -68,13 +68,17 @@ void Audit(sso_txn &txn, std::string_view decision, int64_t now_ms, std::string_
   out.audit = Str(txn.audit);
 }
 
+StoreCommand Unlock(const sso_txn &txn) {
+  return StoreCommand{"EVAL", kUnlockScript, "1", txn.prov_lock_key, txn.prov_lock_token};
+}
+
 void Deny(sso_txn &txn, sso_status why, std::string_view decision, std::string_view reason,
           int hook_status, int64_t now_ms, bool release_lock, sso_step &out) {
   std::fill(txn.prov_random.begin(), txn.prov_random.end(), 0);
   FlowFail(txn, why, out);
   Audit(txn, decision, now_ms, reason.empty() ? sso_status_name(why) : reason, hook_status, out);
   if (release_lock) {
-    txn.cleanup = StoreCommand{"EVAL", kUnlockScript, "1", txn.prov_lock_key, txn.prov_lock_token};
+    txn.cleanup = Unlock(txn);
     out.cleanup = txn.cleanup.View();
   }
 }
@@ -94,10 +98,6 @@ void StoreSession(sso_txn &txn, std::vector<StoreCommand> before, int64_t now_ms
   if (s != SSO_OK) return FlowFail(txn, s, out);
   for (auto &c : txn.plan_commands) before.push_back(std::move(c));
   FlowStore(txn, sso_txn::Flow::kProvisionSession, std::move(before), out);
-}
-
-StoreCommand Unlock(const sso_txn &txn) {
-  return StoreCommand{"EVAL", kUnlockScript, "1", txn.prov_lock_key, txn.prov_lock_token};
 }
 
 void UseRecord(sso_txn &txn, const Json &record, int64_t now_ms, sso_step &out) {

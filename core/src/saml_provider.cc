@@ -89,11 +89,9 @@ sso_status MakeSamlProvider(const sso_saml_provider_config &c, SamlProvider &out
   if (c.sign_requests >= 0) out.sign_requests = c.sign_requests != 0;
   if (out.sign_requests && !out.sp_key) return SSO_SAML_KEY_INVALID;
 
-  for (const std::string &d : Strings(c.email_domains, c.email_domains_count)) {
-    auto domain = NormalizeDomain(d);
-    if (!domain) return SSO_ERR_INVALID_ARGUMENT;
-    out.email_domains.push_back(std::move(*domain));
-  }
+  auto domains = NormalizeDomains(Strings(c.email_domains, c.email_domains_count));
+  if (!domains) return SSO_ERR_INVALID_ARGUMENT;
+  out.email_domains = std::move(*domains);
   out.attribute_map = StringMap(c.attribute_map, c.attribute_map_count);
   return SSO_OK;
 }

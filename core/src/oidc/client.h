@@ -36,7 +36,7 @@ bool IsAcceptableEndpoint(std::string_view url);
 struct ClientSettings {
   std::string client_id;
   std::string client_secret;
-  bool secret_in_body = false;             // client_secret_post instead of client_secret_basic
+  bool secret_in_body = false;  // client_secret_post instead of client_secret_basic
   std::string redirect_uri;
   std::string scope = "openid email profile";
   std::optional<ClientKey> assertion_key;  // private_key_jwt instead of a secret
