@@ -550,12 +550,19 @@ ngx_http_sso_flow_http_done(ngx_http_request_t *r, ngx_http_sso_ctx_t *ctx,
 static void
 ngx_http_sso_flow_waited(ngx_event_t *ev)
 {
+    ngx_connection_t    *c;
     ngx_http_sso_ctx_t  *ctx = ev->data;
     ngx_http_request_t  *r = ctx->request;
+
+    c = r->connection;
 
     ngx_http_sso_flow_continue(r, ctx,
                                sso_flow_resume_wait(ctx->txn, ngx_http_sso_now_ms(),
                                                     &ctx->step));
+
+    /* from a timer, as nginx's upstream does after an event: subrequests the response
+     * posted (add_after_body, SSI) run now, not at the connection's next event */
+    ngx_http_run_posted_requests(c);
 }
 
 

@@ -815,7 +815,14 @@ ngx_http_sso_http_finish(ngx_event_t *ev)
 {
     ngx_http_sso_http_t *hc = ev->data;
 
+    ngx_connection_t  *c;
+
+    c = hc->request->connection;
+
     hc->done(hc->request, hc->ctx, hc->status, &hc->body);
+
+    /* the request may be finalized: run what it posted, as nginx's upstream does */
+    ngx_http_run_posted_requests(c);
 }
 
 

@@ -595,6 +595,7 @@ ngx_http_sso_send_step(ngx_http_request_t *r, sso_step *step)
     ngx_int_t         rc;
     ngx_buf_t        *b;
     ngx_chain_t       out;
+    u_char           *p;
     ngx_table_elt_t  *h;
 
     if (ngx_http_sso_add_header(r, &ngx_http_sso_cache_control,
@@ -668,7 +669,13 @@ ngx_http_sso_send_step(ngx_http_request_t *r, sso_step *step)
 
     ngx_memcpy(r->headers_out.content_type.data, step->content_type.data,
                step->content_type.len);
-    r->headers_out.content_type_len = step->content_type.len;
+
+    /* the type without its parameters, as nginx sets it: gzip_types, addition_types,
+     * sub_filter_types match on this */
+    p = ngx_strlchr(r->headers_out.content_type.data,
+                    r->headers_out.content_type.data + step->content_type.len, ';');
+    r->headers_out.content_type_len = p ? (size_t) (p - r->headers_out.content_type.data)
+                                        : step->content_type.len;
 
     rc = ngx_http_send_header(r);
     if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {

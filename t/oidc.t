@@ -8,6 +8,7 @@ use lib 't/lib';
 use JSON::PP qw(decode_json);
 use Test::More;
 use Time::HiRes qw(time sleep);
+use POSIX ();
 use Test::Nginx::SSO;
 use Test::Nginx::OidcOp;
 
@@ -57,6 +58,8 @@ CONF
 sub start_with {
     my (%opt) = @_;
     start_nginx({
+        workers => $opt{workers},
+        listen_options => $opt{listen_options},
         http_config => "sso_backchannel_trusted_certificate $tls/ca.crt;\n"
             . ($opt{http} // '')
             . provider('corp', $op->{issuer}, 'attribute groups groups', @{ $opt{corp} // [] })
@@ -69,13 +72,14 @@ sub start_with {
             . "sso_provider pkjwt {\n    oidc_issuer $op->{issuer};\n    oidc_client_id nginx-app;\n"
             . "    oidc_redirect_uri $redirect;\n    oidc_token_auth private_key_jwt;\n"
             . "    oidc_client_key $tls/client.key;\n    oidc_client_key_id client-1;\n}\n",
-        config => $app,
+        config => ($opt{endpoints}
+            ? $app =~ s/\{ sso_endpoints; \}/{ sso_endpoints; $opt{endpoints} }/r : $app),
     });
 }
 
 sub login { Test::Nginx::OidcOp::login($op, provider => 'corp', @_) }
 
-start_with();
+start_with(workers => 1);    # counts the provider's fetches: one worker's cache
 
 # ---- the code flow ----
 my $flow = login();
@@ -256,7 +260,7 @@ like(error_log(), qr/needs a "resolver"/, 'and the log says what to configure');
 }
 
 # ---- client_secret_post, and a slow token endpoint on a one-worker nginx ----
-start_with(corp => ['oidc_token_auth client_secret_post']);   # one worker
+start_with(corp => ['oidc_token_auth client_secret_post'], workers => 1);
 Test::Nginx::OidcOp::control($op, { reset => JSON::PP::true, token_auth => 'client_secret_post',
     token_delay_ms => 1500 });
 {
@@ -294,6 +298,116 @@ start_with(http => "sso_backchannel_timeout 1s;\n");
     like(error_log(), qr/back-channel GET .*: timed out|back-channel POST .*: timed out/, 'and the log says it timed out');
 }
 Test::Nginx::OidcOp::control($op, { reset => JSON::PP::true });
+
+# ---- several workers: a callback on a worker that has not met the provider yet ----
+# reuseport spreads connections over the four workers, so the callback of a login usually
+# reaches another worker than its start; each worker fetches discovery on its own.
+start_with(workers => 4, listen_options => 'reuseport');
+{
+    clear_error_log();
+    my @status = map { login()->{callback}{status} } 1 .. 8;
+    is_deeply(\@status, [(303) x 8], 'the first logins on a fresh 4-worker nginx all succeed')
+        or diag(error_log());
+    unlike(error_log(), qr/OIDC_STATE_INVALID/, 'no state refused');
+}
+# logins started before `nginx -s reload` finish on the new workers, which have fetched nothing
+{
+    my @started = map { login(callback => 0) } 1 .. 6;
+    reload_nginx();
+    clear_error_log();
+    my @status = map {
+        http_request('GET', $_->{callback_path}, headers => $_->{callback_cookie})->{status}
+    } @started;
+    is_deeply(\@status, [(303) x 6], 'logins in flight across a reload all succeed')
+        or diag(error_log());
+}
+# concurrent callbacks, one per login, over the four workers
+{
+    my @started = map { login(callback => 0) } 1 .. 8;
+    my @pids = map {
+        my $l = $_;
+        my $pid = fork // die "fork: $!";
+        if ($pid == 0) {
+            my $r = http_request('GET', $l->{callback_path}, headers => $l->{callback_cookie});
+            POSIX::_exit($r->{status} == 303 ? 0 : 1);
+        }
+        $pid;
+    } @started;
+    my $ok = 0;
+    for (@pids) { waitpid $_, 0; $ok++ if $? == 0 }
+    is($ok, 8, 'concurrent callbacks on four workers all succeed') or diag(error_log());
+}
+# the same callback twice at once (a double submit): one session, one refusal
+{
+    my $l = login(callback => 0);
+    my @pids = map {
+        my $pid = fork // die "fork: $!";
+        if ($pid == 0) {
+            my $r = http_request('GET', $l->{callback_path}, headers => $l->{callback_cookie});
+            POSIX::_exit($r->{status} == 303 ? 0 : $r->{status} == 403 ? 3 : 1);
+        }
+        $pid;
+    } 1 .. 2;
+    my @codes = map { waitpid($_, 0); $? >> 8 } @pids;
+    is_deeply([sort @codes], [0, 3], 'a doubled callback makes one session and one 403')
+        or diag(error_log());
+}
+# two nginx nodes on one Redis: a login started on one finishes on the other, and the
+# session works on both
+{
+    my $node = start_node();
+    my $l = login(callback => 0);
+    my $r = http_request('GET', $l->{callback_path}, headers => $l->{callback_cookie},
+        port => $node->{port});
+    is($r->{status}, 303, 'a callback on another node succeeds')
+        or diag(do { local (@ARGV, $/) = $node->{error_log}; <> });
+    my %after = Test::Nginx::OidcOp::cookie_pairs($r);
+    my $cookie = "Cookie: __Host-sso=" . ($after{'__Host-sso'} // '');
+    is(http_request('GET', '/welcome', headers => [$cookie])->{status}, 200,
+        'its session works on the first node');
+    is(http_request('GET', '/welcome', headers => [$cookie], port => $node->{port})->{status}, 200,
+        'and on the second');
+    stop_nodes();
+}
+# a discovery outage at callback time does not spend the login: it completes once the
+# provider is back
+{
+    my $l = login(callback => 0);
+    reload_nginx();    # the new workers have no discovery document
+    Test::Nginx::OidcOp::control($op, { discovery_status => 503 });
+    clear_error_log();
+    my $r = http_request('GET', $l->{callback_path}, headers => $l->{callback_cookie});
+    is($r->{status}, 503, 'provider down at callback time: 503') or diag(error_log());
+    Test::Nginx::OidcOp::control($op, { reset => JSON::PP::true });
+    $r = http_request('GET', $l->{callback_path}, headers => $l->{callback_cookie});
+    is($r->{status}, 303, 'and the same callback succeeds when it is back') or diag(error_log());
+}
+# the module's pages are typed as nginx types its own responses, so nginx's filters that
+# match on the type (gzip_types, sub_filter_types, ssi_types) see text/html
+start_with(endpoints => 'gzip on; gzip_min_length 1;');
+Test::Nginx::OidcOp::control($op, { reset => JSON::PP::true, token_status => 400 });
+{
+    my $l = login(callback => 0);
+    my $r = http_request('GET', $l->{callback_path},
+        headers => [@{ $l->{callback_cookie} }, 'Accept-Encoding: gzip']);
+    is($r->{status}, 403, 'the token endpoint refuses: 403 page');
+    is($r->{headers}{'content-encoding'}[0], 'gzip', 'gzip on applies to the text/html page');
+}
+Test::Nginx::OidcOp::control($op, { reset => JSON::PP::true });
+start_with(workers => 4, listen_options => 'reuseport');
+# a client that leaves while the token endpoint is slow: nothing breaks
+Test::Nginx::OidcOp::control($op, { reset => JSON::PP::true, token_delay_ms => 800 });
+{
+    my $l = login(callback => 0);
+    clear_error_log();
+    my $r = http_request('GET', $l->{callback_path}, headers => $l->{callback_cookie},
+        timeout => 0.2);
+    is($r->{status}, 0, 'the client gave up mid-login');
+    sleep 1.2;
+    unlike(error_log(), qr/\[(alert|crit|emerg)\]|exited on signal/, 'no worker crashed');
+    Test::Nginx::OidcOp::control($op, { reset => JSON::PP::true });
+    is(login()->{callback}{status}, 303, 'and the next login succeeds');
+}
 
 # ---- configuration mistakes fail nginx -t ----
 my @bad = (

@@ -67,7 +67,7 @@ void Http(sso_txn &txn, sso_txn::Flow next, std::string method, std::string url,
 }
 
 void Authorize(sso_txn &txn, OidcProvider &p, sso_step &out) {
-  auto request = oidc::BuildAuthorizationRequest(*p.discovery, p.client, txn.flow_random);
+  auto request = oidc::BuildAuthorizationRequest(*txn.flow_discovery, p.client, txn.flow_random);
   std::fill(txn.flow_random.begin(), txn.flow_random.end(), 0);
   if (!request) return FlowFail(txn, SSO_ERR_INVALID_ARGUMENT, out);
   Json record = {{"p", p.name},
@@ -86,41 +86,42 @@ void Authorize(sso_txn &txn, OidcProvider &p, sso_step &out) {
   FlowStore(txn, sso_txn::Flow::kOidcStore, std::move(commands), out);
 }
 
-void Finish(sso_txn &txn, OidcProvider &p, const Json &claims, int64_t now_ms, sso_step &out);
+void Finish(sso_txn &txn, OidcProvider &p, const Json &claims, sso_step &out);
 
-void FetchJwks(sso_txn &txn, OidcProvider &p, sso_step &out) {
+void FetchJwks(sso_txn &txn, sso_step &out) {
   txn.flow_jwks_refreshed = true;
-  Http(txn, sso_txn::Flow::kOidcJwks, "GET", p.discovery->jwks_uri, "", "", "", out);
+  Http(txn, sso_txn::Flow::kOidcJwks, "GET", txn.flow_discovery->jwks_uri, "", "", "", out);
 }
 
 // Verifies the ID token we got, fetching the JWKS once if we have no key for it.
 void VerifyAndFinish(sso_txn &txn, OidcProvider &p, int64_t now_ms, sso_step &out) {
+  if (!txn.flow_jwks) txn.flow_jwks = p.jwks;
   bool may_refresh =
       !txn.flow_jwks_refreshed &&
       (p.jwks_fetched_ms < 0 || now_ms - p.jwks_fetched_ms >= p.jwks_refresh_interval_ms);
-  if (p.jwks.empty()) {
+  if (!txn.flow_jwks || txn.flow_jwks->empty()) {
     if (!may_refresh) return FlowFail(txn, SSO_JWKS_INVALID, out);
-    return FetchJwks(txn, p, out);
+    return FetchJwks(txn, out);
   }
   oidc::Jwt jwt;
   oidc::ClaimRules rules{p.issuer, p.client.client_id, txn.flow_nonce, now_ms, p.clock_skew_ms};
-  sso_status s = oidc::VerifyIdToken(txn.flow_id_token, p.algorithm, p.jwks, rules, jwt);
-  if (s == SSO_JWT_UNKNOWN_KID && may_refresh) return FetchJwks(txn, p, out);  // key rotation
+  sso_status s = oidc::VerifyIdToken(txn.flow_id_token, p.algorithm, *txn.flow_jwks, rules, jwt);
+  if (s == SSO_JWT_UNKNOWN_KID && may_refresh) return FetchJwks(txn, out);  // key rotation
   if (s != SSO_OK) return FlowFail(txn, s, out);
 
   if (p.userinfo) {
-    if (txn.flow_access_token.empty() || p.discovery->userinfo_endpoint.empty())
+    if (txn.flow_access_token.empty() || txn.flow_discovery->userinfo_endpoint.empty())
       return FlowFail(txn, SSO_OIDC_USERINFO_INVALID, out);
     txn.flow_claims = jwt.claims.dump(-1, ' ', false, Json::error_handler_t::replace);
-    return Http(txn, sso_txn::Flow::kOidcUserinfo, "GET", p.discovery->userinfo_endpoint,
+    return Http(txn, sso_txn::Flow::kOidcUserinfo, "GET", txn.flow_discovery->userinfo_endpoint,
                 "Bearer " + txn.flow_access_token, "", "", out);
   }
-  Finish(txn, p, jwt.claims, now_ms, out);
+  Finish(txn, p, jwt.claims, out);
 }
 
 // The ID token's claims, completed by userinfo: its sub must be the ID token's, and it only
 // adds claims the ID token does not have (the signed ones win).
-void MergeUserinfo(sso_txn &txn, OidcProvider &p, int status, std::string_view body, int64_t now_ms,
+void MergeUserinfo(sso_txn &txn, OidcProvider &p, int status, std::string_view body,
                    sso_step &out) {
   std::fill(txn.flow_access_token.begin(), txn.flow_access_token.end(), '\0');
   txn.flow_access_token.clear();
@@ -132,15 +133,41 @@ void MergeUserinfo(sso_txn &txn, OidcProvider &p, int status, std::string_view b
     return FlowFail(txn, SSO_OIDC_USERINFO_INVALID, out);
   for (auto &[name, value] : info.items())
     if (!claims.contains(name)) claims[name] = value;
-  Finish(txn, p, claims, now_ms, out);
+  Finish(txn, p, claims, out);
 }
 
-void Finish(sso_txn &txn, OidcProvider &p, const Json &claims, int64_t now_ms, sso_step &out) {
+// The login is valid: spend its state (GETDEL, so of two callbacks racing with one state only
+// one goes on), then provision. Nothing before this point consumes the state, so a failure
+// that is not the person's (an unreachable provider, a worker without discovery) leaves the
+// login completable.
+void Finish(sso_txn &txn, OidcProvider &p, const Json &claims, sso_step &out) {
   // the login's binding cookie is spent, whatever happens next
   txn.flow_binding_clear =
       SetCookieValue({txn.flow_binding_name, txn.engine.settings.cookie_secure}, "", 0);
-  ProvisionBegin(txn, "oidc", IdentityFromClaims(p, claims), std::move(txn.flow_session_random),
-                 now_ms, out);
+  txn.flow_identity = IdentityFromClaims(p, claims);
+  std::vector<StoreCommand> commands;
+  commands.push_back(StoreCommand{"GETDEL", txn.flow_state_key});
+  FlowStore(txn, sso_txn::Flow::kOidcConsume, std::move(commands), out);
+}
+
+// The callback's checks that need the provider's discovery document, then the token request.
+void ExchangeCode(sso_txn &txn, OidcProvider &p, int64_t now_ms, sso_step &out) {
+  const oidc::Discovery &d = *txn.flow_discovery;
+  // RFC 9207: the iss parameter, when sent (or promised), names our provider exactly.
+  if ((txn.flow_iss && *txn.flow_iss != p.issuer) ||
+      (!txn.flow_iss && d.issuer_parameter_supported))
+    return FlowFail(txn, SSO_OIDC_ISSUER_MISMATCH, out);
+  auto token = oidc::BuildTokenRequest(p.client, txn.flow_code, txn.flow_code_verifier,
+                                       d.token_endpoint, Jti(txn), now_ms);
+  if (!token) return FlowFail(txn, SSO_ERR_INTERNAL, out);
+  Http(txn, sso_txn::Flow::kOidcToken, "POST", d.token_endpoint, token->authorization,
+       "application/x-www-form-urlencoded", token->body, out);
+}
+
+void FetchDiscovery(sso_txn &txn, OidcProvider &p, bool in_callback, sso_step &out) {
+  txn.flow_in_callback = in_callback;
+  Http(txn, sso_txn::Flow::kOidcDiscovery, "GET", p.issuer + "/.well-known/openid-configuration",
+       "", "", "", out);
 }
 
 }  // namespace
@@ -151,11 +178,12 @@ void OidcLoginBegin(sso_txn &txn, OidcProvider &provider, std::string return_to,
   txn.flow_return_to = std::move(return_to);
   txn.flow_random.assign(random.begin(), random.end());
   if (txn.flow_random.size() < 96) return FlowFail(txn, SSO_ERR_INVALID_ARGUMENT, out);
-  if (provider.discovery &&
-      (provider.discovery_explicit || now_ms - provider.discovery_fetched_ms < kDiscoveryMaxAgeMs))
+  if (provider.discovery && (provider.discovery_explicit ||
+                             now_ms - provider.discovery_fetched_ms < kDiscoveryMaxAgeMs)) {
+    txn.flow_discovery = provider.discovery;
     return Authorize(txn, provider, out);
-  Http(txn, sso_txn::Flow::kOidcDiscovery, "GET",
-       provider.issuer + "/.well-known/openid-configuration", "", "", "", out);
+  }
+  FetchDiscovery(txn, provider, false, out);
 }
 
 void OidcCallbackBegin(sso_txn &txn, const sso_oidc_callback_request &request, sso_step &out) {
@@ -177,8 +205,9 @@ void OidcCallbackBegin(sso_txn &txn, const sso_oidc_callback_request &request, s
   txn.flow_code = std::move(code);
   txn.flow_iss = q->count("iss") ? std::optional<std::string>((*q)["iss"]) : std::nullopt;
   txn.flow_session_random.assign(request.random, request.random + request.random_len);
+  txn.flow_state_key = StateKey(txn, state);
   std::vector<StoreCommand> commands;
-  commands.push_back(StoreCommand{"GETDEL", StateKey(txn, state)});  // single use
+  commands.push_back(StoreCommand{"GET", txn.flow_state_key});  // spent by Finish()
   FlowStore(txn, sso_txn::Flow::kOidcState, std::move(commands), out);
 }
 
@@ -188,7 +217,6 @@ void OidcResumeStore(sso_txn &txn, std::span<const sso_store_reply> replies, int
   sso_status why;
   if (replies.size() != txn.step_views.size()) return FlowFail(txn, SSO_ERR_BAD_STATE, out);
   if (FlowStoreFailed(replies, why)) return FlowFail(txn, why, out);
-  (void)now_ms;
 
   switch (txn.flow) {
     case sso_txn::Flow::kOidcStore:
@@ -209,21 +237,25 @@ void OidcResumeStore(sso_txn &txn, std::span<const sso_store_reply> replies, int
         return FlowFail(txn, SSO_OIDC_STATE_INVALID, out);
       txn.flow_provider = record["p"].get<std::string>();
       OidcProvider *p = Provider(txn);
-      if (!p || !p->discovery) return FlowFail(txn, SSO_OIDC_STATE_INVALID, out);
+      if (!p) return FlowFail(txn, SSO_OIDC_STATE_INVALID, out);
       // The state must come back to the browser that started the login.
       if (txn.flow_binding.empty() || Sha256Hex(txn.flow_binding) != record.value("b", ""))
         return FlowFail(txn, SSO_OIDC_STATE_INVALID, out);
-      // RFC 9207: the iss parameter, when sent (or promised), names our provider exactly.
-      if ((txn.flow_iss && *txn.flow_iss != p->issuer) ||
-          (!txn.flow_iss && p->discovery->issuer_parameter_supported))
-        return FlowFail(txn, SSO_OIDC_ISSUER_MISMATCH, out);
       txn.flow_nonce = record.value("n", "");
+      txn.flow_code_verifier = record.value("v", "");
       txn.flow_return_to = SafeReturnTo(record.value("to", "/"));
-      auto token = oidc::BuildTokenRequest(p->client, txn.flow_code, record.value("v", ""),
-                                           p->discovery->token_endpoint, Jti(txn), now_ms);
-      if (!token) return FlowFail(txn, SSO_ERR_INTERNAL, out);
-      return Http(txn, sso_txn::Flow::kOidcToken, "POST", p->discovery->token_endpoint,
-                  token->authorization, "application/x-www-form-urlencoded", token->body, out);
+      // A worker that has not seen this provider yet (another worker, another node, or a
+      // worker started by a reload began the login) fetches its discovery document first.
+      txn.flow_discovery = p->discovery;
+      if (!txn.flow_discovery) return FetchDiscovery(txn, *p, true, out);
+      return ExchangeCode(txn, *p, now_ms, out);
+    }
+
+    case sso_txn::Flow::kOidcConsume: {
+      if (replies[0].type != SSO_REPLY_STRING)  // another callback with this state won
+        return FlowFail(txn, SSO_OIDC_STATE_INVALID, out);
+      return ProvisionBegin(txn, "oidc", std::move(txn.flow_identity),
+                            std::move(txn.flow_session_random), now_ms, out);
     }
 
     default:
@@ -242,14 +274,16 @@ void OidcResumeHttp(sso_txn &txn, int status, std::string_view body, int64_t now
       sso_status s = status == 200 ? oidc::ParseDiscovery(body, p->issuer, p->algorithm, d)
                                    : SSO_OIDC_UNAVAILABLE;
       if (s == SSO_OK) {
-        p->discovery = std::move(d);
+        p->discovery = std::make_shared<const oidc::Discovery>(std::move(d));
         p->discovery_fetched_ms = now_ms;
       } else if (!p->discovery || s != SSO_OIDC_UNAVAILABLE) {
         // an outage while refreshing keeps the document we have; a changed one that we
-        // cannot accept does not
+        // cannot accept does not (logins in flight keep their own snapshot)
         p->discovery.reset();
         return FlowFail(txn, s, out);
       }
+      txn.flow_discovery = p->discovery;
+      if (txn.flow_in_callback) return ExchangeCode(txn, *p, now_ms, out);
       return Authorize(txn, *p, out);
     }
     case sso_txn::Flow::kOidcToken: {
@@ -263,14 +297,15 @@ void OidcResumeHttp(sso_txn &txn, int status, std::string_view body, int64_t now
     }
     case sso_txn::Flow::kOidcJwks: {
       if (status != 200) return FlowFail(txn, SSO_OIDC_UNAVAILABLE, out);
-      std::vector<oidc::Jwk> keys;
+      oidc::JwkSet keys;
       if (sso_status s = oidc::ParseJwks(body, keys); s != SSO_OK) return FlowFail(txn, s, out);
-      p->jwks = std::move(keys);
+      p->jwks = std::make_shared<const oidc::JwkSet>(std::move(keys));
       p->jwks_fetched_ms = now_ms;
+      txn.flow_jwks = p->jwks;
       return VerifyAndFinish(txn, *p, now_ms, out);
     }
     case sso_txn::Flow::kOidcUserinfo:
-      return MergeUserinfo(txn, *p, status, body, now_ms, out);
+      return MergeUserinfo(txn, *p, status, body, out);
     default:
       return FlowFail(txn, SSO_ERR_BAD_STATE, out);
   }

@@ -59,9 +59,9 @@ sso_status MakeOidcProvider(const sso_oidc_provider_config &c, OidcProvider &out
         !oidc::IsAcceptableEndpoint(d.token_endpoint) || !oidc::IsAcceptableEndpoint(d.jwks_uri) ||
         (!d.userinfo_endpoint.empty() && !oidc::IsAcceptableEndpoint(d.userinfo_endpoint)))
       return SSO_OIDC_DISCOVERY_INVALID;
-    out.discovery = std::move(d);
+    if (out.userinfo && d.userinfo_endpoint.empty()) return SSO_OIDC_DISCOVERY_INVALID;
+    out.discovery = std::make_shared<const oidc::Discovery>(std::move(d));
     out.discovery_explicit = true;
-    if (out.userinfo && out.discovery->userinfo_endpoint.empty()) return SSO_OIDC_DISCOVERY_INVALID;
   }
   auto domains = NormalizeDomains(Strings(c.email_domains, c.email_domains_count));
   if (!domains) return SSO_ERR_INVALID_ARGUMENT;

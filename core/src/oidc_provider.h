@@ -4,7 +4,7 @@
 
 #include <cstdint>
 #include <map>
-#include <optional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -28,10 +28,12 @@ struct OidcProvider {
 
   // Learned per process. Explicit endpoints fill `discovery` at configuration and are never
   // fetched; a fetched document is fetched again when older than kDiscoveryMaxAgeMs.
-  std::optional<oidc::Discovery> discovery;
+  // Both are immutable snapshots: a refresh replaces the pointer, and a login in flight keeps
+  // the snapshot it started with (oidc::Snapshot in its transaction).
+  std::shared_ptr<const oidc::Discovery> discovery;
   bool discovery_explicit = false;
   int64_t discovery_fetched_ms = -1;
-  std::vector<oidc::Jwk> jwks;
+  std::shared_ptr<const oidc::JwkSet> jwks;
   int64_t jwks_fetched_ms = -1;
 };
 

@@ -234,7 +234,8 @@ void FlowResume(sso_txn &txn, std::span<const sso_store_reply> replies, int64_t 
   out = sso_step{};
   sso_txn::Flow flow = txn.flow;
   if (IsProvisionFlow(flow)) return ProvisionResumeStore(txn, replies, now_ms, out);
-  if (flow == sso_txn::Flow::kOidcStore || flow == sso_txn::Flow::kOidcState)
+  if (flow == sso_txn::Flow::kOidcStore || flow == sso_txn::Flow::kOidcState ||
+      flow == sso_txn::Flow::kOidcConsume)
     return OidcResumeStore(txn, replies, now_ms, out);
   if (replies.size() != txn.step_views.size()) return FlowFail(txn, SSO_ERR_BAD_STATE, out);
   sso_status why;

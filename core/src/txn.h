@@ -53,6 +53,7 @@ struct sso_txn {
     kOidcStore,
     kOidcState,
     kOidcToken,
+    kOidcConsume,
     kOidcJwks,
     kOidcUserinfo,
     kProvisionLock,
@@ -67,7 +68,13 @@ struct sso_txn {
   std::string flow_saml_response;
   std::vector<uint8_t> flow_random;
   sso::Identity flow_identity;  // validated, waiting for the replay check
+  // OIDC: the provider's documents this login started with (a refresh never changes them)
+  std::shared_ptr<const sso::oidc::Discovery> flow_discovery;
+  std::shared_ptr<const sso::oidc::JwkSet> flow_jwks;
+  bool flow_in_callback = false;  // discovery fetched for a callback, not for a new login
   // OIDC callback
+  std::string flow_state_key;  // spent only by the login it completes
+  std::string flow_code_verifier;
   std::string flow_code;
   std::optional<std::string> flow_iss;
   std::string flow_nonce;

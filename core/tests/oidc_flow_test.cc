@@ -99,13 +99,15 @@ class OidcFlow : public ::testing::Test {
     sso_step step;
     std::string token_body, token_auth, userinfo_auth;
     int jwks_fetches = 0;
+    int discovery_fetches = 0;
+    bool state_spent = false;  // a GETDEL of the state was asked for
   };
 
   // The callback, with the OP answering the token request and any JWKS request.
   Result Callback(const std::string &query, const std::string &cookies, const std::string &record,
                   std::function<std::string(const Started &)> id_token, const Started &started,
-                  const Json &jwks, int token_status = 200) {
-    txn_ = MakeTxn(engine_.get());
+                  const Json &jwks, int token_status = 200, sso_engine *engine = nullptr) {
+    txn_ = MakeTxn(engine ? engine : engine_.get());
     std::array<uint8_t, 32> random{7};
     sso_oidc_callback_request req{S(query), S(cookies), now_, random.data(), random.size()};
     Result r;
@@ -115,7 +117,8 @@ class OidcFlow : public ::testing::Test {
         std::vector<sso_store_reply> replies;
         for (size_t i = 0; i < r.step.commands_count; ++i) {
           auto args = Args(r.step.commands[i]);
-          if (args[0] == "GETDEL")
+          if (args[0] == "GETDEL") r.state_spent = true;
+          if (args[0] == "GET" || args[0] == "GETDEL")
             replies.push_back(record.empty()
                                   ? sso_store_reply{SSO_REPLY_NIL, S(""), 0, SSO_OK}
                                   : sso_store_reply{SSO_REPLY_STRING, S(record), 0, SSO_OK});
@@ -145,6 +148,10 @@ class OidcFlow : public ::testing::Test {
       } else if (url.ends_with("/jwks")) {
         ++r.jwks_fetches;
         body = jwks.dump();
+      } else if (url.ends_with("/.well-known/openid-configuration")) {
+        ++r.discovery_fetches;
+        body = Discovery().dump();
+        status = callback_discovery_status_;
       }
       held_ = body;
       if (sso_flow_resume_http(txn_.get(), status, S(held_), now_, &r.step) != SSO_OK) {
@@ -171,6 +178,7 @@ class OidcFlow : public ::testing::Test {
   int64_t now_ = kNow;
   int discovery_fetches_ = 0;
   int discovery_status_ = 200;
+  int callback_discovery_status_ = 200;
   Json userinfo_;
 };
 Key *OidcFlow::key_ = nullptr;
@@ -202,8 +210,123 @@ TEST_F(OidcFlow, StateIsBoundToTheBrowserAndSingleUse) {
   auto token = [](const Started &st) { return TokenFor(st); };
   Result other_browser = Callback("code=c&state=" + s.state, "", s.record, token, s, Jwks({key_}));
   EXPECT_EQ(other_browser.step.reason, SSO_OIDC_STATE_INVALID);
+  EXPECT_FALSE(other_browser.state_spent) << "a foreign browser cannot spend the state";
   Result used = Callback("code=c&state=" + s.state, s.cookie, "", token, s, Jwks({key_}));
-  EXPECT_EQ(used.step.reason, SSO_OIDC_STATE_INVALID) << "GETDEL found nothing";
+  EXPECT_EQ(used.step.reason, SSO_OIDC_STATE_INVALID) << "GET found nothing";
+}
+
+// Two callbacks with one state (a double submit, a replay): both may reach the token
+// endpoint, but the one whose GETDEL finds the record already gone gets no session.
+TEST_F(OidcFlow, OnlyOneCallbackPerStateMakesASession) {
+  Started s = Login();
+  auto token = [](const Started &st) { return TokenFor(st); };
+  std::string record = s.record;
+  txn_ = MakeTxn(engine_.get());
+  std::array<uint8_t, 32> random{7};
+  std::string query = "code=c&state=" + s.state;
+  sso_oidc_callback_request req{S(query), S(s.cookie), now_, random.data(), random.size()};
+  sso_step step;
+  ASSERT_EQ(sso_oidc_callback_begin(txn_.get(), &req, &step), SSO_OK);
+  ASSERT_EQ(step.kind, SSO_STEP_STORE);
+  EXPECT_EQ(Args(step.commands[0])[0], "GET");
+  sso_store_reply found{SSO_REPLY_STRING, S(record), 0, SSO_OK};
+  ASSERT_EQ(sso_flow_resume(txn_.get(), &found, 1, now_, &step), SSO_OK);
+  ASSERT_EQ(step.kind, SSO_STEP_HTTP);  // token
+  held_ = Json{{"id_token", token(s)}, {"token_type", "Bearer"}}.dump();
+  ASSERT_EQ(sso_flow_resume_http(txn_.get(), 200, S(held_), now_, &step), SSO_OK);
+  ASSERT_EQ(step.kind, SSO_STEP_HTTP);  // jwks
+  std::string jwks = Jwks({key_}).dump();
+  ASSERT_EQ(sso_flow_resume_http(txn_.get(), 200, S(jwks), now_, &step), SSO_OK);
+  ASSERT_EQ(step.kind, SSO_STEP_STORE);
+  EXPECT_EQ(Args(step.commands[0])[0], "GETDEL");
+  sso_store_reply gone{SSO_REPLY_NIL, S(""), 0, SSO_OK};
+  ASSERT_EQ(sso_flow_resume(txn_.get(), &gone, 1, now_, &step), SSO_OK);
+  EXPECT_EQ(step.kind, SSO_STEP_ERROR);
+  EXPECT_EQ(step.reason, SSO_OIDC_STATE_INVALID);
+}
+
+// With several workers (or nodes, or across a reload) the callback often reaches a worker
+// that never fetched the provider's discovery document: it fetches it then.
+TEST_F(OidcFlow, CallbackOnAnotherWorkerFetchesDiscovery) {
+  Started s = Login();
+  auto other_worker = MakeEngine();
+  sso_oidc_provider_config c{};
+  c.name = S("op");
+  c.issuer = S(kIssuer);
+  c.client_id = S(kClient);
+  c.client_secret = S("s3cret");
+  c.redirect_uri = S(kRedirect);
+  c.clock_skew_ms = 120000;
+  ASSERT_EQ(sso_engine_add_oidc_provider(other_worker.get(), &c), SSO_OK);
+  auto token = [](const Started &st) { return TokenFor(st); };
+
+  callback_discovery_status_ = 0;  // the provider is down: the login stays completable
+  Result down = Callback("code=c&state=" + s.state, s.cookie, s.record, token, s, Jwks({key_}), 200,
+                         other_worker.get());
+  EXPECT_EQ(down.step.reason, SSO_OIDC_UNAVAILABLE);
+  EXPECT_EQ(down.discovery_fetches, 1);
+  EXPECT_FALSE(down.state_spent) << "an outage must not spend the person's login";
+
+  callback_discovery_status_ = 200;
+  Result r = Callback("code=c&state=" + s.state, s.cookie, s.record, token, s, Jwks({key_}), 200,
+                      other_worker.get());
+  ASSERT_EQ(r.step.kind, SSO_STEP_REDIRECT) << sso_status_name(r.step.reason);
+  EXPECT_EQ(r.discovery_fetches, 1);
+  EXPECT_TRUE(r.state_spent);
+}
+
+TEST_F(OidcFlow, AnUnreachableTokenEndpointDoesNotSpendTheState) {
+  Started s = Login();
+  Result down = Callback(
+      "code=c&state=" + s.state, s.cookie, s.record, [](const Started &st) { return TokenFor(st); },
+      s, Jwks({key_}), 0);
+  EXPECT_EQ(down.step.reason, SSO_OIDC_UNAVAILABLE);
+  EXPECT_FALSE(down.state_spent);
+}
+
+// A login in flight keeps the discovery document and keys it started with, even when a
+// refresh on the same worker fails meanwhile and drops the provider's cached document.
+TEST_F(OidcFlow, AFailedRefreshDoesNotPullTheDocumentFromALoginInFlight) {
+  Started s = Login();
+  // the first login is at its token request
+  txn_ = MakeTxn(engine_.get());
+  std::array<uint8_t, 32> random{7};
+  std::string query = "code=c&state=" + s.state;
+  sso_oidc_callback_request req{S(query), S(s.cookie), now_, random.data(), random.size()};
+  sso_step step;
+  ASSERT_EQ(sso_oidc_callback_begin(txn_.get(), &req, &step), SSO_OK);
+  sso_store_reply found{SSO_REPLY_STRING, S(s.record), 0, SSO_OK};
+  ASSERT_EQ(sso_flow_resume(txn_.get(), &found, 1, now_, &step), SSO_OK);
+  ASSERT_EQ(step.kind, SSO_STEP_HTTP);
+
+  // a day later another login refreshes discovery and gets a document it must refuse
+  now_ += 25LL * 60 * 60 * 1000;
+  {
+    auto other = MakeTxn(engine_.get());
+    std::array<uint8_t, 96> r2{};
+    r2.fill(9);
+    std::string q2 = "provider=op&return_to=%2F";
+    sso_login_request login{S(q2), now_, r2.data(), r2.size()};
+    sso_step st;
+    ASSERT_EQ(sso_login_begin(other.get(), &login, &st), SSO_OK);
+    ASSERT_EQ(st.kind, SSO_STEP_HTTP);
+    Json bad = Discovery();
+    bad["issuer"] = "https://evil.test.invalid";
+    std::string doc = bad.dump();
+    ASSERT_EQ(sso_flow_resume_http(other.get(), 200, S(doc), now_, &st), SSO_OK);
+    ASSERT_EQ(st.kind, SSO_STEP_ERROR);
+  }
+
+  // the first login goes on with its own snapshot: the token answer, then its JWKS fetch
+  now_ = kNow;
+  held_ = Json{{"id_token", TokenFor(s)}, {"token_type", "Bearer"}}.dump();
+  ASSERT_EQ(sso_flow_resume_http(txn_.get(), 200, S(held_), now_, &step), SSO_OK);
+  ASSERT_EQ(step.kind, SSO_STEP_HTTP) << sso_status_name(step.reason);
+  EXPECT_EQ(Str(step.http.url), std::string(kIssuer) + "/jwks");
+  std::string jwks = Jwks({key_}).dump();
+  ASSERT_EQ(sso_flow_resume_http(txn_.get(), 200, S(jwks), now_, &step), SSO_OK);
+  ASSERT_EQ(step.kind, SSO_STEP_STORE);
+  EXPECT_EQ(Args(step.commands[0])[0], "GETDEL");
 }
 
 TEST_F(OidcFlow, ParallelTabsEachFindTheirOwnBinding) {

@@ -63,6 +63,7 @@ function defaults() {
     authz_error: null, // e.g. "access_denied"
     token_status: 200,
     token_delay_ms: 0,
+    discovery_status: 200, // e.g. 503: the provider is down
     id_token: {}, // claim overrides: {"iss": ..., "aud": ..., "exp_offset": -600, "nonce": ...}
     tamper: null, // "signature" | "alg_none" | "unknown_kid"
     advertise_iss_param: true,
@@ -167,6 +168,7 @@ async function handle(req, res) {
 
   if (path === '/.well-known/openid-configuration') {
     stats.discovery++;
+    if (behaviour.discovery_status !== 200) return send(res, behaviour.discovery_status, { error: 'down' });
     return send(res, 200, {
       issuer,
       authorization_endpoint: `${issuer}/authorize`,

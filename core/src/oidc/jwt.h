@@ -48,6 +48,7 @@ struct Jwk {
   std::string kty;  // "RSA", "EC", "OKP"
   PublicKey key;
 };
+using JwkSet = std::vector<Jwk>;
 
 // The signing keys of a JWKS document ({"keys": [...]}); keys for encryption ("use":"enc")
 // and key types we do not verify with are skipped. SSO_JWKS_INVALID if nothing usable.

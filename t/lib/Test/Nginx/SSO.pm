@@ -16,7 +16,9 @@ package Test::Nginx::SSO;
 #   --- response_headers "Name: value" (exact), "Name: ~regex" or "!Name" (absent)
 #   --- response_body / --- response_body_like / --- response_body_unlike
 #   --- error_log / --- no_error_log   lines that must / must not be in the error log
-#   --- workers          worker_processes (default 1)
+#   --- listen_options   more parameters of the server's listen line (e.g. reuseport)
+#   --- workers          worker_processes (default 2, as deployed; TEST_NGINX_WORKERS overrides
+#                        the default; a block that needs one worker says `--- workers 1`)
 # Every block also checks that the error log has no [alert], [crit] or [emerg] line.
 #
 # Variables replaced in config, headers and requests: $TEST_NGINX_SERVER_PORT,
@@ -154,7 +156,9 @@ sub render_config {
     my $http = $block->{http_config} // '';
     my $redis = $http =~ /\bsso_redis\b/ ? ''
         : "sso_redis 127.0.0.1:\$TEST_NGINX_REDIS_PORT timeout=500ms connect_timeout=500ms;";
-    my $workers = $block->{workers} // 1;
+    my $workers = workers($block);
+    # `listen_options => 'reuseport'` spreads connections evenly over the workers
+    my $listen = $block->{listen_options} ? " $block->{listen_options}" : '';
     # SSO_MODULE=static: an nginx built with --add-module, nothing to load
     my $load = $env{module} eq 'static' ? '' : "load_module $env{module};";
     my $conf = <<"EOF";
@@ -172,13 +176,18 @@ http {
     $redis
 $http
     server {
-        listen 127.0.0.1:\$TEST_NGINX_SERVER_PORT;
+        listen 127.0.0.1:\$TEST_NGINX_SERVER_PORT$listen;
         server_name localhost;
 $block->{config}
     }
 }
 EOF
     return expand($conf);
+}
+
+sub workers {
+    my ($block) = @_;
+    return $block->{workers} // $ENV{TEST_NGINX_WORKERS} // 2;
 }
 
 sub expand {
@@ -218,6 +227,7 @@ sub start_nginx {
     my ($block) = @_;
     stop_nginx();
     my $conf = write_config($block);
+    $env{block} = $block;
     clear_error_log();
     $nginx_pid = fork // die "fork: $!";
     if ($nginx_pid == 0) {
@@ -229,10 +239,71 @@ sub start_nginx {
         my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $env{server_port});
         return $s ? (close($s), 1) : 0;
     });
-    # the worker logs its Redis connection (or the failure to connect) at start
-    wait_for('worker start', 2, sub { error_log() =~ /start worker process/ });
+    # each worker logs its start (and its Redis connection, or the failure to connect)
+    my $workers = workers($block);
+    wait_for('workers start', 5, sub { started_workers() >= $workers });
     die "nginx did not start:\n" . error_log() unless $ok;
+    $env{workers} = $workers;
 }
+
+# A second nginx node on the same Redis (another machine behind the load balancer): the same
+# configuration as `$block` but its own prefix and port. Returns its port; stopped at exit.
+my @nodes;
+sub start_node {
+    my ($block) = @_;
+    $block //= $env{block};
+    my $port = empty_port();
+    my $root = "$env{servroot}/node-$port";
+    make_path("$root/conf", "$root/logs", "$root/tmp");
+    my $conf = render_config($block);
+    $conf =~ s/listen 127\.0\.0\.1:$env{server_port}\b/listen 127.0.0.1:$port/ or die 'node port';
+    $conf =~ s/\Q$env{servroot}\E\/tmp/$root\/tmp/g;
+    open my $fh, '>', "$root/conf/nginx.conf" or die "$root: $!";
+    print $fh $conf;
+    close $fh;
+    my $pid = fork // die "fork: $!";
+    if ($pid == 0) {
+        open STDERR, '>>', "$root/logs/stderr.log";
+        exec $env{nginx}, '-p', "$root/", '-c', "$root/conf/nginx.conf", '-e',
+            "$root/logs/error.log" or POSIX::_exit(127);
+    }
+    push @nodes, $pid;
+    wait_port({ port => $port, max_wait => 10 });
+    return { port => $port, pid => $pid, error_log => "$root/logs/error.log" };
+}
+push @EXPORT, 'start_node';
+
+sub stop_nodes {
+    kill 'QUIT', @nodes if @nodes;
+    waitpid $_, 0 for @nodes;
+    @nodes = ();
+}
+push @EXPORT, 'stop_nodes';
+
+sub started_workers {
+    my @started = error_log() =~ /start worker process/g;
+    return scalar @started;
+}
+
+# `nginx -s reload` as an operator does it: SIGHUP to the master, which starts new workers
+# with the (re-read) configuration and lets the old ones finish what they are doing. Returns
+# once the new workers are up and the old ones have stopped accepting.
+sub reload_nginx {
+    my ($block) = @_;
+    write_config($block) if $block;
+    my $before = started_workers();
+    my $want = $block ? workers($block) : $env{workers};
+    my $shut_before = () = error_log() =~ /gracefully shutting down/g;
+    kill 'HUP', $nginx_pid or die "reload: no nginx";
+    wait_for('new workers', 10, sub { started_workers() >= $before + $want })
+        or die "reload: new workers did not start:\n" . error_log();
+    wait_for('old workers stop accepting', 10, sub {
+        my $shut = () = error_log() =~ /gracefully shutting down/g;
+        $shut >= $shut_before + $env{workers};
+    }) or die "reload: old workers did not shut down:\n" . error_log();
+    $env{workers} = $want;
+}
+push @EXPORT, 'reload_nginx';
 
 sub stop_nginx {
     return unless $nginx_pid;
@@ -399,7 +470,7 @@ sub section {
 sub run_block {
     my ($block) = @_;
     my $name = $block->name;
-    my %spec = map { $_ => section($block, $_) } qw(http_config config workers);
+    my %spec = map { $_ => section($block, $_) } qw(http_config config workers listen_options);
     $spec{config} //= '';
 
     $env{session} = undef;
@@ -492,6 +563,7 @@ push @EXPORT, 'import_servers';
 
 END {
     my $status = $?;
+    stop_nodes();
     stop_nginx();
     stop_redis();
     if ($upstream_pid) {
