@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """The demo's legacy app. It knows nothing about SAML or OIDC: it keeps its own user table
 (SQLite), trusts the identity headers nginx sets, and implements the provisioning hook from
-the README's spec (an afternoon's work): check the signature, then create, link, update or
-deny.
+the README's spec (an afternoon's work): check the signature, answer a repeated
+Idempotency-Key with the answer it got, then create, link, update or deny.
 
     demo/app.py PORT DATABASE HOOK_SECRET_FILE
 """
@@ -35,6 +35,8 @@ def setup():
                 roles TEXT, origin TEXT);
             CREATE TABLE IF NOT EXISTS sso_links (
                 issuer TEXT, subject TEXT, user_id INTEGER, PRIMARY KEY (issuer, subject));
+            CREATE TABLE IF NOT EXISTS sso_answers (
+                idempotency_key TEXT PRIMARY KEY, status INTEGER, answer TEXT);
         """)
         # an account from before SSO: the acquired company's employee
         conn.execute("INSERT OR IGNORE INTO users (id, email, name, roles, origin) VALUES "
@@ -54,32 +56,46 @@ def signature_ok(header, body, secret):
     return hmac.compare_digest(want, given)
 
 
-def provision(login):
-    """The decision for one login; returns (status, answer)."""
+def provision(login, key):
+    """The decision for one login, remembered under its Idempotency-Key in the same
+    transaction: a retry with that key gets the same answer (the same account)."""
     with DB_LOCK, db() as conn:
-        link = conn.execute("SELECT user_id FROM sso_links WHERE issuer=? AND subject=?",
-                            (login["issuer"], login["subject"])).fetchone()
-        roles = ",".join(login["roles"])
-        if link:
-            conn.execute("UPDATE users SET name=?, roles=? WHERE id=?",
-                         (login["name"], roles, link["user_id"]))
-            return 200, {"user_id": str(link["user_id"]), "outcome": "updated"}
-        existing = conn.execute("SELECT id FROM users WHERE email=?", (login["email"],)).fetchone()
-        if existing:
-            if login["link"] != "verified_email":
-                return 409, {"reason": "an account with this email exists"}
-            conn.execute("INSERT INTO sso_links VALUES (?, ?, ?)",
-                         (login["issuer"], login["subject"], existing["id"]))
-            conn.execute("UPDATE users SET origin = origin || ', linked to SSO' WHERE id=?",
-                         (existing["id"],))
-            return 200, {"user_id": str(existing["id"]), "outcome": "linked"}
-        if not login["create"]:
-            return 403, {"reason": "self sign-up is closed"}
-        cur = conn.execute("INSERT INTO users (email, name, roles, origin) VALUES (?, ?, ?, ?)",
-                           (login["email"], login["name"], roles, "created at first SSO login"))
+        seen = conn.execute("SELECT status, answer FROM sso_answers WHERE idempotency_key=?",
+                            (key,)).fetchone()
+        if seen:
+            return seen["status"], json.loads(seen["answer"])
+        status, answer = decide(conn, login)
+        if key:
+            conn.execute("INSERT INTO sso_answers VALUES (?, ?, ?)",
+                         (key, status, json.dumps(answer)))
+        return status, answer
+
+
+def decide(conn, login):
+    """Create, link, update or deny."""
+    link = conn.execute("SELECT user_id FROM sso_links WHERE issuer=? AND subject=?",
+                        (login["issuer"], login["subject"])).fetchone()
+    roles = ",".join(login["roles"])
+    if link:
+        conn.execute("UPDATE users SET name=?, roles=? WHERE id=?",
+                     (login["name"], roles, link["user_id"]))
+        return 200, {"user_id": str(link["user_id"]), "outcome": "updated"}
+    existing = conn.execute("SELECT id FROM users WHERE email=?", (login["email"],)).fetchone()
+    if existing:
+        if login["link"] != "verified_email":
+            return 409, {"reason": "an account with this email exists"}
         conn.execute("INSERT INTO sso_links VALUES (?, ?, ?)",
-                     (login["issuer"], login["subject"], cur.lastrowid))
-        return 201, {"user_id": str(cur.lastrowid)}
+                     (login["issuer"], login["subject"], existing["id"]))
+        conn.execute("UPDATE users SET origin = origin || ', linked to SSO' WHERE id=?",
+                     (existing["id"],))
+        return 200, {"user_id": str(existing["id"]), "outcome": "linked"}
+    if not login["create"]:
+        return 403, {"reason": "self sign-up is closed"}
+    cur = conn.execute("INSERT INTO users (email, name, roles, origin) VALUES (?, ?, ?, ?)",
+                       (login["email"], login["name"], roles, "created at first SSO login"))
+    conn.execute("INSERT INTO sso_links VALUES (?, ?, ?)",
+                 (login["issuer"], login["subject"], cur.lastrowid))
+    return 201, {"user_id": str(cur.lastrowid)}
 
 
 class App(BaseHTTPRequestHandler):
@@ -96,7 +112,7 @@ class App(BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
         if not signature_ok(self.headers.get("X-SSO-Signature", ""), body, SECRET):
             return self.answer(401, b'{"reason":"bad signature"}', "application/json")
-        status, answer = provision(json.loads(body))
+        status, answer = provision(json.loads(body), self.headers.get("Idempotency-Key", ""))
         self.answer(status, json.dumps(answer).encode(), "application/json")
 
     def do_GET(self):

@@ -725,7 +725,11 @@ ngx_http_sso_http_parse_response(ngx_http_sso_http_t *hc, ngx_uint_t eof,
             return eof ? NGX_ERROR : NGX_AGAIN;
         }
 
-        hc->body.len = (size_t) content_length;
+        /* a second answer, or anything else after this one: which one is meant? */
+        if ((off_t) hc->body.len > content_length) {
+            *why = "the answer goes on after its Content-Length";
+            return NGX_ERROR;
+        }
 
     } else if (!eof) {
         return NGX_AGAIN;

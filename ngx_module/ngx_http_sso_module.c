@@ -1164,6 +1164,7 @@ ngx_http_sso_init(ngx_conf_t *cf)
         provisioning.hook_secret.data = (const char *) smcf->hook_secret.data;
         provisioning.hook_secret.len = smcf->hook_secret.len;
         provisioning.hook_timeout_ms = smcf->hook_timeout;
+        provisioning.hook_lease_ms = smcf->hook_lease;
 
         rc = sso_engine_set_provisioning(smcf->engine, &provisioning);
         if (rc != SSO_OK) {

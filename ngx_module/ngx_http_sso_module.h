@@ -37,6 +37,7 @@ typedef struct {
     /* just-in-time provisioning */
     ngx_str_t                    hook_url;
     ngx_msec_t                   hook_timeout;
+    ngx_msec_t                   hook_lease;       /* 0: the core's default */
     ngx_str_t                    hook_secret;
     ngx_log_t                   *audit_log;          /* NULL: the error log */
 

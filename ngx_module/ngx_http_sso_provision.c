@@ -5,7 +5,7 @@
  * HTTP step (ngx_http_sso_http.c).
  *
  *   sso_provision_hook  http://127.0.0.1:8080/internal/provision  timeout=5s
- *                       secret_file=/etc/nginx/sso/hook.secret;
+ *                       [lease=10s] secret_file=/etc/nginx/sso/hook.secret;
  *   sso_audit_log       /var/log/nginx/sso-audit.log;     # or syslog:server=..., or off
  */
 
@@ -44,6 +44,19 @@ ngx_http_sso_provision_hook(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
             smcf->hook_timeout = ngx_parse_time(&s, 0);
             if (smcf->hook_timeout == (ngx_msec_t) NGX_ERROR || smcf->hook_timeout == 0) {
                 return "has an invalid timeout=";
+            }
+
+            continue;
+        }
+
+        /* the single-flight lock's lease; the core checks it against the timeout */
+        if (ngx_strncmp(value[i].data, "lease=", 6) == 0) {
+            s.data = value[i].data + 6;
+            s.len = value[i].len - 6;
+
+            smcf->hook_lease = ngx_parse_time(&s, 0);
+            if (smcf->hook_lease == (ngx_msec_t) NGX_ERROR || smcf->hook_lease == 0) {
+                return "has an invalid lease=";
             }
 
             continue;

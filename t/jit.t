@@ -71,7 +71,8 @@ sub start {
     start_nginx({
         workers => $o{workers} // 1,
         http_config => "sso_provision_hook http://127.0.0.1:$hook_port/provision "
-            . "timeout=$o{timeout} secret_file=$root/hook.secret;\n"
+            . "timeout=$o{timeout}" . ($o{lease} ? " lease=$o{lease}" : '')
+            . " secret_file=$root/hook.secret;\n"
             . "sso_audit_log $audit;\n"
             . oidc_provider('corp', 'role engineering developer', 'role admins admin',
                 'default_role member', 'link_existing verified_email', "sync $o{sync}")
@@ -94,7 +95,7 @@ location / {
 CONF
     });
 }
-start(timeout => '2s', sync => 'on_each_login');
+start(timeout => '2s', lease => '3s', sync => 'on_each_login');
 
 sub login { Test::Nginx::OidcOp::login($op, provider => 'corp', @_) }
 sub app_as {
@@ -132,12 +133,13 @@ is($a[-1]{decision}, 'created', 'audit: created');
 is($a[-1]{user_id}, '1000', 'audit: with the user id');
 like($a[-1]{request_id}, qr/^[0-9a-f]{32}$/, 'audit: with the request id');
 
-# the same person again: updated, not created twice; same idempotency key for the same facts
+# the same person again: updated, not created twice; a new attempt, so a new Idempotency-Key
 my $again = login();
 is($again->{callback}{status}, 303, 'second login');
 is(hook_stats()->{creations}, 1, 'no second account');
-is(hook_stats()->{requests}[-1]{idempotency_key}, $req->{idempotency_key},
-    'the same facts give the same Idempotency-Key');
+like(hook_stats()->{requests}[-1]{idempotency_key}, qr/^[0-9a-f]{32}$/, 'with a key');
+isnt(hook_stats()->{requests}[-1]{idempotency_key}, $req->{idempotency_key},
+    'a new provisioning after a completed one gets a new Idempotency-Key');
 is((audit_lines())[-1]{decision}, 'updated', 'audit: updated');
 
 # ---- an acquired company's employee with a local account: linked by verified email ----
@@ -185,6 +187,8 @@ hook_control({ behaviour => { deny_emails => ['blocked@corp.example'],
 denied('hook denies', { sub => 'b-1', email => 'blocked@corp.example', email_verified => JSON::PP::true },
     'JIT_DENIED', hook_calls => 1);
 is((audit_lines())[-1]{reason}, 'blocked by the app', 'audit: the app\'s reason');
+is(redis_cli('EXISTS', 'sso:lock:' . Digest::SHA::sha256_hex("$op->{issuer}\nb-1")), '0',
+    'a known answer releases the lock at once');
 denied('hook: pending approval', { sub => 'w-1', email => 'waiting@corp.example',
     email_verified => JSON::PP::true }, 'JIT_PENDING', hook_calls => 1,
     page => 'Waiting for approval', decision => 'pending');
@@ -199,23 +203,31 @@ denied('the app creates although told not to', { sub => 'n-2', email => 'newbie2
     email_verified => JSON::PP::true }, 'JIT_HOOK_INVALID', provider => 'closed', hook_calls => 1,
     status => 503, page => 'temporarily unavailable', decision => 'failed');
 
-# ---- the hook fails: 503, nothing cached, a retry is safe ----
+# ---- the hook fails: 503, nothing cached, the lock held until its lease ends (the outcome
+# is unknown), then a retry with the same Idempotency-Key ----
 my %retry = (sub => 'r-1', email => 'retry@corp.example', email_verified => JSON::PP::true);
+my %failed = (sub => 'r-0', email => 'failed@corp.example', email_verified => JSON::PP::true);
 hook_control({ behaviour => { force_status => 500 } });
-denied('hook 5xx', \%retry, 'JIT_UNAVAILABLE', hook_calls => 1, status => 503,
+denied('hook 5xx', \%failed, 'JIT_UNAVAILABLE', hook_calls => 1, status => 503,
     page => 'temporarily unavailable', decision => 'failed');
-my $account_key = 'sso:acct:' . Digest::SHA::sha256_hex("$op->{issuer}\nr-1");
+my $account_key = 'sso:acct:' . Digest::SHA::sha256_hex("$op->{issuer}\nr-0");
 is(redis_cli('EXISTS', $account_key), '0', 'nothing cached for the failed login');
-is(redis_cli('EXISTS', 'sso:lock:' . Digest::SHA::sha256_hex("$op->{issuer}\nr-1")), '0',
-    'and its lock released');
+is(redis_cli('EXISTS', 'sso:lock:' . Digest::SHA::sha256_hex("$op->{issuer}\nr-0")), '1',
+    'and its lock kept (a 5xx may come after the app made the account)');
+like((audit_lines())[-1]{reason}, qr/^JIT_UNAVAILABLE: outcome unknown/, 'audit: outcome unknown');
+denied('within the lease after a 5xx', \%failed, 'JIT_BUSY', hook_calls => 0, status => 503,
+    page => 'temporarily unavailable', decision => 'failed');
 hook_control({ behaviour => { force_status => 0, delay_ms => 3000 } });
 denied('hook timeout', \%retry, 'JIT_UNAVAILABLE', hook_calls => 1, status => 503,
     page => 'temporarily unavailable', decision => 'failed');
+my $timed_out_key = hook_stats()->{requests}[-1]{idempotency_key};
 hook_control({ behaviour => { delay_ms => 0 } });
-sleep 3.2;    # the slow call above finishes at the app in the meantime (and creates the account)
+sleep 3.2;    # the lease ends; the slow call finishes at the app meanwhile (and creates the account)
 as_user(\%retry);
 $f = login();
-is($f->{callback}{status}, 303, 'the retry succeeds at once (the lock was released)') or diag(error_log());
+is($f->{callback}{status}, 303, 'the retry after the lease succeeds') or diag(error_log());
+is(hook_stats()->{requests}[-1]{idempotency_key}, $timed_out_key,
+    'with the timed-out call\'s Idempotency-Key');
 is(scalar(grep { $_->{email} eq 'retry@corp.example' } @{ hook_stats()->{users} }), 1,
     'and the app has exactly one account for the person');
 
@@ -320,6 +332,110 @@ is($succeeded, 200, 'all 200 concurrent logins succeed') or diag(error_log());
 is(hook_stats()->{creations}, 20, 'exactly 20 accounts created');
 is(scalar @{ hook_stats()->{users} }, 20, 'the app has 20 users');
 
+# ---- issue 9: a hook slower than timeout=, two workers, two tabs per person and retries ----
+# The app looks up, pauses 1.5 s, then inserts, and remembers its answer per Idempotency-Key
+# once it is done. A timed-out call's outcome is unknown: its lock must stay until the lease
+# ends (the other tab gets the 503 page instead of calling the hook a second time), and the
+# retry after the lease must carry the same key, so the app answers it with the same account.
+sub first_login_rounds {
+    my ($people, $prefix) = @_;
+    my %pending = map { $_ => 1 } 0 .. $people - 1;
+    my (@first, @rounds);
+    my $callbacks = sub {    # all of them at once, one process each; returns their statuses
+        my @l = @_;
+        my @kids;
+        for my $l (@l) {
+            my $pid = fork // die;
+            if ($pid == 0) {
+                my $r = http_request('GET', $l->{callback_path}, headers => $l->{callback_cookie},
+                    timeout => 30);
+                POSIX::_exit($r->{status} == 303 ? 0 : $r->{status} == 503 ? 3 : 1);
+            }
+            push @kids, $pid;
+        }
+        return map { waitpid($_, 0); $? >> 8 } @kids;
+    };
+    my $person = sub {
+        as_user({ sub => "$prefix-$_[0]", email => "$prefix$_[0]\@corp.example",
+            email_verified => JSON::PP::true, groups => ['engineering'] });
+    };
+    # two tabs per person, every callback at the same time
+    my @tabs;
+    for my $u (0 .. $people - 1) { $person->($u); push @tabs, login(callback => 0) for 1, 2 }
+    @first = $callbacks->(@tabs);
+    my $lock_held = grep {
+        redis_cli('EXISTS', 'sso:lock:' . Digest::SHA::sha256_hex("$op->{issuer}\n$prefix-$_")) eq '1'
+    } 0 .. $people - 1;
+    # then each person retries after a short pause until signed in (at most 12 times)
+    for my $round (1 .. 12) {
+        last unless %pending;
+        sleep 0.5;
+        my @who = sort { $a <=> $b } keys %pending;
+        my @l = map { $person->($_); login(callback => 0) } @who;
+        my @got = $callbacks->(@l);
+        push @rounds, scalar @who;
+        for my $i (0 .. $#who) { delete $pending{ $who[$i] } if $got[$i] == 0 }
+    }
+    sleep 2;    # the last slow calls finish at the app
+    my $s = hook_stats();
+    my %accounts;
+    $accounts{ $_->{email} }++ for @{ $s->{users} };
+    my @keys = map { scalar @{ $s->{keys_by_subject}{"$prefix-$_"} // [] } } 0 .. $people - 1;
+    return { first => \@first, rounds => \@rounds, unfinished => scalar(keys %pending),
+        accounts => \%accounts, lock_held => $lock_held, keys => \@keys, stats => $s };
+}
+start(timeout => '1s', lease => '2s', sync => 'on_each_login', workers => 2);
+hook_control({ reset => JSON::PP::true });
+hook_control({ behaviour => { delay_ms => 1500 } });
+{
+    my $t0 = time;
+    my $people = 20;
+    my $run = first_login_rounds($people, 'slow');
+    my $accounts = 0;
+    $accounts += $_ for values %{ $run->{accounts} };
+    diag(sprintf 'slow hook: %d people, %d accounts (%d duplicates), %d hook calls, %d answered '
+        . 'from the Idempotency-Key, retry rounds %s, %.1f s', $people, $accounts,
+        $accounts - $people, $run->{stats}{calls}, $run->{stats}{replays},
+        join('/', @{ $run->{rounds} }), time - $t0);
+    is(scalar(grep { $_ == 3 } @{ $run->{first} }), 2 * $people,
+        'both tabs of every person get the 503 page (the hook timed out)');
+    is($run->{lock_held}, $people, 'and every lock is still held after the timeout');
+    is($run->{unfinished}, 0, 'every person is signed in by a retry after the lease');
+    is(scalar(grep { $_ != 1 } values %{ $run->{accounts} }), 0, 'exactly one account per person')
+        or diag(explain($run->{accounts}));
+    is($accounts, $people, "$people accounts in all");
+    is(scalar(grep { $_ != 1 } @{ $run->{keys} }), 0,
+        'every call for one person carried the same Idempotency-Key');
+}
+
+# ---- a hook that dies mid-answer or answers twice: 503, lock held, then the same key ----
+for my $mode ('break_after_headers', 'answer_twice') {
+    hook_control({ behaviour => { delay_ms => 0, $mode => JSON::PP::true } });
+    my %who = (sub => "broken-$mode", email => "$mode\@corp.example", email_verified => JSON::PP::true);
+    my $lock = 'sso:lock:' . Digest::SHA::sha256_hex("$op->{issuer}\nbroken-$mode");
+    clear_error_log();
+    as_user(\%who);
+    my $t0 = time;
+    my $r = login();
+    is($r->{callback}{status}, 503, "$mode: 503") or diag(error_log());
+    like($r->{callback}{body}, qr/temporarily unavailable/, "$mode: the unavailable page");
+    like(error_log(), qr/JIT_UNAVAILABLE/, "$mode: the log names JIT_UNAVAILABLE");
+    is(redis_cli('EXISTS', $lock), '1', "$mode: the lock is held (the outcome is unknown)");
+    my $calls = hook_stats()->{calls};
+    as_user(\%who);
+    is(login()->{callback}{status}, 503, "$mode: a login within the lease gets 503 too");
+    is(hook_stats()->{calls}, $calls, "$mode: without calling the hook");
+    hook_control({ behaviour => { $mode => JSON::PP::false } });
+    sleep 2.1 - (time - $t0) if time - $t0 < 2.1;
+    as_user(\%who);
+    is(login()->{callback}{status}, 303, "$mode: after the lease a retry signs in") or diag(error_log());
+    my $s = hook_stats();
+    is(scalar @{ $s->{keys_by_subject}{"broken-$mode"} }, 1, "$mode: with the same Idempotency-Key");
+    is(scalar(grep { $_->{email} eq "$mode\@corp.example" } @{ $s->{users} }), 1,
+        "$mode: and one account");
+    is(redis_cli('EXISTS', $lock), '0', "$mode: the lock is released after a known answer");
+}
+
 # ---- the audit log can go to syslog ----
 {
     my $syslog_port = empty_port({ proto => 'udp' });
@@ -348,6 +464,10 @@ for my $case (
     ['short secret', "sso_provision_hook http://127.0.0.1:1/p secret_file=$root/short.secret;",
         qr/at least 16 characters/],
     ['not a URL', "sso_provision_hook 127.0.0.1:1 secret_file=$root/hook.secret;", qr/http:\/\/ or https:\/\//],
+    ['lease not longer than timeout', "sso_provision_hook http://127.0.0.1:1/p timeout=5s lease=5s "
+        . "secret_file=$root/hook.secret;", qr/lease= must be at least 1s longer than its timeout=/],
+    ['bad lease', "sso_provision_hook http://127.0.0.1:1/p lease=soon secret_file=$root/hook.secret;",
+        qr/invalid lease=/],
     ['bad sync', oidc_provider('x', 'sync sometimes'), qr/on_each_login/],
     ['bad link_existing', oidc_provider('x', 'link_existing email'), qr/verified_email/],
     ['role without a role', oidc_provider('x', 'role engineering'), qr/an IdP group and an app role/],

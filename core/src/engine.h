@@ -28,6 +28,7 @@ struct ProvisionSettings {
   std::string hook_url;
   std::string hook_secret;
   int64_t hook_timeout_ms = 5000;
+  int64_t lease_ms = 10000;  // the single-flight lock's; at least hook_timeout_ms + 1 s
 };
 
 // Checks a configuration; SSO_OK or the CONFIG_* status naming the first bad field.

@@ -7,6 +7,7 @@
 #include "c_views.h"
 #include "flow_steps.h"
 #include "provision_hook.h"
+#include "provision_lock.h"
 #include "session_id.h"
 #include "session_plan.h"
 
@@ -17,11 +18,6 @@ using Json = nlohmann::json;
 
 constexpr int64_t kLockPollMs = 50;
 constexpr int64_t kAccountRecordTtlMs = 400LL * 24 * 60 * 60 * 1000;
-
-// Compare-and-delete: only the holder's token releases the lock.
-constexpr const char *kUnlockScript =
-    "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end "
-    "return 0";
 
 const ProvisionPolicy &PolicyOf(const sso_txn &txn) {
   static const ProvisionPolicy kDefault;
@@ -39,7 +35,7 @@ const std::vector<std::string> &DomainsOf(const sso_txn &txn) {
   return kNone;
 }
 
-int64_t LeaseMs(const sso_txn &txn) { return txn.engine.provisioning->hook_timeout_ms + 5000; }
+int64_t LeaseMs(const sso_txn &txn) { return txn.engine.provisioning->lease_ms; }
 
 std::string IsoTime(int64_t now_ms) {
   std::time_t seconds = static_cast<std::time_t>(now_ms / 1000);
@@ -68,25 +64,31 @@ void Audit(sso_txn &txn, std::string_view decision, int64_t now_ms, std::string_
   out.audit = Str(txn.audit);
 }
 
-StoreCommand Unlock(const sso_txn &txn) {
-  return StoreCommand{"EVAL", kUnlockScript, "1", txn.prov_lock_key, txn.prov_lock_token};
+// Releases the lock; `finished` also ends the attempt (its outcome is known, or the attempt was
+// started just now and never called the hook), so the next provisioning gets a new key.
+StoreCommand Unlock(const sso_txn &txn, bool finished) {
+  bool ends = finished || txn.prov_attempt_new;
+  return ReleaseLock(txn.prov_lock, txn.prov_lock_token, ends ? txn.prov_attempt_key : "");
 }
 
+// What happens to the lock when the login ends without a session.
+enum class Lock { kNotHeld, kRelease, kReleaseFinished, kHold };
+
 void Deny(sso_txn &txn, sso_status why, std::string_view decision, std::string_view reason,
-          int hook_status, int64_t now_ms, bool release_lock, sso_step &out) {
+          int hook_status, int64_t now_ms, Lock lock, sso_step &out) {
   std::fill(txn.prov_random.begin(), txn.prov_random.end(), 0);
   FlowFail(txn, why, out);
   Audit(txn, decision, now_ms, reason.empty() ? sso_status_name(why) : reason, hook_status, out);
-  if (release_lock) {
-    txn.cleanup = Unlock(txn);
-    out.cleanup = txn.cleanup.View();
-  }
+  if (lock == Lock::kNotHeld) return;
+  txn.cleanup = lock == Lock::kHold ? HoldLock(txn.prov_lock, txn.prov_lock_token)
+                                    : Unlock(txn, lock == Lock::kReleaseFinished);
+  out.cleanup = txn.cleanup.View();
 }
 
 void AskForLock(sso_txn &txn, sso_step &out) {
   std::vector<StoreCommand> commands;
-  commands.push_back(StoreCommand{"SET", txn.prov_lock_key, txn.prov_lock_token, "NX", "PX",
-                                  std::to_string(LeaseMs(txn))});
+  commands.push_back(
+      AcquireLock(txn.prov_lock, txn.prov_lock_token, LeaseMs(txn), txn.prov_fresh_key));
   commands.push_back(StoreCommand{"GET", txn.prov_account_key});
   FlowStore(txn, sso_txn::Flow::kProvisionLock, std::move(commands), out);
 }
@@ -108,17 +110,17 @@ void UseRecord(sso_txn &txn, const Json &record, int64_t now_ms, sso_step &out) 
       if (r.is_string()) txn.flow_identity.roles.push_back(r.get<std::string>());
   }
   std::vector<StoreCommand> commands;
-  commands.push_back(Unlock(txn));
+  commands.push_back(Unlock(txn, false));  // no call made: an earlier attempt's key stays
   StoreSession(txn, std::move(commands), now_ms, out);
   Audit(txn, "unchanged", now_ms, "", -1, out);
 }
 
 void CallHook(sso_txn &txn, int64_t now_ms, sso_step &out) {
   const ProvisionSettings &settings = *txn.engine.provisioning;
-  HookRequest request =
-      BuildHookRequest({txn.prov_protocol, txn.flow_identity, txn.prov_policy,
-                        PolicyOf(txn).auto_create, txn.prov_known_user, txn.request_id, now_ms},
-                       settings.hook_secret);
+  HookRequest request = BuildHookRequest(
+      {txn.prov_protocol, txn.flow_identity, txn.prov_policy, PolicyOf(txn).auto_create,
+       txn.prov_known_user, txn.request_id, txn.prov_attempt_key, now_ms},
+      settings.hook_secret);
   FlowHttp(txn, sso_txn::Flow::kProvisionHook,
            {"POST", settings.hook_url, "", "application/json", std::move(request.body),
             std::move(request.headers), settings.hook_timeout_ms},
@@ -143,16 +145,19 @@ void ProvisionBegin(sso_txn &txn, std::string_view protocol, Identity identity,
   txn.prov_policy =
       ApplyPolicy({PolicyOf(txn), DomainsOf(txn), protocol == "oidc", hook}, txn.flow_identity);
   if (txn.prov_policy.status != SSO_OK)
-    return Deny(txn, txn.prov_policy.status, "denied", "", -1, now_ms, false, out);
+    return Deny(txn, txn.prov_policy.status, "denied", "", -1, now_ms, Lock::kNotHeld, out);
   if (!hook) return StoreSession(txn, {}, now_ms, out);  // the subject is the user
 
   // One hook call at a time per account, across workers and nginx nodes.
   std::string account = Sha256Hex(txn.flow_identity.issuer + '\n' + txn.flow_identity.subject);
   const std::string &prefix = txn.engine.settings.key_prefix;
   txn.prov_account_key = prefix + "acct:" + account;
-  txn.prov_lock_key = prefix + "lock:" + account;
-  txn.prov_lock_token =
-      Sha256Hex(std::string(txn.prov_random.begin(), txn.prov_random.end()) + "lock").substr(0, 32);
+  txn.prov_lock = {prefix + "lock:" + account, prefix + "attempt:" + account};
+  std::string bytes(txn.prov_random.begin(), txn.prov_random.end());
+  txn.prov_lock_token = Sha256Hex(bytes + "lock").substr(0, 32);
+  // The Idempotency-Key if this login starts a new attempt (one-way from the random bytes).
+  txn.prov_fresh_key = Sha256Hex(bytes + "attempt").substr(0, 32);
+  std::fill(bytes.begin(), bytes.end(), 0);
   AskForLock(txn, out);
 }
 
@@ -172,16 +177,30 @@ void ProvisionResumeStore(sso_txn &txn, std::span<const sso_store_reply> replies
 
   switch (txn.flow) {
     case sso_txn::Flow::kProvisionLock: {
-      if (failed) return Deny(txn, why, "failed", "", -1, now_ms, true, out);
-      if (replies[0].type == SSO_REPLY_NIL) {
-        // Another login of this account holds the lock: wait for it, within the lease.
-        if (now_ms - txn.prov_started_ms > LeaseMs(txn))
-          return Deny(txn, SSO_JIT_BUSY, "failed", "", -1, now_ms, false, out);
-        txn.flow = sso_txn::Flow::kProvisionWait;
-        out.kind = SSO_STEP_WAIT;
-        out.reason = SSO_OK;
-        out.delay_ms = kLockPollMs;
-        return;
+      if (failed) return Deny(txn, why, "failed", "", -1, now_ms, Lock::kRelease, out);
+      LockReply lock = ParseLockReply(replies[0]);
+      switch (lock.kind) {
+        case LockReply::Kind::kTaken:
+          txn.prov_attempt_key = lock.key;
+          txn.prov_attempt_new = lock.new_attempt;
+          break;
+        case LockReply::Kind::kBusy:
+          // Another login of this account is calling the hook: wait for it, within the lease.
+          if (now_ms - txn.prov_started_ms > LeaseMs(txn))
+            return Deny(txn, SSO_JIT_BUSY, "failed", "", -1, now_ms, Lock::kNotHeld, out);
+          txn.flow = sso_txn::Flow::kProvisionWait;
+          out.kind = SSO_STEP_WAIT;
+          out.reason = SSO_OK;
+          out.delay_ms = kLockPollMs;
+          return;
+        case LockReply::Kind::kHeldUnknown:
+          // Its call ended and nobody knows whether the app made the account: calling the hook
+          // again now could make a second one. The lease ends the wait; the retry reuses the key.
+          return Deny(txn, SSO_JIT_BUSY, "failed", "JIT_BUSY: an earlier call's outcome is unknown",
+                      -1, now_ms, Lock::kNotHeld, out);
+        default:
+          return Deny(txn, SSO_STORE_UNEXPECTED_REPLY, "failed", "", -1, now_ms, Lock::kRelease,
+                      out);
       }
       Json record;
       if (replies[1].type == SSO_REPLY_STRING)
@@ -229,13 +248,20 @@ void ProvisionResumeHttp(sso_txn &txn, int status, std::string_view body, int64_
       break;
     case SSO_JIT_DENIED:
       return Deny(txn, answer.status, "denied", answer.reason.empty() ? "hook" : answer.reason,
-                  status, now_ms, true, out);
+                  status, now_ms, Lock::kReleaseFinished, out);
     case SSO_JIT_PENDING:
-      return Deny(txn, answer.status, "pending", "", status, now_ms, true, out);
+      return Deny(txn, answer.status, "pending", "", status, now_ms, Lock::kReleaseFinished, out);
     case SSO_JIT_CONFLICT:
-      return Deny(txn, answer.status, "denied", "conflict", status, now_ms, true, out);
+      return Deny(txn, answer.status, "denied", "conflict", status, now_ms, Lock::kReleaseFinished,
+                  out);
     default:
-      return Deny(txn, answer.status, "failed", "", status, now_ms, true, out);
+      // A known failure (the app refused the request) ends the attempt; after an unknown
+      // outcome the lock is held to the end of its lease and the retry reuses the key.
+      if (answer.outcome_known)
+        return Deny(txn, answer.status, "failed", "", status, now_ms, Lock::kReleaseFinished, out);
+      return Deny(txn, answer.status, "failed",
+                  std::string(sso_status_name(answer.status)) + ": outcome unknown, lock held",
+                  status, now_ms, Lock::kHold, out);
   }
 
   txn.flow_identity.user = answer.user_id;
@@ -248,7 +274,7 @@ void ProvisionResumeHttp(sso_txn &txn, int status, std::string_view body, int64_
   commands.push_back(StoreCommand{"SET", txn.prov_account_key,
                                   record.dump(-1, ' ', false, Json::error_handler_t::replace), "PX",
                                   std::to_string(kAccountRecordTtlMs)});
-  commands.push_back(Unlock(txn));
+  commands.push_back(Unlock(txn, true));
   StoreSession(txn, std::move(commands), now_ms, out);
   Audit(txn, OutcomeName(answer.outcome), now_ms, "", status, out);
 }

@@ -76,11 +76,8 @@ HookRequest BuildHookRequest(const HookFacts &f, std::string_view secret) {
   HookRequest out;
   out.body = body.dump(-1, ' ', false, Json::error_handler_t::replace);
   std::string timestamp = std::to_string(f.now_ms / 1000);
-  // Stable for the same facts: a login retried after a lost answer carries the same key.
-  std::string key = Sha256Hex(id.provider + '\n' + id.issuer + '\n' + id.subject + '\n' +
-                              f.policy.attributes_hash)
-                        .substr(0, 32);
-  out.headers = "Idempotency-Key: " + key + "\r\nX-SSO-Signature: t=" + timestamp +
+  out.headers = "Idempotency-Key: " + std::string(f.idempotency_key) +
+                "\r\nX-SSO-Signature: t=" + timestamp +
                 ",v1=" + HmacSha256Hex(secret, timestamp + "." + out.body) + "\r\n";
   return out;
 }
@@ -88,8 +85,9 @@ HookRequest BuildHookRequest(const HookFacts &f, std::string_view secret) {
 HookAnswer ParseHookAnswer(int status, std::string_view body, bool link_allowed,
                            bool create_allowed) {
   HookAnswer out;
-  if (status == 0 || status >= 500) {
+  if (status < 200 || status >= 500) {
     out.status = SSO_JIT_UNAVAILABLE;
+    out.outcome_known = false;
     return out;
   }
   Json j = Json::parse(body, nullptr, false);
@@ -123,21 +121,18 @@ HookAnswer ParseHookAnswer(int status, std::string_view body, bool link_allowed,
     out.user_id = std::to_string(user->get<int64_t>());
   else if (user != j.end() && user->is_string())
     out.user_id = user->get<std::string>();
-  if (!CleanText(out.user_id, kMaxUserId)) {
+  // From here on the app said it did something we cannot read: the outcome is unknown.
+  auto unreadable = [&] {
     out.status = SSO_JIT_HOOK_INVALID;
+    out.outcome_known = false;
     return out;
-  }
+  };
+  if (!CleanText(out.user_id, kMaxUserId)) return unreadable();
   if (auto roles = j.find("roles"); roles != j.end()) {
-    if (!roles->is_array() || roles->size() > kMaxRoles) {
-      out.status = SSO_JIT_HOOK_INVALID;
-      return out;
-    }
+    if (!roles->is_array() || roles->size() > kMaxRoles) return unreadable();
     out.roles.emplace();
     for (const auto &r : *roles) {
-      if (!r.is_string() || !CleanText(r.get<std::string>(), 128)) {
-        out.status = SSO_JIT_HOOK_INVALID;
-        return out;
-      }
+      if (!r.is_string() || !CleanText(r.get<std::string>(), 128)) return unreadable();
       out.roles->push_back(r.get<std::string>());
     }
   }

@@ -26,11 +26,11 @@ struct HookFacts {
   bool auto_create;
   std::optional<std::string> known_user_id;  // from an earlier login, if any
   std::string_view request_id;
+  std::string_view idempotency_key;  // the attempt's (provision_lock.h)
   int64_t now_ms;
 };
 
-// The body, the Idempotency-Key (the same for the same facts, so a retried login is
-// recognisable) and the HMAC-SHA256 signature over "<unix time>.<body>".
+// The body, the Idempotency-Key header and the HMAC-SHA256 signature over "<unix time>.<body>".
 HookRequest BuildHookRequest(const HookFacts &facts, std::string_view secret);
 
 enum class HookOutcome { kCreated, kLinked, kUpdated, kUnchanged };
@@ -42,6 +42,11 @@ struct HookAnswer {
   std::string user_id;
   std::optional<std::vector<std::string>> roles;  // the app's roles, when it sends them
   std::string reason;                             // from a 403, for the audit line only
+  // Whether we know what the app did. Known: a usable answer, 403, 202, 409, an answer beyond
+  // what was allowed, or a 3xx/4xx (the app refused the request). Unknown: no complete answer
+  // (0: timeout, refused, reset, cut short, bytes after the answer), a 1xx or 5xx, or a
+  // 200/201 whose body is not a valid answer: the app may have made the account.
+  bool outcome_known = true;
 };
 
 // 201 created, 200 linked/updated/unchanged, 403 denied, 202 pending, 409 conflict; anything

@@ -96,9 +96,16 @@ constexpr std::array<StatusText, SSO_STATUS_COUNT> kStatusTexts = {{
     {"JIT_DENIED", "the app's provisioning hook denied the login"},
     {"JIT_PENDING", "the account is waiting for approval in the app"},
     {"JIT_CONFLICT", "an account exists in the app that may not be linked to this identity"},
-    {"JIT_UNAVAILABLE", "the app's provisioning hook did not answer (timeout, 5xx)"},
+    {"JIT_UNAVAILABLE",
+     "the app's provisioning hook gave no usable answer (timeout, broken connection, 5xx); "
+     "what it did is unknown, so the account's lock is kept until its lease ends"},
     {"JIT_HOOK_INVALID", "the provisioning hook's answer is invalid or beyond what was allowed"},
-    {"JIT_BUSY", "another login of this account is still being provisioned"},
+    {"JIT_BUSY",
+     "another login of this account is being provisioned, or its outcome is unknown and the "
+     "lock's lease has not ended"},
+    {"CONFIG_BAD_HOOK_LEASE",
+     "the hook's lease= must be at least 1s longer than its timeout= (the single-flight lock "
+     "must outlive the call it guards)"},
 }};
 
 const StatusText &TextOf(sso_status status) {

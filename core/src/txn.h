@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "engine.h"
+#include "provision_lock.h"
 #include "provision_policy.h"
 #include "session_cache.h"
 #include "session_record.h"
@@ -91,7 +92,11 @@ struct sso_txn {
   std::string audit;
   std::string prov_protocol;
   int64_t prov_started_ms = 0;
-  std::string prov_account_key, prov_lock_key, prov_lock_token;
+  std::string prov_account_key, prov_lock_token;
+  sso::LockKeys prov_lock;
+  std::string prov_fresh_key;    // the Idempotency-Key should this login start an attempt
+  std::string prov_attempt_key;  // the attempt's key, once the lock is ours
+  bool prov_attempt_new = false;
   sso::PolicyOutcome prov_policy;
   std::optional<std::string> prov_known_user;
   std::vector<uint8_t> prov_random;  // the new session's id, until it is planned

@@ -114,11 +114,12 @@ TEST(ProvisionPolicy, TheHashFollowsWhatTheHookWouldBeTold) {
   EXPECT_NE(Apply(c, kCorp).attributes_hash, Apply(a, kCorp).attributes_hash);
 }
 
-TEST(HookRequest, IsSignedAndKeyedByTheFacts) {
+TEST(HookRequest, IsSignedAndCarriesTheAttemptsKey) {
   Identity id = Person("a@corp.example");
   PolicyOutcome policy = Apply(id, kCorp);
+  const std::string key(32, 'a');
   sso::HookRequest r = sso::BuildHookRequest(
-      {"oidc", id, policy, true, std::nullopt, "req-1", jwt_test::kNow}, "0123456789abcdef");
+      {"oidc", id, policy, true, std::nullopt, "req-1", key, jwt_test::kNow}, "0123456789abcdef");
   Json body = Json::parse(r.body);
   EXPECT_EQ(body["subject"], "s-1");
   EXPECT_EQ(body["issuer"], "https://op.test.invalid");
@@ -140,11 +141,8 @@ TEST(HookRequest, IsSignedAndKeyedByTheFacts) {
   }
   EXPECT_NE(r.headers.find("X-SSO-Signature: t=" + t + ",v1=" + hex + "\r\n"), std::string::npos)
       << r.headers;
-  sso::HookRequest again = sso::BuildHookRequest(
-      {"oidc", id, policy, true, std::nullopt, "req-2", jwt_test::kNow + 5000}, "0123456789abcdef");
-  auto key = [](const std::string &h) { return h.substr(0, h.find("\r\n")); };
-  EXPECT_EQ(key(r.headers), key(again.headers)) << "same facts, same Idempotency-Key";
-  EXPECT_EQ(key(r.headers).size(), sizeof("Idempotency-Key: ") - 1 + 32);
+  EXPECT_EQ(r.headers.substr(0, r.headers.find("\r\n")), "Idempotency-Key: " + key)
+      << "the key is the attempt's (provision_lease_test.cc), not made from the facts";
 }
 
 TEST(HookAnswer, EachStatusMeansOneThing) {
@@ -164,6 +162,15 @@ TEST(HookAnswer, EachStatusMeansOneThing) {
   EXPECT_EQ(parse(409, "").status, SSO_JIT_CONFLICT);
   EXPECT_EQ(parse(500, "").status, SSO_JIT_UNAVAILABLE);
   EXPECT_EQ(parse(0, "").status, SSO_JIT_UNAVAILABLE);
+  // Whether we know what the app did: no answer, 1xx, 5xx and an unreadable 200/201 do not.
+  for (int unknown : {0, 100, 500, 502, 503, 504})
+    EXPECT_FALSE(parse(unknown, "{}").outcome_known) << unknown;
+  EXPECT_FALSE(parse(201, "not json").outcome_known);
+  EXPECT_FALSE(parse(200, R"({"user_id":"1","roles":"admin"})").outcome_known);
+  for (int known : {200, 201, 202, 301, 400, 401, 403, 404, 409, 429})
+    EXPECT_TRUE(parse(known, R"({"user_id":"1"})").outcome_known) << known;
+  EXPECT_TRUE(parse(201, R"({"user_id":"1"})", true, false).outcome_known)
+      << "a creation beyond what was allowed is refused, but known";
   // Fail closed on anything else.
   for (const char *bad : {R"({})", R"({"user_id":""})", R"({"user_id":"a\nb"})",
                           R"({"user_id":["x"]})", R"({"user_id":"1","roles":"admin"})",

@@ -1,7 +1,10 @@
 // A legacy app's provisioning hook, written for the tests as an app developer would from the
 // README's spec (Node's standard library only): it checks the HMAC signature, keeps a user
 // table in memory, creates, links (only when told it may), updates, denies or holds for
-// approval, and reports what it did at GET /stats. POST /control stages misbehaviour.
+// approval, answers a repeated Idempotency-Key with the answer it gave that key, and reports
+// what it did at GET /stats. POST /control stages misbehaviour: a delay between look-up and
+// insert, a forced status, a connection that dies after the headers, two answers on one
+// connection.
 //
 //   node test_hook.mjs --port P --secret-file F
 import crypto from 'node:crypto';
@@ -19,7 +22,12 @@ const secret = fs.readFileSync(args['secret-file'], 'utf8').split(/\r?\n/)[0];
 let users = []; // { id, email, links: ["issuer\nsubject"], roles }
 let nextId = 1000;
 let behaviour = {};
-const stats = { calls: 0, creations: 0, bad_signatures: 0, requests: [], outcomes: [] };
+let answers = new Map(); // Idempotency-Key -> [status, body] it was answered with
+const fresh = () => ({
+  calls: 0, creations: 0, replays: 0, bad_signatures: 0, requests: [], outcomes: [],
+  keys_by_subject: {}, // subject -> the distinct Idempotency-Keys its calls carried
+});
+const stats = fresh();
 
 function verified(req, body) {
   const header = req.headers['x-sso-signature'] || '';
@@ -34,6 +42,20 @@ function send(res, status, body) {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
   res.end(text);
+}
+
+// The answer, or (as staged) a broken delivery of it: the account exists either way.
+function deliver(res, status, body) {
+  const text = JSON.stringify(body);
+  const head = `HTTP/1.1 ${status} X\r\nContent-Type: application/json\r\n`;
+  const whole = `${head}Content-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`;
+  if (behaviour.break_after_headers) {
+    // dies mid-answer: the headers promise a body that never comes
+    res.socket.write(`${head}Content-Length: ${Buffer.byteLength(text) + 100}\r\n\r\n{"us`);
+    return res.socket.destroy();
+  }
+  if (behaviour.answer_twice) return res.socket.end(whole + whole.replace(`${status} X`, '500 X'));
+  return send(res, status, body);
 }
 
 // Look up, then (like an app that queries its database and then inserts) act after a pause:
@@ -78,7 +100,8 @@ http
         if (change.reset) {
           users = [];
           behaviour = {};
-          Object.assign(stats, { calls: 0, creations: 0, bad_signatures: 0, requests: [], outcomes: [] });
+          answers = new Map();
+          Object.assign(stats, fresh());
         }
         if (change.seed_users) users.push(...change.seed_users.map((u) => ({ links: [], ...u })));
         Object.assign(behaviour, change.behaviour || {});
@@ -91,16 +114,29 @@ http
         return send(res, 401, { reason: 'bad signature' });
       }
       const login = JSON.parse(body);
-      stats.requests.push({ idempotency_key: req.headers['idempotency-key'], body: login });
+      const key = req.headers['idempotency-key'];
+      stats.requests.push({ idempotency_key: key, body: login });
       if (stats.requests.length > 50) stats.requests.shift();
+      const seen = (stats.keys_by_subject[login.subject] ||= []);
+      if (!seen.includes(key)) seen.push(key);
       if (behaviour.force_status) {
         if (behaviour.delay_ms) await new Promise((r) => setTimeout(r, behaviour.delay_ms));
         stats.outcomes.push(behaviour.force_status);
         return send(res, behaviour.force_status, behaviour.force_body || { error: 'staged' });
       }
-      const [status, answer] = await decide(login);
+      // As the README asks: the same key gets the same answer, not a second account. (Like
+      // many apps, it remembers the answer when it is done: a call still under way with the
+      // same key is not seen; the proxy's lock keeps calls of one person from overlapping.)
+      let status, answer;
+      if (key && answers.has(key)) {
+        [status, answer] = answers.get(key);
+        stats.replays++;
+      } else {
+        [status, answer] = await decide(login);
+        if (key) answers.set(key, [status, answer]);
+      }
       stats.outcomes.push(status);
-      return send(res, status, answer);
+      return deliver(res, status, answer);
     });
   })
   .listen(Number(args.port), '127.0.0.1', () => console.log(`hook on ${args.port}`));

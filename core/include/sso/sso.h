@@ -129,6 +129,7 @@ typedef enum {
   SSO_JIT_UNAVAILABLE,
   SSO_JIT_HOOK_INVALID,
   SSO_JIT_BUSY,
+  SSO_CONFIG_BAD_HOOK_LEASE,
 
   SSO_STATUS_COUNT
 } sso_status;
@@ -393,7 +394,9 @@ SSO_API sso_status sso_saml_metadata(sso_txn *txn, sso_str provider, sso_step *o
 typedef struct {
   sso_str hook_url;        /* http(s) URL the hook requests are POSTed to */
   sso_str hook_secret;     /* HMAC-SHA256 key of the X-SSO-Signature header */
-  int64_t hook_timeout_ms; /* one hook call; the single-flight lock's lease follows from it */
+  int64_t hook_timeout_ms; /* one hook call */
+  int64_t hook_lease_ms;   /* the single-flight lock's lease; 0: hook_timeout_ms + 5 s; must be
+                            * at least hook_timeout_ms + 1 s */
 } sso_provisioning_config;
 
 SSO_API sso_status sso_engine_set_provisioning(sso_engine *engine,
