@@ -458,6 +458,12 @@ ngx_http_sso_flow(ngx_http_request_t *r, ngx_http_sso_ctx_t *ctx)
         ngx_http_sso_write_audit(r, step->audit);
     }
 
+    /* e.g. a key of the provider's JWKS that failed a check */
+    if (step->warning.len) {
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0, "sso: %*s",
+                      step->warning.len, step->warning.data);
+    }
+
     /* e.g. releasing a provisioning lock after a failed hook call */
     if (step->cleanup.argc) {
         (void) ngx_http_sso_redis_send(smcf->store, &step->cleanup, NULL, NULL);

@@ -554,7 +554,7 @@ ngx_http_sso_add_policy(ngx_conf_t *cf, ngx_http_sso_main_conf_t *smcf,
 ngx_int_t
 ngx_http_sso_add_providers(ngx_conf_t *cf, ngx_http_sso_main_conf_t *smcf)
 {
-    sso_str                       *certs, *domains;
+    sso_str                       *certs, *domains, w;
     sso_status                     rc;
     ngx_str_t                     *s;
     ngx_uint_t                     i, j;
@@ -657,6 +657,13 @@ ngx_http_sso_add_providers(ngx_conf_t *cf, ngx_http_sso_main_conf_t *smcf)
             c.attribute_map_count = pcf[i].attributes.nelts;
 
             rc = sso_engine_add_saml_provider(smcf->engine, &c);
+        }
+
+        /* e.g. an IdP certificate that was skipped, and why */
+        for (j = 0; j < sso_engine_warnings_count(smcf->engine); j++) {
+            w = sso_engine_warning(smcf->engine, j);
+            ngx_log_error(NGX_LOG_WARN, cf->log, 0, "sso_provider \"%V\" in %V:%ui: %*s",
+                          &pcf[i].name, &pcf[i].file, pcf[i].line, w.len, w.data);
         }
 
         if (rc == SSO_OK) {

@@ -69,7 +69,7 @@ my $audit = "$root/logs/audit.log";
 sub start {
     my (%o) = @_;
     start_nginx({
-        workers => $o{workers} // 1,
+        workers => $o{workers},    # the harness's default (2) unless a test needs one
         http_config => "sso_provision_hook http://127.0.0.1:$hook_port/provision "
             . "timeout=$o{timeout}" . ($o{lease} ? " lease=$o{lease}" : '')
             . " secret_file=$root/hook.secret;\n"
@@ -290,7 +290,7 @@ is(hook_stats()->{calls}, $calls + 1, 'on_change: a changed attribute calls the 
 hook_control({ behaviour => { delay_ms => 0 } });
 
 # ---- a slow hook does not stall the worker ----
-start(timeout => '5s', sync => 'on_each_login');
+start(timeout => '5s', sync => 'on_each_login', workers => 1);    # one worker: proves no stall
 hook_control({ behaviour => { delay_ms => 1500 } });
 as_user(\%hire);
 {

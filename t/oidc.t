@@ -29,6 +29,7 @@ close $fh;
 my $op = Test::Nginx::OidcOp::start(tls => ["$tls/op.crt", "$tls/op.key"], ca => "$tls/ca.crt");
 my %alg_op = map { $_ => Test::Nginx::OidcOp::start(alg => $_) } qw(PS256 ES256 EdDSA);
 my $wrong_name_op = Test::Nginx::OidcOp::start(tls => ["$tls/wrongname.crt", "$tls/wrongname.key"]);
+my $hostile_op = Test::Nginx::OidcOp::start();    # its JWKS gets a key with exponent 1
 my $redirect = "http://localhost:$port/sso/oidc/callback";
 
 sub provider {
@@ -68,6 +69,7 @@ sub start_with {
             . provider('explicit', $op->{issuer}, "oidc_authorization_endpoint $op->{issuer}/authorize",
                 "oidc_token_endpoint $op->{issuer}/token", "oidc_jwks_uri $op->{issuer}/jwks")
             . provider('wrongname', $wrong_name_op->{issuer})
+            . provider('hostile', $hostile_op->{issuer})
             . provider('noresolver', 'https://op.test.invalid')
             . "sso_provider pkjwt {\n    oidc_issuer $op->{issuer};\n    oidc_client_id nginx-app;\n"
             . "    oidc_redirect_uri $redirect;\n    oidc_token_auth private_key_jwt;\n"
@@ -193,6 +195,24 @@ fails_with('tampered signature', { tamper => 'signature' }, 'JWT_BAD_SIGNATURE')
 fails_with('alg none', { tamper => 'alg_none' }, 'JWT_ALG_NOT_ALLOWED');
 fails_with('unknown kid', { tamper => 'unknown_kid' }, 'JWT_UNKNOWN_KID');
 Test::Nginx::OidcOp::control($op, { reset => JSON::PP::true });
+
+# ---- a hostile key in the JWKS ----
+# RSA with e = 1 makes the padded digest a valid "signature": the OP mints an ID token with
+# no private key at all. The key must be refused, by kid, and the login with it.
+{
+    Test::Nginx::OidcOp::control($hostile_op, { hostile_key => JSON::PP::true });
+    clear_error_log();
+    my $h = Test::Nginx::OidcOp::login($hostile_op, provider => 'hostile');
+    is($h->{callback}{status}, 403, 'an ID token "signed" for a JWKS key with e = 1: refused')
+        or diag(error_log());
+    ok(!$h->{session}, 'an ID token "signed" for a JWKS key with e = 1: no session');
+    like(error_log(), qr/\[error\].*KEY_REFUSED/, 'and the log names the check');
+    like(error_log(), qr/\[warn\].*provider "hostile": JWKS key kid="hostile-e1" refused: RSA public exponent is below 65537/,
+        'and the refused key by its kid');
+    Test::Nginx::OidcOp::control($hostile_op, { reset => JSON::PP::true });
+    is(Test::Nginx::OidcOp::login($hostile_op, provider => 'hostile')->{callback}{status}, 303,
+        'the provider\'s good key still works');
+}
 
 # ---- secrets stay out of the logs ----
 {

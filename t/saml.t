@@ -242,5 +242,42 @@ CONF
     like($out, qr/unknown directive "saml_colour" in sso_provider/, 'unknown lines are named');
 };
 
+subtest 'weak IdP keys are refused: skipped among good ones, fatal when none is left' => sub {
+    # weak-e3: RSA-2048 with public exponent 3; weak-1024: a 1024-bit modulus
+    $corp->write_metadata("$env->{servroot}/mixed-idp.xml", 'weak-e3', 'idp', 'weak-1024');
+    $corp->write_metadata("$env->{servroot}/weak-idp.xml", 'weak-e3', 'weak-1024');
+    my $provider = sub {
+        my ($name, $line) = @_;
+        return "sso_provider $name {\n    $line;\n    saml_sp_entity_id $sp;\n"
+            . "    saml_acs_url $acs;\n}\n";
+    };
+    my $mixed = $provider->('mixed', "saml_idp_metadata $env->{servroot}/mixed-idp.xml");
+    my ($ok, $out) = nginx_config_test({ http_config => $mixed, config => '' });
+    ok($ok, 'metadata with weak certificates among a good one passes nginx -t') or diag($out);
+    like($out, qr/\[warn\].*sso_provider "mixed" .*IdP metadata signing certificate 1 skipped: subject CN=weak-e3\.test\.invalid, serial 0x[0-9A-F]+: RSA public exponent is below 65537/,
+        'with a warning naming the certificate and the check');
+    like($out, qr/\[warn\].*certificate 3 skipped: subject CN=weak-1024\.test\.invalid.*RSA modulus is shorter than 2048 bits/,
+        'for each weak certificate');
+    start_nginx({ http_config => $mixed, config => 'location /sso/ { sso_endpoints; }' });
+    is(http_request('GET', '/sso/saml/metadata?provider=mixed')->{status}, 200,
+        'and nginx starts with the good key');
+
+    ($ok, $out) = nginx_config_test({ config => '',
+        http_config => $provider->('weak', "saml_idp_metadata $env->{servroot}/weak-idp.xml") });
+    ok(!$ok, 'metadata with only weak certificates fails nginx -t');
+    like($out, qr/\[emerg\].*sso_provider "weak".*KEY_REFUSED/, 'naming the provider');
+    like($out, qr/sso_provider "weak".*RSA public exponent is below 65537/, 'and the check');
+
+    ($ok, $out) = nginx_config_test({ config => '', http_config =>
+        "sso_provider pinned {\n    saml_idp_entity_id https://idp.test.invalid/metadata;\n"
+        . "    saml_idp_sso_url https://idp.test.invalid/sso;\n"
+        . "    saml_idp_certificate $keys/weak-e3.crt;\n    saml_sp_entity_id $sp;\n"
+        . "    saml_acs_url $acs;\n}\n" });
+    ok(!$ok, 'a configured weak saml_idp_certificate fails nginx -t');
+    like($out, qr/sso_provider "pinned".*saml_idp_certificate 1 refused: .*RSA public exponent is below 65537/,
+        'naming the certificate and the check');
+    start_nginx($config);
+};
+
 unlike(error_log(), qr/\[(alert|crit|emerg)\]/, 'no alert in the error log');
 done_testing();

@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "oidc_provider.h"
 #include "provision_policy.h"
@@ -51,4 +52,5 @@ struct sso_engine {
   std::map<std::string, sso::OidcProvider> oidc_providers;  // by name, distinct from SAML's
   std::map<std::string, sso::ProvisionPolicy> policies;     // by provider name
   std::optional<sso::ProvisionSettings> provisioning;       // the app's hook, if any
+  std::vector<std::string> warnings;  // of the last sso_engine_add_*_provider call
 };

@@ -105,6 +105,16 @@ std::optional<std::map<std::string, std::string>> ParseForm(std::string_view bod
   return out;
 }
 
+std::string LogSafe(std::string_view text, size_t max) {
+  std::string out;
+  for (char c : text.substr(0, max)) {
+    auto u = static_cast<unsigned char>(c);
+    out.push_back(u < 0x20 || u > 0x7e || c == '"' || c == '\\' ? '?' : c);
+  }
+  if (text.size() > max) out += "...";
+  return out;
+}
+
 std::string HtmlEscape(std::string_view text) {
   std::string out;
   out.reserve(text.size());
@@ -219,6 +229,7 @@ PageText PageFor(sso_status reason) {
     case SSO_SAML_ENCRYPTION_ALGORITHM:
     case SSO_SAML_DECRYPTION_FAILED:
     case SSO_SAML_RELAY_STATE_INVALID:
+    case SSO_KEY_REFUSED:
       return {403, "Sign-in was not accepted",
               "The identity provider's answer did not pass our checks. Please sign in again."};
     case SSO_JIT_EMAIL_REQUIRED:

@@ -29,6 +29,10 @@ std::string EscapeListItem(std::string_view item);
 // name are ignored; nullopt for a malformed escape.
 std::optional<std::map<std::string, std::string>> ParseForm(std::string_view body);
 
+// Text from outside (a key id, a certificate subject) made fit for a log line: bytes outside
+// printable ASCII, '"' and '\\' become '?', and at most `max` bytes are kept ("..." marks a cut).
+std::string LogSafe(std::string_view text, size_t max);
+
 // HTML-escapes &, <, >, " and '.
 std::string HtmlEscape(std::string_view text);
 

@@ -1,5 +1,6 @@
 #include "oidc_flow.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "c_views.h"
@@ -88,6 +89,19 @@ void Authorize(sso_txn &txn, OidcProvider &p, sso_step &out) {
 
 void Finish(sso_txn &txn, OidcProvider &p, const Json &claims, sso_step &out);
 
+// provider "op": JWKS key kid="x" refused: RSA public exponent is below 65537; ... (not used)
+std::string RefusedKeysLine(const OidcProvider &p, const std::vector<oidc::RefusedJwk> &refused) {
+  constexpr size_t kListed = 8;
+  std::string line = "provider \"" + p.name + "\": JWKS";
+  for (size_t i = 0; i < refused.size() && i < kListed; ++i)
+    line += std::string(i ? ";" : "") + " key kid=\"" + LogSafe(refused[i].key_id, 64) +
+            "\" refused: " + refused[i].problem;
+  if (refused.size() > kListed)
+    line += "; and " + std::to_string(refused.size() - kListed) + " more keys refused";
+  line += " (not used)";
+  return line;
+}
+
 void FetchJwks(sso_txn &txn, sso_step &out) {
   txn.flow_jwks_refreshed = true;
   Http(txn, sso_txn::Flow::kOidcJwks, "GET", txn.flow_discovery->jwks_uri, "", "", "", out);
@@ -107,6 +121,9 @@ void VerifyAndFinish(sso_txn &txn, OidcProvider &p, int64_t now_ms, sso_step &ou
   oidc::ClaimRules rules{p.issuer, p.client.client_id, txn.flow_nonce, now_ms, p.clock_skew_ms};
   sso_status s = oidc::VerifyIdToken(txn.flow_id_token, p.algorithm, *txn.flow_jwks, rules, jwt);
   if (s == SSO_JWT_UNKNOWN_KID && may_refresh) return FetchJwks(txn, out);  // key rotation
+  if (s == SSO_JWT_UNKNOWN_KID && !jwt.key_id.empty() &&
+      std::find(p.refused_kids.begin(), p.refused_kids.end(), jwt.key_id) != p.refused_kids.end())
+    s = SSO_KEY_REFUSED;  // the key is there, but we would not use it
   if (s != SSO_OK) return FlowFail(txn, s, out);
 
   if (p.userinfo) {
@@ -298,11 +315,23 @@ void OidcResumeHttp(sso_txn &txn, int status, std::string_view body, int64_t now
     case sso_txn::Flow::kOidcJwks: {
       if (status != 200) return FlowFail(txn, SSO_OIDC_UNAVAILABLE, out);
       oidc::JwkSet keys;
-      if (sso_status s = oidc::ParseJwks(body, keys); s != SSO_OK) return FlowFail(txn, s, out);
-      p->jwks = std::make_shared<const oidc::JwkSet>(std::move(keys));
-      p->jwks_fetched_ms = now_ms;
-      txn.flow_jwks = p->jwks;
-      return VerifyAndFinish(txn, *p, now_ms, out);
+      std::vector<oidc::RefusedJwk> refused;
+      sso_status s = oidc::ParseJwks(body, keys, &refused);
+      if (s == SSO_OK) {
+        p->jwks = std::make_shared<const oidc::JwkSet>(std::move(keys));
+        p->jwks_fetched_ms = now_ms;
+        p->refused_kids.clear();
+        for (const auto &r : refused) p->refused_kids.push_back(r.key_id);
+        txn.flow_jwks = p->jwks;
+        VerifyAndFinish(txn, *p, now_ms, out);
+      } else {
+        FlowFail(txn, s, out);
+      }
+      if (!refused.empty()) {
+        txn.warning = RefusedKeysLine(*p, refused);
+        out.warning = Str(txn.warning);
+      }
+      return;
     }
     case sso_txn::Flow::kOidcUserinfo:
       return MergeUserinfo(txn, *p, status, body, out);

@@ -34,6 +34,7 @@ struct OidcProvider {
   bool discovery_explicit = false;
   int64_t discovery_fetched_ms = -1;
   std::shared_ptr<const oidc::JwkSet> jwks;
+  std::vector<std::string> refused_kids;  // keys of the last JWKS fetch that failed a check
   int64_t jwks_fetched_ms = -1;
 };
 

@@ -44,15 +44,20 @@ const std::vector<std::string> *Values(const saml::Assertion &a, const SamlProvi
 
 }  // namespace
 
-sso_status MakeSamlProvider(const sso_saml_provider_config &c, SamlProvider &out) {
+sso_status MakeSamlProvider(const sso_saml_provider_config &c, SamlProvider &out,
+                            std::vector<std::string> *warnings) {
   out = SamlProvider{};
+  auto warn = [warnings](std::string line) {
+    if (warnings) warnings->push_back(std::move(line));
+  };
   out.name = String(c.name);
   if (out.name.empty() || HasControlCharacter(out.name)) return SSO_ERR_INVALID_ARGUMENT;
 
   if (c.idp_metadata_xml.len) {
     saml::IdpMetadata metadata;
-    if (sso_status s = saml::ParseIdpMetadata(View(c.idp_metadata_xml), metadata); s != SSO_OK)
-      return s;
+    sso_status s = saml::ParseIdpMetadata(View(c.idp_metadata_xml), metadata);
+    for (auto &line : metadata.warnings) warn(std::move(line));
+    if (s != SSO_OK) return s;
     out.idp = std::move(metadata.idp);
     out.sign_requests = metadata.wants_signed_requests;
   }
@@ -61,8 +66,13 @@ sso_status MakeSamlProvider(const sso_saml_provider_config &c, SamlProvider &out
   if (c.idp_sso_url.len) out.idp.sso_url = String(c.idp_sso_url);
   for (size_t i = 0; i < c.idp_certificates_count; ++i) {
     saml::SharedKey key;
-    if (sso_status s = saml::LoadCertificateKey(View(c.idp_certificates[i]), key); s != SSO_OK)
+    std::string why;
+    if (sso_status s = saml::LoadCertificateKey(View(c.idp_certificates[i]), key, &why);
+        s != SSO_OK) {
+      if (s == SSO_KEY_REFUSED)
+        warn("saml_idp_certificate " + std::to_string(i + 1) + " refused: " + why);
       return s;
+    }
     out.idp.signing_keys.push_back(std::move(key));
   }
   if (out.idp.entity_id.empty() || out.idp.sso_url.empty() || out.idp.signing_keys.empty())

@@ -24,7 +24,10 @@ struct SamlProvider {
 };
 
 // Builds a provider from the C configuration (metadata XML or explicit IdP settings).
-sso_status MakeSamlProvider(const sso_saml_provider_config &config, SamlProvider &out);
+// `warnings` gets a line for each metadata certificate that was skipped, and for a
+// configured certificate whose key is refused (which fails the provider).
+sso_status MakeSamlProvider(const sso_saml_provider_config &config, SamlProvider &out,
+                            std::vector<std::string> *warnings = nullptr);
 
 // The identity a validated assertion stands for: subject = NameID (with its format and the
 // IdP's entity ID), email / name / groups through the attribute mapping.

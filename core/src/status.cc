@@ -50,7 +50,7 @@ constexpr std::array<StatusText, SSO_STATUS_COUNT> kStatusTexts = {{
     {"SAML_SIGNATURE_ALGORITHM", "SAML signature uses an algorithm that is not allowed"},
     {"SAML_SIGNATURE_REFERENCE", "SAML signature does not reference exactly the signed element"},
     {"SAML_SIGNATURE_INVALID", "SAML signature does not verify with the IdP's keys"},
-    {"SAML_KEY_INVALID", "IdP certificate is unreadable or its key is too weak"},
+    {"SAML_KEY_INVALID", "IdP certificate or SP key is unreadable"},
     {"SAML_DESTINATION_MISMATCH", "SAML Destination is not our ACS URL"},
     {"SAML_ISSUER_MISMATCH", "SAML Issuer is not the configured IdP"},
     {"SAML_STATUS_NOT_SUCCESS", "IdP answered with a non-success status"},
@@ -106,6 +106,9 @@ constexpr std::array<StatusText, SSO_STATUS_COUNT> kStatusTexts = {{
     {"CONFIG_BAD_HOOK_LEASE",
      "the hook's lease= must be at least 1s longer than its timeout= (the single-flight lock "
      "must outlive the call it guards)"},
+    {"KEY_REFUSED",
+     "a provider's public key was refused (RSA exponent or modulus out of range, or an invalid "
+     "EC point)"},
 }};
 
 const StatusText &TextOf(sso_status status) {

@@ -90,6 +90,7 @@ struct sso_txn {
   // Provisioning (either protocol), from a validated identity to a session
   std::string request_id;
   std::string audit;
+  std::string warning;  // behind sso_step.warning
   std::string prov_protocol;
   int64_t prov_started_ms = 0;
   std::string prov_account_key, prov_lock_token;

@@ -125,4 +125,23 @@ inline std::string Token(const Key &k, const Json &claims = Claims(), Json heade
   return input + "." + Base64UrlEncode(SignBytes(k, input));
 }
 
+// An RS256 token "signed" for an RSA key with public exponent 1 and a 2048-bit modulus: as
+// s^1 mod n = s, the signature is just the EMSA-PKCS1-v1_5 encoding of the digest, which
+// anyone can compute without a private key.
+inline std::string ForgedWithExponentOne(const std::string &kid, const Json &claims) {
+  Json header = {{"alg", "RS256"}, {"kid", kid}};
+  std::string input = Base64UrlEncode(header.dump()) + "." + Base64UrlEncode(claims.dump());
+  unsigned char digest[32];
+  unsigned int len = 0;
+  EVP_Digest(input.data(), input.size(), digest, &len, EVP_sha256(), nullptr);
+  // DigestInfo for SHA-256 (RFC 8017 9.2), then the digest
+  std::string t("\x30\x31\x30\x0d\x06\x09\x60\x86\x48\x01\x65\x03\x04\x02\x01\x05\x00\x04\x20", 19);
+  t.append(reinterpret_cast<char *>(digest), sizeof digest);
+  std::string em("\x00\x01", 2);
+  em.append(256 - t.size() - 3, '\xff');
+  em.push_back('\0');
+  em += t;
+  return input + "." + Base64UrlEncode(em);
+}
+
 }  // namespace jwt_test

@@ -399,6 +399,36 @@ TEST_F(OidcFlow, KeyRotationIsPickedUpOnceAMinute) {
   EXPECT_EQ(later.jwks_fetches, 1);
 }
 
+TEST_F(OidcFlow, AHostileJwksKeyIsReportedByKidAndNeverUsed) {
+  // The JWKS carries, next to the real key, one with e = 1 that "signs" without a private key.
+  Json jwks = Jwks({key_});
+  Json hostile = PublicJwk(*key_);
+  hostile["kid"] = "hostile\n1";  // and a kid that would split a log line
+  hostile["e"] = "AQ";
+  jwks["keys"].push_back(hostile);
+  Started s = Login();
+  Result r = Callback(
+      "code=c&state=" + s.state, s.cookie, s.record,
+      [](const Started &st) {
+        Json claims = Claims();
+        claims["nonce"] = st.nonce;
+        return ForgedWithExponentOne("hostile\n1", claims);
+      },
+      s, jwks);
+  EXPECT_EQ(r.step.kind, SSO_STEP_ERROR);
+  EXPECT_EQ(r.step.reason, SSO_KEY_REFUSED) << sso_status_name(r.step.reason);
+  EXPECT_EQ(Str(r.step.warning),
+            "provider \"op\": JWKS key kid=\"hostile?1\" refused: RSA public exponent is below "
+            "65537 (not used)");
+  // the real key still works, and the refused key is not fetched for again and again
+  Started s2 = Login();
+  Result ok = Callback(
+      "code=c&state=" + s2.state, s2.cookie, s2.record,
+      [](const Started &st) { return TokenFor(st); }, s2, jwks);
+  EXPECT_EQ(ok.step.kind, SSO_STEP_REDIRECT) << sso_status_name(ok.step.reason);
+  EXPECT_EQ(ok.jwks_fetches, 0);
+}
+
 TEST_F(OidcFlow, UserinfoAddsClaimsWhenItsSubMatches) {
   UseProvider(true);
   userinfo_ = {{"sub", "248289761001"}, {"name", "Not The Signed Name"}, {"department", "R&D"}};

@@ -51,6 +51,27 @@ function sign(key, header, claims) {
   return `${input}.${b64url(sig)}`;
 }
 
+// A key nobody holds the private half of: RSA with public exponent 1. Since s^1 mod n = s,
+// the "signature" of a token is just the EMSA-PKCS1-v1_5 encoding of its SHA-256 digest
+// (RFC 8017 9.2), which anyone can compute. A verifier that takes this key from a JWKS
+// accepts tokens anyone can mint.
+const hostileKey = (() => {
+  const { publicKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const { n } = publicKey.export({ format: 'jwk' });
+  return { kid: 'hostile-e1', jwk: { kty: 'RSA', kid: 'hostile-e1', use: 'sig', alg: 'RS256', n, e: 'AQ' } };
+})();
+
+function signWithExponentOne(header, claims) {
+  const input = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(claims))}`;
+  const digest = crypto.createHash('sha256').update(input).digest();
+  const digestInfo = Buffer.concat([Buffer.from('3031300d060960864801650304020105000420', 'hex'), digest]);
+  const k = Buffer.from(hostileKey.jwk.n, 'base64url').length;
+  const em = Buffer.concat([
+    Buffer.from([0x00, 0x01]), Buffer.alloc(k - digestInfo.length - 3, 0xff), Buffer.from([0x00]), digestInfo,
+  ]);
+  return `${input}.${b64url(em)}`;
+}
+
 // What the test can change; reset by POST /control {"reset": true}.
 function defaults() {
   return {
@@ -66,6 +87,7 @@ function defaults() {
     discovery_status: 200, // e.g. 503: the provider is down
     id_token: {}, // claim overrides: {"iss": ..., "aud": ..., "exp_offset": -600, "nonce": ...}
     tamper: null, // "signature" | "alg_none" | "unknown_kid"
+    hostile_key: false, // publish hostileKey next to ours and sign ID tokens "with" it
     advertise_iss_param: true,
     userinfo: {}, // overrides of the userinfo answer, e.g. {"sub": "someone-else"}
     choose: null, // the demo: a list of users to pick from on a page instead of `user`
@@ -153,6 +175,7 @@ function idToken(grant) {
   if (behaviour.tamper === 'alg_none') {
     return `${b64url(JSON.stringify({ alg: 'none', kid: key.kid }))}.${b64url(JSON.stringify(claims))}.`;
   }
+  if (behaviour.hostile_key) return signWithExponentOne({ alg: 'RS256', typ: 'JWT', kid: hostileKey.kid }, claims);
   const kid = behaviour.tamper === 'unknown_kid' ? 'not-a-published-kid' : key.kid;
   let jwt = sign(key, { alg: key.alg, typ: 'JWT', kid }, claims);
   if (behaviour.tamper === 'signature') {
@@ -265,7 +288,7 @@ async function handle(req, res) {
 
   if (path === '/jwks') {
     stats.jwks++;
-    return send(res, 200, { keys: keys.map((k) => k.jwk) });
+    return send(res, 200, { keys: [...keys.map((k) => k.jwk), ...(behaviour.hostile_key ? [hostileKey.jwk] : [])] });
   }
 
   if (path === '/control' && req.method === 'POST') {

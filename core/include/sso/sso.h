@@ -130,6 +130,7 @@ typedef enum {
   SSO_JIT_HOOK_INVALID,
   SSO_JIT_BUSY,
   SSO_CONFIG_BAD_HOOK_LEASE,
+  SSO_KEY_REFUSED,
 
   SSO_STATUS_COUNT
 } sso_status;
@@ -203,6 +204,7 @@ typedef struct {
   sso_str content_type;     /* UNAUTHORIZED, and ERROR from sso_error_page: type of `body` */
   sso_str body;             /* UNAUTHORIZED, and ERROR from sso_error_page: the page */
   sso_str audit;            /* any kind: a provisioning decision as one JSON line to record */
+  sso_str warning;          /* any kind: a line for the error log (e.g. a refused JWKS key) */
   int64_t delay_ms;         /* WAIT */
   struct {
     sso_str method; /* "GET" or "POST" */
@@ -301,6 +303,12 @@ typedef struct {
 
 SSO_API sso_status sso_engine_add_saml_provider(sso_engine *engine,
                                                 const sso_saml_provider_config *config);
+
+/* Warnings of the last sso_engine_add_*_provider call, whether it succeeded or not (e.g. an
+ * IdP metadata certificate that was skipped, naming it and the failed check): how many, and
+ * the i-th one (empty past the end). One log line each; no secrets. */
+SSO_API size_t sso_engine_warnings_count(sso_engine *engine);
+SSO_API sso_str sso_engine_warning(sso_engine *engine, size_t index);
 
 /* ---- login flows: each step is STORE (run, then sso_flow_resume), REDIRECT, PAGE, ERROR ---- */
 

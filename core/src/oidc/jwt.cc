@@ -6,6 +6,8 @@
 #include <openssl/param_build.h>
 #include <openssl/rsa.h>
 
+#include "public_key_check.h"
+
 namespace sso::oidc {
 namespace {
 
@@ -67,13 +69,10 @@ PublicKey RsaKey(const Json &jwk) {
       !OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_N, bn_n.get()) ||
       !OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_E, bn_e.get()))
     return nullptr;
-  PublicKey key = FromParams("RSA", bld.get());
-  if (key && EVP_PKEY_get_bits(key.get()) < 2048) return nullptr;  // too weak to trust
-  return key;
+  return FromParams("RSA", bld.get());  // the exponent and size are checked by the caller
 }
 
 PublicKey EcKey(const Json &jwk) {
-  if (Field(jwk, "crv") != "P-256") return nullptr;
   auto x = DecodedField(jwk, "x");
   auto y = DecodedField(jwk, "y");
   if (!x || !y || x->size() != 32 || y->size() != 32) return nullptr;
@@ -84,11 +83,10 @@ PublicKey EcKey(const Json &jwk) {
       !OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(),
                                         point.size()))
     return nullptr;
-  return FromParams("EC", bld.get());  // fromdata checks the point is on the curve
+  return FromParams("EC", bld.get());  // fromdata refuses a point off the curve already
 }
 
 PublicKey OkpKey(const Json &jwk) {
-  if (Field(jwk, "crv") != "Ed25519") return nullptr;
   auto x = DecodedField(jwk, "x");
   if (!x || x->size() != 32) return nullptr;
   EVP_PKEY *key = EVP_PKEY_new_raw_public_key(
@@ -187,8 +185,10 @@ sso_status ParseJwt(std::string_view token, Jwt &out) {
   return SSO_OK;
 }
 
-sso_status ParseJwks(std::string_view json, std::vector<Jwk> &out) {
+sso_status ParseJwks(std::string_view json, std::vector<Jwk> &out,
+                     std::vector<RefusedJwk> *refused) {
   out.clear();
+  if (refused) refused->clear();
   if (json.size() > 256 * 1024) return SSO_JWKS_INVALID;
   Json doc = Json::parse(json, nullptr, false);
   if (!doc.is_object() || !doc.contains("keys") || !doc["keys"].is_array()) return SSO_JWKS_INVALID;
@@ -197,15 +197,28 @@ sso_status ParseJwks(std::string_view json, std::vector<Jwk> &out) {
     if (auto use = Field(jwk, "use"); use && *use != "sig") continue;
     auto kty = Field(jwk, "kty");
     if (!kty) continue;
+    auto crv = Field(jwk, "crv");
     PublicKey key;
-    if (*kty == "RSA")
+    const char *malformed = nullptr;
+    if (*kty == "RSA") {
       key = RsaKey(jwk);
-    else if (*kty == "EC")
+      malformed = "RSA key is malformed";
+    } else if (*kty == "EC" && crv == "P-256") {
       key = EcKey(jwk);
-    else if (*kty == "OKP")
+      malformed = "EC key is malformed or its point is not on P-256";
+    } else if (*kty == "OKP" && crv == "Ed25519") {
       key = OkpKey(jwk);
-    if (!key) continue;
-    out.push_back({Field(jwk, "kid").value_or(""), *kty, std::move(key)});
+      malformed = "Ed25519 key is malformed";
+    } else {
+      continue;  // a type or curve we do not verify with
+    }
+    std::string kid = Field(jwk, "kid").value_or("");
+    const char *problem = key ? PublicKeyProblem(key.get()) : malformed;
+    if (problem) {
+      if (refused) refused->push_back({std::move(kid), problem});
+      continue;
+    }
+    out.push_back({std::move(kid), *kty, std::move(key)});
   }
   return out.empty() ? SSO_JWKS_INVALID : SSO_OK;
 }

@@ -50,9 +50,18 @@ struct Jwk {
 };
 using JwkSet = std::vector<Jwk>;
 
+// A JWKS key that was not taken: its kid (as sent) and the check it failed.
+struct RefusedJwk {
+  std::string key_id;
+  const char *problem;
+};
+
 // The signing keys of a JWKS document ({"keys": [...]}); keys for encryption ("use":"enc")
-// and key types we do not verify with are skipped. SSO_JWKS_INVALID if nothing usable.
-sso_status ParseJwks(std::string_view json, std::vector<Jwk> &out);
+// and key types or curves we do not verify with are skipped. A key of a type we do verify
+// with that is malformed or fails PublicKeyProblem (public_key_check.h) is never used: it
+// goes to `refused`. SSO_JWKS_INVALID if nothing usable is left.
+sso_status ParseJwks(std::string_view json, std::vector<Jwk> &out,
+                     std::vector<RefusedJwk> *refused = nullptr);
 
 // The key for a token: by kid, or the only key of the right type when the token has none.
 // SSO_JWT_UNKNOWN_KID when no key has that kid (the caller may refresh the JWKS once).

@@ -47,6 +47,7 @@ sso_status ParseIdpMetadata(std::string_view xml, IdpMetadata &out) {
   }
   if (out.idp.sso_url.empty()) return SSO_SAML_METADATA_INVALID;
 
+  size_t index = 0;
   for (xmlNode *descriptor : Children(idp, kNsMetadata, "KeyDescriptor")) {
     auto use = Attribute(descriptor, "use");
     if (use && *use != "signing") continue;
@@ -54,11 +55,20 @@ sso_status ParseIdpMetadata(std::string_view xml, IdpMetadata &out) {
       for (xmlNode *data : Children(key_info, kNsDSig, "X509Data"))
         for (xmlNode *cert : Children(data, kNsDSig, "X509Certificate")) {
           SharedKey key;
-          if (sso_status s = LoadCertificateKey(Text(cert), key); s != SSO_OK) return s;
+          std::string why;
+          sso_status s = LoadCertificateKey(Text(cert), key, &why);
+          ++index;
+          if (s == SSO_KEY_REFUSED) {
+            out.warnings.push_back("IdP metadata signing certificate " + std::to_string(index) +
+                                   " skipped: " + why);
+            continue;
+          }
+          if (s != SSO_OK) return s;
           out.idp.signing_keys.push_back(std::move(key));
         }
   }
-  if (out.idp.signing_keys.empty()) return SSO_SAML_METADATA_INVALID;
+  if (out.idp.signing_keys.empty())
+    return out.warnings.empty() ? SSO_SAML_METADATA_INVALID : SSO_KEY_REFUSED;
   return SSO_OK;
 }
 

@@ -3,6 +3,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "saml/response.h"
 #include "sso/sso.h"
@@ -12,10 +13,14 @@ namespace sso::saml {
 struct IdpMetadata {
   IdentityProvider idp;
   bool wants_signed_requests = false;
+  // one line per signing certificate that was skipped: which one, and the check it failed
+  std::vector<std::string> warnings;
 };
 
 // entityID, the HTTP-Redirect SingleSignOnService and every signing certificate (several
-// during a rollover) of the one IdP in `xml`.
+// during a rollover) of the one IdP in `xml`. A certificate whose key is refused
+// (SSO_KEY_REFUSED from LoadCertificateKey) is skipped with a warning; SSO_KEY_REFUSED when
+// that leaves no key at all.
 sso_status ParseIdpMetadata(std::string_view xml, IdpMetadata &out);
 
 struct SpMetadataInput {

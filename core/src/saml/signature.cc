@@ -1,6 +1,7 @@
 #include "saml/signature.h"
 
 #include <openssl/bio.h>
+#include <openssl/bn.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -12,6 +13,8 @@
 #include <memory>
 #include <string>
 
+#include "http_text.h"
+#include "public_key_check.h"
 #include "saml/xml_util.h"
 
 namespace sso::saml {
@@ -26,6 +29,28 @@ struct X509Free {
 struct PkeyFree {
   void operator()(EVP_PKEY *k) const { EVP_PKEY_free(k); }
 };
+struct BnFree {
+  void operator()(BIGNUM *b) const { BN_free(b); }
+};
+
+// "subject CN=idp.example, serial 0x1F..." for log lines (RFC 2253 escaping, no controls).
+std::string CertificateName(X509 *cert) {
+  std::string name = "subject ";
+  std::unique_ptr<BIO, BioFree> bio(BIO_new(BIO_s_mem()));
+  if (bio && X509_NAME_print_ex(bio.get(), X509_get_subject_name(cert), 0,
+                                XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0) {
+    char *data = nullptr;
+    long len = BIO_get_mem_data(bio.get(), &data);
+    name += LogSafe(std::string_view(data, static_cast<size_t>(len > 0 ? len : 0)), 200);
+  }
+  std::unique_ptr<BIGNUM, BnFree> serial(ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), nullptr));
+  char *hex = serial ? BN_bn2hex(serial.get()) : nullptr;
+  if (hex) {
+    name += std::string(", serial 0x") + hex;
+    OPENSSL_free(hex);
+  }
+  return name;
+}
 
 constexpr const char *kExcC14N = "http://www.w3.org/2001/10/xml-exc-c14n#";
 constexpr const char *kEnveloped = "http://www.w3.org/2000/09/xmldsig#enveloped-signature";
@@ -110,7 +135,7 @@ bool RestrictAlgorithms(xmlSecDSigCtx *ctx) {
 
 }  // namespace
 
-sso_status LoadCertificateKey(std::string_view certificate, SharedKey &out) {
+sso_status LoadCertificateKey(std::string_view certificate, SharedKey &out, std::string *why) {
   if (!InitXmlSec()) return SSO_ERR_INTERNAL;
   std::unique_ptr<X509, X509Free> cert;
   if (certificate.find("-----BEGIN") != std::string_view::npos) {
@@ -134,12 +159,15 @@ sso_status LoadCertificateKey(std::string_view certificate, SharedKey &out) {
   }
   if (!cert) return SSO_SAML_KEY_INVALID;
   std::unique_ptr<EVP_PKEY, PkeyFree> pkey(X509_get_pubkey(cert.get()));
-  if (!pkey) return SSO_SAML_KEY_INVALID;
-  int bits = EVP_PKEY_get_bits(pkey.get());
-  int id = EVP_PKEY_get_base_id(pkey.get());
-  if ((id == EVP_PKEY_RSA && bits < 2048) || (id == EVP_PKEY_EC && bits < 256) ||
-      (id != EVP_PKEY_RSA && id != EVP_PKEY_EC))
-    return SSO_SAML_KEY_INVALID;
+  int id = pkey ? EVP_PKEY_get_base_id(pkey.get()) : EVP_PKEY_NONE;
+  // a key OpenSSL cannot decode from a certificate it can read: e.g. an EC point off its curve
+  const char *problem = pkey ? PublicKeyProblem(pkey.get()) : "public key cannot be decoded";
+  if (!problem && id != EVP_PKEY_RSA && id != EVP_PKEY_EC)
+    problem = "key type is not RSA or EC";  // the signature algorithms we allow
+  if (problem) {
+    if (why) *why = CertificateName(cert.get()) + ": " + problem;
+    return SSO_KEY_REFUSED;
+  }
 
   xmlSecKeyDataPtr data = xmlSecOpenSSLEvpKeyAdopt(pkey.get());
   if (!data) return SSO_SAML_KEY_INVALID;

@@ -5,6 +5,7 @@
 #include <libxml/tree.h>
 
 #include <span>
+#include <string>
 #include <string_view>
 
 #include "saml/xml_ptr.h"
@@ -14,8 +15,11 @@ namespace sso::saml {
 
 // A public key from a certificate: PEM text, or the base64 DER of a metadata
 // <ds:X509Certificate>. Only the key is kept: trust comes from configuration, not from
-// certificate chains. RSA keys must have at least 2048 bits, EC keys at least 256.
-sso_status LoadCertificateKey(std::string_view certificate, SharedKey &out);
+// certificate chains. SSO_SAML_KEY_INVALID for an unreadable certificate; SSO_KEY_REFUSED
+// for a key PublicKeyProblem (public_key_check.h) refuses, and then `why` (if given) names
+// the certificate (subject, serial) and the failed check.
+sso_status LoadCertificateKey(std::string_view certificate, SharedKey &out,
+                              std::string *why = nullptr);
 
 // Verifies `signature`, which must be a direct child of `signed_element` and reference it by
 // its ID (already registered with xmlAddID). Tries each key in turn (rollover).
