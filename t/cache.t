@@ -100,9 +100,9 @@ subtest 'a request stream during logout never passes once the logout answered' =
     close $fh;
     my @before = grep { $_->[1] < $logged_out - 0.3 } @rows;
     my @after = grep { $_->[0] > $logged_out + 0.1 } @rows;
-    ok(@before > 5 && !grep({ $_->[2] != 200 } @before), 'the session passed before logout')
+    ok(@before > 2 && !grep({ $_->[2] != 200 } @before), 'the session passed before logout')
         or diag(scalar(@before) . ' requests before');
-    ok(@after > 20, scalar(@after) . ' requests after the logout answered');
+    ok(@after > 5, scalar(@after) . ' requests after the logout answered');
     is(scalar(grep { $_->[2] == 200 } @after), 0, 'none of them passed');
     is(scalar(grep { $_->[2] != 401 } @after), 0, 'all got 401');
 };

@@ -139,8 +139,8 @@ sub redis_monitor {
     vec($rin, fileno($monitor), 1) = 1;
     my $deadline = time + 5;
     while (time < $deadline && $seen !~ $until) {
-        last unless select(my $rout = $rin, undef, undef, 0.2) >= 0;
-        sysread($monitor, my $buf, 65536) or next;
+        next unless select(my $rout = $rin, undef, undef, 0.2) > 0;
+        sysread($monitor, my $buf, 65536) or last;
         $seen .= $buf;
     }
     close $monitor;
