@@ -5,7 +5,8 @@
  *   .../saml/acs       the SAML assertion consumer service (HTTP-POST binding)
  *   .../saml/metadata  our SP metadata (?provider=)
  *   .../oidc/callback  the OpenID Connect redirect URI (code, state, iss)
- *   .../logout         POST: ends the current session, clears the cookie, 303 to /
+ *   .../logout         POST: ends the current session, clears the cookie, 303 to the
+ *                      sso_logout_redirect path
  * Every flow is a sequence of core steps; STORE steps run on the worker's Redis connection,
  * HTTP steps on a back-channel connection of their own (ngx_http_sso_http.c), and the
  * request waits (NGX_DONE) without blocking anything else.
@@ -639,9 +640,11 @@ ngx_http_sso_logout(ngx_http_request_t *r)
         return ngx_http_sso_send_step(r, &ctx->step);
     }
 
-    /* tells every worker's session cache; this worker's was updated by the core */
-    (void) ngx_http_sso_redis_send(smcf->store, &ctx->step.cleanup, NULL, NULL);
-
+    /*
+     * DEL, then PUBLISH (tells every worker's session cache; this worker's was updated by
+     * the core), pipelined in this order on one connection: Redis runs them in order, so
+     * a worker that hears the announcement can no longer read the record.
+     */
     if (ngx_http_sso_run_commands(r, ctx, ngx_http_sso_logout_done) != NGX_OK) {
         return ngx_http_sso_send_failure(r, ctx, SSO_STORE_UNAVAILABLE);
     }
@@ -657,7 +660,7 @@ static void
 ngx_http_sso_logout_done(ngx_http_request_t *r, ngx_http_sso_ctx_t *ctx)
 {
     ngx_int_t         rc;
-    sso_store_reply  *reply = &ctx->replies[0];
+    sso_store_reply  *reply = &ctx->replies[0];    /* the DEL's */
 
     if (reply->type == SSO_REPLY_FAILED || reply->type == SSO_REPLY_ERROR) {
         rc = ngx_http_sso_send_failure(r, ctx,
@@ -666,6 +669,17 @@ ngx_http_sso_logout_done(ngx_http_request_t *r, ngx_http_sso_ctx_t *ctx)
 
     } else {
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0, "sso: logout");
+
+        reply = &ctx->replies[1];    /* the PUBLISH's: the session is gone already */
+
+        if (reply->type == SSO_REPLY_FAILED || reply->type == SSO_REPLY_ERROR) {
+            ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                          "sso: logout not announced to the other workers: %s; their "
+                          "session caches drop it when their entries expire",
+                          sso_status_name(reply->type == SSO_REPLY_ERROR
+                                          ? SSO_STORE_ERROR_REPLY : reply->failure));
+        }
+
         rc = ngx_http_sso_send_step(r, &ctx->step);
     }
 

@@ -64,6 +64,13 @@ static ngx_command_t  ngx_http_sso_commands[] = {
       offsetof(ngx_http_sso_main_conf_t, login_url),
       NULL },
 
+    { ngx_string("sso_logout_redirect"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_sso_main_conf_t, logout_redirect),
+      NULL },
+
     { ngx_string("sso_backchannel_trusted_certificate"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_str_slot,
@@ -991,6 +998,7 @@ ngx_http_sso_create_main_conf(ngx_conf_t *cf)
      *     smcf->redis_prefix = { 0, NULL };
      *     smcf->cookie_name = { 0, NULL };
      *     smcf->login_url = { 0, NULL };
+     *     smcf->logout_redirect = { 0, NULL };
      *     smcf->engine = NULL;
      */
 
@@ -1137,6 +1145,8 @@ ngx_http_sso_init(ngx_conf_t *cf)
     config.login_url.data = (const char *) smcf->login_url.data;
     config.login_url.len = smcf->login_url.len;
     config.cache_ms = smcf->cache;
+    config.logout_redirect.data = (const char *) smcf->logout_redirect.data;
+    config.logout_redirect.len = smcf->logout_redirect.len;
 
     cln = ngx_pool_cleanup_add(cf->pool, 0);
     if (cln == NULL) {
@@ -1152,6 +1162,10 @@ ngx_http_sso_init(ngx_conf_t *cf)
 
     cln->handler = ngx_http_sso_engine_cleanup;
     cln->data = smcf->engine;
+
+    if (ngx_http_sso_check_login_location(cf, smcf) != NGX_OK) {
+        return NGX_ERROR;
+    }
 
     if (ngx_http_sso_add_providers(cf, smcf) != NGX_OK) {
         return NGX_ERROR;

@@ -27,6 +27,7 @@ typedef struct {
     ngx_flag_t                   cookie_secure;
     ngx_flag_t                   session_configured;
     ngx_str_t                    login_url;
+    ngx_str_t                    logout_redirect;
     ngx_array_t                 *providers;  /* of ngx_http_sso_provider_conf_t */
 
     /* back-channel calls (OIDC discovery, token, JWKS) */
@@ -147,6 +148,9 @@ ngx_int_t ngx_http_sso_strip_identity_headers(ngx_http_request_t *r,
 char *ngx_http_sso_strip_header(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 
 char *ngx_http_sso_endpoints(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+/* nginx -t: the login URL must not be served by a gated location */
+ngx_int_t ngx_http_sso_check_login_location(ngx_conf_t *cf,
+    ngx_http_sso_main_conf_t *smcf);
 
 ngx_int_t ngx_http_sso_http_call(ngx_http_request_t *r, ngx_http_sso_ctx_t *ctx,
     sso_step *step, ngx_http_sso_http_done_pt done);

@@ -4,7 +4,8 @@ use warnings;
 use lib 't/lib';
 use Test::More;
 use Test::Nginx::SSO;
-use Time::HiRes qw(sleep);
+use Time::HiRes qw(sleep time);
+use POSIX ();
 
 import_servers();
 
@@ -61,6 +62,49 @@ subtest 'logout on one worker empties the cache of every worker' => sub {
     is($res->{status}, 303, 'logged out');
     my @after = map { get($cookie) } 1 .. 10;
     is_deeply(\@after, [(401) x 10], 'no worker serves the session any more');
+};
+
+# Requests on the session keep coming (two clients, across both workers) while it logs out.
+# Redis runs the logout's DEL before its PUBLISH, so a worker that hears the announcement
+# and asks again finds nothing: once the logout has answered (plus a moment for the
+# announcement to be read), no request may pass, and none is cached again for cache=.
+subtest 'a request stream during logout never passes once the logout answered' => sub {
+    start_nginx({ workers => 2, http_config => 'sso_session cache=5s;', config => $location });
+    ok(wait_subscribed(2), 'both workers listen');
+    my $cookie = create_session(user => 'c3b');
+    my $log = env()->{servroot} . '/stream.log';
+    unlink $log;
+    my $stop_at = time + 2.5;
+    my @pids;
+    for my $n (1 .. 2) {
+        my $pid = fork // die "fork: $!";
+        if ($pid == 0) {
+            open my $fh, '>>', $log or POSIX::_exit(1);
+            $fh->autoflush(1);
+            while (time < $stop_at) {
+                my $start = time;
+                my $status = get($cookie);
+                printf $fh "%.6f %.6f %d\n", $start, time, $status;
+            }
+            POSIX::_exit(0);
+        }
+        push @pids, $pid;
+    }
+    sleep 0.8;
+    my $res = http_request('POST', '/sso/logout', headers => ["Cookie: __Host-sso=$cookie"]);
+    my $logged_out = time;
+    is($res->{status}, 303, 'logged out');
+    waitpid $_, 0 for @pids;
+    open my $fh, '<', $log or die "$log: $!";
+    my @rows = map { [split] } <$fh>;
+    close $fh;
+    my @before = grep { $_->[1] < $logged_out - 0.3 } @rows;
+    my @after = grep { $_->[0] > $logged_out + 0.1 } @rows;
+    ok(@before > 2 && !grep({ $_->[2] != 200 } @before), 'the session passed before logout')
+        or diag(scalar(@before) . ' requests before');
+    ok(@after > 5, scalar(@after) . ' requests after the logout answered');
+    is(scalar(grep { $_->[2] == 200 } @after), 0, 'none of them passed');
+    is(scalar(grep { $_->[2] != 401 } @after), 0, 'all got 401');
 };
 
 subtest 'losing the subscription turns the cache off until it is back' => sub {

@@ -11,6 +11,7 @@ __DATA__
 
 === TEST 1: browser navigation without a session is sent to login with return_to
 --- config
+location /sso/ { sso_endpoints; }
 location / { sso on; proxy_pass http://127.0.0.1:$TEST_NGINX_UPSTREAM_PORT; }
 --- request
 GET /reports/q3?year=2026
@@ -28,6 +29,7 @@ sso: login required: SESSION_NO_COOKIE
 
 === TEST 2: an API client without a session gets 401 with WWW-Authenticate
 --- config
+location /sso/ { sso_endpoints; }
 location / { sso on; proxy_pass http://127.0.0.1:$TEST_NGINX_UPSTREAM_PORT; }
 --- request
 GET /api/items
@@ -44,6 +46,7 @@ Content-Type: application/json
 
 === TEST 3: a POST from a browser is not a navigation: 401, not a redirect
 --- config
+location /sso/ { sso_endpoints; }
 location / { sso on; proxy_pass http://127.0.0.1:$TEST_NGINX_UPSTREAM_PORT; }
 --- request
 POST /form
@@ -56,6 +59,7 @@ Accept: text/html
 
 === TEST 4: fetch() and XHR from a page get 401 even when they accept HTML
 --- config
+location /sso/ { sso_endpoints; }
 location / { sso on; proxy_pass http://127.0.0.1:$TEST_NGINX_UPSTREAM_PORT; }
 --- request
 GET /partial
@@ -66,6 +70,7 @@ Sec-Fetch-Mode: cors
 
 === TEST 5: an off-site return_to is never produced
 --- config
+location /sso/ { sso_endpoints; }
 location / { sso on; proxy_pass http://127.0.0.1:$TEST_NGINX_UPSTREAM_PORT; }
 --- request
 GET //evil.example/phish
@@ -77,6 +82,7 @@ Location: ~/sso/login\?return_to=/$
 
 === TEST 6: a malformed cookie is refused without a store lookup, and cleared
 --- config
+location /sso/ { sso_endpoints; }
 location / { sso on; proxy_pass http://127.0.0.1:$TEST_NGINX_UPSTREAM_PORT; }
 --- request
 GET /
@@ -91,6 +97,7 @@ SESSION_MALFORMED_COOKIE
 
 === TEST 7: an unknown (well-formed) session id is refused
 --- config
+location /sso/ { sso_endpoints; }
 location / { sso on; proxy_pass http://127.0.0.1:$TEST_NGINX_UPSTREAM_PORT; }
 --- request
 GET /
@@ -108,6 +115,7 @@ SESSION_NOT_FOUND
 user: 42
 email: new.hire@corp.example
 --- config
+location /sso/ { sso_endpoints; }
 location / {
     sso on;
     proxy_set_header X-Remote-User $sso_user;
@@ -126,6 +134,7 @@ Cookie: theme=dark; __Host-sso=$TEST_NGINX_SESSION
 
 === TEST 9: sso off in a nested location lets requests through without a session
 --- config
+location /sso/ { sso_endpoints; }
 sso on;
 location / { proxy_pass http://127.0.0.1:$TEST_NGINX_UPSTREAM_PORT; }
 location /public/ { sso off; proxy_pass http://127.0.0.1:$TEST_NGINX_UPSTREAM_PORT; }
@@ -137,6 +146,7 @@ GET /public/logo.png
 
 === TEST 10: sso on at server level is inherited by locations
 --- config
+location /sso/ { sso_endpoints; }
 sso on;
 location /app/ { proxy_pass http://127.0.0.1:$TEST_NGINX_UPSTREAM_PORT; }
 --- request
@@ -147,6 +157,7 @@ GET /app/x
 --- http_config
 sso on;
 --- config
+location /sso/ { sso_endpoints; }
 location / { proxy_pass http://127.0.0.1:$TEST_NGINX_UPSTREAM_PORT; }
 --- request
 GET /
@@ -158,6 +169,7 @@ sso_session cookie=__Host-app_session;
 --- session
 user: 7
 --- config
+location /sso/ { sso_endpoints; }
 location / { sso on; proxy_set_header X-Remote-User $sso_user; proxy_pass http://127.0.0.1:$TEST_NGINX_UPSTREAM_PORT; }
 --- request
 GET /
@@ -171,6 +183,7 @@ Cookie: __Host-sso=$TEST_NGINX_SESSION; __Host-app_session=$TEST_NGINX_SESSION
 --- http_config
 sso_login_url /auth/start?tenant=a;
 --- config
+location /auth/ { sso_endpoints; }
 location / { sso on; proxy_pass http://127.0.0.1:$TEST_NGINX_UPSTREAM_PORT; }
 --- request
 GET /x
@@ -179,3 +192,41 @@ Accept: text/html
 --- error_code: 302
 --- response_headers
 Location: ~/auth/start\?tenant=a&return_to=/x$
+
+=== TEST 14: the login URL behind the gate (a rewrite nginx -t cannot follow) is never redirected to itself
+--- config
+location /sso/ { sso_endpoints; }
+location / { sso on; proxy_pass http://127.0.0.1:$TEST_NGINX_UPSTREAM_PORT; }
+rewrite ^/sso/login$ /app/login;
+--- request
+GET /sso/login?return_to=%2Freports
+--- more_headers
+Accept: text/html
+--- error_code: 503
+--- response_headers
+!Location
+Cache-Control: no-store
+--- response_body_like
+Sign-in is not set up
+--- error_log
+sso: request failed: LOGIN_URL_GATED
+--- response_body_unlike
+return_to
+
+=== TEST 15: the same for a custom login URL with a query, and an API client
+--- http_config
+sso_login_url /auth/start?tenant=a;
+--- config
+location = /auth/start { sso_endpoints; }
+location / { sso on; proxy_pass http://127.0.0.1:$TEST_NGINX_UPSTREAM_PORT; }
+rewrite ^/auth/start$ /gated;
+--- request
+GET /auth/start?tenant=a&return_to=%2F
+--- more_headers
+Accept: application/json
+--- error_code: 503
+--- response_headers
+!Location
+!WWW-Authenticate
+--- error_log
+LOGIN_URL_GATED

@@ -15,6 +15,7 @@ underscores_in_headers on;
 --- session
 user: 42
 --- config
+location /sso/ { sso_endpoints; }
 location / {
     sso on;
     proxy_set_header X-Remote-User $sso_user;
@@ -57,6 +58,7 @@ underscores_in_headers on;
 --- session
 user: 42
 --- config
+location /sso/ { sso_endpoints; }
 location / {
     sso on;
     sso_strip_header X-App-Role X-Tenant-*;
@@ -84,6 +86,7 @@ underscores_in_headers on;
 --- session
 user: 42
 --- config
+location /sso/ { sso_endpoints; }
 sso_strip_header X-Employee-Id;
 location / {
     sso on;
@@ -100,6 +103,7 @@ employee
 
 === TEST 4: forged headers are stripped before the gate, even when the request is denied
 --- config
+location /sso/ { sso_endpoints; }
 location / {
     sso on;
     proxy_pass http://127.0.0.1:$TEST_NGINX_UPSTREAM_PORT;
@@ -116,6 +120,7 @@ sso: removed client header "X-Remote-User"
 --- session
 user: 42
 --- config
+location /sso/ { sso_endpoints; }
 location / {
     sso on;
     proxy_set_header X-Echo "[$http_x_remote_user]";
@@ -134,6 +139,7 @@ X-Remote-User: admin
 --- session
 user: 42
 --- config
+location /sso/ { sso_endpoints; }
 location / {
     sso on;
     set $claimed "[$http_x_remote_user]";

@@ -15,6 +15,7 @@ start_nginx({
     http_config => 'sso_redis 127.0.0.1:$TEST_NGINX_REDIS_PORT timeout=5s;
                     sso_session cache=0;',
     config => <<'CONF',
+location /sso/ { sso_endpoints; }
 location /public/ { proxy_pass http://127.0.0.1:$TEST_NGINX_UPSTREAM_PORT; }
 location / {
     sso on;

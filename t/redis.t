@@ -14,6 +14,7 @@ my $config = {
     http_config => 'sso_redis 127.0.0.1:$TEST_NGINX_REDIS_PORT timeout=300ms connect_timeout=300ms;
                     sso_session cache=0;',
     config => <<'CONF',
+location /sso/ { sso_endpoints; }
 location / {
     sso on;
     proxy_set_header X-Remote-User $sso_user;

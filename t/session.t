@@ -4,7 +4,9 @@ use warnings;
 use lib 't/lib';
 use Test::More;
 use Test::Nginx::SSO;
-use Time::HiRes qw(sleep);
+use Time::HiRes qw(sleep time);
+use Digest::SHA qw(sha256_hex);
+use IO::Socket::INET;
 
 import_servers();
 
@@ -90,16 +92,73 @@ subtest 'revoking a subject ends all of its sessions at once' => sub {
 };
 
 subtest 'logout deletes the session and clears the cookie' => sub {
-    my $cookie = create_session(user => 'u5');
+    my $cookie = create_session(user => 'u5', subject => 'logout-1');
     is(get($cookie)->{status}, 200, 'logged in');
     my $res = http_request('GET', '/sso/logout', headers => ["Cookie: __Host-sso=$cookie"]);
     is($res->{status}, 405, 'logout by GET is refused (no cross-site logout by image tag)');
     is(get($cookie)->{status}, 200, 'still logged in');
+    my $key = key_of_subject('logout-1');
+    ok($key, 'the session is in the store');
     $res = http_request('POST', '/sso/logout', headers => ["Cookie: __Host-sso=$cookie"]);
     is($res->{status}, 303, 'logout redirects');
+    like(join('', @{ $res->{headers}{location} // [] }), qr{^http://localhost:\d+/$},
+        'to / by default');
     is(join('', @{ $res->{headers}{'set-cookie'} // [] }),
         '__Host-sso=; Path=/; Max-Age=0; Secure; HttpOnly; SameSite=Lax', 'cookie cleared');
+    is(redis_cli('EXISTS', $key), '0', 'the record is gone');
     is(get($cookie)->{status}, 302, 'the old cookie no longer works');
+    $res = http_request('POST', '/sso/logout');
+    is($res->{status}, 303, 'logout without a session redirects too');
+    like(join('', @{ $res->{headers}{location} // [] }), qr{^http://localhost:\d+/$}, 'to /');
+};
+
+subtest 'logout redirects to sso_logout_redirect' => sub {
+    start_nginx({ %$config,
+        http_config => "sso_session ttl=1h idle=30m;\nsso_logout_redirect /signed-out?from=sso;" });
+    my $cookie = create_session(user => 'u5b', subject => 'logout-2');
+    my $key = key_of_subject('logout-2');
+    my $res = http_request('POST', '/sso/logout', headers => ["Cookie: __Host-sso=$cookie"]);
+    is($res->{status}, 303, 'logout redirects');
+    like(join('', @{ $res->{headers}{location} // [] }),
+        qr{^http://localhost:\d+/signed-out\?from=sso$}, 'to the configured path');
+    is(redis_cli('EXISTS', $key), '0', 'the record is gone');
+    is(get($cookie)->{status}, 302, 'the old cookie no longer works');
+    start_nginx($config);
+};
+
+# The commands Redis runs, in its order, while `run` runs (MONITOR on a connection of ours).
+sub redis_monitor {
+    my ($run, $until) = @_;
+    my $monitor = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+        PeerPort => env()->{redis_port}, Timeout => 5) or die "monitor: $!";
+    print $monitor "MONITOR\r\n";
+    my $ok = <$monitor>;
+    die "MONITOR: $ok" unless ($ok // '') =~ /^\+OK/;
+    $run->();
+    my ($seen, $rin) = ('', '');
+    vec($rin, fileno($monitor), 1) = 1;
+    my $deadline = time + 5;
+    while (time < $deadline && $seen !~ $until) {
+        next unless select(my $rout = $rin, undef, undef, 0.2) > 0;
+        sysread($monitor, my $buf, 65536) or last;
+        $seen .= $buf;
+    }
+    close $monitor;
+    return $seen;
+}
+
+subtest 'logout deletes the record before announcing it' => sub {
+    my $cookie = create_session(user => 'u5c', subject => 'logout-3');
+    my $digest = sha256_hex($cookie);
+    my $seen = redis_monitor(sub {
+        is(http_request('POST', '/sso/logout', headers => ["Cookie: __Host-sso=$cookie"])
+            ->{status}, 303, 'logged out');
+    }, qr/"PUBLISH" "sso:revoked" "$digest"/);
+    my @order = map { /"(DEL|PUBLISH)" "(?:sso:s:|sso:revoked" ")$digest"/ ? $1 : () }
+        split /\n/, $seen;
+    is("@order", 'DEL PUBLISH',
+        'Redis ran DEL, then PUBLISH: no worker hears of the logout while the record exists')
+        or diag($seen);
 };
 
 subtest 'each login gets a new session id' => sub {

@@ -22,6 +22,7 @@ role: developer
 role: member
 attr: department=R&D
 --- config
+location /sso/ { sso_endpoints; }
 location / {
     sso on;
     proxy_set_header X-Remote-User     $sso_user;
@@ -75,6 +76,7 @@ Cookie: __Host-sso=$TEST_NGINX_SESSION
 user: 99
 email: a@corp.example
 --- config
+location /sso/ { sso_endpoints; }
 location / {
     sso on;
     add_header X-Seen-User $sso_user;

@@ -14,7 +14,7 @@ namespace {
 sso_engine *Engine() {
   static sso_engine *engine = [] {
     sso_engine_config config{{"sso:", 4}, {"__Host-sso", 10}, 1, 3600000,
-                             600000,      {"/sso/login", 10}, 0};
+                             600000,      {"/sso/login", 10}, 0, {nullptr, 0}};
     sso_engine *e = nullptr;
     if (sso_engine_create(&config, &e) != SSO_OK) std::abort();
     return e;

@@ -51,6 +51,8 @@ sso_status sso_engine_create(const sso_engine_config *config, sso_engine **out) 
                                  config->idle_ms,
                                  String(config->login_url),
                                  config->cache_ms};
+    // empty: the default
+    if (config->logout_redirect.len) settings.logout_redirect = String(config->logout_redirect);
     if (sso_status status = sso::ValidateSettings(settings); status != SSO_OK) return status;
     *out = new sso_engine(std::move(settings));
     return SSO_OK;

@@ -31,6 +31,11 @@ sso_status ValidateSettings(const EngineSettings &settings) {
   if (settings.ttl_ms <= 0 || settings.idle_ms < 0 || settings.idle_ms > settings.ttl_ms)
     return SSO_CONFIG_BAD_TTL;
   if (!IsSameOriginPath(settings.login_url)) return SSO_CONFIG_BAD_LOGIN_URL;
+  // Post-logout targets are the classic open redirect: a same-origin path, and no "//" at
+  // all (nothing in it can be read as another origin).
+  if (!IsSameOriginPath(settings.logout_redirect) ||
+      settings.logout_redirect.find("//") != std::string::npos)
+    return SSO_CONFIG_BAD_LOGOUT_REDIRECT;
   if (settings.key_prefix.size() > 64 || HasControlCharacter(settings.key_prefix))
     return SSO_CONFIG_BAD_KEY_PREFIX;
   // The cache delays idle sliding by up to its lifetime: keep that small against idle.

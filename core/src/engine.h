@@ -23,6 +23,7 @@ struct EngineSettings {
   int64_t idle_ms = 0;
   std::string login_url;
   int64_t cache_ms = 0;
+  std::string logout_redirect = "/";
 };
 
 struct ProvisionSettings {

@@ -30,9 +30,17 @@ CookieSettings Cookie(const sso_txn &txn) {
 
 void ResetStep(sso_step &out) { out = sso_step{}; }
 
+// "/sso/login?x" -> "/sso/login"
+std::string_view PathOf(std::string_view target) {
+  return target.substr(0, target.find_first_of("?#"));
+}
+
 // No usable session: send a person to login, give a program a 401 it can act on.
 void LoginRequired(sso_txn &txn, sso_status reason, sso_step &out) {
   const auto &settings = txn.engine.settings;
+  // The login URL behind the gate itself (no sso_endpoints location serves it): a redirect
+  // to it would loop forever, and letting it through would open the gate. Fail closed.
+  if (txn.login_url_request) return ErrorStep(txn, SSO_LOGIN_URL_GATED, "", out);
   out.reason = reason;
   if (txn.had_cookie) {
     txn.set_cookie = SetCookieValue(Cookie(txn), "", 0);
@@ -100,6 +108,7 @@ void GateBegin(sso_txn &txn, const sso_gate_request &request, sso_step &out) {
       IsBrowserNavigation(View(request.method), View(request.accept), View(request.sec_fetch_mode),
                           View(request.x_requested_with));
   txn.return_to = SafeReturnTo(View(request.uri));
+  txn.login_url_request = PathOf(View(request.uri)) == PathOf(txn.engine.settings.login_url);
   if (cookie.empty()) return LoginRequired(txn, SSO_SESSION_NO_COOKIE, out);
   if (!well_formed) return LoginRequired(txn, SSO_SESSION_MALFORMED_COOKIE, out);
 

@@ -256,6 +256,10 @@ PageText PageFor(sso_status reason) {
     case SSO_LOGIN_NO_PROVIDER:
       return {503, "Sign-in is not set up",
               "No identity provider is configured for this site yet."};
+    case SSO_LOGIN_URL_GATED:
+      return {503, "Sign-in is not set up",
+              "The sign-in page of this site is not reachable. Please tell the site's "
+              "administrator."};
     default:
       return {500, "Something went wrong", "The request could not be completed."};
   }

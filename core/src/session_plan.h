@@ -12,7 +12,8 @@ namespace sso {
 sso_status PlanSession(sso_txn &txn, Identity identity, std::span<const uint8_t> random,
                        int64_t now_ms);
 
-// Logout of one session: DEL of its record, and a Set-Cookie that clears the browser's copy.
+// Logout of one session: DEL of its record then PUBLISH of its digest (in that order), a
+// Set-Cookie that clears the browser's copy, and a 303 to the logout redirect.
 void PlanLogout(sso_txn &txn, std::string_view cookie, sso_step &out);
 
 // Revocation of every session of a subject, in two steps (read the index, delete members).

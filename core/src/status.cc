@@ -22,6 +22,9 @@ constexpr std::array<StatusText, SSO_STATUS_COUNT> kStatusTexts = {{
     {"CONFIG_BAD_LOGIN_URL", "login url must be a same-origin path starting with a single /"},
     {"CONFIG_BAD_KEY_PREFIX", "redis key prefix is too long or has control characters"},
     {"CONFIG_BAD_CACHE_TTL", "session cache must be >= 0 and at most half of idle"},
+    {"CONFIG_BAD_LOGOUT_REDIRECT",
+     "logout redirect must be a same-origin path starting with a single /, without //, "
+     "backslash, spaces or control characters"},
     {"SESSION_NO_COOKIE", "no session cookie"},
     {"SESSION_MALFORMED_COOKIE", "session cookie is malformed"},
     {"SESSION_NOT_FOUND", "session not found (unknown, revoked or idle-expired)"},
@@ -37,6 +40,8 @@ constexpr std::array<StatusText, SSO_STATUS_COUNT> kStatusTexts = {{
     {"STORE_ERROR_REPLY", "session store answered with an error"},
     {"STORE_UNEXPECTED_REPLY", "session store answered with an unexpected reply type"},
     {"LOGIN_NO_PROVIDER", "no identity provider is configured"},
+    {"LOGIN_URL_GATED",
+     "the login URL is itself behind the session gate: serve it with an sso_endpoints location"},
     {"SAML_RESPONSE_TOO_LARGE", "SAML response is larger than the limit"},
     {"SAML_BAD_ENCODING", "SAML response is not valid base64"},
     {"SAML_XML_MALFORMED", "SAML response is not well-formed XML"},

@@ -25,6 +25,7 @@ struct sso_txn {
   // Request facts kept between gate_begin and gate_resume.
   bool browser_navigation = false;
   bool had_cookie = false;
+  bool login_url_request = false;  // the request is for the login URL itself
   std::string return_to;
   std::string session_key;
   std::string session_digest;

@@ -61,16 +61,46 @@ TEST(EngineSettings, RejectsBadPrefix) {
   EXPECT_EQ(ValidateSettings(s), SSO_CONFIG_BAD_KEY_PREFIX);
 }
 
-TEST(EngineCreate, ReportsTheFailedCheck) {
+TEST(EngineSettings, LogoutRedirectIsASameOriginPath) {
+  // open-redirect payloads (post-logout targets are the classic logout CVE)
+  for (const char *url :
+       {"", "bye", "//evil.example/", "https://evil.example/", "/\\evil.example", "/\\", "/a\\b",
+        "/a//b", "/x?next=//evil.example", "///evil.example", "/\r\nSet-Cookie: a=b", "/\n", "/a b",
+        "/\t", "/\xc3\xa9", "\t/", " /", "javascript:alert(1)"}) {
+    auto s = Good();
+    s.logout_redirect = url;
+    EXPECT_EQ(ValidateSettings(s), SSO_CONFIG_BAD_LOGOUT_REDIRECT) << url;
+  }
+  for (const char *url : {"/", "/bye", "/goodbye.html?from=sso", "/app/#signed-out"}) {
+    auto s = Good();
+    s.logout_redirect = url;
+    EXPECT_EQ(ValidateSettings(s), SSO_OK) << url;
+  }
+}
+
+TEST(EngineCreate, LogoutRedirectDefaultsToRoot) {
   sso_test::EngineOptions o;
-  o.secure = false;
+  EXPECT_TRUE(sso_test::MakeEngine(o)) << "empty means /";
+  o.logout_redirect = "//evil.example";
   sso_engine_config config{sso_test::S(o.prefix),
                            sso_test::S(o.cookie),
-                           0,
+                           1,
                            o.ttl_ms,
                            o.idle_ms,
                            sso_test::S(o.login),
-                           0};
+                           0,
+                           sso_test::S(o.logout_redirect)};
+  sso_engine *engine = nullptr;
+  EXPECT_EQ(sso_engine_create(&config, &engine), SSO_CONFIG_BAD_LOGOUT_REDIRECT);
+  EXPECT_EQ(engine, nullptr);
+}
+
+TEST(EngineCreate, ReportsTheFailedCheck) {
+  sso_test::EngineOptions o;
+  o.secure = false;
+  sso_engine_config config{
+      sso_test::S(o.prefix), sso_test::S(o.cookie), 0, o.ttl_ms, o.idle_ms, sso_test::S(o.login), 0,
+      sso_test::S("")};
   sso_engine *engine = reinterpret_cast<sso_engine *>(0x1);
   EXPECT_EQ(sso_engine_create(&config, &engine), SSO_CONFIG_INSECURE_HOST_COOKIE);
   EXPECT_EQ(engine, nullptr);

@@ -75,6 +75,60 @@ TEST_F(GateTest, BrowserWithoutCookieIsSentToLoginWithReturnTo) {
   EXPECT_EQ(step.set_cookie.len, 0u);  // nothing to clear
 }
 
+// The login URL behind the gate (no sso_endpoints location serves it): sending the browser
+// there again would loop forever, and letting it through would open the gate.
+TEST_F(GateTest, TheLoginUrlItselfIsNeverSentToLogin) {
+  for (std::string_view uri : {"/sso/login", "/sso/login?return_to=%2Fapp", "/sso/login#x"}) {
+    auto txn = MakeTxn(engine_.get());
+    sso_gate_request req{S("GET"), S(uri), S("text/html"), S(""), S(""), S(""), kNow};
+    sso_step step;
+    ASSERT_EQ(sso_gate_begin(txn.get(), &req, &step), SSO_OK);
+    EXPECT_EQ(step.kind, SSO_STEP_ERROR) << uri;
+    EXPECT_EQ(step.reason, SSO_LOGIN_URL_GATED) << uri;
+    EXPECT_EQ(step.http_status, 503) << uri;
+    EXPECT_EQ(step.location.len, 0u) << uri;
+  }
+  // an API client is not told to go where it is either
+  sso_step step = Begin("", "application/json", "GET", "/sso/login");
+  EXPECT_EQ(step.reason, SSO_LOGIN_URL_GATED);
+  // nor is a browser whose session is unknown to the store
+  step = Begin(NewSession().cookie, "text/html", "GET", "/sso/login?return_to=/");
+  ASSERT_EQ(step.kind, SSO_STEP_STORE);
+  step = Resume(SSO_REPLY_NIL);
+  EXPECT_EQ(step.kind, SSO_STEP_ERROR);
+  EXPECT_EQ(step.reason, SSO_LOGIN_URL_GATED);
+}
+
+TEST_F(GateTest, OnlyTheLoginPathItselfIsRefused) {
+  for (std::string_view uri :
+       {"/sso/login/x", "/sso/loginx", "/sso/logi", "/app?next=/sso/login"}) {
+    auto txn = MakeTxn(engine_.get());
+    sso_gate_request req{S("GET"), S(uri), S("text/html"), S(""), S(""), S(""), kNow};
+    sso_step step;
+    ASSERT_EQ(sso_gate_begin(txn.get(), &req, &step), SSO_OK);
+    EXPECT_EQ(step.kind, SSO_STEP_REDIRECT) << uri;
+  }
+}
+
+TEST_F(GateTest, AValidSessionStillReachesTheLoginUrl) {
+  Session s = NewSession();
+  ASSERT_EQ(Begin(s.cookie, "text/html", "GET", "/sso/login").kind, SSO_STEP_STORE);
+  EXPECT_EQ(Resume(SSO_REPLY_STRING, s.record).kind, SSO_STEP_ALLOW);
+}
+
+TEST(GateLoginUrl, ALoginUrlWithAQueryIsComparedByItsPath) {
+  EngineOptions o;
+  o.login = "/auth/start?tenant=a";
+  auto engine = MakeEngine(o);
+  ASSERT_TRUE(engine);
+  auto txn = MakeTxn(engine.get());
+  sso_gate_request req{
+      S("GET"), S("/auth/start?tenant=a&return_to=%2F"), S("text/html"), S(""), S(""), S(""), kNow};
+  sso_step step;
+  ASSERT_EQ(sso_gate_begin(txn.get(), &req, &step), SSO_OK);
+  EXPECT_EQ(step.reason, SSO_LOGIN_URL_GATED);
+}
+
 TEST_F(GateTest, UnsafeTargetBecomesRoot) {
   sso_step step = Begin("", "text/html", "GET", "//evil.example/x");
   EXPECT_EQ(Str(step.location), "/sso/login?return_to=/");

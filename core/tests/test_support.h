@@ -36,11 +36,12 @@ struct EngineOptions {
   int64_t idle_ms = 30 * 60 * 1000LL;
   std::string login = "/sso/login";
   int64_t cache_ms = 0;
+  std::string logout_redirect;  // empty: the default, "/"
 };
 
 inline EnginePtr MakeEngine(const EngineOptions &o = {}) {
   sso_engine_config config{S(o.prefix), S(o.cookie), o.secure ? 1 : 0, o.ttl_ms,
-                           o.idle_ms,   S(o.login),  o.cache_ms};
+                           o.idle_ms,   S(o.login),  o.cache_ms,       S(o.logout_redirect)};
   sso_engine *engine = nullptr;
   if (sso_engine_create(&config, &engine) != SSO_OK) return nullptr;
   return EnginePtr(engine);

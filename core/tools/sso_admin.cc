@@ -244,7 +244,7 @@ int main(int argc, char **argv) {
   Options o;
   if (!ParseArgs(argc, argv, o) || o.provider.empty() || o.subject.empty()) return Usage();
   sso_engine_config config{Str(o.prefix), {"sso", 3},         1, o.ttl_ms,
-                           o.idle_ms,     {"/sso/login", 10}, 0};
+                           o.idle_ms,     {"/sso/login", 10}, 0, {nullptr, 0}};
   sso_engine *raw_engine = nullptr;
   if (sso_status s = sso_engine_create(&config, &raw_engine); s != SSO_OK)
     return Fail("configuration", s);

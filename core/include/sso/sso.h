@@ -48,6 +48,7 @@ typedef enum {
   SSO_CONFIG_BAD_LOGIN_URL,
   SSO_CONFIG_BAD_KEY_PREFIX,
   SSO_CONFIG_BAD_CACHE_TTL,
+  SSO_CONFIG_BAD_LOGOUT_REDIRECT,
 
   SSO_SESSION_NO_COOKIE,
   SSO_SESSION_MALFORMED_COOKIE,
@@ -67,6 +68,7 @@ typedef enum {
   SSO_STORE_UNEXPECTED_REPLY,
 
   SSO_LOGIN_NO_PROVIDER,
+  SSO_LOGIN_URL_GATED,
 
   SSO_SAML_RESPONSE_TOO_LARGE,
   SSO_SAML_BAD_ENCODING,
@@ -150,6 +152,9 @@ typedef struct {
   int64_t idle_ms;     /* idle timeout, 0 = none, <= ttl_ms */
   sso_str login_url;   /* same-origin path, e.g. "/sso/login" */
   int64_t cache_ms;    /* per-process session cache lifetime, 0 = no cache; <= idle_ms / 2 */
+
+  /* where logout sends the browser: a same-origin path without "//"; empty = "/" */
+  sso_str logout_redirect;
 } sso_engine_config;
 
 SSO_API sso_status sso_engine_create(const sso_engine_config *config, sso_engine **out);
@@ -249,9 +254,11 @@ SSO_API sso_status sso_gate_begin(sso_txn *txn, const sso_gate_request *request,
 SSO_API sso_status sso_gate_resume(sso_txn *txn, const sso_store_reply *reply, int64_t now_ms,
                                    sso_step *out);
 
-/* Logout: `commands[0]` (DEL) ends the session named by `session_cookie`, `cleanup` (PUBLISH)
- * tells the other workers, `set_cookie` clears it in the browser. Both commands have argc 0
- * when there was no well-formed cookie. */
+/* Logout: a 303 to the configured logout redirect. `commands` are, in this order, DEL (ends
+ * the session named by `session_cookie`) and PUBLISH (tells the other workers): run them
+ * pipelined on one connection, so that no worker hears of the logout before the record is
+ * gone (it could read the record and cache it again). `set_cookie` clears the browser's
+ * copy. commands_count is 0 when there was no well-formed cookie. */
 SSO_API sso_status sso_logout(sso_txn *txn, sso_str session_cookie, sso_step *out);
 
 /* The error page for `status` with the request's correlation id (the gate leaves it to the
