@@ -36,7 +36,8 @@ sub wait_subscribed {
 }
 
 subtest 'repeated requests are served from the cache' => sub {
-    start_nginx({ http_config => 'sso_session cache=5s;', config => $location });
+    # one worker: each worker has its own cache, and this counts one cache's lookups
+    start_nginx({ workers => 1, http_config => 'sso_session cache=5s;', config => $location });
     ok(wait_subscribed(1), 'the worker listens for revocations');
     like(error_log(), qr/sso: session cache on \(5000 ms\)/, 'logged');
     my $cookie = create_session(user => 'c1');
@@ -109,26 +110,27 @@ subtest 'a request stream during logout never passes once the logout answered' =
 
 subtest 'losing the subscription turns the cache off until it is back' => sub {
     start_nginx({ http_config => 'sso_session cache=5s;', config => $location });
-    ok(wait_subscribed(1), 'subscribed');
+    ok(wait_subscribed(2), 'both workers subscribed');
     my $cookie = create_session(user => 'c4', subject => 'by-hand');
-    is(get($cookie), 200, 'cached');
+    is(get($cookie), 200, "cached $_") for 1 .. 4;
     redis_cli('CLIENT', 'KILL', 'TYPE', 'pubsub');
-    ok(Test::Nginx::SSO::wait_for('cache off', 3,
-        sub { error_log() =~ /session cache off until revocations can be heard/ }), 'cache off');
+    ok(Test::Nginx::SSO::wait_for('cache off', 3, sub {
+        my @off = error_log() =~ /session cache off until revocations can be heard/g;
+        @off >= 2 }), 'cache off on both workers');
     # delete the session behind nginx's back: without the cache, this is seen at once
     redis_cli('DEL', $_) for grep {/^sso:s:/} split /\n/, redis_cli('--scan', '--pattern', 'sso:s:*');
-    is(get($cookie), 401, 'not served from a cache that may be stale');
-    ok(wait_subscribed(1), 'resubscribed by itself');
+    is(get($cookie), 401, "not served from a cache that may be stale ($_)") for 1 .. 4;
+    ok(wait_subscribed(2), 'resubscribed by themselves');
 };
 
 subtest 'a session deleted by hand (no announcement) lasts at most cache=' => sub {
     start_nginx({ http_config => 'sso_session idle=10s cache=500ms;', config => $location });
-    ok(wait_subscribed(1), 'subscribed');
+    ok(wait_subscribed(2), 'subscribed');
     my $cookie = create_session(user => 'c5');
-    is(get($cookie), 200, 'cached');
+    is(get($cookie), 200, "cached $_") for 1 .. 4;
     redis_cli('DEL', $_) for grep {/^sso:s:/} split /\n/, redis_cli('--scan', '--pattern', 'sso:s:*');
     sleep 0.6;
-    is(get($cookie), 401, 'gone once the cache entry aged out');
+    is(get($cookie), 401, "gone once the cache entry aged out ($_)") for 1 .. 4;
 };
 
 subtest 'cache=0 asks Redis every time' => sub {
