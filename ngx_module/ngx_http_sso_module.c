@@ -258,11 +258,8 @@ ngx_http_sso_access_handler(ngx_http_request_t *r)
     gate.uri.data = (const char *) r->unparsed_uri.data;
     gate.uri.len = r->unparsed_uri.len;
 
-    if (r->headers_in.accept) {
-        gate.accept.data = (const char *) r->headers_in.accept->value.data;
-        gate.accept.len = r->headers_in.accept->value.len;
-    }
-
+    /* r->headers_in.accept exists only in builds with NGX_HTTP_HEADERS */
+    gate.accept = ngx_http_sso_header(r, "Accept", sizeof("Accept") - 1);
     gate.sec_fetch_mode = ngx_http_sso_header(r, "Sec-Fetch-Mode",
                                               sizeof("Sec-Fetch-Mode") - 1);
     gate.x_requested_with = ngx_http_sso_header(r, "X-Requested-With",
