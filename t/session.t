@@ -97,6 +97,7 @@ subtest 'logout deletes the session and clears the cookie' => sub {
     is(get($cookie)->{status}, 200, 'still logged in');
     $res = http_request('POST', '/sso/logout', headers => ["Cookie: __Host-sso=$cookie"]);
     is($res->{status}, 303, 'logout redirects');
+    like($res->{headers}{location}[0] // '', qr{^http://localhost(:\d+)?/\z}, 'to /');
     is(join('', @{ $res->{headers}{'set-cookie'} // [] }),
         '__Host-sso=; Path=/; Max-Age=0; Secure; HttpOnly; SameSite=Lax', 'cookie cleared');
     is(get($cookie)->{status}, 302, 'the old cookie no longer works');

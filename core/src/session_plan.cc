@@ -63,6 +63,7 @@ void PlanLogout(sso_txn &txn, std::string_view cookie, sso_step &out) {
   out.kind = SSO_STEP_REDIRECT;
   out.http_status = 303;
   out.reason = SSO_OK;
+  out.location = {"/", 1};
   txn.set_cookie = SetCookieValue({settings.cookie_name, settings.cookie_secure}, "", 0);
   out.set_cookie = {txn.set_cookie.data(), txn.set_cookie.size()};
   if (IsWellFormedSessionId(cookie)) {
