@@ -540,9 +540,16 @@ ngx_http_sso_session_cookie(ngx_http_request_t *r, ngx_http_sso_main_conf_t *smc
 {
     ngx_str_t  value;
 
+#if (nginx_version >= 1023000)
+    /* 1.23 made the Cookie headers a linked list and the parser return the header */
+    if (ngx_http_parse_multi_header_lines(r, r->headers_in.cookie, &smcf->cookie_name,
+                                          &value)
+        == NULL)
+#else
     if (ngx_http_parse_multi_header_lines(&r->headers_in.cookies, &smcf->cookie_name,
                                           &value)
         == NGX_DECLINED)
+#endif
     {
         ngx_str_null(&value);
     }
@@ -749,6 +756,9 @@ ngx_http_sso_add_header(ngx_http_request_t *r, ngx_str_t *key, sso_str value,
     h->key = *key;
     h->hash = 1;
     h->lowcase_key = NULL;
+#if (nginx_version >= 1023000)
+    h->next = NULL;
+#endif
 
     if (out) {
         *out = h;
