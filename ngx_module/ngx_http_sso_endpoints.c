@@ -12,9 +12,10 @@
  * request waits (NGX_DONE) without blocking anything else.
  */
 
-#include <openssl/rand.h>
-
 #include "ngx_http_sso_module.h"
+
+/* after ngx_config.h, which sets the feature macros (_GNU_SOURCE) for every system header */
+#include <openssl/rand.h>
 
 
 #define NGX_HTTP_SSO_MAX_FORM  (1024 * 1024)

@@ -10,10 +10,11 @@
  * posted event, never from inside ngx_http_sso_http_call.
  */
 
+#include "ngx_http_sso_module.h"
+
+/* after ngx_config.h, which sets the feature macros (_GNU_SOURCE) for every system header */
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
-
-#include "ngx_http_sso_module.h"
 
 
 #define NGX_HTTP_SSO_HTTP_MAX_RESPONSE  (1024 * 1024)

@@ -265,11 +265,8 @@ ngx_http_sso_access_handler(ngx_http_request_t *r)
     gate.uri.data = (const char *) r->unparsed_uri.data;
     gate.uri.len = r->unparsed_uri.len;
 
-    if (r->headers_in.accept) {
-        gate.accept.data = (const char *) r->headers_in.accept->value.data;
-        gate.accept.len = r->headers_in.accept->value.len;
-    }
-
+    /* r->headers_in.accept exists only in builds with NGX_HTTP_HEADERS */
+    gate.accept = ngx_http_sso_header(r, "Accept", sizeof("Accept") - 1);
     gate.sec_fetch_mode = ngx_http_sso_header(r, "Sec-Fetch-Mode",
                                               sizeof("Sec-Fetch-Mode") - 1);
     gate.x_requested_with = ngx_http_sso_header(r, "X-Requested-With",
@@ -550,9 +547,16 @@ ngx_http_sso_session_cookie(ngx_http_request_t *r, ngx_http_sso_main_conf_t *smc
 {
     ngx_str_t  value;
 
+#if (nginx_version >= 1023000)
+    /* 1.23 made the Cookie headers a linked list and the parser return the header */
+    if (ngx_http_parse_multi_header_lines(r, r->headers_in.cookie, &smcf->cookie_name,
+                                          &value)
+        == NULL)
+#else
     if (ngx_http_parse_multi_header_lines(&r->headers_in.cookies, &smcf->cookie_name,
                                           &value)
         == NGX_DECLINED)
+#endif
     {
         ngx_str_null(&value);
     }
@@ -766,6 +770,9 @@ ngx_http_sso_add_header(ngx_http_request_t *r, ngx_str_t *key, sso_str value,
     h->key = *key;
     h->hash = 1;
     h->lowcase_key = NULL;
+#if (nginx_version >= 1023000)
+    h->next = NULL;
+#endif
 
     if (out) {
         *out = h;

@@ -132,8 +132,11 @@ TEST(Logout, DeletesTheRecordThenAnnouncesItAndClearsTheCookie) {
             (std::vector<std::string>{"PUBLISH", "sso:revoked", sso::Sha256Hex(cookie)}));
   EXPECT_EQ(step.cleanup.argc, 0u) << "no announcement sent ahead of the DEL";
   EXPECT_NE(Str(step.set_cookie).find("Max-Age=0"), std::string::npos);
+  EXPECT_EQ(step.kind, SSO_STEP_REDIRECT);
+  EXPECT_EQ(Str(step.location), "/");
   ASSERT_EQ(sso_logout(txn.get(), S("garbage"), &step), SSO_OK);
   EXPECT_EQ(step.commands_count, 0u);
+  EXPECT_EQ(Str(step.location), "/");
   EXPECT_EQ(step.cleanup.argc, 0u);
   EXPECT_EQ(Str(step.location), "/");
 }

@@ -21,6 +21,12 @@ package Test::Nginx::SSO;
 #                        the default; a block that needs one worker says `--- workers 1`)
 # Every block also checks that the error log has no [alert], [crit] or [emerg] line.
 #
+# nginx under ASan/UBSan (scripts/build-nginx-source --sanitize): the sanitizer options come
+# from the caller's ASAN_OPTIONS/UBSAN_OPTIONS, with log_path pointed at a file per process in
+# the test's servroot (GCC's UBSan ignores log_path next to ASan and writes to stderr, which
+# nginx points at its error log). A sanitizer report, in a file or in nginx's stderr or error
+# log, or a worker that exited on a signal, fails the test (when nginx stops, or at exit).
+#
 # Variables replaced in config, headers and requests: $TEST_NGINX_SERVER_PORT,
 # $TEST_NGINX_REDIS_PORT, $TEST_NGINX_REDIS_SOCKET, $TEST_NGINX_UPSTREAM_PORT, $TEST_NGINX_SESSION, $TEST_NGINX_HTML_DIR.
 
@@ -53,6 +59,8 @@ $env{server_port} = empty_port();
 $env{html_dir} = "$env{servroot}/html";
 
 my ($nginx_pid, $redis_pid, $upstream_pid);
+my ($in_end, @unreported, @sanitizer_output);
+my $sanitizer_report = qr/runtime error:|ERROR: AddressSanitizer|SUMMARY: \w+Sanitizer/;
 
 sub env { return \%env }
 
@@ -219,8 +227,11 @@ sub write_config {
 sub nginx_config_test {
     my ($block) = @_;
     my $conf = write_config($block);
+    local @ENV{qw(ASAN_OPTIONS UBSAN_OPTIONS)} = sanitizer_options();
     my $out = `$env{nginx} -p $env{servroot}/ -c $conf -e $env{servroot}/logs/config-test.log -t 2>&1`;
-    return ($? == 0, $out);
+    my $rc = $?;
+    push @sanitizer_output, $out if $out =~ $sanitizer_report;
+    return ($rc == 0, $out);
 }
 
 sub start_nginx {
@@ -232,6 +243,7 @@ sub start_nginx {
     $nginx_pid = fork // die "fork: $!";
     if ($nginx_pid == 0) {
         open STDERR, '>>', "$env{servroot}/logs/stderr.log";
+        @ENV{qw(ASAN_OPTIONS UBSAN_OPTIONS)} = sanitizer_options();
         exec $env{nginx}, '-p', "$env{servroot}/", '-c', $conf, '-e',
             "$env{servroot}/logs/error.log" or POSIX::_exit(127);
     }
@@ -264,18 +276,25 @@ sub start_node {
     my $pid = fork // die "fork: $!";
     if ($pid == 0) {
         open STDERR, '>>', "$root/logs/stderr.log";
+        @ENV{qw(ASAN_OPTIONS UBSAN_OPTIONS)} = sanitizer_options();    # reports land beside ours
         exec $env{nginx}, '-p', "$root/", '-c', "$root/conf/nginx.conf", '-e',
             "$root/logs/error.log" or POSIX::_exit(127);
     }
-    push @nodes, $pid;
+    my $node = { port => $port, pid => $pid, error_log => "$root/logs/error.log" };
+    push @nodes, $node;
     wait_port({ port => $port, max_wait => 10 });
-    return { port => $port, pid => $pid, error_log => "$root/logs/error.log" };
+    return $node;
 }
 push @EXPORT, 'start_node';
 
 sub stop_nodes {
-    kill 'QUIT', @nodes if @nodes;
-    waitpid $_, 0 for @nodes;
+    kill 'QUIT', map { $_->{pid} } @nodes if @nodes;
+    for my $node (@nodes) {
+        waitpid $node->{pid}, 0;
+        open my $fh, '<', $node->{error_log} or next;
+        my @crashed = grep {/exited on signal|\[(alert|crit|emerg)\]/} <$fh>;
+        push @unreported, map {"second node: $_"} @crashed;
+    }
     @nodes = ();
 }
 push @EXPORT, 'stop_nodes';
@@ -318,6 +337,59 @@ sub stop_nginx {
         waitpid $nginx_pid, 0;
     }
     $nginx_pid = undef;
+    check_nginx_health();
+}
+
+# ---- sanitizer reports and crashed workers ----
+
+
+# The caller's options plus a report file per process (workers run as another user, hence a
+# world-writable directory).
+sub sanitizer_options {
+    my $dir = "$env{servroot}/sanitizer";
+    if (!-d $dir) {
+        make_path($dir);
+        chmod 01777, $dir;
+    }
+    return map { join ':', grep { length } $ENV{$_} // '', "log_path=$dir/$_" }
+        qw(ASAN_OPTIONS UBSAN_OPTIONS);
+}
+
+sub check_nginx_health {
+    my @problems;
+    for my $file (glob "$env{servroot}/sanitizer/*") {
+        next if $file =~ /\.seen\z/;
+        open my $fh, '<', $file or next;
+        local $/;
+        my $text = <$fh> // '';
+        close $fh;
+        rename $file, "$file.seen";
+        push @problems, "sanitizer report $file:\n$text";
+    }
+    my @lines = split /\n/, error_log();
+    for my $i (0 .. $#lines) {
+        push @problems, "nginx error log: $lines[$i]" if $lines[$i] =~ /exited on signal/;
+        # with the stack trace that follows
+        push @problems, join "\n", 'nginx error log:', grep {defined} @lines[$i .. $i + 20]
+            if $lines[$i] =~ $sanitizer_report;
+    }
+    my $stderr = "$env{servroot}/logs/stderr.log";
+    if (-s $stderr) {
+        open my $fh, '<', $stderr or die "$stderr: $!";
+        local $/;
+        my $text = <$fh> // '';
+        close $fh;
+        truncate $stderr, 0;
+        push @problems, "nginx stderr:\n$text" if $text =~ $sanitizer_report;
+    }
+    push @problems, map {"nginx -t:\n$_"} splice @sanitizer_output;
+    return unless @problems;
+    if ($in_end) {
+        push @unreported, @problems;
+    } else {
+        ok(0, 'nginx: no sanitizer report, no worker killed by a signal');
+        diag($_) for @problems;
+    }
 }
 
 sub error_log {
@@ -563,8 +635,15 @@ push @EXPORT, 'import_servers';
 
 END {
     my $status = $?;
+    $in_end = 1;
     stop_nodes();
     stop_nginx();
+    check_nginx_health() if $env{servroot} && -d "$env{servroot}/sanitizer";
+    if (@unreported) {
+        diag("nginx: a sanitizer report or a worker killed by a signal:");
+        diag($_) for @unreported;
+        $status ||= 1;
+    }
     stop_redis();
     if ($upstream_pid) {
         kill 'KILL', $upstream_pid;
