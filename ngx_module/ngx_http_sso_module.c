@@ -787,14 +787,12 @@ ngx_http_sso_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_sso_main_conf_t *smcf = conf;
 
-    ssize_t     n;
-    ngx_fd_t    fd;
+    char       *rv;
     ngx_str_t  *value, s, path;
     ngx_url_t   u;
     ngx_int_t   db;
     ngx_uint_t  i;
     ngx_msec_t  ms;
-    u_char      buf[512];
 
     if (smcf->redis_configured) {
         return "is duplicate";
@@ -861,40 +859,12 @@ ngx_http_sso_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
             path.data = value[i].data + 14;
             path.len = value[i].len - 14;
 
-            if (ngx_conf_full_name(cf->cycle, &path, 1) != NGX_OK) {
-                return NGX_CONF_ERROR;
+            rv = ngx_http_sso_read_secret_file(cf, "password_file", &path,
+                                               &smcf->redis.password);
+            if (rv != NGX_CONF_OK) {
+                return rv;
             }
 
-            fd = ngx_open_file(path.data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
-            if (fd == NGX_INVALID_FILE) {
-                ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
-                                   "sso_redis: cannot open password_file \"%V\"",
-                                   &path);
-                return NGX_CONF_ERROR;
-            }
-
-            n = ngx_read_fd(fd, buf, sizeof(buf));
-            ngx_close_file(fd);
-
-            if (n <= 0 || n == sizeof(buf)) {
-                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                                   "sso_redis: password_file \"%V\" is empty or "
-                                   "longer than %uz bytes", &path, sizeof(buf) - 1);
-                return NGX_CONF_ERROR;
-            }
-
-            while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r')) {
-                n--;
-            }
-
-            smcf->redis.password.data = ngx_pnalloc(cf->pool, n);
-            if (smcf->redis.password.data == NULL) {
-                return NGX_CONF_ERROR;
-            }
-
-            ngx_memcpy(smcf->redis.password.data, buf, n);
-            smcf->redis.password.len = n;
-            ngx_explicit_memzero(buf, sizeof(buf));
             continue;
         }
 

@@ -94,16 +94,23 @@ typedef void (*ngx_http_sso_http_done_pt)(ngx_http_request_t *r, ngx_http_sso_ct
     ngx_int_t status, ngx_str_t *body);
 
 
-/* sso_provider NAME { ... }: collected at configuration, given to the core at init */
+/* oidc_token_auth */
+#define NGX_HTTP_SSO_CLIENT_SECRET_BASIC  0
+#define NGX_HTTP_SSO_CLIENT_SECRET_POST   1
+#define NGX_HTTP_SSO_PRIVATE_KEY_JWT      2
+
+/*
+ * sso_provider NAME { ... }: collected at configuration, given to the core at init.
+ * Single-valued lines start NGX_CONF_UNSET_* (or empty) so that a second one is refused.
+ */
 typedef struct {
     ngx_str_t                    name;
     ngx_uint_t                   oidc;               /* an oidc_* line was seen */
     ngx_uint_t                   saml;               /* a saml_* line was seen */
     ngx_str_t                    issuer;
     ngx_str_t                    client_id;
-    ngx_str_t                    client_secret;      /* file contents, trimmed */
-    ngx_uint_t                   client_secret_post;
-    ngx_uint_t                   private_key_jwt;
+    ngx_str_t                    client_secret;      /* the file's first line */
+    ngx_uint_t                   token_auth;         /* NGX_HTTP_SSO_CLIENT_SECRET_... */
     ngx_str_t                    client_key;         /* PEM file contents */
     ngx_str_t                    client_key_id;
     ngx_str_t                    algorithm;
@@ -118,21 +125,21 @@ typedef struct {
     ngx_str_t                    idp_metadata;
     ngx_str_t                    idp_entity_id;
     ngx_str_t                    idp_sso_url;
-    ngx_array_t                  idp_certificates;   /* of ngx_str_t (file contents) */
+    ngx_array_t                 *idp_certificates;   /* of ngx_str_t (file contents) */
     ngx_str_t                    sp_entity_id;
     ngx_str_t                    acs_url;
     ngx_str_t                    sp_key;
     ngx_str_t                    sp_certificate;
-    ngx_int_t                    sign_requests;      /* -1: as the metadata asks */
-    ngx_flag_t                   allow_idp_initiated;
+    ngx_uint_t                   sign_requests;      /* unset: as the metadata asks */
+    ngx_uint_t                   allow_idp_initiated;
     ngx_msec_t                   clock_skew;
-    ngx_array_t                  email_domains;      /* of ngx_str_t */
-    ngx_array_t                  attributes;         /* of ngx_keyval_t: field, IdP name */
-    ngx_array_t                  roles;              /* of ngx_keyval_t: group, role */
+    ngx_array_t                 *email_domains;      /* of ngx_str_t */
+    ngx_array_t                 *attributes;         /* of ngx_keyval_t: field, IdP name */
+    ngx_array_t                 *roles;              /* of ngx_keyval_t: group, role */
     ngx_str_t                    default_role;
     ngx_uint_t                   link_existing;      /* sso_link_policy */
     ngx_uint_t                   sync;               /* sso_sync_policy */
-    ngx_flag_t                   auto_create;
+    ngx_uint_t                   auto_create;
     ngx_str_t                    file;               /* where it was defined, for errors */
     ngx_uint_t                   line;
 } ngx_http_sso_provider_conf_t;
@@ -160,8 +167,15 @@ char *ngx_http_sso_provision_hook(ngx_conf_t *cf, ngx_command_t *cmd, void *conf
 char *ngx_http_sso_audit_log(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 void ngx_http_sso_write_audit(ngx_http_request_t *r, sso_str line);
 
-/* a file's contents, read at configuration time (at most 1m), for secrets and keys */
-char *ngx_http_sso_read_conf_file(ngx_conf_t *cf, ngx_str_t *name, ngx_str_t *out);
+/*
+ * A file named in the configuration, read at configuration time (at most 1m): its
+ * contents, or (a secret) its first line. NGX_CONF_OK, or a message naming `what` and
+ * the file, for a setter to return.
+ */
+char *ngx_http_sso_read_conf_file(ngx_conf_t *cf, char *what, ngx_str_t *name,
+    ngx_str_t *out);
+char *ngx_http_sso_read_secret_file(ngx_conf_t *cf, char *what, ngx_str_t *name,
+    ngx_str_t *out);
 
 char *ngx_http_sso_provider_block(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 ngx_int_t ngx_http_sso_add_providers(ngx_conf_t *cf, ngx_http_sso_main_conf_t *smcf);

@@ -1,8 +1,10 @@
 
 /*
- * sso_provider NAME { ... }: one identity provider. The block's lines are collected here
- * (files are read at configuration time) and handed to the core, which validates them,
- * so that `nginx -t` names the provider and the problem.
+ * sso_provider NAME { ... }: one identity provider. The block's lines are parsed like
+ * nginx's own map {} block: a command table, one setter per line, "is duplicate" for every
+ * single-valued line, and the provider's name in every message. Files are read here, at
+ * configuration time; ngx_http_sso_provider_add.c hands the values to the core, which
+ * validates them, so that `nginx -t` names the provider and the problem.
  *
  *   sso_provider corp {
  *       saml_idp_metadata        /etc/nginx/sso/corp-idp.xml;
@@ -17,83 +19,211 @@
  *       oidc_redirect_uri        https://app.example.com/sso/oidc/callback;
  *   }
  *
- * A provider is SAML or OIDC by its lines; `email_domains` and `attribute` serve both
- * (for OIDC, `attribute` names a claim).
+ * A provider is SAML or OIDC by its lines; `email_domains`, `attribute` and the policy
+ * lines serve both (for OIDC, `attribute` names a claim). `email_domains`, `attribute`,
+ * `role` and `saml_idp_certificate` may repeat; every other line may not.
  */
 
 #include "ngx_http_sso_module.h"
 
 
-#define NGX_HTTP_SSO_MAX_FILE  (1024 * 1024)
-
-
 static char *ngx_http_sso_provider_line(ngx_conf_t *cf, ngx_command_t *dummy,
     void *conf);
-static char *ngx_http_sso_provider_oidc_line(ngx_conf_t *cf,
-    ngx_http_sso_provider_conf_t *pcf, ngx_str_t *name, ngx_str_t *value);
+static char *ngx_http_sso_provider_enum(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_sso_provider_list(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_sso_provider_pair(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_sso_provider_file(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_sso_provider_files(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_sso_at_least_1s(ngx_conf_t *cf, void *post, void *data);
 
 
-char *
-ngx_http_sso_read_conf_file(ngx_conf_t *cf, ngx_str_t *name, ngx_str_t *out)
+static ngx_conf_enum_t  ngx_http_sso_on_off[] = {
+    { ngx_string("on"), 1 },
+    { ngx_string("off"), 0 },
+    { ngx_null_string, 0 }
+};
+
+static ngx_conf_enum_t  ngx_http_sso_link_existing[] = {
+    { ngx_string("off"), SSO_LINK_OFF },
+    { ngx_string("verified_email"), SSO_LINK_VERIFIED_EMAIL },
+    { ngx_null_string, 0 }
+};
+
+static ngx_conf_enum_t  ngx_http_sso_sync[] = {
+    { ngx_string("on_each_login"), SSO_SYNC_ON_EACH_LOGIN },
+    { ngx_string("on_change"), SSO_SYNC_ON_CHANGE },
+    { ngx_string("on_first_login"), SSO_SYNC_ON_FIRST_LOGIN },
+    { ngx_null_string, 0 }
+};
+
+static ngx_conf_enum_t  ngx_http_sso_token_auth[] = {
+    { ngx_string("client_secret_basic"), NGX_HTTP_SSO_CLIENT_SECRET_BASIC },
+    { ngx_string("client_secret_post"), NGX_HTTP_SSO_CLIENT_SECRET_POST },
+    { ngx_string("private_key_jwt"), NGX_HTTP_SSO_PRIVATE_KEY_JWT },
+    { ngx_null_string, 0 }
+};
+
+static ngx_conf_post_t  ngx_http_sso_at_least_1s_post = { ngx_http_sso_at_least_1s };
+
+
+#define ngx_http_sso_line(name, type, set, field, post)                       \
+    { ngx_string(name), type, set, 0,                                         \
+      offsetof(ngx_http_sso_provider_conf_t, field), post }
+
+#define ngx_http_sso_str_line(name, field)                                    \
+    ngx_http_sso_line(name, NGX_CONF_TAKE1, ngx_conf_set_str_slot, field, NULL)
+
+#define ngx_http_sso_enum_line(name, field, values)                           \
+    ngx_http_sso_line(name, NGX_CONF_TAKE1, ngx_http_sso_provider_enum, field, \
+                      values)
+
+#define ngx_http_sso_file_line(name, field)                                   \
+    ngx_http_sso_line(name, NGX_CONF_TAKE1, ngx_http_sso_provider_file, field, \
+                      NULL)
+
+/*
+ * The lines of an sso_provider block. The handler checks the number of values of
+ * NGX_CONF_TAKE1 lines; the list setters check theirs, and their cmd->post is the usage.
+ */
+static ngx_command_t  ngx_http_sso_provider_commands[] = {
+
+    /* either protocol */
+    ngx_http_sso_line("email_domains", NGX_CONF_1MORE, ngx_http_sso_provider_list,
+                      email_domains, "needs at least one domain"),
+    ngx_http_sso_line("attribute", NGX_CONF_TAKE2, ngx_http_sso_provider_pair,
+                      attributes, "takes a profile field and an IdP attribute name"),
+    ngx_http_sso_line("role", NGX_CONF_TAKE2, ngx_http_sso_provider_pair, roles,
+                      "takes an IdP group and an app role"),
+    ngx_http_sso_str_line("default_role", default_role),
+    ngx_http_sso_enum_line("link_existing", link_existing, ngx_http_sso_link_existing),
+    ngx_http_sso_enum_line("sync", sync, ngx_http_sso_sync),
+    ngx_http_sso_enum_line("auto_create", auto_create, ngx_http_sso_on_off),
+
+    /* SAML */
+    ngx_http_sso_file_line("saml_idp_metadata", idp_metadata),
+    ngx_http_sso_line("saml_idp_certificate", NGX_CONF_TAKE1,
+                      ngx_http_sso_provider_files, idp_certificates, NULL),
+    ngx_http_sso_file_line("saml_sp_key", sp_key),
+    ngx_http_sso_file_line("saml_sp_certificate", sp_certificate),
+    ngx_http_sso_str_line("saml_idp_entity_id", idp_entity_id),
+    ngx_http_sso_str_line("saml_idp_sso_url", idp_sso_url),
+    ngx_http_sso_str_line("saml_sp_entity_id", sp_entity_id),
+    ngx_http_sso_str_line("saml_acs_url", acs_url),
+    ngx_http_sso_enum_line("saml_sign_requests", sign_requests, ngx_http_sso_on_off),
+    ngx_http_sso_enum_line("saml_allow_idp_initiated", allow_idp_initiated,
+                           ngx_http_sso_on_off),
+    ngx_http_sso_line("saml_clock_skew", NGX_CONF_TAKE1, ngx_conf_set_msec_slot,
+                      clock_skew, NULL),
+
+    /* OpenID Connect */
+    ngx_http_sso_str_line("oidc_issuer", issuer),
+    ngx_http_sso_str_line("oidc_client_id", client_id),
+    ngx_http_sso_line("oidc_client_secret_file", NGX_CONF_TAKE1,
+                      ngx_http_sso_provider_file, client_secret, "secret"),
+    ngx_http_sso_enum_line("oidc_token_auth", token_auth, ngx_http_sso_token_auth),
+    ngx_http_sso_file_line("oidc_client_key", client_key),
+    ngx_http_sso_str_line("oidc_client_key_id", client_key_id),
+    ngx_http_sso_str_line("oidc_alg", algorithm),
+    ngx_http_sso_str_line("oidc_scope", scope),
+    ngx_http_sso_str_line("oidc_redirect_uri", redirect_uri),
+    ngx_http_sso_str_line("oidc_authorization_endpoint", authorization_endpoint),
+    ngx_http_sso_str_line("oidc_token_endpoint", token_endpoint),
+    ngx_http_sso_str_line("oidc_jwks_uri", jwks_uri),
+    ngx_http_sso_str_line("oidc_userinfo_endpoint", userinfo_endpoint),
+    ngx_http_sso_enum_line("oidc_userinfo", userinfo, ngx_http_sso_on_off),
+    ngx_http_sso_line("oidc_jwks_refresh_interval", NGX_CONF_TAKE1,
+                      ngx_conf_set_msec_slot, jwks_refresh_interval,
+                      &ngx_http_sso_at_least_1s_post),
+    ngx_http_sso_line("oidc_clock_skew", NGX_CONF_TAKE1, ngx_conf_set_msec_slot,
+                      clock_skew, NULL),
+
+    ngx_null_command
+};
+
+
+static ngx_int_t
+ngx_http_sso_provider_init(ngx_conf_t *cf, ngx_http_sso_main_conf_t *smcf,
+    ngx_http_sso_provider_conf_t **out)
 {
-    ssize_t          n;
-    ngx_fd_t         fd;
-    ngx_str_t        path;
-    ngx_file_info_t  fi;
+    ngx_str_t                     *value;
+    ngx_uint_t                     i;
+    ngx_http_sso_provider_conf_t  *pcf;
 
-    path = *name;
+    value = cf->args->elts;
 
-    if (ngx_conf_full_name(cf->cycle, &path, 1) != NGX_OK) {
-        return NGX_CONF_ERROR;
+    if (smcf->providers == NULL) {
+        smcf->providers = ngx_array_create(cf->pool, 2,
+                                           sizeof(ngx_http_sso_provider_conf_t));
+        if (smcf->providers == NULL) {
+            return NGX_ERROR;
+        }
     }
 
-    fd = ngx_open_file(path.data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
-    if (fd == NGX_INVALID_FILE) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno, "cannot open \"%V\"", &path);
-        return NGX_CONF_ERROR;
+    pcf = smcf->providers->elts;
+    for (i = 0; i < smcf->providers->nelts; i++) {
+        if (pcf[i].name.len == value[1].len
+            && ngx_strncmp(pcf[i].name.data, value[1].data, value[1].len) == 0)
+        {
+            return NGX_DECLINED;
+        }
     }
 
-    if (ngx_fd_info(fd, &fi) == NGX_FILE_ERROR
-        || ngx_file_size(&fi) > NGX_HTTP_SSO_MAX_FILE)
-    {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"%V\" is unreadable or larger than 1m", &path);
-        ngx_close_file(fd);
-        return NGX_CONF_ERROR;
+    pcf = ngx_array_push(smcf->providers);
+    if (pcf == NULL) {
+        return NGX_ERROR;
     }
 
-    out->len = ngx_file_size(&fi);
-    out->data = ngx_pnalloc(cf->pool, out->len + 1);
-    if (out->data == NULL) {
-        ngx_close_file(fd);
-        return NGX_CONF_ERROR;
-    }
+    ngx_memzero(pcf, sizeof(ngx_http_sso_provider_conf_t));
 
-    n = ngx_read_fd(fd, out->data, out->len);
-    ngx_close_file(fd);
+    pcf->name = value[1];
+    pcf->file = cf->conf_file->file.name;
+    pcf->line = cf->conf_file->line;
 
-    if (n != (ssize_t) out->len) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno, "cannot read \"%V\"", &path);
+    pcf->token_auth = NGX_CONF_UNSET_UINT;
+    pcf->jwks_refresh_interval = NGX_CONF_UNSET_MSEC;
+    pcf->userinfo = NGX_CONF_UNSET_UINT;
+    pcf->sign_requests = NGX_CONF_UNSET_UINT;
+    pcf->allow_idp_initiated = NGX_CONF_UNSET_UINT;
+    pcf->clock_skew = NGX_CONF_UNSET_MSEC;
+    pcf->link_existing = NGX_CONF_UNSET_UINT;
+    pcf->sync = NGX_CONF_UNSET_UINT;
+    pcf->auto_create = NGX_CONF_UNSET_UINT;
+
+    *out = pcf;
+
+    return NGX_OK;
+}
+
+
+/* after the block: defaults, and what only the lines together can tell */
+static char *
+ngx_http_sso_provider_done(ngx_conf_t *cf, ngx_http_sso_provider_conf_t *pcf)
+{
+    ngx_conf_init_uint_value(pcf->token_auth, NGX_HTTP_SSO_CLIENT_SECRET_BASIC);
+    ngx_conf_init_msec_value(pcf->jwks_refresh_interval, 0);
+    ngx_conf_init_uint_value(pcf->userinfo, 0);
+    ngx_conf_init_uint_value(pcf->allow_idp_initiated, 0);
+    ngx_conf_init_msec_value(pcf->clock_skew, 180000);
+    ngx_conf_init_uint_value(pcf->link_existing, SSO_LINK_OFF);
+    ngx_conf_init_uint_value(pcf->sync, SSO_SYNC_ON_EACH_LOGIN);
+    ngx_conf_init_uint_value(pcf->auto_create, 1);
+
+    /* sign_requests stays unset: as the IdP metadata asks */
+
+    if ((pcf->token_auth == NGX_HTTP_SSO_PRIVATE_KEY_JWT) != (pcf->client_key.len != 0)) {
+        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                      "sso_provider \"%V\" in %V:%ui: \"oidc_token_auth "
+                      "private_key_jwt\" and \"oidc_client_key\" go together",
+                      &pcf->name, &pcf->file, pcf->line);
         return NGX_CONF_ERROR;
     }
 
     return NGX_CONF_OK;
-}
-
-
-/* "on" -> 1, "off" -> 0, anything else NGX_ERROR */
-static ngx_int_t
-ngx_http_sso_on_off(ngx_str_t *value)
-{
-    if (value->len == 2 && ngx_strncmp(value->data, "on", 2) == 0) {
-        return 1;
-    }
-
-    if (value->len == 3 && ngx_strncmp(value->data, "off", 3) == 0) {
-        return 0;
-    }
-
-    return NGX_ERROR;
 }
 
 
@@ -103,51 +233,17 @@ ngx_http_sso_provider_block(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     ngx_http_sso_main_conf_t *smcf = conf;
 
     char                          *rv;
-    ngx_str_t                     *value;
-    ngx_uint_t                     i;
+    ngx_int_t                      rc;
     ngx_conf_t                     save;
-    ngx_http_sso_provider_conf_t  *pcf, *existing;
+    ngx_http_sso_provider_conf_t  *pcf;
 
-    value = cf->args->elts;
+    rc = ngx_http_sso_provider_init(cf, smcf, &pcf);
 
-    if (smcf->providers == NULL) {
-        smcf->providers = ngx_array_create(cf->pool, 2,
-                                           sizeof(ngx_http_sso_provider_conf_t));
-        if (smcf->providers == NULL) {
-            return NGX_CONF_ERROR;
-        }
+    if (rc == NGX_DECLINED) {
+        return "is duplicate";
     }
 
-    existing = smcf->providers->elts;
-    for (i = 0; i < smcf->providers->nelts; i++) {
-        if (existing[i].name.len == value[1].len
-            && ngx_strncmp(existing[i].name.data, value[1].data, value[1].len) == 0)
-        {
-            return "is duplicate";
-        }
-    }
-
-    pcf = ngx_array_push(smcf->providers);
-    if (pcf == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    ngx_memzero(pcf, sizeof(ngx_http_sso_provider_conf_t));
-    pcf->name = value[1];
-    pcf->sign_requests = -1;
-    pcf->clock_skew = 180000;
-    pcf->file = cf->conf_file->file.name;
-    pcf->line = cf->conf_file->line;
-
-    pcf->auto_create = 1;
-    pcf->link_existing = SSO_LINK_OFF;
-    pcf->sync = SSO_SYNC_ON_EACH_LOGIN;
-
-    if (ngx_array_init(&pcf->roles, cf->pool, 4, sizeof(ngx_keyval_t)) != NGX_OK
-        || ngx_array_init(&pcf->idp_certificates, cf->pool, 2, sizeof(ngx_str_t)) != NGX_OK
-        || ngx_array_init(&pcf->email_domains, cf->pool, 2, sizeof(ngx_str_t)) != NGX_OK
-        || ngx_array_init(&pcf->attributes, cf->pool, 4, sizeof(ngx_keyval_t)) != NGX_OK)
-    {
+    if (rc != NGX_OK) {
         return NGX_CONF_ERROR;
     }
 
@@ -159,128 +255,45 @@ ngx_http_sso_provider_block(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     *cf = save;
 
-    return rv;
+    if (rv != NGX_CONF_OK) {
+        return rv;
+    }
+
+    return ngx_http_sso_provider_done(cf, pcf);
 }
 
 
+/* one line of the block: its command, the number of its values, the protocol */
 static char *
 ngx_http_sso_provider_line(ngx_conf_t *cf, ngx_command_t *dummy, void *conf)
 {
     ngx_http_sso_provider_conf_t *pcf = conf;
 
-    ngx_str_t     *value, *name, *s;
-    ngx_uint_t     i, n;
-    ngx_int_t      flag;
-    ngx_msec_t     ms;
-    ngx_keyval_t  *kv;
+    char           *rv;
+    ngx_str_t      *name;
+    ngx_command_t  *cmd;
 
-    value = cf->args->elts;
-    name = &value[0];
-    n = cf->args->nelts;
+    name = cf->args->elts;
 
-#define ngx_http_sso_is(text)                                                  \
-    (name->len == sizeof(text) - 1                                             \
-     && ngx_strncmp(name->data, text, sizeof(text) - 1) == 0)
-
-    if (ngx_http_sso_is("email_domains")) {
-        for (i = 1; i < n; i++) {
-            s = ngx_array_push(&pcf->email_domains);
-            if (s == NULL) {
-                return NGX_CONF_ERROR;
-            }
-
-            *s = value[i];
+    for (cmd = ngx_http_sso_provider_commands; cmd->name.len; cmd++) {
+        if (cmd->name.len == name->len
+            && ngx_strncmp(cmd->name.data, name->data, name->len) == 0)
+        {
+            break;
         }
-
-        return n > 1 ? NGX_CONF_OK : "needs at least one domain";
     }
 
-    if (ngx_http_sso_is("attribute")) {
-        if (n != 3) {
-            return "takes a profile field and an IdP attribute name";
-        }
-
-        kv = ngx_array_push(&pcf->attributes);
-        if (kv == NULL) {
-            return NGX_CONF_ERROR;
-        }
-
-        kv->key = value[1];
-        kv->value = value[2];
-        return NGX_CONF_OK;
-    }
-
-    if (ngx_http_sso_is("role")) {
-        if (n != 3) {
-            return "takes an IdP group and an app role";
-        }
-
-        kv = ngx_array_push(&pcf->roles);
-        if (kv == NULL) {
-            return NGX_CONF_ERROR;
-        }
-
-        kv->key = value[1];
-        kv->value = value[2];
-        return NGX_CONF_OK;
-    }
-
-    if (n != 2) {
+    if (cmd->name.len == 0) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"%V\" in sso_provider takes one value", name);
+                           "unknown directive \"%V\" in sso_provider \"%V\"",
+                           name, &pcf->name);
         return NGX_CONF_ERROR;
     }
 
-    if (ngx_http_sso_is("default_role")) {
-        pcf->default_role = value[1];
-        return NGX_CONF_OK;
-    }
-
-    if (ngx_http_sso_is("link_existing")) {
-        if (ngx_strcmp(value[1].data, "off") == 0) {
-            pcf->link_existing = SSO_LINK_OFF;
-
-        } else if (ngx_strcmp(value[1].data, "verified_email") == 0) {
-            pcf->link_existing = SSO_LINK_VERIFIED_EMAIL;
-
-        } else {
-            return "takes \"off\" or \"verified_email\"";
-        }
-
-        return NGX_CONF_OK;
-    }
-
-    if (ngx_http_sso_is("sync")) {
-        if (ngx_strcmp(value[1].data, "on_each_login") == 0) {
-            pcf->sync = SSO_SYNC_ON_EACH_LOGIN;
-
-        } else if (ngx_strcmp(value[1].data, "on_change") == 0) {
-            pcf->sync = SSO_SYNC_ON_CHANGE;
-
-        } else if (ngx_strcmp(value[1].data, "on_first_login") == 0) {
-            pcf->sync = SSO_SYNC_ON_FIRST_LOGIN;
-
-        } else {
-            return "takes \"on_each_login\", \"on_change\" or \"on_first_login\"";
-        }
-
-        return NGX_CONF_OK;
-    }
-
-    if (ngx_http_sso_is("auto_create")) {
-        flag = ngx_http_sso_on_off(&value[1]);
-        if (flag == NGX_ERROR) {
-            return "takes \"on\" or \"off\"";
-        }
-
-        pcf->auto_create = flag;
-        return NGX_CONF_OK;
-    }
-
-    if (name->len > 5 && ngx_strncmp(name->data, "saml_", 5) == 0) {
+    if (ngx_strncmp(name->data, "saml_", 5) == 0) {
         pcf->saml = 1;
 
-    } else if (name->len > 5 && ngx_strncmp(name->data, "oidc_", 5) == 0) {
+    } else if (ngx_strncmp(name->data, "oidc_", 5) == 0) {
         pcf->oidc = 1;
     }
 
@@ -291,393 +304,202 @@ ngx_http_sso_provider_line(ngx_conf_t *cf, ngx_command_t *dummy, void *conf)
         return NGX_CONF_ERROR;
     }
 
-    if (pcf->oidc) {
-        return ngx_http_sso_provider_oidc_line(cf, pcf, name, &value[1]);
+    if ((cmd->type & NGX_CONF_TAKE1) && cf->args->nelts != 2) {
+        rv = "takes one value";
+
+    } else {
+        rv = cmd->set(cf, cmd, pcf);
     }
 
-    if (ngx_http_sso_is("saml_idp_metadata")) {
-        return ngx_http_sso_read_conf_file(cf, &value[1], &pcf->idp_metadata);
+    if (rv == NGX_CONF_OK || rv == NGX_CONF_ERROR) {
+        return rv;
     }
 
-    if (ngx_http_sso_is("saml_idp_certificate")) {
-        s = ngx_array_push(&pcf->idp_certificates);
-        if (s == NULL) {
-            return NGX_CONF_ERROR;
-        }
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "sso_provider \"%V\": \"%V\" directive %s",
+                       &pcf->name, name, rv);
 
-        return ngx_http_sso_read_conf_file(cf, &value[1], s);
-    }
-
-    if (ngx_http_sso_is("saml_sp_key")) {
-        return ngx_http_sso_read_conf_file(cf, &value[1], &pcf->sp_key);
-    }
-
-    if (ngx_http_sso_is("saml_sp_certificate")) {
-        return ngx_http_sso_read_conf_file(cf, &value[1], &pcf->sp_certificate);
-    }
-
-    if (ngx_http_sso_is("saml_idp_entity_id")) {
-        pcf->idp_entity_id = value[1];
-        return NGX_CONF_OK;
-    }
-
-    if (ngx_http_sso_is("saml_idp_sso_url")) {
-        pcf->idp_sso_url = value[1];
-        return NGX_CONF_OK;
-    }
-
-    if (ngx_http_sso_is("saml_sp_entity_id")) {
-        pcf->sp_entity_id = value[1];
-        return NGX_CONF_OK;
-    }
-
-    if (ngx_http_sso_is("saml_acs_url")) {
-        pcf->acs_url = value[1];
-        return NGX_CONF_OK;
-    }
-
-    if (ngx_http_sso_is("saml_sign_requests")
-        || ngx_http_sso_is("saml_allow_idp_initiated"))
-    {
-        flag = ngx_http_sso_on_off(&value[1]);
-        if (flag == NGX_ERROR) {
-            return "takes \"on\" or \"off\"";
-        }
-
-        if (name->data[5] == 's') {
-            pcf->sign_requests = flag;
-
-        } else {
-            pcf->allow_idp_initiated = flag;
-        }
-
-        return NGX_CONF_OK;
-    }
-
-    if (ngx_http_sso_is("saml_clock_skew")) {
-        ms = ngx_parse_time(&value[1], 0);
-        if (ms == (ngx_msec_t) NGX_ERROR) {
-            return "has an invalid time";
-        }
-
-        pcf->clock_skew = ms;
-        return NGX_CONF_OK;
-    }
-
-#undef ngx_http_sso_is
-
-    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                       "unknown directive \"%V\" in sso_provider", name);
     return NGX_CONF_ERROR;
 }
 
 
-/* oidc_* lines that take one string as it is */
-typedef struct {
-    ngx_str_t   name;
-    size_t      offset;
-} ngx_http_sso_oidc_str_line_t;
-
-static ngx_http_sso_oidc_str_line_t  ngx_http_sso_oidc_str_lines[] = {
-    { ngx_string("oidc_client_key_id"),
-      offsetof(ngx_http_sso_provider_conf_t, client_key_id) },
-    { ngx_string("oidc_issuer"),
-      offsetof(ngx_http_sso_provider_conf_t, issuer) },
-    { ngx_string("oidc_client_id"),
-      offsetof(ngx_http_sso_provider_conf_t, client_id) },
-    { ngx_string("oidc_alg"),
-      offsetof(ngx_http_sso_provider_conf_t, algorithm) },
-    { ngx_string("oidc_scope"),
-      offsetof(ngx_http_sso_provider_conf_t, scope) },
-    { ngx_string("oidc_redirect_uri"),
-      offsetof(ngx_http_sso_provider_conf_t, redirect_uri) },
-    { ngx_string("oidc_authorization_endpoint"),
-      offsetof(ngx_http_sso_provider_conf_t, authorization_endpoint) },
-    { ngx_string("oidc_token_endpoint"),
-      offsetof(ngx_http_sso_provider_conf_t, token_endpoint) },
-    { ngx_string("oidc_jwks_uri"),
-      offsetof(ngx_http_sso_provider_conf_t, jwks_uri) },
-    { ngx_string("oidc_userinfo_endpoint"),
-      offsetof(ngx_http_sso_provider_conf_t, userinfo_endpoint) },
-    { ngx_null_string, 0 }
-};
-
-
+/* one of cmd->post's words (ngx_conf_enum_t), e.g. "on" or "off" */
 static char *
-ngx_http_sso_provider_oidc_line(ngx_conf_t *cf, ngx_http_sso_provider_conf_t *pcf,
-    ngx_str_t *name, ngx_str_t *value)
+ngx_http_sso_provider_enum(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
-    char                          *rv;
-    ngx_str_t                     *secret;
-    ngx_int_t                      flag;
-    ngx_msec_t                     ms;
-    ngx_http_sso_oidc_str_line_t  *line;
+    char  *p = conf;
 
-#define ngx_http_sso_is(text)                                                  \
-    (name->len == sizeof(text) - 1                                             \
-     && ngx_strncmp(name->data, text, sizeof(text) - 1) == 0)
+    u_char           *msg, *m, *last;
+    ngx_str_t        *value;
+    ngx_uint_t       *field, i;
+    ngx_conf_enum_t  *e;
 
-    for (line = ngx_http_sso_oidc_str_lines; line->name.len; line++) {
-        if (name->len == line->name.len
-            && ngx_strncmp(name->data, line->name.data, name->len) == 0)
+    field = (ngx_uint_t *) (p + cmd->offset);
+    if (*field != NGX_CONF_UNSET_UINT) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    e = cmd->post;
+
+    for (i = 0; e[i].name.len; i++) {
+        if (e[i].name.len == value[1].len
+            && ngx_strncmp(e[i].name.data, value[1].data, value[1].len) == 0)
         {
-            *(ngx_str_t *) ((char *) pcf + line->offset) = *value;
+            *field = e[i].value;
             return NGX_CONF_OK;
         }
     }
 
-    if (ngx_http_sso_is("oidc_client_key")) {
-        return ngx_http_sso_read_conf_file(cf, value, &pcf->client_key);
+    /* takes "a", "b" or "c" */
+
+    msg = ngx_pnalloc(cf->pool, NGX_MAX_CONF_ERRSTR);
+    if (msg == NULL) {
+        return NGX_CONF_ERROR;
     }
 
-    if (ngx_http_sso_is("oidc_client_secret_file")) {
-        secret = &pcf->client_secret;
+    last = msg + NGX_MAX_CONF_ERRSTR - 1;
+    m = ngx_slprintf(msg, last, "takes");
 
-        rv = ngx_http_sso_read_conf_file(cf, value, secret);
-        if (rv != NGX_CONF_OK) {
-            return rv;
-        }
-
-        /* a file written with echo ends with a newline that is not part of the secret */
-        while (secret->len
-               && (secret->data[secret->len - 1] == '\n'
-                   || secret->data[secret->len - 1] == '\r'
-                   || secret->data[secret->len - 1] == ' '))
-        {
-            secret->len--;
-        }
-
-        return secret->len ? NGX_CONF_OK : "names an empty file";
+    for (i = 0; e[i].name.len; i++) {
+        m = ngx_slprintf(m, last, "%s\"%V\"",
+                         i == 0 ? " " : (e[i + 1].name.len ? ", " : " or "),
+                         &e[i].name);
     }
 
-    if (ngx_http_sso_is("oidc_token_auth")) {
-        if (ngx_strcmp(value->data, "client_secret_basic") == 0) {
-            pcf->client_secret_post = 0;
+    *m = '\0';
 
-        } else if (ngx_strcmp(value->data, "client_secret_post") == 0) {
-            pcf->client_secret_post = 1;
-
-        } else if (ngx_strcmp(value->data, "private_key_jwt") == 0) {
-            pcf->private_key_jwt = 1;
-
-        } else {
-            return "takes \"client_secret_basic\", \"client_secret_post\" "
-                   "or \"private_key_jwt\"";
-        }
-
-        return NGX_CONF_OK;
-    }
-
-    if (ngx_http_sso_is("oidc_userinfo")) {
-        flag = ngx_http_sso_on_off(value);
-        if (flag == NGX_ERROR) {
-            return "takes \"on\" or \"off\"";
-        }
-
-        pcf->userinfo = flag;
-        return NGX_CONF_OK;
-    }
-
-    if (ngx_http_sso_is("oidc_jwks_refresh_interval")) {
-        ms = ngx_parse_time(value, 0);
-        if (ms == (ngx_msec_t) NGX_ERROR || ms < 1000) {
-            return "takes a time of at least 1s";
-        }
-
-        pcf->jwks_refresh_interval = ms;
-        return NGX_CONF_OK;
-    }
-
-    if (ngx_http_sso_is("oidc_clock_skew")) {
-        ms = ngx_parse_time(value, 0);
-        if (ms == (ngx_msec_t) NGX_ERROR) {
-            return "has an invalid time";
-        }
-
-        pcf->clock_skew = ms;
-        return NGX_CONF_OK;
-    }
-
-#undef ngx_http_sso_is
-
-    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                       "unknown directive \"%V\" in sso_provider", name);
-    return NGX_CONF_ERROR;
+    return (char *) msg;
 }
 
 
-static sso_str
-ngx_http_sso_sso_str(ngx_str_t *s)
+static ngx_array_t *
+ngx_http_sso_provider_array(ngx_conf_t *cf, ngx_command_t *cmd, void *conf,
+    size_t size)
 {
-    sso_str  out;
+    ngx_array_t  **a;
 
-    out.data = s->data ? (const char *) s->data : "";
-    out.len = s->len;
+    a = (ngx_array_t **) ((char *) conf + cmd->offset);
 
-    return out;
+    if (*a == NULL) {
+        *a = ngx_array_create(cf->pool, 4, size);
+    }
+
+    return *a;
 }
 
 
-static sso_status
-ngx_http_sso_add_policy(ngx_conf_t *cf, ngx_http_sso_main_conf_t *smcf,
-    ngx_http_sso_provider_conf_t *pcf)
+/* every value of the line, added to the list (the line may repeat) */
+static char *
+ngx_http_sso_provider_list(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
-    ngx_uint_t            j;
-    ngx_keyval_t         *kv;
-    sso_attribute        *roles;
-    sso_provider_policy   policy;
+    ngx_str_t    *value, *s;
+    ngx_uint_t    i;
+    ngx_array_t  *a;
 
-    roles = ngx_palloc(cf->pool, (pcf->roles.nelts + 1) * sizeof(sso_attribute));
-    if (roles == NULL) {
-        return SSO_ERR_OUT_OF_MEMORY;
+    if (cf->args->nelts < 2) {
+        return cmd->post;
     }
 
-    kv = pcf->roles.elts;
-    for (j = 0; j < pcf->roles.nelts; j++) {
-        roles[j].name = ngx_http_sso_sso_str(&kv[j].key);
-        roles[j].value = ngx_http_sso_sso_str(&kv[j].value);
+    a = ngx_http_sso_provider_array(cf, cmd, conf, sizeof(ngx_str_t));
+    if (a == NULL) {
+        return NGX_CONF_ERROR;
     }
 
-    ngx_memzero(&policy, sizeof(sso_provider_policy));
-    policy.role_map = roles;
-    policy.role_map_count = pcf->roles.nelts;
-    policy.default_role = ngx_http_sso_sso_str(&pcf->default_role);
-    policy.link_existing = (sso_link_policy) pcf->link_existing;
-    policy.sync = (sso_sync_policy) pcf->sync;
-    policy.auto_create = pcf->auto_create ? 1 : 0;
+    value = cf->args->elts;
 
-    return sso_engine_set_provider_policy(smcf->engine, ngx_http_sso_sso_str(&pcf->name),
-                                          &policy);
+    for (i = 1; i < cf->args->nelts; i++) {
+        s = ngx_array_push(a);
+        if (s == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        *s = value[i];
+    }
+
+    return NGX_CONF_OK;
 }
 
 
-ngx_int_t
-ngx_http_sso_add_providers(ngx_conf_t *cf, ngx_http_sso_main_conf_t *smcf)
+/* NAME VALUE, added to the list (the line may repeat) */
+static char *
+ngx_http_sso_provider_pair(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
-    sso_str                       *certs, *domains, w;
-    sso_status                     rc;
-    ngx_str_t                     *s;
-    ngx_uint_t                     i, j;
-    ngx_keyval_t                  *kv;
-    sso_attribute                 *attrs;
-    sso_saml_provider_config       c;
-    sso_oidc_provider_config       oc;
-    ngx_http_sso_provider_conf_t  *pcf;
+    ngx_str_t     *value;
+    ngx_array_t   *a;
+    ngx_keyval_t  *kv;
 
-    if (smcf->providers == NULL) {
-        return NGX_OK;
+    if (cf->args->nelts != 3) {
+        return cmd->post;
     }
 
-    pcf = smcf->providers->elts;
-
-    for (i = 0; i < smcf->providers->nelts; i++) {
-        certs = ngx_palloc(cf->pool, (pcf[i].idp_certificates.nelts + 1) * sizeof(sso_str));
-        domains = ngx_palloc(cf->pool, (pcf[i].email_domains.nelts + 1) * sizeof(sso_str));
-        attrs = ngx_palloc(cf->pool,
-                           (pcf[i].attributes.nelts + 1) * sizeof(sso_attribute));
-        if (certs == NULL || domains == NULL || attrs == NULL) {
-            return NGX_ERROR;
-        }
-
-        s = pcf[i].idp_certificates.elts;
-        for (j = 0; j < pcf[i].idp_certificates.nelts; j++) {
-            certs[j] = ngx_http_sso_sso_str(&s[j]);
-        }
-
-        s = pcf[i].email_domains.elts;
-        for (j = 0; j < pcf[i].email_domains.nelts; j++) {
-            domains[j] = ngx_http_sso_sso_str(&s[j]);
-        }
-
-        kv = pcf[i].attributes.elts;
-        for (j = 0; j < pcf[i].attributes.nelts; j++) {
-            attrs[j].name = ngx_http_sso_sso_str(&kv[j].key);
-            attrs[j].value = ngx_http_sso_sso_str(&kv[j].value);
-        }
-
-        if (pcf[i].oidc) {
-            if (smcf->backchannel_ssl == NULL
-                && ngx_http_sso_backchannel_init(cf, smcf) != NGX_CONF_OK)
-            {
-                return NGX_ERROR;
-            }
-
-            if (pcf[i].private_key_jwt != (pcf[i].client_key.len != 0)) {
-                ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
-                              "sso_provider \"%V\" in %V:%ui: \"oidc_token_auth "
-                              "private_key_jwt\" and \"oidc_client_key\" go together",
-                              &pcf[i].name, &pcf[i].file, pcf[i].line);
-                return NGX_ERROR;
-            }
-
-            ngx_memzero(&oc, sizeof(sso_oidc_provider_config));
-            oc.name = ngx_http_sso_sso_str(&pcf[i].name);
-            oc.issuer = ngx_http_sso_sso_str(&pcf[i].issuer);
-            oc.client_id = ngx_http_sso_sso_str(&pcf[i].client_id);
-            oc.client_secret = ngx_http_sso_sso_str(&pcf[i].client_secret);
-            oc.client_secret_post = (int) pcf[i].client_secret_post;
-            oc.algorithm = ngx_http_sso_sso_str(&pcf[i].algorithm);
-            oc.scope = ngx_http_sso_sso_str(&pcf[i].scope);
-            oc.redirect_uri = ngx_http_sso_sso_str(&pcf[i].redirect_uri);
-            oc.authorization_endpoint =
-                ngx_http_sso_sso_str(&pcf[i].authorization_endpoint);
-            oc.token_endpoint = ngx_http_sso_sso_str(&pcf[i].token_endpoint);
-            oc.jwks_uri = ngx_http_sso_sso_str(&pcf[i].jwks_uri);
-            oc.clock_skew_ms = pcf[i].clock_skew;
-            oc.jwks_refresh_interval_ms = pcf[i].jwks_refresh_interval;
-            oc.userinfo = (int) pcf[i].userinfo;
-            oc.client_key_pem = ngx_http_sso_sso_str(&pcf[i].client_key);
-            oc.client_key_id = ngx_http_sso_sso_str(&pcf[i].client_key_id);
-            oc.userinfo_endpoint = ngx_http_sso_sso_str(&pcf[i].userinfo_endpoint);
-            oc.email_domains = domains;
-            oc.email_domains_count = pcf[i].email_domains.nelts;
-            oc.claim_map = attrs;
-            oc.claim_map_count = pcf[i].attributes.nelts;
-
-            rc = sso_engine_add_oidc_provider(smcf->engine, &oc);
-
-        } else {
-            ngx_memzero(&c, sizeof(sso_saml_provider_config));
-            c.name = ngx_http_sso_sso_str(&pcf[i].name);
-            c.idp_metadata_xml = ngx_http_sso_sso_str(&pcf[i].idp_metadata);
-            c.idp_entity_id = ngx_http_sso_sso_str(&pcf[i].idp_entity_id);
-            c.idp_sso_url = ngx_http_sso_sso_str(&pcf[i].idp_sso_url);
-            c.idp_certificates = certs;
-            c.idp_certificates_count = pcf[i].idp_certificates.nelts;
-            c.sp_entity_id = ngx_http_sso_sso_str(&pcf[i].sp_entity_id);
-            c.acs_url = ngx_http_sso_sso_str(&pcf[i].acs_url);
-            c.sp_key_pem = ngx_http_sso_sso_str(&pcf[i].sp_key);
-            c.sp_certificate_pem = ngx_http_sso_sso_str(&pcf[i].sp_certificate);
-            c.sign_requests = (int) pcf[i].sign_requests;
-            c.allow_idp_initiated = (int) pcf[i].allow_idp_initiated;
-            c.clock_skew_ms = pcf[i].clock_skew;
-            c.email_domains = domains;
-            c.email_domains_count = pcf[i].email_domains.nelts;
-            c.attribute_map = attrs;
-            c.attribute_map_count = pcf[i].attributes.nelts;
-
-            rc = sso_engine_add_saml_provider(smcf->engine, &c);
-        }
-
-        /* e.g. an IdP certificate that was skipped, and why */
-        for (j = 0; j < sso_engine_warnings_count(smcf->engine); j++) {
-            w = sso_engine_warning(smcf->engine, j);
-            ngx_log_error(NGX_LOG_WARN, cf->log, 0, "sso_provider \"%V\" in %V:%ui: %*s",
-                          &pcf[i].name, &pcf[i].file, pcf[i].line, w.len, w.data);
-        }
-
-        if (rc == SSO_OK) {
-            rc = ngx_http_sso_add_policy(cf, smcf, &pcf[i]);
-        }
-
-        if (rc != SSO_OK) {
-            ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
-                          "sso_provider \"%V\" in %V:%ui: %s (%s)", &pcf[i].name,
-                          &pcf[i].file, pcf[i].line, sso_status_message(rc),
-                          sso_status_name(rc));
-            return NGX_ERROR;
-        }
+    a = ngx_http_sso_provider_array(cf, cmd, conf, sizeof(ngx_keyval_t));
+    if (a == NULL) {
+        return NGX_CONF_ERROR;
     }
 
-    return NGX_OK;
+    kv = ngx_array_push(a);
+    if (kv == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    value = cf->args->elts;
+    kv->key = value[1];
+    kv->value = value[2];
+
+    return NGX_CONF_OK;
+}
+
+
+/* a file's contents; with cmd->post, a secret: the file's first line */
+static char *
+ngx_http_sso_provider_file(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    char  *p = conf;
+
+    ngx_str_t  *field, *value;
+
+    field = (ngx_str_t *) (p + cmd->offset);
+    if (field->data) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (cmd->post) {
+        return ngx_http_sso_read_secret_file(cf, "file", &value[1], field);
+    }
+
+    return ngx_http_sso_read_conf_file(cf, "file", &value[1], field);
+}
+
+
+/* a file's contents, added to the list (the line may repeat) */
+static char *
+ngx_http_sso_provider_files(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_str_t    *value, *s;
+    ngx_array_t  *a;
+
+    a = ngx_http_sso_provider_array(cf, cmd, conf, sizeof(ngx_str_t));
+    if (a == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    s = ngx_array_push(a);
+    if (s == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    value = cf->args->elts;
+
+    return ngx_http_sso_read_conf_file(cf, "file", &value[1], s);
+}
+
+
+static char *
+ngx_http_sso_at_least_1s(ngx_conf_t *cf, void *post, void *data)
+{
+    ngx_msec_t  *ms = data;
+
+    return *ms < 1000 ? "takes a time of at least 1s" : NGX_CONF_OK;
 }

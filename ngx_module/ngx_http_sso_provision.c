@@ -17,7 +17,7 @@ ngx_http_sso_provision_hook(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_sso_main_conf_t *smcf = conf;
 
-    u_char      *p;
+    char        *rv;
     ngx_str_t   *value, *secret, s, path;
     ngx_uint_t   i;
 
@@ -66,18 +66,10 @@ ngx_http_sso_provision_hook(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
             path.data = value[i].data + 12;
             path.len = value[i].len - 12;
 
-            if (ngx_http_sso_read_conf_file(cf, &path, secret) != NGX_CONF_OK) {
-                return NGX_CONF_ERROR;
-            }
-
-            /* the first line; its line break is not part of the secret */
-            p = ngx_strlchr(secret->data, secret->data + secret->len, '\n');
-            if (p) {
-                secret->len = p - secret->data;
-            }
-
-            if (secret->len && secret->data[secret->len - 1] == '\r') {
-                secret->len--;
+            /* the first line */
+            rv = ngx_http_sso_read_secret_file(cf, "secret_file", &path, secret);
+            if (rv != NGX_CONF_OK) {
+                return rv;
             }
 
             if (smcf->hook_secret.len < 16) {

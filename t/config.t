@@ -114,4 +114,100 @@ ok($ok, 'sso_logout_redirect with a same-origin path passes') or diag($out);
     config => "location /sso/ { sso_endpoints; }\nlocation / { sso on; }" });
 ok($ok, 'a minimal valid configuration passes nginx -t') or diag($out);
 
+# sso_provider blocks: a single-valued line given twice fails nginx -t, naming the provider,
+# the line and where it is; the lines that are lists may repeat
+my $servroot = Test::Nginx::SSO::env()->{servroot};
+open my $secret, '>', "$servroot/provider.secret" or die;
+print $secret "provider-secret\n";
+close $secret;
+sub oidc_block {
+    my ($name, @lines) = @_;
+    return "sso_provider $name {\n    oidc_issuer https://op.example;\n"
+        . "    oidc_client_id app;\n    oidc_client_secret_file $servroot/provider.secret;\n"
+        . "    oidc_redirect_uri https://app.example/sso/oidc/callback;\n"
+        . join('', map {"    $_;\n"} @lines) . "}\n";
+}
+system("openssl req -x509 -newkey rsa:2048 -nodes -keyout $servroot/idp.key "
+    . "-out $servroot/idp.crt -days 2 -subj /CN=idp.example 2>/dev/null") == 0 or die 'idp.crt';
+sub saml_block {
+    my ($name, @lines) = @_;
+    return "sso_provider $name {\n    saml_idp_entity_id https://idp.example/metadata;\n"
+        . "    saml_idp_sso_url https://idp.example/sso;\n"
+        . "    saml_idp_certificate $servroot/idp.crt;\n"
+        . "    saml_sp_entity_id https://app.example/sso/saml;\n"
+        . "    saml_acs_url https://app.example/sso/saml/acs;\n"
+        . join('', map {"    $_;\n"} @lines) . "}\n";
+}
+($ok, $out) = nginx_config_test({ http_config => oidc_block('corp'), config => '' });
+ok($ok, 'sso_provider: the OIDC block the duplicate cases start from passes nginx -t')
+    or diag($out);
+($ok, $out) = nginx_config_test({ http_config => saml_block('vault'), config => '' });
+ok($ok, 'sso_provider: the SAML block the duplicate cases start from passes nginx -t')
+    or diag($out);
+
+my @duplicates = (
+    ['oidc_token_auth', oidc_block('corp', 'oidc_token_auth client_secret_post',
+        'oidc_token_auth client_secret_basic')],
+    ['oidc_token_auth', oidc_block('corp', 'oidc_token_auth private_key_jwt',
+        'oidc_token_auth client_secret_basic')],
+    ['oidc_issuer', oidc_block('corp', 'oidc_issuer https://op2.example')],
+    ['oidc_client_secret_file', oidc_block('corp',
+        "oidc_client_secret_file $servroot/provider.secret")],
+    ['oidc_userinfo', oidc_block('corp', 'oidc_userinfo off', 'oidc_userinfo off')],
+    ['oidc_clock_skew', oidc_block('corp', 'oidc_clock_skew 1m', 'oidc_clock_skew 2m')],
+    ['oidc_jwks_refresh_interval', oidc_block('corp', 'oidc_jwks_refresh_interval 10s',
+        'oidc_jwks_refresh_interval 20s')],
+    ['default_role', oidc_block('corp', 'default_role member', 'default_role guest')],
+    ['link_existing', oidc_block('corp', 'link_existing off', 'link_existing verified_email')],
+    ['sync', oidc_block('corp', 'sync on_change', 'sync on_change')],
+    ['auto_create', oidc_block('corp', 'auto_create on', 'auto_create off')],
+    ['saml_sp_entity_id', saml_block('vault', 'saml_sp_entity_id https://app.example/other')],
+    ['saml_sign_requests', saml_block('vault', 'saml_sign_requests off',
+        'saml_sign_requests off')],
+    ['saml_allow_idp_initiated', saml_block('vault', 'saml_allow_idp_initiated on',
+        'saml_allow_idp_initiated off')],
+    ['saml_clock_skew', saml_block('vault', 'saml_clock_skew 1m', 'saml_clock_skew 1m')],
+);
+for my $case (@duplicates) {
+    my ($line, $http) = @$case;
+    my $provider = $http =~ /^sso_provider (\w+)/ ? $1 : die;
+    ($ok, $out) = nginx_config_test({ http_config => $http, config => '' });
+    ok(!$ok, "sso_provider: $line twice fails nginx -t");
+    like($out, qr/\[emerg\].*sso_provider "$provider": "$line" directive is duplicate in \S+:\d+/,
+        "sso_provider: $line twice: the message names the provider, the line and where");
+}
+
+# the second line is the one named, with its own line number
+($ok, $out) = nginx_config_test({ http_config => oidc_block('corp', 'oidc_scope openid',
+    'oidc_scope "openid email"'), config => '' });
+my ($conf_line) = $out =~ /"oidc_scope" directive is duplicate in \S+:(\d+)/;
+my $conf = Test::Nginx::SSO::env()->{servroot} . '/conf/nginx.conf';
+my @conf_lines = -f $conf ? do { open my $c, '<', $conf or die; <$c> } : ();
+like($conf_lines[($conf_line // 1) - 1] // '', qr/oidc_scope "openid email"/,
+    'sso_provider: the line number is the repeated line\'s');
+
+($ok, $out) = nginx_config_test({ config => '', http_config => oidc_block('corp',
+    'email_domains corp.example', 'email_domains acquired.example other.example',
+    'attribute name name', 'attribute groups groups',
+    'role engineering developer', 'role finance accountant') });
+ok($ok, 'sso_provider: email_domains, attribute and role may repeat') or diag($out);
+
+($ok, $out) = nginx_config_test({ config => '', http_config =>
+    saml_block('vault', 'saml_idp_certificate /nonexistent/a.crt') });
+like($out, qr/sso_provider "vault": "saml_idp_certificate" directive cannot open file "\/nonexistent\/a\.crt" \(2: /,
+    'sso_provider: a file that cannot be read: the provider, the line and the file');
+
+for my $case (
+    ['oidc_userinfo maybe', qr/sso_provider "corp": "oidc_userinfo" directive takes "on" or "off"/],
+    ['oidc_scope a b', qr/sso_provider "corp": "oidc_scope" directive takes one value/],
+    ['oidc_jwks_refresh_interval 500ms', qr/"oidc_jwks_refresh_interval" directive takes a time of at least 1s/],
+    ['oidc_clock_skew soon', qr/sso_provider "corp": "oidc_clock_skew" directive invalid value/],
+    ['oidc_colour blue', qr/unknown directive "oidc_colour" in sso_provider "corp"/],
+) {
+    my ($line, $want) = @$case;
+    ($ok, $out) = nginx_config_test({ http_config => oidc_block('corp', $line), config => '' });
+    ok(!$ok, "sso_provider: $line fails nginx -t");
+    like($out, $want, "sso_provider: $line: the message names the provider and the line");
+}
+
 done_testing();

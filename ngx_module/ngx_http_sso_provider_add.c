@@ -1,0 +1,247 @@
+
+/*
+ * The sso_provider blocks, handed to the core (at the end of the http block's
+ * configuration): nginx's strings become the C ABI's structs, and the core validates the
+ * values; its status, and each of its warnings, is logged naming the provider.
+ */
+
+#include "ngx_http_sso_module.h"
+
+
+typedef struct {
+    sso_str                       *idp_certificates;
+    sso_str                       *email_domains;
+    sso_attribute                 *attributes;
+    sso_attribute                 *roles;
+} ngx_http_sso_provider_lists_t;
+
+
+static sso_str
+ngx_http_sso_sso_str(ngx_str_t *s)
+{
+    sso_str  out;
+
+    out.data = s->data ? (const char *) s->data : "";
+    out.len = s->len;
+
+    return out;
+}
+
+
+static size_t
+ngx_http_sso_count(ngx_array_t *a)
+{
+    return a ? a->nelts : 0;
+}
+
+
+/* of ngx_str_t */
+static sso_str *
+ngx_http_sso_sso_strs(ngx_conf_t *cf, ngx_array_t *a)
+{
+    size_t      i, n;
+    sso_str    *out;
+    ngx_str_t  *s;
+
+    n = ngx_http_sso_count(a);
+
+    out = ngx_palloc(cf->pool, (n + 1) * sizeof(sso_str));
+    if (out == NULL) {
+        return NULL;
+    }
+
+    s = n ? a->elts : NULL;
+    for (i = 0; i < n; i++) {
+        out[i] = ngx_http_sso_sso_str(&s[i]);
+    }
+
+    return out;
+}
+
+
+/* of ngx_keyval_t */
+static sso_attribute *
+ngx_http_sso_sso_attributes(ngx_conf_t *cf, ngx_array_t *a)
+{
+    size_t          i, n;
+    ngx_keyval_t   *kv;
+    sso_attribute  *out;
+
+    n = ngx_http_sso_count(a);
+
+    out = ngx_palloc(cf->pool, (n + 1) * sizeof(sso_attribute));
+    if (out == NULL) {
+        return NULL;
+    }
+
+    kv = n ? a->elts : NULL;
+    for (i = 0; i < n; i++) {
+        out[i].name = ngx_http_sso_sso_str(&kv[i].key);
+        out[i].value = ngx_http_sso_sso_str(&kv[i].value);
+    }
+
+    return out;
+}
+
+
+static sso_status
+ngx_http_sso_add_oidc(ngx_http_sso_main_conf_t *smcf, ngx_http_sso_provider_conf_t *pcf,
+    ngx_http_sso_provider_lists_t *l)
+{
+    sso_oidc_provider_config  oc;
+
+    ngx_memzero(&oc, sizeof(sso_oidc_provider_config));
+
+    oc.name = ngx_http_sso_sso_str(&pcf->name);
+    oc.issuer = ngx_http_sso_sso_str(&pcf->issuer);
+    oc.client_id = ngx_http_sso_sso_str(&pcf->client_id);
+    oc.client_secret = ngx_http_sso_sso_str(&pcf->client_secret);
+    oc.client_secret_post = (pcf->token_auth == NGX_HTTP_SSO_CLIENT_SECRET_POST);
+    oc.algorithm = ngx_http_sso_sso_str(&pcf->algorithm);
+    oc.scope = ngx_http_sso_sso_str(&pcf->scope);
+    oc.redirect_uri = ngx_http_sso_sso_str(&pcf->redirect_uri);
+    oc.authorization_endpoint = ngx_http_sso_sso_str(&pcf->authorization_endpoint);
+    oc.token_endpoint = ngx_http_sso_sso_str(&pcf->token_endpoint);
+    oc.jwks_uri = ngx_http_sso_sso_str(&pcf->jwks_uri);
+    oc.clock_skew_ms = pcf->clock_skew;
+    oc.jwks_refresh_interval_ms = pcf->jwks_refresh_interval;
+    oc.userinfo = (int) pcf->userinfo;
+    oc.userinfo_endpoint = ngx_http_sso_sso_str(&pcf->userinfo_endpoint);
+    oc.client_key_pem = ngx_http_sso_sso_str(&pcf->client_key);
+    oc.client_key_id = ngx_http_sso_sso_str(&pcf->client_key_id);
+    oc.email_domains = l->email_domains;
+    oc.email_domains_count = ngx_http_sso_count(pcf->email_domains);
+    oc.claim_map = l->attributes;
+    oc.claim_map_count = ngx_http_sso_count(pcf->attributes);
+
+    return sso_engine_add_oidc_provider(smcf->engine, &oc);
+}
+
+
+static sso_status
+ngx_http_sso_add_saml(ngx_http_sso_main_conf_t *smcf, ngx_http_sso_provider_conf_t *pcf,
+    ngx_http_sso_provider_lists_t *l)
+{
+    sso_saml_provider_config  c;
+
+    ngx_memzero(&c, sizeof(sso_saml_provider_config));
+
+    c.name = ngx_http_sso_sso_str(&pcf->name);
+    c.idp_metadata_xml = ngx_http_sso_sso_str(&pcf->idp_metadata);
+    c.idp_entity_id = ngx_http_sso_sso_str(&pcf->idp_entity_id);
+    c.idp_sso_url = ngx_http_sso_sso_str(&pcf->idp_sso_url);
+    c.idp_certificates = l->idp_certificates;
+    c.idp_certificates_count = ngx_http_sso_count(pcf->idp_certificates);
+    c.sp_entity_id = ngx_http_sso_sso_str(&pcf->sp_entity_id);
+    c.acs_url = ngx_http_sso_sso_str(&pcf->acs_url);
+    c.sp_key_pem = ngx_http_sso_sso_str(&pcf->sp_key);
+    c.sp_certificate_pem = ngx_http_sso_sso_str(&pcf->sp_certificate);
+    c.sign_requests = (pcf->sign_requests == NGX_CONF_UNSET_UINT)
+                      ? -1 : (int) pcf->sign_requests;
+    c.allow_idp_initiated = (int) pcf->allow_idp_initiated;
+    c.clock_skew_ms = pcf->clock_skew;
+    c.email_domains = l->email_domains;
+    c.email_domains_count = ngx_http_sso_count(pcf->email_domains);
+    c.attribute_map = l->attributes;
+    c.attribute_map_count = ngx_http_sso_count(pcf->attributes);
+
+    return sso_engine_add_saml_provider(smcf->engine, &c);
+}
+
+
+static sso_status
+ngx_http_sso_add_policy(ngx_http_sso_main_conf_t *smcf, ngx_http_sso_provider_conf_t *pcf,
+    ngx_http_sso_provider_lists_t *l)
+{
+    sso_provider_policy  policy;
+
+    ngx_memzero(&policy, sizeof(sso_provider_policy));
+
+    policy.role_map = l->roles;
+    policy.role_map_count = ngx_http_sso_count(pcf->roles);
+    policy.default_role = ngx_http_sso_sso_str(&pcf->default_role);
+    policy.link_existing = (sso_link_policy) pcf->link_existing;
+    policy.sync = (sso_sync_policy) pcf->sync;
+    policy.auto_create = pcf->auto_create ? 1 : 0;
+
+    return sso_engine_set_provider_policy(smcf->engine,
+                                          ngx_http_sso_sso_str(&pcf->name), &policy);
+}
+
+
+static ngx_int_t
+ngx_http_sso_add_provider(ngx_conf_t *cf, ngx_http_sso_main_conf_t *smcf,
+    ngx_http_sso_provider_conf_t *pcf)
+{
+    size_t                         i;
+    sso_str                        w;
+    sso_status                     rc;
+    ngx_http_sso_provider_lists_t  l;
+
+    l.idp_certificates = ngx_http_sso_sso_strs(cf, pcf->idp_certificates);
+    l.email_domains = ngx_http_sso_sso_strs(cf, pcf->email_domains);
+    l.attributes = ngx_http_sso_sso_attributes(cf, pcf->attributes);
+    l.roles = ngx_http_sso_sso_attributes(cf, pcf->roles);
+
+    if (l.idp_certificates == NULL || l.email_domains == NULL
+        || l.attributes == NULL || l.roles == NULL)
+    {
+        return NGX_ERROR;
+    }
+
+    if (pcf->oidc) {
+        if (smcf->backchannel_ssl == NULL
+            && ngx_http_sso_backchannel_init(cf, smcf) != NGX_CONF_OK)
+        {
+            return NGX_ERROR;
+        }
+
+        rc = ngx_http_sso_add_oidc(smcf, pcf, &l);
+
+    } else {
+        rc = ngx_http_sso_add_saml(smcf, pcf, &l);
+    }
+
+    /* e.g. an IdP certificate that was skipped, and why */
+    for (i = 0; i < sso_engine_warnings_count(smcf->engine); i++) {
+        w = sso_engine_warning(smcf->engine, i);
+        ngx_log_error(NGX_LOG_WARN, cf->log, 0, "sso_provider \"%V\" in %V:%ui: %*s",
+                      &pcf->name, &pcf->file, pcf->line, w.len, w.data);
+    }
+
+    if (rc == SSO_OK) {
+        rc = ngx_http_sso_add_policy(smcf, pcf, &l);
+    }
+
+    if (rc != SSO_OK) {
+        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                      "sso_provider \"%V\" in %V:%ui: %s (%s)", &pcf->name,
+                      &pcf->file, pcf->line, sso_status_message(rc),
+                      sso_status_name(rc));
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_sso_add_providers(ngx_conf_t *cf, ngx_http_sso_main_conf_t *smcf)
+{
+    ngx_uint_t                     i;
+    ngx_http_sso_provider_conf_t  *pcf;
+
+    if (smcf->providers == NULL) {
+        return NGX_OK;
+    }
+
+    pcf = smcf->providers->elts;
+
+    for (i = 0; i < smcf->providers->nelts; i++) {
+        if (ngx_http_sso_add_provider(cf, smcf, &pcf[i]) != NGX_OK) {
+            return NGX_ERROR;
+        }
+    }
+
+    return NGX_OK;
+}
