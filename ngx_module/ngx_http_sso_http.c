@@ -3,11 +3,12 @@
  * The back-channel: small HTTP calls the core asks for (OIDC discovery, token exchange,
  * JWKS), made on nginx's event loop so a slow provider never stalls the worker.
  *
- * One connection per call, HTTP/1.0 (so the answer is never chunked and ends when the
- * server closes), TLS with the peer verified against sso_backchannel_trusted_certificate
- * and the host name (or IP address) of the URL. Host names are resolved with nginx's
- * `resolver`. One deadline covers the whole call. The done handler always runs from a
- * posted event, never from inside ngx_http_sso_http_call.
+ * The core splits the URL, builds the request bytes and parses the answer's bytes
+ * (sso_http_call_*); this file only moves them: one connection per call, TLS with the peer
+ * verified against sso_backchannel_trusted_certificate and the host name (or IP address) of
+ * the URL. Host names are resolved with nginx's `resolver`, and every address it returns is
+ * tried in turn until one accepts the connection. One deadline covers the whole call. The
+ * done handler always runs from a posted event, never from inside ngx_http_sso_http_call.
  */
 
 #include "ngx_http_sso_module.h"
@@ -17,7 +18,8 @@
 #include <openssl/x509v3.h>
 
 
-#define NGX_HTTP_SSO_HTTP_MAX_RESPONSE  (1024 * 1024)
+#define NGX_HTTP_SSO_HTTP_MAX_BODY   SSO_HTTP_MAX_BODY   /* 1m */
+#define NGX_HTTP_SSO_HTTP_READ_SIZE  16384
 
 
 struct ngx_http_sso_http_s {
@@ -34,10 +36,14 @@ struct ngx_http_sso_http_s {
     unsigned                     host_is_ip:1;
     unsigned                     finished:1;
 
+    sso_http_call               *call;       /* the core's side: request and parser */
     ngx_buf_t                   *out;        /* the request */
-    ngx_buf_t                   *in;         /* the response so far */
+    u_char                      *in;         /* one read's worth of the answer */
 
-    ngx_addr_t                   addr;
+    ngx_addr_t                   addr;       /* an IP literal's */
+    ngx_addr_t                  *addrs;      /* to try in turn */
+    ngx_uint_t                   naddrs;
+    ngx_uint_t                   next_addr;
     ngx_peer_connection_t        peer;
     ngx_resolver_ctx_t          *resolving;
     ngx_event_t                  deadline;
@@ -48,18 +54,14 @@ struct ngx_http_sso_http_s {
 };
 
 
-static ngx_int_t ngx_http_sso_http_parse_url(ngx_http_sso_http_t *hc, sso_str url,
-    ngx_str_t *authority, ngx_str_t *path);
-static ngx_int_t ngx_http_sso_http_build(ngx_http_sso_http_t *hc, sso_step *step,
-    ngx_str_t *authority, ngx_str_t *path);
+static ngx_int_t ngx_http_sso_http_prepare(ngx_http_sso_http_t *hc, sso_step *step);
 static void ngx_http_sso_http_resolved(ngx_resolver_ctx_t *rctx);
 static void ngx_http_sso_http_connect(ngx_http_sso_http_t *hc);
+static ngx_int_t ngx_http_sso_http_connect_next(ngx_http_sso_http_t *hc);
 static void ngx_http_sso_http_start_tls(ngx_http_sso_http_t *hc);
 static void ngx_http_sso_http_tls_done(ngx_connection_t *c);
 static void ngx_http_sso_http_write(ngx_event_t *wev);
 static void ngx_http_sso_http_read(ngx_event_t *rev);
-static ngx_int_t ngx_http_sso_http_parse_response(ngx_http_sso_http_t *hc,
-    ngx_uint_t eof, const char **why);
 static void ngx_http_sso_http_answered(ngx_http_sso_http_t *hc);
 static void ngx_http_sso_http_fail(ngx_http_sso_http_t *hc, const char *why);
 static void ngx_http_sso_http_close(ngx_http_sso_http_t *hc);
@@ -73,7 +75,6 @@ ngx_http_sso_http_call(ngx_http_request_t *r, ngx_http_sso_ctx_t *ctx, sso_step 
     ngx_http_sso_http_done_pt done)
 {
     ngx_int_t                  rc;
-    ngx_str_t                  authority, path;
     ngx_pool_cleanup_t        *cln;
     ngx_resolver_ctx_t        *rctx;
     ngx_http_sso_http_t       *hc;
@@ -92,6 +93,8 @@ ngx_http_sso_http_call(ngx_http_request_t *r, ngx_http_sso_ctx_t *ctx, sso_step 
     hc->ctx = ctx;
     hc->done = done;
     hc->log = r->connection->log;
+    hc->method.data = (u_char *) step->http.method.data;
+    hc->method.len = step->http.method.len;
 
     hc->deadline.handler = ngx_http_sso_http_deadline;
     hc->deadline.data = hc;
@@ -107,10 +110,7 @@ ngx_http_sso_http_call(ngx_http_request_t *r, ngx_http_sso_ctx_t *ctx, sso_step 
                                  ? (ngx_msec_t) step->http.timeout_ms
                                  : smcf->backchannel_timeout);
 
-    if (ngx_http_sso_http_parse_url(hc, step->http.url, &authority, &path) != NGX_OK
-        || ngx_http_sso_http_build(hc, step, &authority, &path) != NGX_OK)
-    {
-        ngx_http_sso_http_fail(hc, "invalid URL");
+    if (ngx_http_sso_http_prepare(hc, step) != NGX_OK) {
         return NGX_OK;
     }
 
@@ -154,179 +154,53 @@ ngx_http_sso_http_call(ngx_http_request_t *r, ngx_http_sso_ctx_t *ctx, sso_step 
 }
 
 
+/* the core checks and splits the URL and builds the request; the rest is ours */
 static ngx_int_t
-ngx_http_sso_http_parse_url(ngx_http_sso_http_t *hc, sso_str url, ngx_str_t *authority,
-    ngx_str_t *path)
+ngx_http_sso_http_prepare(ngx_http_sso_http_t *hc, sso_step *step)
 {
-    u_char     *p, *end, *host_end;
-    ngx_int_t   port;
+    ngx_buf_t           *b;
+    sso_status           rc;
+    sso_http_call_info   info;
 
-    p = (u_char *) url.data;
-    end = p + url.len;
+    rc = sso_http_call_create(step, NGX_HTTP_SSO_HTTP_MAX_BODY, &hc->call, &info);
 
-    if (url.len > 8 && ngx_strncasecmp(p, (u_char *) "https://", 8) == 0) {
-        hc->https = 1;
-        hc->port = 443;
-        p += 8;
-
-    } else if (url.len > 7 && ngx_strncasecmp(p, (u_char *) "http://", 7) == 0) {
-        hc->port = 80;
-        p += 7;
-
-    } else {
+    if (rc != SSO_OK) {
+        ngx_log_error(NGX_LOG_ERR, hc->log, 0, "sso: back-channel %V: %s: %s",
+                      &hc->method, sso_status_name(rc), sso_status_message(rc));
+        ngx_http_sso_http_fail(hc, NULL);
         return NGX_ERROR;
     }
 
-    authority->data = p;
-    while (p < end && *p != '/' && *p != '?' && *p != '#') {
-        if (*p == '@' || *p <= ' ' || *p >= 0x7f) {
-            return NGX_ERROR;  /* no userinfo, nothing to smuggle into Host: */
-        }
-        p++;
-    }
-    authority->len = p - authority->data;
+    /* from here on, the call's copies: the step's views end with the next call on the txn */
+    hc->method.data = (u_char *) info.request.data;
+    hc->host.data = (u_char *) info.host.data;
+    hc->host.len = info.host.len;
+    hc->target.data = (u_char *) info.target.data;
+    hc->target.len = info.target.len;
+    hc->port = (in_port_t) info.port;
+    hc->https = info.tls ? 1 : 0;
 
-    if (authority->len == 0) {
+    b = ngx_calloc_buf(hc->request->pool);
+    hc->in = ngx_pnalloc(hc->request->pool, NGX_HTTP_SSO_HTTP_READ_SIZE);
+    if (b == NULL || hc->in == NULL) {
+        ngx_http_sso_http_fail(hc, "out of memory");
         return NGX_ERROR;
     }
 
-    path->data = p;
-    path->len = end - p;
-
-    for (p = path->data; p < end; p++) {
-        if (*p == '#') {
-            path->len = p - path->data;
-            break;
-        }
-
-        if (*p <= ' ' || *p >= 0x7f) {
-            return NGX_ERROR;
-        }
-    }
-
-    hc->target.len = (path->data + path->len) - (u_char *) url.data;
-    hc->target.data = (u_char *) url.data;
-
-    /* host, port: "[v6]:port", "v4:port", "name:port", or without the port */
-    p = authority->data;
-    end = p + authority->len;
-
-    if (*p == '[') {
-        host_end = ngx_strlchr(p, end, ']');
-        if (host_end == NULL) {
-            return NGX_ERROR;
-        }
-
-        hc->host.data = p + 1;
-        hc->host.len = host_end - p - 1;
-        p = host_end + 1;
-
-    } else {
-        host_end = ngx_strlchr(p, end, ':');
-        if (host_end == NULL) {
-            host_end = end;
-        }
-
-        hc->host.data = p;
-        hc->host.len = host_end - p;
-        p = host_end;
-    }
-
-    if (p < end) {
-        if (*p != ':' || p + 1 == end) {
-            return NGX_ERROR;
-        }
-
-        port = ngx_atoi(p + 1, end - p - 1);
-        if (port < 1 || port > 65535) {
-            return NGX_ERROR;
-        }
-
-        hc->port = (in_port_t) port;
-    }
-
-    if (hc->host.len == 0) {
-        return NGX_ERROR;
-    }
+    b->start = (u_char *) info.request.data;
+    b->pos = b->start;
+    b->last = b->start + info.request.len;
+    b->end = b->last;
+    hc->out = b;
 
     if (ngx_parse_addr(hc->request->pool, &hc->addr, hc->host.data, hc->host.len)
         == NGX_OK)
     {
         hc->host_is_ip = 1;
         ngx_inet_set_port(hc->addr.sockaddr, hc->port);
+        hc->addrs = &hc->addr;
+        hc->naddrs = 1;
     }
-
-    return NGX_OK;
-}
-
-
-static ngx_int_t
-ngx_http_sso_http_build(ngx_http_sso_http_t *hc, sso_step *step, ngx_str_t *authority,
-    ngx_str_t *path)
-{
-    size_t      len;
-    ngx_buf_t  *b;
-
-    static const char  accept[] = "Accept: application/json\r\n"
-                                  "User-Agent: nginx-jit-sso\r\n"
-                                  "Connection: close\r\n";
-
-    if (step->http.method.len == 0 || step->http.method.len > 16) {
-        return NGX_ERROR;
-    }
-
-    hc->method.data = (u_char *) step->http.method.data;
-    hc->method.len = step->http.method.len;
-
-    len = hc->method.len + 1 + (path->len ? path->len : 1) + sizeof(" HTTP/1.0\r\n") - 1
-          + sizeof("Host: \r\n") - 1 + authority->len
-          + sizeof(accept) - 1
-          + sizeof("Authorization: \r\n") - 1 + step->http.authorization.len
-          + sizeof("Content-Type: \r\n") - 1 + step->http.content_type.len
-          + sizeof("Content-Length: \r\n") - 1 + NGX_SIZE_T_LEN
-          + step->http.headers.len
-          + 2 + step->http.body.len;
-
-    b = ngx_create_temp_buf(hc->request->pool, len);
-    if (b == NULL) {
-        return NGX_ERROR;
-    }
-
-    b->last = ngx_cpymem(b->last, hc->method.data, hc->method.len);
-    *b->last++ = ' ';
-
-    if (path->len == 0 || path->data[0] == '?') {
-        *b->last++ = '/';
-    }
-
-    b->last = ngx_cpymem(b->last, path->data, path->len);
-    b->last = ngx_sprintf(b->last, " HTTP/1.0\r\nHost: %V\r\n", authority);
-    b->last = ngx_cpymem(b->last, accept, sizeof(accept) - 1);
-
-    if (step->http.authorization.len) {
-        b->last = ngx_sprintf(b->last, "Authorization: %*s\r\n",
-                              step->http.authorization.len,
-                              step->http.authorization.data);
-    }
-
-    if (step->http.content_type.len) {
-        b->last = ngx_sprintf(b->last, "Content-Type: %*s\r\n",
-                              step->http.content_type.len,
-                              step->http.content_type.data);
-    }
-
-    /* the core's own header lines (Idempotency-Key, X-SSO-Signature): hex and digits */
-    b->last = ngx_cpymem(b->last, step->http.headers.data, step->http.headers.len);
-
-    if (step->http.body.len || hc->method.len != 3) {
-        b->last = ngx_sprintf(b->last, "Content-Length: %uz\r\n", step->http.body.len);
-    }
-
-    *b->last++ = '\r';
-    *b->last++ = '\n';
-    b->last = ngx_cpymem(b->last, step->http.body.data, step->http.body.len);
-
-    hc->out = b;
 
     return NGX_OK;
 }
@@ -337,7 +211,7 @@ ngx_http_sso_http_resolved(ngx_resolver_ctx_t *rctx)
 {
     ngx_http_sso_http_t *hc = rctx->data;
 
-    socklen_t         socklen;
+    ngx_uint_t        i;
     struct sockaddr  *sockaddr;
 
     hc->resolving = NULL;
@@ -351,20 +225,31 @@ ngx_http_sso_http_resolved(ngx_resolver_ctx_t *rctx)
         return;
     }
 
-    socklen = rctx->addrs[0].socklen;
-    sockaddr = ngx_palloc(hc->request->pool, socklen);
-    if (sockaddr == NULL) {
+    /* every address, in the resolver's order: one that refuses is no reason to stop */
+    hc->addrs = ngx_pcalloc(hc->request->pool, rctx->naddrs * sizeof(ngx_addr_t));
+    if (hc->addrs == NULL) {
         ngx_resolve_name_done(rctx);
         ngx_http_sso_http_fail(hc, "out of memory");
         return;
     }
 
-    ngx_memcpy(sockaddr, rctx->addrs[0].sockaddr, socklen);
-    ngx_inet_set_port(sockaddr, hc->port);
-    ngx_resolve_name_done(rctx);
+    for (i = 0; i < rctx->naddrs; i++) {
+        sockaddr = ngx_palloc(hc->request->pool, rctx->addrs[i].socklen);
+        if (sockaddr == NULL) {
+            ngx_resolve_name_done(rctx);
+            ngx_http_sso_http_fail(hc, "out of memory");
+            return;
+        }
 
-    hc->addr.sockaddr = sockaddr;
-    hc->addr.socklen = socklen;
+        ngx_memcpy(sockaddr, rctx->addrs[i].sockaddr, rctx->addrs[i].socklen);
+        ngx_inet_set_port(sockaddr, hc->port);
+
+        hc->addrs[i].sockaddr = sockaddr;
+        hc->addrs[i].socklen = rctx->addrs[i].socklen;
+    }
+
+    hc->naddrs = rctx->naddrs;
+    ngx_resolve_name_done(rctx);
 
     ngx_http_sso_http_connect(hc);
 }
@@ -373,21 +258,57 @@ ngx_http_sso_http_resolved(ngx_resolver_ctx_t *rctx)
 static void
 ngx_http_sso_http_connect(ngx_http_sso_http_t *hc)
 {
+    if (ngx_http_sso_http_connect_next(hc) != NGX_OK) {
+        ngx_http_sso_http_fail(hc, "cannot connect");
+    }
+}
+
+
+/*
+ * Connects to the next address not tried yet. NGX_OK: under way (or failed and logged by
+ * the fail path); NGX_DECLINED: no address left.
+ */
+static ngx_int_t
+ngx_http_sso_http_connect_next(ngx_http_sso_http_t *hc)
+{
     ngx_int_t          rc;
+    ngx_addr_t        *addr;
     ngx_connection_t  *c;
 
-    hc->peer.sockaddr = hc->addr.sockaddr;
-    hc->peer.socklen = hc->addr.socklen;
-    hc->peer.name = &hc->host;
-    hc->peer.get = ngx_event_get_peer;
-    hc->peer.log = hc->log;
-    hc->peer.log_error = NGX_ERROR_ERR;
+    for ( ;; ) {
+        if (hc->next_addr >= hc->naddrs) {
+            return NGX_DECLINED;
+        }
 
-    rc = ngx_event_connect_peer(&hc->peer);
+        addr = &hc->addrs[hc->next_addr++];
 
-    if (rc == NGX_ERROR || rc == NGX_BUSY || rc == NGX_DECLINED) {
-        ngx_http_sso_http_fail(hc, "cannot connect");
-        return;
+        ngx_memzero(&hc->peer, sizeof(ngx_peer_connection_t));
+        hc->peer.sockaddr = addr->sockaddr;
+        hc->peer.socklen = addr->socklen;
+        hc->peer.name = &hc->host;
+        hc->peer.get = ngx_event_get_peer;
+        hc->peer.log = hc->log;
+        hc->peer.log_error = NGX_ERROR_ERR;
+
+        rc = ngx_event_connect_peer(&hc->peer);
+
+        if (rc == NGX_ERROR || rc == NGX_BUSY || rc == NGX_DECLINED) {
+            if (hc->peer.connection) {
+                ngx_close_connection(hc->peer.connection);
+                hc->peer.connection = NULL;
+            }
+
+            if (hc->next_addr < hc->naddrs) {
+                ngx_log_error(NGX_LOG_WARN, hc->log, 0,
+                              "sso: back-channel %V %V: address %ui of %ui refused the "
+                              "connection, trying the next", &hc->method, &hc->target,
+                              hc->next_addr, hc->naddrs);
+            }
+
+            continue;
+        }
+
+        break;
     }
 
     c = hc->peer.connection;
@@ -404,6 +325,8 @@ ngx_http_sso_http_connect(ngx_http_sso_http_t *hc)
     }
 
     /* NGX_AGAIN: the write event says when the connect is done */
+
+    return NGX_OK;
 }
 
 
@@ -533,9 +456,18 @@ ngx_http_sso_http_write(ngx_event_t *wev)
 
             if (err) {
                 ngx_log_error(NGX_LOG_ERR, hc->log, err,
-                              "sso: back-channel %V %V: connect() failed",
-                              &hc->method, &hc->target);
-                ngx_http_sso_http_fail(hc, NULL);
+                              "sso: back-channel %V %V: connect() to address %ui of %ui "
+                              "failed", &hc->method, &hc->target, hc->next_addr,
+                              hc->naddrs);
+
+                hc->peer.connection = NULL;
+                c->pool = NULL;
+                ngx_close_connection(c);
+
+                if (ngx_http_sso_http_connect_next(hc) != NGX_OK) {
+                    ngx_http_sso_http_fail(hc, NULL);
+                }
+
                 return;
             }
 
@@ -580,11 +512,10 @@ ngx_http_sso_http_write(ngx_event_t *wev)
 static void
 ngx_http_sso_http_read(ngx_event_t *rev)
 {
-    size_t                size;
     ssize_t               n;
-    ngx_int_t             rc;
-    ngx_buf_t            *b;
-    const char           *why;
+    sso_str               bytes;
+    sso_status            rc;
+    sso_http_answer       answer;
     ngx_connection_t     *c = rev->data;
     ngx_http_sso_http_t  *hc = c->data;
 
@@ -593,30 +524,7 @@ ngx_http_sso_http_read(ngx_event_t *rev)
     }
 
     for ( ;; ) {
-        b = hc->in;
-
-        if (b == NULL || b->last == b->end) {
-            size = b ? 2 * (size_t) (b->end - b->start) : 16384;
-
-            if (size > NGX_HTTP_SSO_HTTP_MAX_RESPONSE) {
-                ngx_http_sso_http_fail(hc, "the answer is larger than 1m");
-                return;
-            }
-
-            b = ngx_create_temp_buf(hc->request->pool, size);
-            if (b == NULL) {
-                ngx_http_sso_http_fail(hc, "out of memory");
-                return;
-            }
-
-            if (hc->in) {
-                b->last = ngx_cpymem(b->last, hc->in->pos, hc->in->last - hc->in->pos);
-            }
-
-            hc->in = b;
-        }
-
-        n = c->recv(c, b->last, b->end - b->last);
+        n = c->recv(c, hc->in, NGX_HTTP_SSO_HTTP_READ_SIZE);
 
         if (n == NGX_AGAIN) {
             if (ngx_handle_read_event(rev, 0) != NGX_OK) {
@@ -626,119 +534,39 @@ ngx_http_sso_http_read(ngx_event_t *rev)
             return;
         }
 
-        if (n > 0) {
-            b->last += n;
-        }
+        bytes.data = (const char *) hc->in;
+        bytes.len = n > 0 ? (size_t) n : 0;
 
         /* n == 0: closed; NGX_ERROR after a complete answer (a TLS peer that closes
          * without close_notify) is no reason to throw the answer away */
-        rc = ngx_http_sso_http_parse_response(hc, n <= 0, &why);
+        rc = sso_http_call_feed(hc->call, bytes, n <= 0, &answer);
 
-        if (rc == NGX_OK) {
+        if (rc != SSO_OK) {
+            if (n == NGX_ERROR) {
+                ngx_http_sso_http_fail(hc, "cannot read the answer");
+                return;
+            }
+
+            ngx_log_error(NGX_LOG_ERR, hc->log, 0, "sso: back-channel %V %V: %s: %s",
+                          &hc->method, &hc->target, sso_status_name(rc),
+                          sso_status_message(rc));
+            ngx_http_sso_http_fail(hc, NULL);
+            return;
+        }
+
+        if (answer.complete) {
+            hc->status = answer.status;
+            hc->body.data = (u_char *) answer.body.data;
+            hc->body.len = answer.body.len;
             ngx_http_sso_http_answered(hc);
             return;
         }
 
-        if (rc == NGX_ERROR) {
-            ngx_http_sso_http_fail(hc, n == NGX_ERROR ? "cannot read the answer" : why);
+        if (n <= 0) {
+            ngx_http_sso_http_fail(hc, "cannot read the answer");
             return;
         }
     }
-}
-
-
-/*
- * "HTTP/1.x NNN ...\r\n" headers "\r\n\r\n" body. NGX_AGAIN until the body is complete:
- * Content-Length bytes, or everything up to the close when there is no Content-Length.
- */
-static ngx_int_t
-ngx_http_sso_http_parse_response(ngx_http_sso_http_t *hc, ngx_uint_t eof,
-    const char **why)
-{
-    u_char     *p, *end, *headers_end, *line, *eol, *value;
-    off_t       content_length;
-    ngx_int_t   status;
-
-    p = hc->in ? hc->in->pos : NULL;
-    end = hc->in ? hc->in->last : NULL;
-
-    headers_end = p ? ngx_strlcasestrn(p, end, (u_char *) "\r\n\r\n", 4 - 1) : NULL;
-
-    if (headers_end == NULL) {
-        *why = "the answer ended before its headers did";
-        return eof ? NGX_ERROR : NGX_AGAIN;
-    }
-
-    if (headers_end - p < 12 || ngx_strncmp(p, "HTTP/1.", 7) != 0 || p[8] != ' ') {
-        *why = "the answer is not HTTP/1.x";
-        return NGX_ERROR;
-    }
-
-    status = ngx_atoi(p + 9, 3);
-    if (status < 100 || status > 599) {
-        *why = "the answer has no valid status";
-        return NGX_ERROR;
-    }
-
-    content_length = -1;
-
-    for (line = ngx_strlchr(p, headers_end, '\n'); line; line = eol) {
-        line++;
-        eol = ngx_strlchr(line, headers_end + 2, '\n');
-        if (eol == NULL) {
-            break;
-        }
-
-        if (eol - line > 18
-            && ngx_strncasecmp(line, (u_char *) "transfer-encoding:", 18) == 0)
-        {
-            *why = "the answer to an HTTP/1.0 request is chunked";
-            return NGX_ERROR;
-        }
-
-        if (eol - line > 15
-            && ngx_strncasecmp(line, (u_char *) "content-length:", 15) == 0)
-        {
-            value = line + 15;
-            while (value < eol && (*value == ' ' || *value == '\t')) {
-                value++;
-            }
-
-            p = eol;
-            while (p > value && (p[-1] == '\r' || p[-1] == ' ' || p[-1] == '\t')) {
-                p--;
-            }
-
-            content_length = ngx_atoof(value, p - value);
-            if (content_length < 0) {
-                *why = "the answer has a bad Content-Length";
-                return NGX_ERROR;
-            }
-        }
-    }
-
-    hc->body.data = headers_end + 4;
-    hc->body.len = end - hc->body.data;
-
-    if (content_length >= 0) {
-        if ((off_t) hc->body.len < content_length) {
-            *why = "the answer is shorter than its Content-Length";
-            return eof ? NGX_ERROR : NGX_AGAIN;
-        }
-
-        /* a second answer, or anything else after this one: which one is meant? */
-        if ((off_t) hc->body.len > content_length) {
-            *why = "the answer goes on after its Content-Length";
-            return NGX_ERROR;
-        }
-
-    } else if (!eof) {
-        return NGX_AGAIN;
-    }
-
-    hc->status = status;
-
-    return NGX_OK;
 }
 
 
@@ -820,11 +648,18 @@ ngx_http_sso_http_finish(ngx_event_t *ev)
 {
     ngx_http_sso_http_t *hc = ev->data;
 
+    sso_http_call     *call;
     ngx_connection_t  *c;
 
     c = hc->request->connection;
 
+    /* the body stays the call's until done() has read it; hc may be gone after done() */
+    call = hc->call;
+    hc->call = NULL;
+
     hc->done(hc->request, hc->ctx, hc->status, &hc->body);
+
+    sso_http_call_destroy(call);
 
     /* the request may be finalized: run what it posted, as nginx's upstream does */
     ngx_http_run_posted_requests(c);
@@ -843,6 +678,11 @@ ngx_http_sso_http_cleanup(void *data)
 
     if (hc->finish.posted) {
         ngx_delete_posted_event(&hc->finish);
+    }
+
+    if (hc->call) {
+        sso_http_call_destroy(hc->call);
+        hc->call = NULL;
     }
 }
 

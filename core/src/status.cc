@@ -114,6 +114,25 @@ constexpr std::array<StatusText, SSO_STATUS_COUNT> kStatusTexts = {{
     {"KEY_REFUSED",
      "a provider's public key was refused (RSA exponent or modulus out of range, or an invalid "
      "EC point)"},
+    {"HTTP_BAD_URL",
+     "back-channel URL or method cannot be called (http(s) with a host, no userinfo, no spaces "
+     "or control characters)"},
+    {"HTTP_MALFORMED_STATUS_LINE",
+     "the answer's status line is not HTTP/1.0 or HTTP/1.1 with a code 100..599 (or is a 101)"},
+    {"HTTP_MALFORMED_HEADER",
+     "a header line of the answer is malformed (bare CR or LF, obs-fold, bad name or value)"},
+    {"HTTP_HEADERS_TOO_LARGE", "the answer's headers or trailers are larger than the limit"},
+    {"HTTP_BAD_CONTENT_LENGTH",
+     "the answer's Content-Length is not a number, or is repeated "
+     "with another value"},
+    {"HTTP_BAD_TRANSFER_ENCODING",
+     "the answer's Transfer-Encoding is not one chunked, or comes with a Content-Length or in "
+     "an HTTP/1.0 answer"},
+    {"HTTP_MALFORMED_CHUNK", "a chunk of the answer is malformed"},
+    {"HTTP_BODY_TOO_LARGE", "the answer's body is larger than the limit"},
+    {"HTTP_TRUNCATED", "the connection closed before the end of the answer"},
+    {"HTTP_TRAILING_DATA",
+     "the answer goes on after its end (a second answer, or bytes beyond its length)"},
 }};
 
 const StatusText &TextOf(sso_status status) {

@@ -133,6 +133,16 @@ typedef enum {
   SSO_JIT_BUSY,
   SSO_CONFIG_BAD_HOOK_LEASE,
   SSO_KEY_REFUSED,
+  SSO_HTTP_BAD_URL,
+  SSO_HTTP_MALFORMED_STATUS_LINE,
+  SSO_HTTP_MALFORMED_HEADER,
+  SSO_HTTP_HEADERS_TOO_LARGE,
+  SSO_HTTP_BAD_CONTENT_LENGTH,
+  SSO_HTTP_BAD_TRANSFER_ENCODING,
+  SSO_HTTP_MALFORMED_CHUNK,
+  SSO_HTTP_BODY_TOO_LARGE,
+  SSO_HTTP_TRUNCATED,
+  SSO_HTTP_TRAILING_DATA,
 
   SSO_STATUS_COUNT
 } sso_status;
@@ -352,6 +362,40 @@ SSO_API void sso_txn_set_request_id(sso_txn *txn, sso_str request_id);
 /* The answer to an HTTP step: `status` 0 when the call failed (no answer, timeout, TLS). */
 SSO_API sso_status sso_flow_resume_http(sso_txn *txn, int status, sso_str body, int64_t now_ms,
                                         sso_step *out);
+
+/* ---- the back-channel's bytes (the caller keeps sockets, TLS, the resolver and timers) ---- */
+
+typedef struct sso_http_call sso_http_call;
+
+/* the default limit of an answer's body: 1 MiB */
+#define SSO_HTTP_MAX_BODY (1024 * 1024)
+
+typedef struct {
+  sso_str host;    /* without brackets or port: what to resolve or connect to; with tls, the
+                    * name (or IP address) the peer's certificate must carry */
+  int port;        /* 1..65535 */
+  int tls;         /* 1: https */
+  sso_str target;  /* scheme://authority/path?query (no fragment), for log lines */
+  sso_str request; /* the HTTP/1.0 request (Connection: close) to send */
+} sso_http_call_info;
+
+typedef struct {
+  int complete; /* 1: the whole answer is in; close the connection */
+  int status;   /* when complete: the final status code, 200..599 (interim 1xx are skipped) */
+  sso_str body; /* when complete: the body, chunked coding removed; owned by the call */
+} sso_http_answer;
+
+/* For an SSO_STEP_HTTP step: checks and splits its URL and builds the request (copied: the
+ * call outlives the step). max_body 0: SSO_HTTP_MAX_BODY. SSO_HTTP_BAD_URL for a URL or
+ * method that cannot be called. `info` views are owned by the call. */
+SSO_API sso_status sso_http_call_create(const sso_step *step, size_t max_body, sso_http_call **out,
+                                        sso_http_call_info *info);
+/* Feeds the answer's bytes as they arrive, in any split; `eof` 1 once the peer closed (bytes
+ * may be empty then). SSO_OK with out->complete 0: read more. An SSO_HTTP_* status: the
+ * answer is refused (malformed, too large, truncated, or more bytes after its end). */
+SSO_API sso_status sso_http_call_feed(sso_http_call *call, sso_str bytes, int eof,
+                                      sso_http_answer *out);
+SSO_API void sso_http_call_destroy(sso_http_call *call);
 
 /* ---- OpenID Connect providers ---- */
 
