@@ -14,6 +14,7 @@ __DATA__
 --- session
 user: alice
 --- config
+location /sso/ { sso_endpoints; }
 location / {
     sso on;
     proxy_set_header X-Remote-User $sso_user;
@@ -33,6 +34,7 @@ Cookie: __Host-sso=$TEST_NGINX_SESSION
 --- session
 user: bob
 --- config
+location /sso/ { sso_endpoints; }
 location / {
     sso on;
     proxy_set_header X-Remote-User $sso_user;
