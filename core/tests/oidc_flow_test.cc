@@ -41,6 +41,11 @@ class OidcFlow : public ::testing::Test {
 
   void UseProvider(bool userinfo) {
     engine_ = MakeEngine();
+    AddProvider(engine_.get(), userinfo);
+  }
+
+  // The provider "op" as every worker of one configuration has it.
+  static void AddProvider(sso_engine *engine, bool userinfo = false) {
     sso_oidc_provider_config c{};
     c.userinfo = userinfo ? 1 : 0;
     c.name = S("op");
@@ -49,7 +54,7 @@ class OidcFlow : public ::testing::Test {
     c.client_secret = S("s3cret");
     c.redirect_uri = S(kRedirect);
     c.clock_skew_ms = 120000;
-    ASSERT_EQ(sso_engine_add_oidc_provider(engine_.get(), &c), SSO_OK);
+    ASSERT_EQ(sso_engine_add_oidc_provider(engine, &c), SSO_OK);
   }
 
   static Json Jwks(std::initializer_list<const Key *> keys) {
@@ -249,15 +254,8 @@ TEST_F(OidcFlow, OnlyOneCallbackPerStateMakesASession) {
 // that never fetched the provider's discovery document: it fetches it then.
 TEST_F(OidcFlow, CallbackOnAnotherWorkerFetchesDiscovery) {
   Started s = Login();
-  auto other_worker = MakeEngine();
-  sso_oidc_provider_config c{};
-  c.name = S("op");
-  c.issuer = S(kIssuer);
-  c.client_id = S(kClient);
-  c.client_secret = S("s3cret");
-  c.redirect_uri = S(kRedirect);
-  c.clock_skew_ms = 120000;
-  ASSERT_EQ(sso_engine_add_oidc_provider(other_worker.get(), &c), SSO_OK);
+  auto other_worker = MakeEngine();  // a worker that has not met the provider yet
+  AddProvider(other_worker.get());
   auto token = [](const Started &st) { return TokenFor(st); };
 
   callback_discovery_status_ = 0;  // the provider is down: the login stays completable
