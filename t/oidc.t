@@ -228,7 +228,7 @@ Test::Nginx::OidcOp::control($op, { reset => JSON::PP::true });
 }
 
 # ---- key rotation at the provider, picked up without a restart ----
-start_with(corp => ['oidc_jwks_refresh_interval 2s']);
+start_with(corp => ['oidc_jwks_refresh_interval 2s'], workers => 1);    # the rate limit is per worker
 {
     is(login()->{callback}{status}, 303, 'a login fetches the JWKS');
     my $before = Test::Nginx::OidcOp::stats($op)->{jwks};
