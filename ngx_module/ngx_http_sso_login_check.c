@@ -140,7 +140,7 @@ ngx_http_sso_check_login_location(ngx_conf_t *cf, ngx_http_sso_main_conf_t *smcf
 {
     u_char                      *q, *dst, *src;
     ngx_str_t                    path, dir;
-    ngx_str_t                    empty = ngx_null_string;
+    ngx_str_t                    empty = ngx_string("");  /* %V copies from .data */
     ngx_uint_t                   s;
     ngx_http_sso_loc_conf_t     *slcf;
     ngx_http_core_srv_conf_t   **cscfp;
