@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "session_record.h"
+#include "session/record.h"
 #include "sso/sso.h"
 
 namespace {

@@ -7,10 +7,10 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "email_domain.h"
-#include "http_text.h"
-#include "provision_hook.h"
-#include "provision_policy.h"
+#include "provision/hook.h"
+#include "provision/policy.h"
+#include "text/email_domain.h"
+#include "text/http_text.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   std::string_view input(reinterpret_cast<const char *>(data), size);

@@ -2,9 +2,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "encoding.h"
-#include "http_text.h"
-#include "session_id.h"
+#include "session/session_id.h"
+#include "text/encoding.h"
+#include "text/http_text.h"
 
 namespace sso::oidc {
 namespace {

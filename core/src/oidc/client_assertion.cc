@@ -5,8 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "encoding.h"
 #include "saml/authn_request.h"
+#include "text/encoding.h"
 
 namespace sso::oidc {
 namespace {

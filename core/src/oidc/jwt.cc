@@ -6,7 +6,7 @@
 #include <openssl/param_build.h>
 #include <openssl/rsa.h>
 
-#include "public_key_check.h"
+#include "crypto/public_key_check.h"
 
 namespace sso::oidc {
 namespace {

@@ -12,8 +12,8 @@
 #include <string_view>
 #include <vector>
 
-#include "encoding.h"
 #include "sso/sso.h"
+#include "text/encoding.h"
 
 namespace sso::oidc {
 

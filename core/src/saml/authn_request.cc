@@ -6,9 +6,9 @@
 
 #include <ctime>
 
-#include "encoding.h"
-#include "http_text.h"
 #include "saml/xml_util.h"
+#include "text/encoding.h"
+#include "text/http_text.h"
 
 namespace sso::saml {
 namespace {

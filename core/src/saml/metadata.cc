@@ -1,8 +1,8 @@
 #include "saml/metadata.h"
 
-#include "http_text.h"
 #include "saml/signature.h"
 #include "saml/xml_util.h"
+#include "text/http_text.h"
 
 namespace sso::saml {
 namespace {

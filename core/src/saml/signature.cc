@@ -13,9 +13,9 @@
 #include <memory>
 #include <string>
 
-#include "http_text.h"
-#include "public_key_check.h"
+#include "crypto/public_key_check.h"
 #include "saml/xml_util.h"
+#include "text/http_text.h"
 
 namespace sso::saml {
 namespace {

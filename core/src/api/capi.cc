@@ -1,0 +1,386 @@
+// The exported C functions: argument checks and the exception barrier, nothing else.
+// No exception may cross into nginx (a throw through C frames kills the worker).
+#include <new>
+#include <string_view>
+#include <vector>
+
+#include "api/c_views.h"
+#include "engine/engine.h"
+#include "engine/txn.h"
+#include "oidc/login_flow.h"
+#include "provision/flow.h"
+#include "saml/login_flow.h"
+#include "saml/provider.h"
+#include "session/gate.h"
+#include "session/plan.h"
+#include "sso/sso.h"
+#include "text/http_text.h"
+
+using sso::Str;
+using sso::String;
+using sso::Strings;
+using sso::View;
+
+namespace {
+
+bool ValidStr(sso_str s) { return s.data != nullptr || s.len == 0; }
+
+template <class Body>
+sso_status Barrier(Body &&body) noexcept {
+  try {
+    return body();
+  } catch (const std::bad_alloc &) {
+    return SSO_ERR_OUT_OF_MEMORY;
+  } catch (...) {
+    return SSO_ERR_INTERNAL;
+  }
+}
+
+}  // namespace
+
+extern "C" {
+
+sso_status sso_engine_create(const sso_engine_config *config, sso_engine **out) {
+  if (!config || !out) return SSO_ERR_INVALID_ARGUMENT;
+  *out = nullptr;
+  return Barrier([&] {
+    sso::EngineSettings settings{String(config->key_prefix),
+                                 String(config->cookie_name),
+                                 config->cookie_secure != 0,
+                                 config->ttl_ms,
+                                 config->idle_ms,
+                                 String(config->login_url),
+                                 config->cache_ms};
+    // empty: the default
+    if (config->logout_redirect.len) settings.logout_redirect = String(config->logout_redirect);
+    if (sso_status status = sso::ValidateSettings(settings); status != SSO_OK) return status;
+    *out = new sso_engine(std::move(settings));
+    return SSO_OK;
+  });
+}
+
+void sso_engine_destroy(sso_engine *engine) { delete engine; }
+
+void sso_engine_cache_set_enabled(sso_engine *engine, int enabled) {
+  if (engine) engine->cache.SetEnabled(enabled != 0);
+}
+
+void sso_engine_on_revocation(sso_engine *engine, sso_str message) {
+  if (!engine || !ValidStr(message)) return;
+  try {
+    sso::OnRevocation(*engine, View(message));
+  } catch (...) {
+    // Could not process it: the only safe state is an empty cache.
+    engine->cache.SetEnabled(false);
+    engine->cache.SetEnabled(true);
+  }
+}
+
+size_t sso_engine_cache_size(sso_engine *engine) { return engine ? engine->cache.size() : 0; }
+
+sso_str sso_revocation_channel(sso_engine *engine) {
+  if (!engine) return {"", 0};
+  return Str(engine->revocation_channel);
+}
+
+sso_status sso_txn_create(sso_engine *engine, sso_txn **out) {
+  if (!engine || !out) return SSO_ERR_INVALID_ARGUMENT;
+  *out = nullptr;
+  return Barrier([&] {
+    *out = new sso_txn(*engine);
+    return SSO_OK;
+  });
+}
+
+void sso_txn_destroy(sso_txn *txn) { delete txn; }
+
+sso_status sso_gate_begin(sso_txn *txn, const sso_gate_request *request, sso_step *out) {
+  if (!txn || !request || !out) return SSO_ERR_INVALID_ARGUMENT;
+  return Barrier([&] {
+    sso::GateBegin(*txn, *request, *out);
+    return SSO_OK;
+  });
+}
+
+sso_status sso_gate_resume(sso_txn *txn, const sso_store_reply *reply, int64_t now_ms,
+                           sso_step *out) {
+  if (!txn || !reply || !out) return SSO_ERR_INVALID_ARGUMENT;
+  if (txn->state != sso_txn::State::kAwaitingSession) return SSO_ERR_BAD_STATE;
+  if (!ValidStr(reply->str)) return SSO_ERR_INVALID_ARGUMENT;
+  return Barrier([&] {
+    sso::GateResume(*txn, *reply, now_ms, *out);
+    return SSO_OK;
+  });
+}
+
+sso_status sso_logout(sso_txn *txn, sso_str session_cookie, sso_step *out) {
+  if (!txn || !out || !ValidStr(session_cookie)) return SSO_ERR_INVALID_ARGUMENT;
+  return Barrier([&] {
+    sso::PlanLogout(*txn, View(session_cookie), *out);
+    return SSO_OK;
+  });
+}
+
+sso_status sso_error_page(sso_txn *txn, sso_status status, sso_str request_id, sso_step *out) {
+  if (!txn || !out || !ValidStr(request_id)) return SSO_ERR_INVALID_ARGUMENT;
+  return Barrier([&] {
+    *out = sso_step{};
+    sso::ErrorStep(*txn, status, View(request_id), *out);
+    return SSO_OK;
+  });
+}
+
+sso_str sso_txn_identity_field(sso_txn *txn, sso_field field) {
+  if (!txn || !txn->session) return {"", 0};
+  const sso::Identity &id = txn->session->record.identity;
+  switch (field) {
+    case SSO_FIELD_USER:
+      return Str(id.user);
+    case SSO_FIELD_EMAIL:
+      return Str(id.email);
+    case SSO_FIELD_NAME:
+      return Str(id.name);
+    case SSO_FIELD_GROUPS:
+      return Str(txn->session->groups);
+    case SSO_FIELD_ROLES:
+      return Str(txn->session->roles);
+    case SSO_FIELD_PROVIDER:
+      return Str(id.provider);
+    case SSO_FIELD_SUBJECT:
+      return Str(id.subject);
+  }
+  return {"", 0};
+}
+
+sso_str sso_txn_identity_attribute(sso_txn *txn, sso_str name, int *found) {
+  if (found) *found = 0;
+  if (!txn || !txn->session || !ValidStr(name)) return {"", 0};
+  try {
+    const auto &attributes = txn->session->record.identity.attributes;
+    auto it = attributes.find(String(name));
+    if (it == attributes.end()) return {"", 0};
+    if (found) *found = 1;
+    return Str(it->second);
+  } catch (...) {
+    return {"", 0};
+  }
+}
+
+sso_status sso_session_plan_create(sso_txn *txn, const sso_identity *identity,
+                                   const uint8_t *random, size_t random_len, int64_t now_ms,
+                                   sso_session_plan *out) {
+  if (!txn || !identity || !random || !out) return SSO_ERR_INVALID_ARGUMENT;
+  if (identity->groups_count && !identity->groups) return SSO_ERR_INVALID_ARGUMENT;
+  if (identity->roles_count && !identity->roles) return SSO_ERR_INVALID_ARGUMENT;
+  if (identity->attributes_count && !identity->attributes) return SSO_ERR_INVALID_ARGUMENT;
+  *out = sso_session_plan{};
+  return Barrier([&] {
+    sso::Identity id{String(identity->provider),
+                     String(identity->subject),
+                     String(identity->issuer),
+                     String(identity->user),
+                     String(identity->email),
+                     String(identity->name),
+                     Strings(identity->groups, identity->groups_count),
+                     Strings(identity->roles, identity->roles_count),
+                     {}};
+    id.attributes = sso::StringMap(identity->attributes, identity->attributes_count);
+    sso_status status = sso::PlanSession(*txn, std::move(id), {random, random_len}, now_ms);
+    if (status != SSO_OK) return status;
+    out->cookie_value = Str(txn->cookie_value);
+    out->set_cookie = Str(txn->set_cookie);
+    out->commands_count = txn->plan_views.size();
+    out->commands = txn->plan_views.data();
+    return SSO_OK;
+  });
+}
+
+sso_status sso_engine_add_saml_provider(sso_engine *engine,
+                                        const sso_saml_provider_config *config) {
+  if (!engine || !config) return SSO_ERR_INVALID_ARGUMENT;
+  if ((config->idp_certificates_count && !config->idp_certificates) ||
+      (config->email_domains_count && !config->email_domains) ||
+      (config->attribute_map_count && !config->attribute_map))
+    return SSO_ERR_INVALID_ARGUMENT;
+  engine->warnings.clear();
+  return Barrier([&] {
+    sso::SamlProvider provider;
+    if (sso_status s = sso::MakeSamlProvider(*config, provider, &engine->warnings); s != SSO_OK)
+      return s;
+    if (engine->saml_providers.count(provider.name) || engine->oidc_providers.count(provider.name))
+      return SSO_ERR_INVALID_ARGUMENT;
+    std::string name = provider.name;
+    engine->saml_providers.emplace(std::move(name), std::move(provider));
+    return SSO_OK;
+  });
+}
+
+size_t sso_engine_warnings_count(sso_engine *engine) {
+  return engine ? engine->warnings.size() : 0;
+}
+
+sso_str sso_engine_warning(sso_engine *engine, size_t index) {
+  if (!engine || index >= engine->warnings.size()) return {"", 0};
+  return Str(engine->warnings[index]);
+}
+
+sso_status sso_login_begin(sso_txn *txn, const sso_login_request *request, sso_step *out) {
+  if (!txn || !request || !out) return SSO_ERR_INVALID_ARGUMENT;
+  return Barrier([&] {
+    sso::LoginBegin(*txn, *request, *out);
+    return SSO_OK;
+  });
+}
+
+sso_status sso_acs_begin(sso_txn *txn, const sso_acs_request *request, sso_step *out) {
+  if (!txn || !request || !out || !ValidStr(request->form_body)) return SSO_ERR_INVALID_ARGUMENT;
+  return Barrier([&] {
+    sso::AcsBegin(*txn, *request, *out);
+    return SSO_OK;
+  });
+}
+
+sso_status sso_flow_resume(sso_txn *txn, const sso_store_reply *replies, size_t count,
+                           int64_t now_ms, sso_step *out) {
+  if (!txn || !out || (count && !replies)) return SSO_ERR_INVALID_ARGUMENT;
+  if (txn->flow == sso_txn::Flow::kNone) return SSO_ERR_BAD_STATE;
+  for (size_t i = 0; i < count; ++i)
+    if (!ValidStr(replies[i].str)) return SSO_ERR_INVALID_ARGUMENT;
+  return Barrier([&] {
+    sso::FlowResume(*txn, {replies, count}, now_ms, *out);
+    return SSO_OK;
+  });
+}
+
+sso_status sso_flow_resume_http(sso_txn *txn, int status, sso_str body, int64_t now_ms,
+                                sso_step *out) {
+  if (!txn || !out || !ValidStr(body)) return SSO_ERR_INVALID_ARGUMENT;
+  if (txn->flow == sso_txn::Flow::kProvisionHook)
+    return Barrier([&] {
+      sso::ProvisionResumeHttp(*txn, status, View(body), now_ms, *out);
+      return SSO_OK;
+    });
+  if (txn->flow != sso_txn::Flow::kOidcDiscovery && txn->flow != sso_txn::Flow::kOidcToken &&
+      txn->flow != sso_txn::Flow::kOidcJwks && txn->flow != sso_txn::Flow::kOidcUserinfo)
+    return SSO_ERR_BAD_STATE;
+  return Barrier([&] {
+    sso::OidcResumeHttp(*txn, status, View(body), now_ms, *out);
+    return SSO_OK;
+  });
+}
+
+sso_status sso_flow_resume_wait(sso_txn *txn, int64_t now_ms, sso_step *out) {
+  if (!txn || !out) return SSO_ERR_INVALID_ARGUMENT;
+  if (txn->flow != sso_txn::Flow::kProvisionWait) return SSO_ERR_BAD_STATE;
+  return Barrier([&] {
+    sso::ProvisionResumeWait(*txn, now_ms, *out);
+    return SSO_OK;
+  });
+}
+
+void sso_txn_set_request_id(sso_txn *txn, sso_str request_id) {
+  if (!txn || !ValidStr(request_id)) return;
+  (void)Barrier([&] {
+    txn->request_id = std::string(View(request_id));
+    return SSO_OK;
+  });
+}
+
+sso_status sso_engine_set_provisioning(sso_engine *engine, const sso_provisioning_config *config) {
+  if (!engine || !config || !ValidStr(config->hook_url) || !ValidStr(config->hook_secret))
+    return SSO_ERR_INVALID_ARGUMENT;
+  return Barrier([&] {
+    sso::ProvisionSettings settings;
+    settings.hook_url = std::string(View(config->hook_url));
+    settings.hook_secret = std::string(View(config->hook_secret));
+    if (config->hook_timeout_ms > 0) settings.hook_timeout_ms = config->hook_timeout_ms;
+    // The lock must outlive the call it guards, with time to mark an unknown outcome.
+    settings.lease_ms =
+        config->hook_lease_ms > 0 ? config->hook_lease_ms : settings.hook_timeout_ms + 5000;
+    if (config->hook_lease_ms < 0 || settings.lease_ms < settings.hook_timeout_ms + 1000)
+      return SSO_CONFIG_BAD_HOOK_LEASE;
+    bool http =
+        settings.hook_url.rfind("http://", 0) == 0 || settings.hook_url.rfind("https://", 0) == 0;
+    if (!http || sso::HasControlCharacter(settings.hook_url) || settings.hook_secret.size() < 16)
+      return SSO_ERR_INVALID_ARGUMENT;
+    engine->provisioning = std::move(settings);
+    return SSO_OK;
+  });
+}
+
+sso_status sso_engine_set_provider_policy(sso_engine *engine, sso_str provider,
+                                          const sso_provider_policy *policy) {
+  if (!engine || !policy || !ValidStr(provider) || (policy->role_map_count && !policy->role_map))
+    return SSO_ERR_INVALID_ARGUMENT;
+  return Barrier([&] {
+    std::string name(View(provider));
+    if (!engine->saml_providers.count(name) && !engine->oidc_providers.count(name))
+      return SSO_LOGIN_UNKNOWN_PROVIDER;
+    sso::ProvisionPolicy p;
+    if (sso_status s = sso::MakeProvisionPolicy(*policy, p); s != SSO_OK) return s;
+    engine->policies[name] = std::move(p);
+    return SSO_OK;
+  });
+}
+
+sso_status sso_engine_add_oidc_provider(sso_engine *engine,
+                                        const sso_oidc_provider_config *config) {
+  if (!engine || !config) return SSO_ERR_INVALID_ARGUMENT;
+  if ((config->email_domains_count && !config->email_domains) ||
+      (config->claim_map_count && !config->claim_map))
+    return SSO_ERR_INVALID_ARGUMENT;
+  engine->warnings.clear();
+  return Barrier([&] {
+    sso::OidcProvider provider;
+    if (sso_status s = sso::MakeOidcProvider(*config, provider); s != SSO_OK) return s;
+    if (engine->oidc_providers.count(provider.name) || engine->saml_providers.count(provider.name))
+      return SSO_ERR_INVALID_ARGUMENT;
+    std::string name = provider.name;
+    engine->oidc_providers.emplace(std::move(name), std::move(provider));
+    return SSO_OK;
+  });
+}
+
+sso_status sso_oidc_callback_begin(sso_txn *txn, const sso_oidc_callback_request *request,
+                                   sso_step *out) {
+  if (!txn || !request || !out || !ValidStr(request->query) || !ValidStr(request->cookie_header))
+    return SSO_ERR_INVALID_ARGUMENT;
+  return Barrier([&] {
+    sso::OidcCallbackBegin(*txn, *request, *out);
+    return SSO_OK;
+  });
+}
+
+sso_status sso_saml_metadata(sso_txn *txn, sso_str provider, sso_step *out) {
+  if (!txn || !out || !ValidStr(provider)) return SSO_ERR_INVALID_ARGUMENT;
+  return Barrier([&] {
+    sso::SamlMetadata(*txn, View(provider), *out);
+    return SSO_OK;
+  });
+}
+
+sso_status sso_revoke_plan_begin(sso_txn *txn, sso_str provider, sso_str subject,
+                                 sso_command *out) {
+  if (!txn || !out || !ValidStr(provider) || !ValidStr(subject)) return SSO_ERR_INVALID_ARGUMENT;
+  return Barrier([&] {
+    sso::PlanRevokeBegin(*txn, View(provider), View(subject));
+    *out = txn->command.View();
+    return SSO_OK;
+  });
+}
+
+sso_status sso_revoke_plan_finish(sso_txn *txn, const sso_str *members, size_t members_count,
+                                  sso_command *del, sso_command *publish) {
+  if (!txn || !del || !publish || (members_count && !members)) return SSO_ERR_INVALID_ARGUMENT;
+  if (txn->state != sso_txn::State::kAwaitingRevokeMembers) return SSO_ERR_BAD_STATE;
+  return Barrier([&] {
+    std::vector<std::string_view> views;
+    for (size_t i = 0; i < members_count; ++i) views.push_back(View(members[i]));
+    sso::PlanRevokeFinish(*txn, views);
+    *del = txn->command.View();
+    *publish = txn->cleanup.View();
+    return SSO_OK;
+  });
+}
+
+}  // extern "C"

@@ -1,0 +1,57 @@
+// Engine: validated, immutable settings of one configuration cycle.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "oidc/provider.h"
+#include "provision/policy.h"
+#include "saml/provider.h"
+#include "session/cache.h"
+#include "sso/sso.h"
+
+namespace sso {
+
+struct EngineSettings {
+  std::string key_prefix;
+  std::string cookie_name;
+  bool cookie_secure = true;
+  int64_t ttl_ms = 0;
+  int64_t idle_ms = 0;
+  std::string login_url;
+  int64_t cache_ms = 0;
+  std::string logout_redirect = "/";
+};
+
+struct ProvisionSettings {
+  std::string hook_url;
+  std::string hook_secret;
+  int64_t hook_timeout_ms = 5000;
+  int64_t lease_ms = 10000;  // the single-flight lock's; at least hook_timeout_ms + 1 s
+};
+
+// Checks a configuration; SSO_OK or the CONFIG_* status naming the first bad field.
+sso_status ValidateSettings(const EngineSettings &settings);
+
+}  // namespace sso
+
+struct sso_engine {
+  explicit sso_engine(sso::EngineSettings s)
+      : settings(std::move(s)),
+        revocation_channel(settings.key_prefix + "revoked"),
+        cache(settings.cache_ms, kMaxCachedSessions) {}
+
+  static constexpr size_t kMaxCachedSessions = 100000;
+
+  const sso::EngineSettings settings;
+  const std::string revocation_channel;
+  sso::SessionCache cache;
+  std::map<std::string, sso::SamlProvider> saml_providers;  // by name
+  std::map<std::string, sso::OidcProvider> oidc_providers;  // by name, distinct from SAML's
+  std::map<std::string, sso::ProvisionPolicy> policies;     // by provider name
+  std::optional<sso::ProvisionSettings> provisioning;       // the app's hook, if any
+  std::vector<std::string> warnings;  // of the last sso_engine_add_*_provider call
+};

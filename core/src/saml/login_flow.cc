@@ -1,0 +1,287 @@
+#include "saml/login_flow.h"
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "api/c_views.h"
+#include "engine/flow_steps.h"
+#include "engine/store_keys.h"
+#include "engine/txn.h"
+#include "oidc/login_flow.h"
+#include "provision/flow.h"
+#include "saml/metadata.h"
+#include "session/gate.h"
+#include "session/plan.h"
+#include "session/session_id.h"
+#include "text/email_domain.h"
+#include "text/encoding.h"
+#include "text/http_text.h"
+
+namespace sso {
+namespace {
+
+using Json = nlohmann::json;
+
+constexpr int64_t kRelayStateTtlMs = 10 * 60 * 1000;  // time a person may spend at the IdP
+constexpr size_t kRelayHandleBytes = 16;
+
+std::string Hex(std::span<const uint8_t> bytes) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (uint8_t b : bytes) {
+    out.push_back(kHex[b >> 4]);
+    out.push_back(kHex[b & 0xf]);
+  }
+  return out;
+}
+
+bool IsRelayHandle(std::string_view s) {
+  if (s.size() != 22) return false;  // base64url of 16 bytes
+  for (char c : s)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') return false;
+  return true;
+}
+
+std::string RelayKey(const sso_txn &txn, std::string_view handle) {
+  return txn.engine.settings.key_prefix + "rs:" + Sha256Hex(handle);
+}
+
+void Page(sso_txn &txn, int status, std::string content_type, std::string body, sso_step &out) {
+  txn.flow = sso_txn::Flow::kNone;
+  txn.body = std::move(body);
+  txn.www_authenticate = std::move(content_type);  // storage for the content type view
+  out.kind = SSO_STEP_PAGE;
+  out.reason = SSO_OK;
+  out.http_status = status;
+  out.content_type = Str(txn.www_authenticate);
+  out.body = Str(txn.body);
+}
+
+void Redirect(sso_txn &txn, int status, std::string location, sso_step &out) {
+  txn.flow = sso_txn::Flow::kNone;
+  txn.location = std::move(location);
+  out.kind = SSO_STEP_REDIRECT;
+  out.reason = SSO_OK;
+  out.http_status = status;
+  out.location = Str(txn.location);
+}
+
+// Several providers and none chosen: a page to choose one, or to give a work email address
+// whose domain picks the provider (home-realm discovery).
+void ChooserPage(sso_txn &txn, std::string_view return_to, std::string_view notice, sso_step &out) {
+  const auto &login = txn.engine.settings.login_url;
+  std::string form;
+  bool any_domains = false;
+  for (const auto &[name, provider] : txn.engine.saml_providers)
+    any_domains = any_domains || !provider.email_domains.empty();
+  for (const auto &[name, provider] : txn.engine.oidc_providers)
+    any_domains = any_domains || !provider.email_domains.empty();
+  if (any_domains) {
+    form = "<form method=\"get\" action=\"" + HtmlEscape(login.substr(0, login.find('?'))) +
+           "\">\n<label>Work email <input name=\"email\" type=\"email\" autocomplete=\"email\" "
+           "required></label>\n<input type=\"hidden\" name=\"return_to\" value=\"" +
+           HtmlEscape(return_to) + "\">\n<button>Continue</button>\n</form>\n<p>Or choose:</p>\n";
+  }
+  std::vector<std::string> names;
+  for (const auto &[name, provider] : txn.engine.saml_providers) names.push_back(name);
+  for (const auto &[name, provider] : txn.engine.oidc_providers) names.push_back(name);
+  std::sort(names.begin(), names.end());
+  std::string links;
+  for (const auto &name : names) {
+    std::string href = login + (login.find('?') == std::string::npos ? "?" : "&") +
+                       "provider=" + UrlEncode(name) + "&return_to=" + UrlEncode(return_to);
+    links += "<li><a href=\"" + HtmlEscape(href) + "\">" + HtmlEscape(name) + "</a></li>\n";
+  }
+  Page(txn, 200, "text/html; charset=utf-8",
+       "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Sign in</title></head>\n"
+       "<body>\n<h1>Sign in</h1>\n" +
+           (notice.empty() ? std::string() : "<p>" + HtmlEscape(notice) + "</p>\n") + form +
+           "<ul>\n" + links + "</ul>\n</body></html>\n",
+       out);
+}
+
+const SamlProvider *FindProvider(const sso_txn &txn, std::string_view name) {
+  auto it = txn.engine.saml_providers.find(std::string(name));
+  return it == txn.engine.saml_providers.end() ? nullptr : &it->second;
+}
+
+// Home-realm discovery: the name of the provider whose email_domains cover the address.
+std::string ProviderForEmail(const sso_txn &txn, std::string_view email) {
+  auto domain = EmailDomain(email);
+  if (!domain) return {};
+  for (const auto &[name, provider] : txn.engine.saml_providers)
+    for (const auto &allowed : provider.email_domains)
+      if (DomainMatches(*domain, allowed)) return name;
+  for (const auto &[name, provider] : txn.engine.oidc_providers)
+    for (const auto &allowed : provider.email_domains)
+      if (DomainMatches(*domain, allowed)) return name;
+  return {};
+}
+
+// After the RelayState (or the IdP-initiated rules) told us whose response this is.
+void ValidateAndCheckReplay(sso_txn &txn, const SamlProvider &provider,
+                            std::optional<std::string> request_id, int64_t now_ms, sso_step &out) {
+  saml::Assertion assertion;
+  saml::Expectation expect{std::move(request_id), now_ms};
+  sso_status s =
+      saml::ValidateResponse(txn.flow_saml_response, provider.idp, provider.sp, expect, assertion);
+  if (s != SSO_OK) return FlowFail(txn, s, out);
+
+  txn.flow_identity = IdentityFromAssertion(provider, assertion);
+  txn.flow_provider = provider.name;
+  // The assertion ID is single use until it could no longer be accepted anyway.
+  int64_t ttl = std::max<int64_t>(assertion.replay_until_ms - now_ms, 1000);
+  std::string replay_key = txn.engine.settings.key_prefix +
+                           "rp:" + Sha256Hex(assertion.issuer + '\0' + assertion.assertion_id);
+  std::vector<StoreCommand> replay;
+  replay.push_back(StoreCommand{"SET", replay_key, "1", "PX", std::to_string(ttl), "NX"});
+  FlowStore(txn, sso_txn::Flow::kAcsReplay, std::move(replay), out);
+}
+
+}  // namespace
+
+void LoginBegin(sso_txn &txn, const sso_login_request &request, sso_step &out) {
+  out = sso_step{};
+  txn.flow = sso_txn::Flow::kNone;
+  auto query = ParseForm(View(request.query));
+  if (!query) return FlowFail(txn, SSO_ACS_BAD_REQUEST, out);
+  std::string return_to = SafeReturnTo((*query)["return_to"]);
+  std::string provider_name = (*query)["provider"];
+  std::string email = (*query)["email"];
+  const auto &saml = txn.engine.saml_providers;
+  auto &oidc_providers = txn.engine.oidc_providers;
+  if (provider_name.empty() && !email.empty()) {
+    provider_name = ProviderForEmail(txn, email);
+    if (provider_name.empty())
+      return ChooserPage(txn, return_to, "No sign-in is set up for that email address.", out);
+  } else if (provider_name.empty()) {
+    size_t count = saml.size() + oidc_providers.size();
+    if (count == 0) return FlowFail(txn, SSO_LOGIN_NO_PROVIDER, out);
+    if (count > 1) return ChooserPage(txn, return_to, "", out);
+    provider_name = saml.empty() ? oidc_providers.begin()->first : saml.begin()->first;
+  }
+  if (!request.random || request.random_len < 2 * kRelayHandleBytes)
+    return FlowFail(txn, SSO_ERR_INVALID_ARGUMENT, out);
+  if (auto it = oidc_providers.find(provider_name); it != oidc_providers.end()) {
+    return OidcLoginBegin(txn, it->second, return_to, {request.random, request.random_len},
+                          request.now_ms, out);
+  }
+  const SamlProvider *provider = FindProvider(txn, provider_name);
+  if (!provider) return FlowFail(txn, SSO_LOGIN_UNKNOWN_PROVIDER, out);
+
+  std::span<const uint8_t> random(request.random, request.random_len);
+  std::string request_id = "_" + Hex(random.subspan(0, 16));
+  auto handle_bytes = random.subspan(16, kRelayHandleBytes);
+  std::string handle = Base64UrlEncode(
+      std::string_view(reinterpret_cast<const char *>(handle_bytes.data()), handle_bytes.size()));
+
+  saml::AuthnRequestInput authn{request_id,
+                                request.now_ms,
+                                provider->sp.entity_id,
+                                provider->sp.acs_url,
+                                provider->idp.sso_url,
+                                handle,
+                                provider->sign_requests ? provider->sp_key : nullptr};
+  auto url = saml::RedirectUrl(authn);
+  if (!url) return FlowFail(txn, SSO_ERR_INTERNAL, out);
+  txn.location = std::move(*url);
+
+  Json relay = {{"p", provider->name}, {"id", request_id}, {"to", return_to}};
+  std::vector<StoreCommand> commands;
+  commands.push_back(StoreCommand{"SET", RelayKey(txn, handle),
+                                  relay.dump(-1, ' ', false, Json::error_handler_t::replace), "PX",
+                                  std::to_string(kRelayStateTtlMs)});
+  FlowStore(txn, sso_txn::Flow::kLoginStore, std::move(commands), out);
+}
+
+void AcsBegin(sso_txn &txn, const sso_acs_request &request, sso_step &out) {
+  out = sso_step{};
+  txn.flow = sso_txn::Flow::kNone;
+  auto form = ParseForm(View(request.form_body));
+  if (!form) return FlowFail(txn, SSO_ACS_BAD_REQUEST, out);
+  auto response = form->find("SAMLResponse");
+  if (response == form->end() || response->second.empty())
+    return FlowFail(txn, SSO_ACS_BAD_REQUEST, out);
+  if (!request.random || request.random_len < kSessionIdBytes)
+    return FlowFail(txn, SSO_ERR_INVALID_ARGUMENT, out);
+  txn.flow_saml_response = response->second;
+  txn.flow_random.assign(request.random, request.random + request.random_len);
+
+  auto relay = form->find("RelayState");
+  std::string relay_state = relay == form->end() ? "" : relay->second;
+  if (IsRelayHandle(relay_state)) {
+    // Single use: GETDEL, so a second POST of the same form finds nothing.
+    std::vector<StoreCommand> commands;
+    commands.push_back(StoreCommand{"GETDEL", RelayKey(txn, relay_state)});
+    return FlowStore(txn, sso_txn::Flow::kAcsRelay, std::move(commands), out);
+  }
+
+  // IdP-initiated: no handle of ours. Only for a provider that allows it; a RelayState can
+  // then only name a same-origin path.
+  auto issuer = saml::PeekIssuer(txn.flow_saml_response);
+  if (!issuer) return FlowFail(txn, SSO_SAML_NOT_A_RESPONSE, out);
+  const SamlProvider *provider = nullptr;
+  for (const auto &[name, p] : txn.engine.saml_providers)
+    if (issuer && p.idp.entity_id == *issuer) provider = &p;
+  if (!provider) return FlowFail(txn, SSO_SAML_ISSUER_MISMATCH, out);
+  if (!provider->sp.allow_unsolicited) return FlowFail(txn, SSO_SAML_UNSOLICITED, out);
+  txn.flow_return_to = SafeReturnTo(relay_state.empty() ? "/" : relay_state);
+  ValidateAndCheckReplay(txn, *provider, std::nullopt, request.now_ms, out);
+}
+
+void FlowResume(sso_txn &txn, std::span<const sso_store_reply> replies, int64_t now_ms,
+                sso_step &out) {
+  out = sso_step{};
+  sso_txn::Flow flow = txn.flow;
+  if (IsProvisionFlow(flow)) return ProvisionResumeStore(txn, replies, now_ms, out);
+  if (flow == sso_txn::Flow::kOidcStore || flow == sso_txn::Flow::kOidcState ||
+      flow == sso_txn::Flow::kOidcConsume)
+    return OidcResumeStore(txn, replies, now_ms, out);
+  if (replies.size() != txn.step_views.size()) return FlowFail(txn, SSO_ERR_BAD_STATE, out);
+  sso_status why;
+  if (FlowStoreFailed(replies, why)) return FlowFail(txn, why, out);
+
+  switch (flow) {
+    case sso_txn::Flow::kLoginStore:
+      return Redirect(txn, 302, std::move(txn.location), out);
+
+    case sso_txn::Flow::kAcsRelay: {
+      if (replies[0].type != SSO_REPLY_STRING)
+        return FlowFail(txn, SSO_SAML_RELAY_STATE_INVALID, out);
+      Json relay = Json::parse(View(replies[0].str), nullptr, false);
+      if (!relay.is_object() || !relay.contains("p") || !relay["p"].is_string() ||
+          !relay.contains("id") || !relay["id"].is_string() || !relay.contains("to") ||
+          !relay["to"].is_string())
+        return FlowFail(txn, SSO_SAML_RELAY_STATE_INVALID, out);
+      const SamlProvider *provider = FindProvider(txn, relay["p"].get<std::string>());
+      if (!provider) return FlowFail(txn, SSO_SAML_RELAY_STATE_INVALID, out);
+      txn.flow_return_to = SafeReturnTo(relay["to"].get<std::string>());
+      return ValidateAndCheckReplay(txn, *provider, relay["id"].get<std::string>(), now_ms, out);
+    }
+
+    case sso_txn::Flow::kAcsReplay: {
+      if (replies[0].type == SSO_REPLY_NIL) return FlowFail(txn, SSO_SAML_REPLAY, out);
+      // A new session at every login: the cookie it sets is all the browser keeps.
+      return ProvisionBegin(txn, "saml", std::move(txn.flow_identity), std::move(txn.flow_random),
+                            now_ms, out);
+    }
+
+    default:
+      break;
+  }
+  FlowFail(txn, SSO_ERR_BAD_STATE, out);
+}
+
+void SamlMetadata(sso_txn &txn, std::string_view name, sso_step &out) {
+  out = sso_step{};
+  const SamlProvider *provider = FindProvider(txn, name);
+  if (!provider && name.empty() && txn.engine.saml_providers.size() == 1)
+    provider = &txn.engine.saml_providers.begin()->second;
+  if (!provider) return FlowFail(txn, SSO_LOGIN_UNKNOWN_PROVIDER, out);
+  Page(txn, 200, "application/samlmetadata+xml",
+       saml::SpMetadata({provider->sp.entity_id, provider->sp.acs_url, provider->sp_certificate,
+                         provider->sign_requests}),
+       out);
+}
+
+}  // namespace sso

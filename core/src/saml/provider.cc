@@ -1,0 +1,141 @@
+#include "saml/provider.h"
+
+#include <array>
+#include <string_view>
+
+#include "api/c_views.h"
+#include "saml/decrypt.h"
+#include "saml/metadata.h"
+#include "saml/signature.h"
+#include "text/email_domain.h"
+#include "text/http_text.h"
+
+namespace sso {
+namespace {
+
+// Attribute names IdPs commonly use, tried in order when no `attribute` mapping is given.
+const std::map<std::string, std::vector<std::string>> &DefaultAttributeNames() {
+  static const std::map<std::string, std::vector<std::string>> names = {
+      {"email",
+       {"mail", "email", "emailAddress", "urn:oid:0.9.2342.19200300.100.1.3",
+        "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress"}},
+      {"name",
+       {"displayName", "cn", "name", "urn:oid:2.16.840.1.113730.3.1.241",
+        "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name"}},
+      {"groups",
+       {"memberOf", "groups", "member", "urn:oid:1.3.6.1.4.1.5923.1.5.1.1",
+        "http://schemas.microsoft.com/ws/2008/06/identity/claims/groups"}},
+  };
+  return names;
+}
+
+const std::vector<std::string> *Values(const saml::Assertion &a, const SamlProvider &p,
+                                       const std::string &field) {
+  if (auto mapped = p.attribute_map.find(field); mapped != p.attribute_map.end()) {
+    auto it = a.attributes.find(mapped->second);
+    return it == a.attributes.end() ? nullptr : &it->second;
+  }
+  auto defaults = DefaultAttributeNames().find(field);
+  if (defaults == DefaultAttributeNames().end()) return nullptr;
+  for (const auto &name : defaults->second)
+    if (auto it = a.attributes.find(name); it != a.attributes.end()) return &it->second;
+  return nullptr;
+}
+
+}  // namespace
+
+sso_status MakeSamlProvider(const sso_saml_provider_config &c, SamlProvider &out,
+                            std::vector<std::string> *warnings) {
+  out = SamlProvider{};
+  auto warn = [warnings](std::string line) {
+    if (warnings) warnings->push_back(std::move(line));
+  };
+  out.name = String(c.name);
+  if (out.name.empty() || HasControlCharacter(out.name)) return SSO_ERR_INVALID_ARGUMENT;
+
+  if (c.idp_metadata_xml.len) {
+    saml::IdpMetadata metadata;
+    sso_status s = saml::ParseIdpMetadata(View(c.idp_metadata_xml), metadata);
+    for (auto &line : metadata.warnings) warn(std::move(line));
+    if (s != SSO_OK) return s;
+    out.idp = std::move(metadata.idp);
+    out.sign_requests = metadata.wants_signed_requests;
+  }
+  // Explicit settings override or complete the metadata.
+  if (c.idp_entity_id.len) out.idp.entity_id = String(c.idp_entity_id);
+  if (c.idp_sso_url.len) out.idp.sso_url = String(c.idp_sso_url);
+  for (size_t i = 0; i < c.idp_certificates_count; ++i) {
+    saml::SharedKey key;
+    std::string why;
+    if (sso_status s = saml::LoadCertificateKey(View(c.idp_certificates[i]), key, &why);
+        s != SSO_OK) {
+      if (s == SSO_KEY_REFUSED)
+        warn("saml_idp_certificate " + std::to_string(i + 1) + " refused: " + why);
+      return s;
+    }
+    out.idp.signing_keys.push_back(std::move(key));
+  }
+  if (out.idp.entity_id.empty() || out.idp.sso_url.empty() || out.idp.signing_keys.empty())
+    return SSO_SAML_METADATA_INVALID;
+
+  out.sp.entity_id = String(c.sp_entity_id);
+  out.sp.acs_url = String(c.acs_url);
+  out.sp.clock_skew_ms = c.clock_skew_ms;
+  out.sp.allow_unsolicited = c.allow_idp_initiated != 0;
+  if (out.sp.entity_id.empty() || out.sp.acs_url.empty() || c.clock_skew_ms < 0)
+    return SSO_ERR_INVALID_ARGUMENT;
+
+  if (c.sp_key_pem.len) {
+    out.sp_key = saml::LoadPrivateKey(View(c.sp_key_pem));
+    if (!out.sp_key) return SSO_SAML_KEY_INVALID;
+    if (sso_status s = saml::LoadDecryptionKey(View(c.sp_key_pem), out.sp.decryption_key);
+        s != SSO_OK)
+      return s;
+  }
+  if (c.sp_certificate_pem.len) {
+    out.sp_certificate = saml::PemBody(View(c.sp_certificate_pem));
+    if (out.sp_certificate.empty()) return SSO_SAML_KEY_INVALID;
+  }
+  if (c.sign_requests >= 0) out.sign_requests = c.sign_requests != 0;
+  if (out.sign_requests && !out.sp_key) return SSO_SAML_KEY_INVALID;
+
+  auto domains = NormalizeDomains(Strings(c.email_domains, c.email_domains_count));
+  if (!domains) return SSO_ERR_INVALID_ARGUMENT;
+  out.email_domains = std::move(*domains);
+  out.attribute_map = StringMap(c.attribute_map, c.attribute_map_count);
+  return SSO_OK;
+}
+
+Identity IdentityFromAssertion(const SamlProvider &p, const saml::Assertion &a) {
+  Identity id;
+  id.provider = p.name;
+  id.subject = a.name_id;
+  id.issuer = a.issuer;
+  // Until the provisioning hook names the app's own user id, the NameID stands in.
+  id.user = a.name_id;
+  if (auto v = Values(a, p, "email"); v && !v->empty()) {
+    id.email = v->front();
+  } else if (a.name_id_format == "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress") {
+    id.email = a.name_id;
+  }
+  if (auto v = Values(a, p, "name"); v && !v->empty()) id.name = v->front();
+  if (auto v = Values(a, p, "groups")) id.groups = *v;
+  for (const auto &[field, attribute] : p.attribute_map) {
+    if (field == "email" || field == "name" || field == "groups") continue;
+    if (auto it = a.attributes.find(attribute); it != a.attributes.end() && !it->second.empty())
+      id.attributes[field] = it->second.front();
+  }
+  id.attributes["saml_nameid_format"] = a.name_id_format;
+  if (!a.session_index.empty()) id.attributes["saml_session_index"] = a.session_index;
+  // Values that could split a header are dropped here rather than failing the login later.
+  auto clean = [](std::string &s) {
+    if (HasControlCharacter(s)) s.clear();
+  };
+  clean(id.email);
+  clean(id.name);
+  std::erase_if(id.groups, [](const std::string &g) { return HasControlCharacter(g); });
+  std::erase_if(id.attributes, [](const auto &kv) { return HasControlCharacter(kv.second); });
+  return id;
+}
+
+}  // namespace sso

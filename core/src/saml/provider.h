@@ -1,0 +1,36 @@
+// A configured SAML identity provider and how its answers become our identity.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "saml/authn_request.h"
+#include "saml/response.h"
+#include "session/record.h"
+#include "sso/sso.h"
+
+namespace sso {
+
+struct SamlProvider {
+  std::string name;
+  saml::IdentityProvider idp;
+  saml::ServiceProvider sp;
+  saml::PrivateKey sp_key;     // signs AuthnRequests when sign_requests
+  std::string sp_certificate;  // base64 DER for our metadata
+  bool sign_requests = false;
+  std::vector<std::string> email_domains;
+  std::map<std::string, std::string> attribute_map;  // profile field -> IdP attribute name
+};
+
+// Builds a provider from the C configuration (metadata XML or explicit IdP settings).
+// `warnings` gets a line for each metadata certificate that was skipped, and for a
+// configured certificate whose key is refused (which fails the provider).
+sso_status MakeSamlProvider(const sso_saml_provider_config &config, SamlProvider &out,
+                            std::vector<std::string> *warnings = nullptr);
+
+// The identity a validated assertion stands for: subject = NameID (with its format and the
+// IdP's entity ID), email / name / groups through the attribute mapping.
+Identity IdentityFromAssertion(const SamlProvider &provider, const saml::Assertion &assertion);
+
+}  // namespace sso

@@ -1,0 +1,179 @@
+#include "session/gate.h"
+
+#include <cctype>
+#include <string_view>
+
+#include "api/c_views.h"
+#include "engine/store_keys.h"
+#include "engine/txn.h"
+#include "session/session_id.h"
+#include "text/http_text.h"
+
+namespace sso {
+namespace {
+
+bool ContainsCaseInsensitive(std::string_view haystack, std::string_view needle) {
+  if (needle.size() > haystack.size()) return false;
+  for (size_t i = 0; i + needle.size() <= haystack.size(); ++i) {
+    size_t j = 0;
+    while (j < needle.size() &&
+           std::tolower(static_cast<unsigned char>(haystack[i + j])) == needle[j])
+      ++j;
+    if (j == needle.size()) return true;
+  }
+  return false;
+}
+
+CookieSettings Cookie(const sso_txn &txn) {
+  return {txn.engine.settings.cookie_name, txn.engine.settings.cookie_secure};
+}
+
+void ResetStep(sso_step &out) { out = sso_step{}; }
+
+// "/sso/login?x" -> "/sso/login"
+std::string_view PathOf(std::string_view target) {
+  return target.substr(0, target.find_first_of("?#"));
+}
+
+// No usable session: send a person to login, give a program a 401 it can act on.
+void LoginRequired(sso_txn &txn, sso_status reason, sso_step &out) {
+  const auto &settings = txn.engine.settings;
+  // The login URL behind the gate itself (no sso_endpoints location serves it): a redirect
+  // to it would loop forever, and letting it through would open the gate. Fail closed.
+  if (txn.login_url_request) return ErrorStep(txn, SSO_LOGIN_URL_GATED, "", out);
+  out.reason = reason;
+  if (txn.had_cookie) {
+    txn.set_cookie = SetCookieValue(Cookie(txn), "", 0);
+    out.set_cookie = Str(txn.set_cookie);
+  }
+  if (txn.browser_navigation) {
+    txn.location = settings.login_url;
+    txn.location.append(settings.login_url.find('?') == std::string::npos ? "?" : "&");
+    txn.location.append("return_to=").append(UrlEncode(txn.return_to));
+    out.kind = SSO_STEP_REDIRECT;
+    out.http_status = 302;
+    out.location = Str(txn.location);
+    return;
+  }
+  txn.www_authenticate = "SSO realm=\"sso\", login=\"" + settings.login_url + "\"";
+  txn.body = "{\"error\":\"login_required\",\"login_url\":\"" + settings.login_url + "\"}\n";
+  out.kind = SSO_STEP_UNAUTHORIZED;
+  out.http_status = 401;
+  out.www_authenticate = Str(txn.www_authenticate);
+  out.content_type = {"application/json", 16};
+  out.body = Str(txn.body);
+}
+
+}  // namespace
+
+bool IsBrowserNavigation(std::string_view method, std::string_view accept,
+                         std::string_view sec_fetch_mode, std::string_view x_requested_with) {
+  if (method != "GET" && method != "HEAD") return false;
+  if (!x_requested_with.empty()) return false;
+  if (!sec_fetch_mode.empty()) return sec_fetch_mode == "navigate";
+  return ContainsCaseInsensitive(accept, "text/html");
+}
+
+void ErrorStep(sso_txn &txn, sso_status reason, std::string_view request_id, sso_step &out) {
+  ErrorPage page = RenderErrorPage(reason, request_id);
+  txn.body = std::move(page.body);
+  out.kind = SSO_STEP_ERROR;
+  out.reason = reason;
+  out.http_status = page.http_status;
+  out.content_type = {"text/html; charset=utf-8", 24};
+  out.body = Str(txn.body);
+}
+
+void GateBegin(sso_txn &txn, const sso_gate_request &request, sso_step &out) {
+  ResetStep(out);
+  txn.state = sso_txn::State::kDecided;
+  txn.session.reset();
+
+  std::string_view cookie = View(request.session_cookie);
+  txn.had_cookie = !cookie.empty();
+  bool well_formed = IsWellFormedSessionId(cookie);
+  // The hot path: a session this process confirmed moments ago (found by the cookie, so no
+  // hashing is needed).
+  if (well_formed) {
+    if (auto cached = txn.engine.cache.Find(cookie, request.now_ms)) {
+      txn.session = std::move(cached);
+      out.kind = SSO_STEP_ALLOW;
+      out.reason = SSO_SESSION_VALID;
+      return;
+    }
+  }
+
+  // Facts needed only if the answer may be "log in first".
+  txn.browser_navigation =
+      IsBrowserNavigation(View(request.method), View(request.accept), View(request.sec_fetch_mode),
+                          View(request.x_requested_with));
+  txn.return_to = SafeReturnTo(View(request.uri));
+  txn.login_url_request = PathOf(View(request.uri)) == PathOf(txn.engine.settings.login_url);
+  if (cookie.empty()) return LoginRequired(txn, SSO_SESSION_NO_COOKIE, out);
+  if (!well_formed) return LoginRequired(txn, SSO_SESSION_MALFORMED_COOKIE, out);
+
+  std::string digest = Sha256Hex(cookie);
+  if (digest.empty()) return ErrorStep(txn, SSO_ERR_INTERNAL, "", out);
+  txn.session_cookie = std::string(cookie);
+
+  txn.session_key = SessionKeyFromDigest(txn.engine.settings.key_prefix, digest);
+  txn.session_digest = std::move(digest);
+  txn.cache_generation = txn.engine.cache.generation();
+
+  const auto &settings = txn.engine.settings;
+  // GETEX slides the idle timeout in the same round trip as the read.
+  if (settings.idle_ms > 0)
+    txn.command = StoreCommand{"GETEX", txn.session_key, "PX", std::to_string(settings.idle_ms)};
+  else
+    txn.command = StoreCommand{"GET", txn.session_key};
+  txn.state = sso_txn::State::kAwaitingSession;
+  out.kind = SSO_STEP_STORE;
+  out.reason = SSO_OK;
+  txn.step_views = {txn.command.View()};
+  out.commands = txn.step_views.data();
+  out.commands_count = 1;
+}
+
+void GateResume(sso_txn &txn, const sso_store_reply &reply, int64_t now_ms, sso_step &out) {
+  ResetStep(out);
+  txn.state = sso_txn::State::kDecided;
+  switch (reply.type) {
+    case SSO_REPLY_FAILED:
+      return ErrorStep(
+          txn, reply.failure == SSO_STORE_TIMEOUT ? SSO_STORE_TIMEOUT : SSO_STORE_UNAVAILABLE, "",
+          out);
+    case SSO_REPLY_ERROR:
+      return ErrorStep(txn, SSO_STORE_ERROR_REPLY, "", out);
+    case SSO_REPLY_NIL:
+      return LoginRequired(txn, SSO_SESSION_NOT_FOUND, out);
+    case SSO_REPLY_STRING:
+      break;
+    default:
+      return ErrorStep(txn, SSO_STORE_UNEXPECTED_REPLY, "", out);
+  }
+
+  auto record = ParseRecord(View(reply.str));
+  sso_status reason = SSO_SESSION_VALID;
+  if (!record)
+    reason = SSO_SESSION_CORRUPT_RECORD;
+  else if (now_ms >= record->expires_ms)
+    reason = SSO_SESSION_EXPIRED;
+  if (reason != SSO_SESSION_VALID) {
+    // The record is useless to everyone: drop it now rather than at its idle expiry.
+    txn.cleanup = StoreCommand{"DEL", txn.session_key};
+    LoginRequired(txn, reason, out);
+    out.cleanup = txn.cleanup.View();
+    return;
+  }
+  auto valid = std::make_shared<ValidSession>();
+  valid->groups = JoinList(record->identity.groups);
+  valid->roles = JoinList(record->identity.roles);
+  valid->record = std::move(*record);
+  txn.engine.cache.Insert(std::move(txn.session_cookie), txn.session_digest, valid, now_ms,
+                          txn.cache_generation);
+  txn.session = std::move(valid);
+  out.kind = SSO_STEP_ALLOW;
+  out.reason = SSO_SESSION_VALID;
+}
+
+}  // namespace sso

@@ -1,0 +1,121 @@
+#include "session/plan.h"
+
+#include <algorithm>
+
+#include "engine/store_keys.h"
+#include "engine/txn.h"
+#include "session/session_id.h"
+#include "text/http_text.h"
+
+namespace sso {
+namespace {
+
+bool IsHexDigest(std::string_view s) {
+  return s.size() == 64 && std::all_of(s.begin(), s.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
+
+}  // namespace
+
+sso_status PlanSession(sso_txn &txn, Identity identity, std::span<const uint8_t> random,
+                       int64_t now_ms) {
+  if (sso_status status = ValidateIdentity(identity); status != SSO_OK) return status;
+  const auto &settings = txn.engine.settings;
+
+  auto cookie = EncodeSessionId(random);
+  if (!cookie) return SSO_ERR_INVALID_ARGUMENT;
+  std::string digest = Sha256Hex(*cookie);
+  if (digest.empty()) return SSO_ERR_INTERNAL;
+
+  SessionRecord record;
+  record.created_ms = now_ms;
+  record.expires_ms = now_ms + settings.ttl_ms;
+  std::string index_key = SubjectIndexKey(settings.key_prefix, identity.provider, identity.subject);
+  record.identity = std::move(identity);
+  std::string json = SerializeRecord(record);
+  if (json.size() > kMaxRecordBytes) return SSO_IDENTITY_TOO_LARGE;
+
+  // The record lives for the idle timeout (slid by every GETEX) and never past the lifetime,
+  // which the gate also checks against `expires`.
+  int64_t first_ttl = settings.idle_ms > 0 ? settings.idle_ms : settings.ttl_ms;
+  std::string ttl = std::to_string(settings.ttl_ms);
+
+  txn.plan_commands.clear();
+  txn.plan_commands.push_back(StoreCommand{"SET", SessionKeyFromDigest(settings.key_prefix, digest),
+                                           std::move(json), "PX", std::to_string(first_ttl)});
+  txn.plan_commands.push_back(StoreCommand{"SADD", index_key, digest});
+  // The index must outlive every member: set a TTL if none (NX), extend it if shorter (GT).
+  txn.plan_commands.push_back(StoreCommand{"PEXPIRE", index_key, ttl, "NX"});
+  txn.plan_commands.push_back(StoreCommand{"PEXPIRE", index_key, ttl, "GT"});
+  txn.plan_views.clear();
+  for (auto &command : txn.plan_commands) txn.plan_views.push_back(command.View());
+
+  txn.cookie_value = std::move(*cookie);
+  txn.set_cookie = SetCookieValue({settings.cookie_name, settings.cookie_secure}, txn.cookie_value,
+                                  settings.ttl_ms / 1000);
+  return SSO_OK;
+}
+
+void PlanLogout(sso_txn &txn, std::string_view cookie, sso_step &out) {
+  const auto &settings = txn.engine.settings;
+  out = sso_step{};
+  out.kind = SSO_STEP_REDIRECT;
+  out.http_status = 303;
+  out.reason = SSO_OK;
+  out.location = {settings.logout_redirect.data(), settings.logout_redirect.size()};
+  txn.set_cookie = SetCookieValue({settings.cookie_name, settings.cookie_secure}, "", 0);
+  out.set_cookie = {txn.set_cookie.data(), txn.set_cookie.size()};
+  if (IsWellFormedSessionId(cookie)) {
+    std::string digest = Sha256Hex(cookie);
+    txn.engine.cache.EvictCookie(cookie);
+    // DEL before PUBLISH, on one connection: a worker that hears the announcement and reads
+    // the session again must find it gone, or it would cache it anew.
+    txn.plan_commands.clear();
+    txn.plan_commands.push_back(
+        StoreCommand{"DEL", SessionKeyFromDigest(settings.key_prefix, digest)});
+    txn.plan_commands.push_back(
+        StoreCommand{"PUBLISH", txn.engine.revocation_channel, std::move(digest)});
+    txn.step_views.clear();
+    for (auto &command : txn.plan_commands) txn.step_views.push_back(command.View());
+    out.commands = txn.step_views.data();
+    out.commands_count = txn.step_views.size();
+  }
+}
+
+void PlanRevokeBegin(sso_txn &txn, std::string_view provider, std::string_view subject) {
+  txn.revoke_index_key = SubjectIndexKey(txn.engine.settings.key_prefix, provider, subject);
+  txn.command = StoreCommand{"SMEMBERS", txn.revoke_index_key};
+  txn.state = sso_txn::State::kAwaitingRevokeMembers;
+}
+
+void PlanRevokeFinish(sso_txn &txn, std::span<const std::string_view> members) {
+  txn.command = StoreCommand{"DEL", txn.revoke_index_key};
+  std::string announcement;
+  std::vector<std::string_view> revoked;
+  for (std::string_view member : members) {
+    // Only digests we wrote ourselves become keys to delete.
+    if (!IsHexDigest(member)) continue;
+    txn.command.Append(SessionKeyFromDigest(txn.engine.settings.key_prefix, member));
+    revoked.push_back(member);
+    if (!announcement.empty()) announcement.push_back(' ');
+    announcement.append(member);
+  }
+  txn.engine.cache.EvictDigests(revoked);
+  txn.cleanup = StoreCommand{"PUBLISH", txn.engine.revocation_channel, std::move(announcement)};
+  txn.state = sso_txn::State::kDecided;
+}
+
+void OnRevocation(sso_engine &engine, std::string_view message) {
+  std::vector<std::string_view> revoked;
+  while (!message.empty()) {
+    size_t space = message.find(' ');
+    std::string_view digest = message.substr(0, space);
+    if (IsHexDigest(digest)) revoked.push_back(digest);
+    if (space == std::string_view::npos) break;
+    message.remove_prefix(space + 1);
+  }
+  engine.cache.EvictDigests(revoked);  // also marks the cache: a revocation was heard
+}
+
+}  // namespace sso

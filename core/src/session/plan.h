@@ -1,0 +1,26 @@
+// Creating and revoking sessions: the store commands, the cookie.
+#pragma once
+
+#include <span>
+
+#include "session/record.h"
+#include "sso/sso.h"
+
+namespace sso {
+
+// Fills txn.plan_commands / cookie_value / set_cookie for a brand-new session of `identity`.
+sso_status PlanSession(sso_txn &txn, Identity identity, std::span<const uint8_t> random,
+                       int64_t now_ms);
+
+// Logout of one session: DEL of its record then PUBLISH of its digest (in that order), a
+// Set-Cookie that clears the browser's copy, and a 303 to the logout redirect.
+void PlanLogout(sso_txn &txn, std::string_view cookie, sso_step &out);
+
+// Revocation of every session of a subject, in two steps (read the index, delete members).
+void PlanRevokeBegin(sso_txn &txn, std::string_view provider, std::string_view subject);
+void PlanRevokeFinish(sso_txn &txn, std::span<const std::string_view> members);
+
+// A revocation announcement: drops the named sessions from this process's cache.
+void OnRevocation(sso_engine &engine, std::string_view message);
+
+}  // namespace sso

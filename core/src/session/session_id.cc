@@ -1,0 +1,87 @@
+#include "session/session_id.h"
+
+#include <openssl/evp.h>
+
+#include <memory>
+
+namespace sso {
+namespace {
+
+constexpr size_t kEncodedLength = (kSessionIdBytes * 4 + 2) / 3;  // 43 for 32 bytes
+
+bool IsBase64UrlChar(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '_';
+}
+
+}  // namespace
+
+std::optional<std::string> EncodeSessionId(std::span<const uint8_t> random) {
+  if (random.size() < kSessionIdBytes) return std::nullopt;
+  unsigned char encoded[4 * ((kSessionIdBytes + 2) / 3) + 1];
+  int n = EVP_EncodeBlock(encoded, random.data(), static_cast<int>(kSessionIdBytes));
+  if (n <= 0) return std::nullopt;
+  std::string out(reinterpret_cast<char *>(encoded), static_cast<size_t>(n));
+  for (char &c : out) {
+    if (c == '+') c = '-';
+    if (c == '/') c = '_';
+  }
+  out.resize(kEncodedLength);  // drop '=' padding
+  return out;
+}
+
+bool IsWellFormedSessionId(std::string_view cookie) {
+  if (cookie.size() != kEncodedLength) return false;
+  for (char c : cookie)
+    if (!IsBase64UrlChar(c)) return false;
+  return true;
+}
+
+namespace {
+
+struct MdFree {
+  void operator()(EVP_MD *md) const { EVP_MD_free(md); }
+};
+struct MdCtxFree {
+  void operator()(EVP_MD_CTX *ctx) const { EVP_MD_CTX_free(ctx); }
+};
+
+// Fetched once, and one context per thread reused: an implicit fetch by name and a fresh
+// context on every call cost more than hashing 43 bytes.
+const EVP_MD *Sha256Md() {
+  static const std::unique_ptr<EVP_MD, MdFree> md(EVP_MD_fetch(nullptr, "SHA256", nullptr));
+  return md.get();
+}
+
+EVP_MD_CTX *DigestContext() {
+  thread_local const std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
+  return ctx.get();
+}
+
+}  // namespace
+
+std::string Sha256(std::string_view text) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int digest_len = 0;
+  const EVP_MD *md = Sha256Md();
+  EVP_MD_CTX *ctx = DigestContext();
+  if (md == nullptr || ctx == nullptr || EVP_DigestInit_ex2(ctx, md, nullptr) != 1 ||
+      EVP_DigestUpdate(ctx, text.data(), text.size()) != 1 ||
+      EVP_DigestFinal_ex(ctx, digest, &digest_len) != 1)
+    return {};
+  return std::string(reinterpret_cast<char *>(digest), digest_len);
+}
+
+std::string Sha256Hex(std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string digest = Sha256(text);
+  std::string out;
+  out.reserve(digest.size() * 2);
+  for (unsigned char c : digest) {
+    out.push_back(kHex[c >> 4]);
+    out.push_back(kHex[c & 0xf]);
+  }
+  return out;
+}
+
+}  // namespace sso

@@ -1,0 +1,58 @@
+// The C boundary: argument checks, status table, and no exception ever escaping.
+#include <gtest/gtest.h>
+
+#include <set>
+#include <string>
+
+#include "support/test_support.h"
+
+namespace {
+
+using namespace sso_test;
+
+TEST(StatusTable, EveryStatusHasAUniqueNameAndMessage) {
+  std::set<std::string> names;
+  for (int s = 0; s < SSO_STATUS_COUNT; ++s) {
+    std::string name = sso_status_name(static_cast<sso_status>(s));
+    EXPECT_FALSE(name.empty());
+    EXPECT_TRUE(names.insert(name).second) << name;
+    EXPECT_FALSE(std::string(sso_status_message(static_cast<sso_status>(s))).empty());
+  }
+  EXPECT_STREQ(sso_status_name(SSO_SESSION_NOT_FOUND), "SESSION_NOT_FOUND");
+  EXPECT_STREQ(sso_status_name(static_cast<sso_status>(9999)), "ERR_INTERNAL");
+}
+
+TEST(CApi, NullArgumentsAreRefusedNotCrashed) {
+  sso_engine *engine = nullptr;
+  EXPECT_EQ(sso_engine_create(nullptr, &engine), SSO_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(sso_txn_create(nullptr, nullptr), SSO_ERR_INVALID_ARGUMENT);
+  sso_step step;
+  EXPECT_EQ(sso_gate_begin(nullptr, nullptr, &step), SSO_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(sso_txn_identity_field(nullptr, SSO_FIELD_USER).len, 0u);
+  sso_engine_destroy(nullptr);
+  sso_txn_destroy(nullptr);
+
+  auto e = MakeEngine();
+  auto txn = MakeTxn(e.get());
+  sso_identity id{};
+  id.groups_count = 3;  // count without an array
+  std::array<uint8_t, 32> random{};
+  sso_session_plan plan;
+  EXPECT_EQ(sso_session_plan_create(txn.get(), &id, random.data(), 32, 0, &plan),
+            SSO_ERR_INVALID_ARGUMENT);
+  sso_store_reply bad{SSO_REPLY_STRING, {nullptr, 5}, 0, SSO_OK};
+  EXPECT_EQ(sso_gate_resume(txn.get(), &bad, 0, &step), SSO_ERR_BAD_STATE);
+}
+
+TEST(CApi, InputsNeedNoTerminator) {
+  auto e = MakeEngine();
+  auto txn = MakeTxn(e.get());
+  // The cookie view stops before the trailing garbage.
+  std::string buffer = std::string(43, 'A') + "GARBAGE";
+  sso_gate_request req{S("GET"), S("/"), S(""), S(""), S(""), {buffer.data(), 43}, 0};
+  sso_step step;
+  ASSERT_EQ(sso_gate_begin(txn.get(), &req, &step), SSO_OK);
+  EXPECT_EQ(step.kind, SSO_STEP_STORE);
+}
+
+}  // namespace

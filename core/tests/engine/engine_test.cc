@@ -1,0 +1,123 @@
+#include "engine/engine.h"
+
+#include <gtest/gtest.h>
+
+#include "support/test_support.h"
+
+namespace {
+
+using sso::EngineSettings;
+using sso::ValidateSettings;
+
+EngineSettings Good() { return {"sso:", "__Host-sso", true, 3600000, 600000, "/sso/login"}; }
+
+TEST(EngineSettings, AcceptsDefaults) { EXPECT_EQ(ValidateSettings(Good()), SSO_OK); }
+
+TEST(EngineSettings, RejectsBadCookieNames) {
+  for (const char *name : {"", "a b", "a;b", "a=b", "a\r\nb", "\xff"}) {
+    auto s = Good();
+    s.cookie_name = name;
+    EXPECT_EQ(ValidateSettings(s), SSO_CONFIG_BAD_COOKIE_NAME) << name;
+  }
+}
+
+TEST(EngineSettings, HostPrefixNeedsSecure) {
+  auto s = Good();
+  s.cookie_secure = false;
+  EXPECT_EQ(ValidateSettings(s), SSO_CONFIG_INSECURE_HOST_COOKIE);
+  s.cookie_name = "__Secure-x";
+  EXPECT_EQ(ValidateSettings(s), SSO_CONFIG_INSECURE_HOST_COOKIE);
+  s.cookie_name = "sso";
+  EXPECT_EQ(ValidateSettings(s), SSO_OK);
+}
+
+TEST(EngineSettings, RejectsBadLifetimes) {
+  auto s = Good();
+  s.ttl_ms = 0;
+  EXPECT_EQ(ValidateSettings(s), SSO_CONFIG_BAD_TTL);
+  s = Good();
+  s.idle_ms = s.ttl_ms + 1;
+  EXPECT_EQ(ValidateSettings(s), SSO_CONFIG_BAD_TTL);
+  s = Good();
+  s.idle_ms = -1;
+  EXPECT_EQ(ValidateSettings(s), SSO_CONFIG_BAD_TTL);
+  s.idle_ms = 0;  // no idle timeout is allowed
+  EXPECT_EQ(ValidateSettings(s), SSO_OK);
+}
+
+TEST(EngineSettings, LoginUrlMustBeSameOrigin) {
+  for (const char *url : {"", "sso/login", "//evil.example/", "https://evil.example/", "/\\evil"}) {
+    auto s = Good();
+    s.login_url = url;
+    EXPECT_EQ(ValidateSettings(s), SSO_CONFIG_BAD_LOGIN_URL) << url;
+  }
+}
+
+TEST(EngineSettings, RejectsBadPrefix) {
+  auto s = Good();
+  s.key_prefix = "a\nb";
+  EXPECT_EQ(ValidateSettings(s), SSO_CONFIG_BAD_KEY_PREFIX);
+  s.key_prefix = std::string(65, 'a');
+  EXPECT_EQ(ValidateSettings(s), SSO_CONFIG_BAD_KEY_PREFIX);
+}
+
+TEST(EngineSettings, LogoutRedirectIsASameOriginPath) {
+  // open-redirect payloads (post-logout targets are the classic logout CVE)
+  for (const char *url :
+       {"", "bye", "//evil.example/", "https://evil.example/", "/\\evil.example", "/\\", "/a\\b",
+        "/a//b", "/x?next=//evil.example", "///evil.example", "/\r\nSet-Cookie: a=b", "/\n", "/a b",
+        "/\t", "/\xc3\xa9", "\t/", " /", "javascript:alert(1)"}) {
+    auto s = Good();
+    s.logout_redirect = url;
+    EXPECT_EQ(ValidateSettings(s), SSO_CONFIG_BAD_LOGOUT_REDIRECT) << url;
+  }
+  for (const char *url : {"/", "/bye", "/goodbye.html?from=sso", "/app/#signed-out"}) {
+    auto s = Good();
+    s.logout_redirect = url;
+    EXPECT_EQ(ValidateSettings(s), SSO_OK) << url;
+  }
+}
+
+TEST(EngineCreate, LogoutRedirectDefaultsToRoot) {
+  sso_test::EngineOptions o;
+  EXPECT_TRUE(sso_test::MakeEngine(o)) << "empty means /";
+  o.logout_redirect = "//evil.example";
+  sso_engine_config config{sso_test::S(o.prefix),
+                           sso_test::S(o.cookie),
+                           1,
+                           o.ttl_ms,
+                           o.idle_ms,
+                           sso_test::S(o.login),
+                           0,
+                           sso_test::S(o.logout_redirect)};
+  sso_engine *engine = nullptr;
+  EXPECT_EQ(sso_engine_create(&config, &engine), SSO_CONFIG_BAD_LOGOUT_REDIRECT);
+  EXPECT_EQ(engine, nullptr);
+}
+
+TEST(EngineCreate, ReportsTheFailedCheck) {
+  sso_test::EngineOptions o;
+  o.secure = false;
+  sso_engine_config config{
+      sso_test::S(o.prefix), sso_test::S(o.cookie), 0, o.ttl_ms, o.idle_ms, sso_test::S(o.login), 0,
+      sso_test::S("")};
+  sso_engine *engine = reinterpret_cast<sso_engine *>(0x1);
+  EXPECT_EQ(sso_engine_create(&config, &engine), SSO_CONFIG_INSECURE_HOST_COOKIE);
+  EXPECT_EQ(engine, nullptr);
+}
+
+}  // namespace
+
+namespace {
+
+TEST(EngineSettings, CacheMustStayWellBelowIdle) {
+  auto s = Good();  // idle 10 min
+  s.cache_ms = 300000;
+  EXPECT_EQ(ValidateSettings(s), SSO_OK);
+  s.cache_ms = 300001;
+  EXPECT_EQ(ValidateSettings(s), SSO_CONFIG_BAD_CACHE_TTL);
+  s.cache_ms = -1;
+  EXPECT_EQ(ValidateSettings(s), SSO_CONFIG_BAD_CACHE_TTL);
+}
+
+}  // namespace

@@ -1,0 +1,170 @@
+// The per-process session cache: hits skip the store, and nothing stale or revoked is served.
+#include "session/cache.h"
+
+#include <gtest/gtest.h>
+
+#include <array>
+
+#include "session/session_id.h"
+#include "support/test_support.h"
+
+namespace {
+
+using namespace sso_test;
+
+constexpr int64_t kNow = 1'700'000'000'000;
+
+std::shared_ptr<const sso::ValidSession> Session(int64_t expires_ms) {
+  auto s = std::make_shared<sso::ValidSession>();
+  s->record.identity.provider = "corp";
+  s->record.identity.subject = "s";
+  s->record.expires_ms = expires_ms;
+  return s;
+}
+
+TEST(SessionCache, DisabledUntilEnabledAndFlushedWhenDisabled) {
+  sso::SessionCache cache(5000, 10);
+  cache.Insert("d", "digest", Session(kNow + 100000), kNow, cache.generation());
+  EXPECT_EQ(cache.Find("d", kNow), nullptr) << "a cache that was never enabled stores nothing";
+  cache.SetEnabled(true);
+  cache.Insert("d", "digest", Session(kNow + 100000), kNow, cache.generation());
+  EXPECT_NE(cache.Find("d", kNow + 1), nullptr);
+  cache.SetEnabled(false);
+  cache.SetEnabled(true);
+  EXPECT_EQ(cache.Find("d", kNow + 2), nullptr) << "disabling flushes";
+}
+
+TEST(SessionCache, EntriesAgeOutAndNeverOutliveTheSession) {
+  sso::SessionCache cache(5000, 10);
+  cache.SetEnabled(true);
+  cache.Insert("a", "digest", Session(kNow + 100000), kNow, cache.generation());
+  EXPECT_NE(cache.Find("a", kNow + 4999), nullptr);
+  EXPECT_EQ(cache.Find("a", kNow + 5000), nullptr);
+  cache.Insert("b", "digest", Session(kNow + 1000), kNow, cache.generation());
+  EXPECT_EQ(cache.Find("b", kNow + 1000), nullptr) << "absolute expiry wins over the cache";
+  cache.Insert("c", "digest", Session(kNow + 100000), kNow, cache.generation());
+  EXPECT_EQ(cache.Find("c", kNow - 1), nullptr) << "a clock going back is not trusted";
+}
+
+TEST(SessionCache, BoundedSize) {
+  sso::SessionCache cache(5000, 3);
+  cache.SetEnabled(true);
+  for (int i = 0; i < 10; ++i)
+    cache.Insert(std::to_string(i), "digest", Session(kNow + 100000), kNow, cache.generation());
+  EXPECT_LE(cache.size(), 3u);
+}
+
+TEST(SessionCache, RevocationByDigestDropsOnlyThoseSessions) {
+  sso::SessionCache cache(5000, 10);
+  cache.SetEnabled(true);
+  cache.Insert("cookie-a", "digest-a", Session(kNow + 100000), kNow, cache.generation());
+  cache.Insert("cookie-b", "digest-b", Session(kNow + 100000), kNow, cache.generation());
+  std::vector<std::string_view> revoked{"digest-a", "digest-unknown"};
+  uint64_t before = cache.generation();
+  cache.EvictDigests(revoked);
+  EXPECT_GT(cache.generation(), before);
+  EXPECT_EQ(cache.Find("cookie-a", kNow + 1), nullptr);
+  EXPECT_NE(cache.Find("cookie-b", kNow + 1), nullptr);
+  cache.EvictCookie("cookie-b");
+  EXPECT_EQ(cache.Find("cookie-b", kNow + 1), nullptr);
+}
+
+TEST(SessionCache, ZeroTtlMeansNoCache) {
+  sso::SessionCache cache(0, 10);
+  cache.SetEnabled(true);
+  cache.Insert("a", "digest", Session(kNow + 100000), kNow, cache.generation());
+  EXPECT_EQ(cache.Find("a", kNow), nullptr);
+}
+
+class CachedGateTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    EngineOptions o;
+    o.cache_ms = 5000;
+    engine_ = MakeEngine(o);
+    ASSERT_TRUE(engine_);
+    std::array<uint8_t, 32> random{7};
+    sso_identity id{S("corp"), S("s"), S(""),   S("42"), S(""),   S(""),
+                    nullptr,   0,      nullptr, 0,       nullptr, 0};
+    auto txn = MakeTxn(engine_.get());
+    sso_session_plan plan;
+    ASSERT_EQ(sso_session_plan_create(txn.get(), &id, random.data(), 32, kNow, &plan), SSO_OK);
+    cookie_ = Str(plan.cookie_value);
+    record_ = Args(plan.commands[0])[2];
+  }
+
+  sso_step Begin(TxnPtr &txn, int64_t now) {
+    sso_gate_request req{S("GET"), S("/"), S(""), S(""), S(""), S(cookie_), now};
+    sso_step step;
+    EXPECT_EQ(sso_gate_begin(txn.get(), &req, &step), SSO_OK);
+    return step;
+  }
+
+  // A full store round trip that validates the session (and fills the cache if enabled).
+  void Validate(int64_t now) {
+    auto txn = MakeTxn(engine_.get());
+    ASSERT_EQ(Begin(txn, now).kind, SSO_STEP_STORE);
+    sso_store_reply reply{SSO_REPLY_STRING, S(record_), 0, SSO_OK};
+    sso_step step;
+    ASSERT_EQ(sso_gate_resume(txn.get(), &reply, now, &step), SSO_OK);
+    ASSERT_EQ(step.kind, SSO_STEP_ALLOW);
+  }
+
+  EnginePtr engine_;
+  std::string cookie_, record_;
+};
+
+TEST_F(CachedGateTest, SecondRequestIsServedFromTheCache) {
+  sso_engine_cache_set_enabled(engine_.get(), 1);
+  Validate(kNow);
+  auto txn = MakeTxn(engine_.get());
+  sso_step step = Begin(txn, kNow + 10);
+  EXPECT_EQ(step.kind, SSO_STEP_ALLOW);
+  EXPECT_EQ(Str(sso_txn_identity_field(txn.get(), SSO_FIELD_USER)), "42");
+}
+
+TEST_F(CachedGateTest, NoCacheWhileRevocationsCannotBeHeard) {
+  Validate(kNow);  // cache never enabled
+  auto txn = MakeTxn(engine_.get());
+  EXPECT_EQ(Begin(txn, kNow + 10).kind, SSO_STEP_STORE);
+}
+
+TEST_F(CachedGateTest, RevocationAnnouncementEvicts) {
+  sso_engine_cache_set_enabled(engine_.get(), 1);
+  Validate(kNow);
+  std::string message = std::string(64, 'a') + " " + sso::Sha256Hex(cookie_) + " junk";
+  sso_engine_on_revocation(engine_.get(), S(message));
+  auto txn = MakeTxn(engine_.get());
+  EXPECT_EQ(Begin(txn, kNow + 10).kind, SSO_STEP_STORE) << "revoked: must ask the store again";
+}
+
+TEST_F(CachedGateTest, LocalLogoutEvicts) {
+  sso_engine_cache_set_enabled(engine_.get(), 1);
+  Validate(kNow);
+  auto txn = MakeTxn(engine_.get());
+  sso_step step;
+  ASSERT_EQ(sso_logout(txn.get(), S(cookie_), &step), SSO_OK);
+  auto next = MakeTxn(engine_.get());
+  EXPECT_EQ(Begin(next, kNow + 10).kind, SSO_STEP_STORE);
+}
+
+TEST_F(CachedGateTest, RevocationHeardWhileTheStoreAnswersIsNotUndone) {
+  sso_engine_cache_set_enabled(engine_.get(), 1);
+  auto txn = MakeTxn(engine_.get());
+  ASSERT_EQ(Begin(txn, kNow).kind, SSO_STEP_STORE);
+  // The revocation arrives on the subscriber connection before the GETEX reply.
+  std::string digest = sso::Sha256Hex(cookie_);
+  sso_engine_on_revocation(engine_.get(), S(digest));
+  sso_store_reply reply{SSO_REPLY_STRING, S(record_), 0, SSO_OK};
+  sso_step step;
+  ASSERT_EQ(sso_gate_resume(txn.get(), &reply, kNow, &step), SSO_OK);
+  EXPECT_EQ(sso_engine_cache_size(engine_.get()), 0u) << "the possibly revoked reply is not cached";
+  auto next = MakeTxn(engine_.get());
+  EXPECT_EQ(Begin(next, kNow + 10).kind, SSO_STEP_STORE);
+}
+
+TEST_F(CachedGateTest, ChannelNameUsesThePrefix) {
+  EXPECT_EQ(Str(sso_revocation_channel(engine_.get())), "sso:revoked");
+}
+
+}  // namespace

@@ -1,0 +1,159 @@
+#include <gtest/gtest.h>
+
+#include <array>
+
+#include "session/session_id.h"
+#include "support/test_support.h"
+
+namespace {
+
+using namespace sso_test;
+
+constexpr int64_t kNow = 1'700'000'000'000;
+
+sso_identity Identity(std::string_view subject = "00u1") {
+  return {S("corp"), S(subject), S(""),   S("42"), S("a@b"), S("A"),
+          nullptr,   0,          nullptr, 0,       nullptr,  0};
+}
+
+TEST(SessionPlan, WritesHashedRecordIndexAndSecureCookie) {
+  EngineOptions o;
+  auto engine = MakeEngine(o);
+  auto txn = MakeTxn(engine.get());
+  std::array<uint8_t, 32> random{1, 2, 3};
+  sso_identity id = Identity();
+  sso_session_plan plan;
+  ASSERT_EQ(sso_session_plan_create(txn.get(), &id, random.data(), random.size(), kNow, &plan),
+            SSO_OK);
+
+  std::string cookie = Str(plan.cookie_value);
+  std::string digest = sso::Sha256Hex(cookie);
+  ASSERT_EQ(plan.commands_count, 4u);
+  auto set = Args(plan.commands[0]);
+  EXPECT_EQ(set[0], "SET");
+  EXPECT_EQ(set[1], "sso:s:" + digest);
+  EXPECT_EQ(set[3], "PX");
+  EXPECT_EQ(set[4], std::to_string(o.idle_ms));
+  auto sadd = Args(plan.commands[1]);
+  EXPECT_EQ(sadd[0], "SADD");
+  EXPECT_EQ(sadd[1].rfind("sso:u:", 0), 0u);
+  EXPECT_EQ(sadd[2], digest);
+  EXPECT_EQ(Args(plan.commands[2]).back(), "NX");
+  EXPECT_EQ(Args(plan.commands[3]).back(), "GT");
+
+  // The cookie secret appears in no command.
+  for (size_t i = 0; i < plan.commands_count; ++i)
+    for (const auto &arg : Args(plan.commands[i])) EXPECT_EQ(arg.find(cookie), std::string::npos);
+
+  EXPECT_EQ(Str(plan.set_cookie),
+            "__Host-sso=" + cookie + "; Path=/; Max-Age=28800; Secure; HttpOnly; SameSite=Lax");
+}
+
+TEST(SessionPlan, EveryLoginGetsAFreshId) {
+  auto engine = MakeEngine();
+  auto txn = MakeTxn(engine.get());
+  sso_identity id = Identity();
+  std::array<uint8_t, 32> a{1}, b{2};
+  sso_session_plan plan;
+  ASSERT_EQ(sso_session_plan_create(txn.get(), &id, a.data(), 32, kNow, &plan), SSO_OK);
+  std::string first = Str(plan.cookie_value);
+  ASSERT_EQ(sso_session_plan_create(txn.get(), &id, b.data(), 32, kNow, &plan), SSO_OK);
+  EXPECT_NE(first, Str(plan.cookie_value));
+}
+
+TEST(SessionPlan, RefusesBadIdentitiesAndShortRandom) {
+  auto engine = MakeEngine();
+  auto txn = MakeTxn(engine.get());
+  std::array<uint8_t, 32> random{};
+  sso_session_plan plan;
+  sso_identity id = Identity("");
+  EXPECT_EQ(sso_session_plan_create(txn.get(), &id, random.data(), 32, kNow, &plan),
+            SSO_IDENTITY_MISSING_SUBJECT);
+  id = Identity("a\nb");
+  EXPECT_EQ(sso_session_plan_create(txn.get(), &id, random.data(), 32, kNow, &plan),
+            SSO_IDENTITY_BAD_CHARACTER);
+  id = Identity();
+  EXPECT_EQ(sso_session_plan_create(txn.get(), &id, random.data(), 16, kNow, &plan),
+            SSO_ERR_INVALID_ARGUMENT);
+}
+
+TEST(SessionPlan, WithoutIdleTheRecordLivesForTheTtl) {
+  EngineOptions o;
+  o.idle_ms = 0;
+  auto engine = MakeEngine(o);
+  auto txn = MakeTxn(engine.get());
+  std::array<uint8_t, 32> random{};
+  sso_identity id = Identity();
+  sso_session_plan plan;
+  ASSERT_EQ(sso_session_plan_create(txn.get(), &id, random.data(), 32, kNow, &plan), SSO_OK);
+  EXPECT_EQ(Args(plan.commands[0])[4], std::to_string(o.ttl_ms));
+}
+
+TEST(Revoke, DeletesOnlyDigestMembersAndTheIndex) {
+  auto engine = MakeEngine();
+  auto txn = MakeTxn(engine.get());
+  sso_command command;
+  ASSERT_EQ(sso_revoke_plan_begin(txn.get(), S("corp"), S("00u1"), &command), SSO_OK);
+  auto smembers = Args(command);
+  ASSERT_EQ(smembers.size(), 2u);
+  EXPECT_EQ(smembers[0], "SMEMBERS");
+
+  std::string digest = sso::Sha256Hex("x");
+  std::array<sso_str, 3> members{S(digest), S("../../etc"), S("sso:s:*")};
+  sso_command publish;
+  ASSERT_EQ(sso_revoke_plan_finish(txn.get(), members.data(), members.size(), &command, &publish),
+            SSO_OK);
+  EXPECT_EQ(Args(command), (std::vector<std::string>{"DEL", smembers[1], "sso:s:" + digest}));
+  EXPECT_EQ(Args(publish), (std::vector<std::string>{"PUBLISH", "sso:revoked", digest}));
+}
+
+TEST(Revoke, FinishNeedsBegin) {
+  auto engine = MakeEngine();
+  auto txn = MakeTxn(engine.get());
+  sso_command command;
+  EXPECT_EQ(sso_revoke_plan_finish(txn.get(), nullptr, 0, &command, &command), SSO_ERR_BAD_STATE);
+}
+
+TEST(Logout, DeletesTheRecordThenAnnouncesItAndClearsTheCookie) {
+  auto engine = MakeEngine();
+  auto txn = MakeTxn(engine.get());
+  std::string cookie = *sso::EncodeSessionId(std::array<uint8_t, 32>{9});
+  sso_step step;
+  ASSERT_EQ(sso_logout(txn.get(), S(cookie), &step), SSO_OK);
+  EXPECT_EQ(step.kind, SSO_STEP_REDIRECT);
+  EXPECT_EQ(step.http_status, 303);
+  EXPECT_EQ(Str(step.location), "/") << "the default logout redirect";
+  // DEL first: a worker that hears the PUBLISH and reads the session again must not find it
+  // (it would cache it anew); both in one pipelined step, in this order.
+  ASSERT_EQ(step.commands_count, 2u);
+  EXPECT_EQ(Args(step.commands[0]),
+            (std::vector<std::string>{"DEL", "sso:s:" + sso::Sha256Hex(cookie)}));
+  EXPECT_EQ(Args(step.commands[1]),
+            (std::vector<std::string>{"PUBLISH", "sso:revoked", sso::Sha256Hex(cookie)}));
+  EXPECT_EQ(step.cleanup.argc, 0u) << "no announcement sent ahead of the DEL";
+  EXPECT_NE(Str(step.set_cookie).find("Max-Age=0"), std::string::npos);
+  EXPECT_EQ(step.kind, SSO_STEP_REDIRECT);
+  EXPECT_EQ(Str(step.location), "/");
+  ASSERT_EQ(sso_logout(txn.get(), S("garbage"), &step), SSO_OK);
+  EXPECT_EQ(step.commands_count, 0u);
+  EXPECT_EQ(Str(step.location), "/");
+  EXPECT_EQ(step.cleanup.argc, 0u);
+  EXPECT_EQ(Str(step.location), "/");
+}
+
+TEST(Logout, RedirectsToTheConfiguredPath) {
+  EngineOptions o;
+  o.logout_redirect = "/signed-out?from=sso";
+  auto engine = MakeEngine(o);
+  ASSERT_TRUE(engine);
+  auto txn = MakeTxn(engine.get());
+  std::string cookie = *sso::EncodeSessionId(std::array<uint8_t, 32>{7});
+  sso_step step;
+  ASSERT_EQ(sso_logout(txn.get(), S(cookie), &step), SSO_OK);
+  EXPECT_EQ(step.kind, SSO_STEP_REDIRECT);
+  EXPECT_EQ(Str(step.location), "/signed-out?from=sso");
+  ASSERT_EQ(sso_logout(txn.get(), S(""), &step), SSO_OK);
+  EXPECT_EQ(Str(step.location), "/signed-out?from=sso") << "without a session too";
+}
+
+}  // namespace
