@@ -1,8 +1,12 @@
 // The C boundary: argument checks, status table, and no exception ever escaping.
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <regex>
 #include <set>
+#include <sstream>
 #include <string>
+#include <vector>
 
 #include "support/test_support.h"
 
@@ -20,6 +24,33 @@ TEST(StatusTable, EveryStatusHasAUniqueNameAndMessage) {
   }
   EXPECT_STREQ(sso_status_name(SSO_SESSION_NOT_FOUND), "SESSION_NOT_FOUND");
   EXPECT_STREQ(sso_status_name(static_cast<sso_status>(9999)), "ERR_INTERNAL");
+}
+
+// The enumerators as sso.h declares them, in order: an independent list to hold the name
+// table against, so a name given to the wrong value fails here.
+std::vector<std::string> DeclaredStatuses() {
+  std::ifstream header(SSO_SOURCE_DIR "/core/include/sso/sso.h");
+  std::stringstream text;
+  text << header.rdbuf();
+  std::string all = text.str();
+  size_t begin = all.find("typedef enum {\n  SSO_OK = 0,");
+  size_t end = all.find("} sso_status;", begin);
+  std::string body = all.substr(begin, end - begin);
+  std::vector<std::string> names;
+  std::regex enumerator(R"(\b(SSO_[A-Z0-9_]+)\b)");
+  for (auto it = std::sregex_iterator(body.begin(), body.end(), enumerator);
+       it != std::sregex_iterator(); ++it)
+    names.push_back((*it)[1].str());
+  return names;
+}
+
+TEST(StatusTable, EachNameIsItsEnumerator) {
+  std::vector<std::string> declared = DeclaredStatuses();
+  ASSERT_EQ(declared.size(), static_cast<size_t>(SSO_STATUS_COUNT) + 1);  // and the count
+  ASSERT_EQ(declared.back(), "SSO_STATUS_COUNT");
+  for (int s = 0; s < SSO_STATUS_COUNT; ++s)
+    EXPECT_EQ("SSO_" + std::string(sso_status_name(static_cast<sso_status>(s))), declared[s])
+        << "value " << s;
 }
 
 TEST(CApi, NullArgumentsAreRefusedNotCrashed) {
