@@ -148,6 +148,19 @@ typedef struct {
 extern ngx_module_t  ngx_http_sso_module;
 
 
+/* An nginx string as the core's view of it (never NULL data, as the core asks). */
+static ngx_inline sso_str
+ngx_http_sso_view(ngx_str_t *s)
+{
+    sso_str  view;
+
+    view.data = s->data ? (const char *) s->data : "";
+    view.len = s->len;
+
+    return view;
+}
+
+
 ngx_int_t ngx_http_sso_add_variables(ngx_conf_t *cf);
 
 ngx_int_t ngx_http_sso_strip_identity_headers(ngx_http_request_t *r,

@@ -196,7 +196,11 @@ typedef enum {
   SSO_STEP_ERROR,        /* failed for `reason`: send the page of sso_error_page() */
   SSO_STEP_PAGE,         /* send `http_status` with `body` of `content_type` */
   SSO_STEP_HTTP,         /* make `http` (a back-channel call), then sso_flow_resume_http */
-  SSO_STEP_WAIT          /* wait `delay_ms` without blocking, then sso_flow_resume_wait */
+  SSO_STEP_WAIT,         /* wait `delay_ms` without blocking, then sso_flow_resume_wait */
+  SSO_STEP_READ_BODY,    /* read the request body (at most `body_limit` bytes, else answer 413),
+                          * then sso_endpoint_resume_body */
+  SSO_STEP_STATUS        /* finish with the server's own response for `http_status` (404, 405,
+                          * 413...), so that its error_page settings apply */
 } sso_step_kind;
 
 typedef struct {
@@ -220,7 +224,12 @@ typedef struct {
   sso_str body;             /* UNAUTHORIZED, and ERROR from sso_error_page: the page */
   sso_str audit;            /* any kind: a provisioning decision as one JSON line to record */
   sso_str warning;          /* any kind: a line for the error log (e.g. a refused JWKS key) */
+  sso_str notice;           /* any kind: an info line for the error log ("logout", "login
+                             * succeeded, new session, request_id: ...") */
+  int redact_query;         /* any kind: the request's query carries a secret (an authorization
+                             * code): keep it out of the request line that logs show */
   int64_t delay_ms;         /* WAIT */
+  size_t body_limit;        /* READ_BODY */
   struct {
     sso_str method; /* "GET" or "POST" */
     sso_str url;
@@ -264,13 +273,6 @@ SSO_API sso_status sso_gate_begin(sso_txn *txn, const sso_gate_request *request,
 SSO_API sso_status sso_gate_resume(sso_txn *txn, const sso_store_reply *reply, int64_t now_ms,
                                    sso_step *out);
 
-/* Logout: a 303 to the configured logout redirect. `commands` are, in this order, DEL (ends
- * the session named by `session_cookie`) and PUBLISH (tells the other workers): run them
- * pipelined on one connection, so that no worker hears of the logout before the record is
- * gone (it could read the record and cache it again). `set_cookie` clears the browser's
- * copy. commands_count is 0 when there was no well-formed cookie. */
-SSO_API sso_status sso_logout(sso_txn *txn, sso_str session_cookie, sso_step *out);
-
 /* The error page for `status` with the request's correlation id (the gate leaves it to the
  * caller, so the id is only computed for requests that fail). */
 SSO_API sso_status sso_error_page(sso_txn *txn, sso_status status, sso_str request_id,
@@ -295,6 +297,37 @@ typedef struct {
   sso_str name;
   sso_str value;
 } sso_attribute;
+
+/* ---- the module's own URLs (an sso_endpoints location) ---- */
+
+/*
+ * A request to an sso_endpoints location, as received. The core routes it by the path's last
+ * segments, checks the method, and runs the endpoint's flow:
+ *   .../login          GET: start a login (?provider=&return_to=&email=), or a page to choose
+ *   .../saml/acs       POST: the SAML assertion consumer service (HTTP-POST binding)
+ *   .../saml/metadata  GET: our SP metadata (?provider=)
+ *   .../oidc/callback  GET: the OpenID Connect redirect URI (code, state, iss)
+ *   .../logout         POST: ends the session, clears the cookie, 303 to sso_logout_redirect
+ * Unknown paths get a STATUS 404 step, a method an endpoint does not take a STATUS 405.
+ * Steps are driven like a login flow's; READ_BODY comes back through sso_endpoint_resume_body.
+ */
+typedef struct {
+  sso_str method;                /* "GET", "HEAD", "POST"... */
+  sso_str path;                  /* the path, without the query */
+  sso_str query;                 /* the query as received, may be empty */
+  const sso_str *cookie_headers; /* every Cookie header value, in the order received */
+  size_t cookie_headers_count;
+  sso_str request_id; /* the correlation id for pages, log and audit lines */
+  int64_t now_ms;
+  const uint8_t *random; /* >= 96 bytes from a CSPRNG: IDs, handles, a new session id */
+  size_t random_len;
+} sso_endpoint_request;
+
+SSO_API sso_status sso_endpoint_begin(sso_txn *txn, const sso_endpoint_request *request,
+                                      sso_step *out);
+/* After a READ_BODY step: the whole body (it fitted in body_limit). */
+SSO_API sso_status sso_endpoint_resume_body(sso_txn *txn, sso_str body, int64_t now_ms,
+                                            sso_step *out);
 
 /* ---- SAML 2.0 providers (added to an engine at configuration time) ---- */
 

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "api/c_views.h"
+#include "endpoints/router.h"
 #include "engine/engine.h"
 #include "engine/txn.h"
 #include "oidc/login_flow.h"
@@ -113,10 +114,25 @@ sso_status sso_gate_resume(sso_txn *txn, const sso_store_reply *reply, int64_t n
   });
 }
 
-sso_status sso_logout(sso_txn *txn, sso_str session_cookie, sso_step *out) {
-  if (!txn || !out || !ValidStr(session_cookie)) return SSO_ERR_INVALID_ARGUMENT;
+sso_status sso_endpoint_begin(sso_txn *txn, const sso_endpoint_request *request, sso_step *out) {
+  if (!txn || !request || !out || !ValidStr(request->method) || !ValidStr(request->path) ||
+      !ValidStr(request->query) || !ValidStr(request->request_id) ||
+      (request->cookie_headers_count && !request->cookie_headers) || !request->random ||
+      request->random_len < 96)
+    return SSO_ERR_INVALID_ARGUMENT;
+  for (size_t i = 0; i < request->cookie_headers_count; ++i)
+    if (!ValidStr(request->cookie_headers[i])) return SSO_ERR_INVALID_ARGUMENT;
   return Barrier([&] {
-    sso::PlanLogout(*txn, View(session_cookie), *out);
+    sso::EndpointBegin(*txn, *request, *out);
+    return SSO_OK;
+  });
+}
+
+sso_status sso_endpoint_resume_body(sso_txn *txn, sso_str body, int64_t now_ms, sso_step *out) {
+  if (!txn || !out || !ValidStr(body)) return SSO_ERR_INVALID_ARGUMENT;
+  if (txn->flow != sso_txn::Flow::kEndpointBody) return SSO_ERR_BAD_STATE;
+  return Barrier([&] {
+    sso::EndpointResumeBody(*txn, View(body), now_ms, *out);
     return SSO_OK;
   });
 }

@@ -61,7 +61,9 @@ struct sso_txn {
     kProvisionLock,
     kProvisionWait,
     kProvisionHook,
-    kProvisionSession
+    kProvisionSession,
+    kEndpointBody,  // the ACS, until the module has read its form
+    kLogout
   };
   Flow flow = Flow::kNone;
   std::string flow_provider;
@@ -92,6 +94,7 @@ struct sso_txn {
   std::string request_id;
   std::string audit;
   std::string warning;  // behind sso_step.warning
+  std::string notice;   // behind sso_step.notice
   std::string prov_protocol;
   int64_t prov_started_ms = 0;
   std::string prov_account_key, prov_lock_token;

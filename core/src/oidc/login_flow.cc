@@ -32,20 +32,6 @@ std::string BindingName(const sso_txn &txn, std::string_view state) {
   return name;
 }
 
-std::string CookieValue(std::string_view header, std::string_view name) {
-  while (!header.empty()) {
-    size_t end = header.find(';');
-    std::string_view pair = header.substr(0, end);
-    while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
-    if (pair.size() > name.size() && pair.substr(0, name.size()) == name &&
-        pair[name.size()] == '=')
-      return std::string(pair.substr(name.size() + 1));
-    if (end == std::string_view::npos) break;
-    header.remove_prefix(end + 1);
-  }
-  return {};
-}
-
 // A private_key_jwt assertion's unique id: derived from the login's CSPRNG bytes for the new
 // session through SHA-256, so it is unpredictable and reveals nothing of the session id.
 std::string Jti(const sso_txn &txn) {
@@ -217,7 +203,7 @@ void OidcCallbackBegin(sso_txn &txn, const sso_oidc_callback_request &request, s
     return FlowFail(txn, SSO_ERR_INVALID_ARGUMENT, out);
   std::string_view cookies(request.cookie_header.data ? request.cookie_header.data : "",
                            request.cookie_header.len);
-  txn.flow_binding = CookieValue(cookies, BindingName(txn, state));
+  txn.flow_binding = std::string(CookieFromHeaders({&cookies, 1}, BindingName(txn, state)));
   txn.flow_binding_name = BindingName(txn, state);
   txn.flow_code = std::move(code);
   txn.flow_iss = q->count("iss") ? std::optional<std::string>((*q)["iss"]) : std::nullopt;

@@ -229,6 +229,8 @@ void ProvisionResumeStore(sso_txn &txn, std::span<const sso_store_reply> replies
       out.location = Str(txn.location);
       out.set_cookie = Str(txn.set_cookie);           // the new session
       out.set_cookie2 = Str(txn.flow_binding_clear);  // an OIDC login's binding is spent
+      txn.notice = "login succeeded, new session, request_id: " + txn.request_id;
+      out.notice = Str(txn.notice);
       return;
 
     default:

@@ -11,6 +11,7 @@
 #include "provision/flow.h"
 #include "saml/metadata.h"
 #include "session/gate.h"
+#include "session/logout.h"
 #include "session/plan.h"
 #include "session/session_id.h"
 #include "text/email_domain.h"
@@ -234,6 +235,7 @@ void FlowResume(sso_txn &txn, std::span<const sso_store_reply> replies, int64_t 
   out = sso_step{};
   sso_txn::Flow flow = txn.flow;
   if (IsProvisionFlow(flow)) return ProvisionResumeStore(txn, replies, now_ms, out);
+  if (flow == sso_txn::Flow::kLogout) return LogoutResume(txn, replies, out);
   if (flow == sso_txn::Flow::kOidcStore || flow == sso_txn::Flow::kOidcState ||
       flow == sso_txn::Flow::kOidcConsume)
     return OidcResumeStore(txn, replies, now_ms, out);

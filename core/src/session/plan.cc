@@ -57,32 +57,6 @@ sso_status PlanSession(sso_txn &txn, Identity identity, std::span<const uint8_t>
   return SSO_OK;
 }
 
-void PlanLogout(sso_txn &txn, std::string_view cookie, sso_step &out) {
-  const auto &settings = txn.engine.settings;
-  out = sso_step{};
-  out.kind = SSO_STEP_REDIRECT;
-  out.http_status = 303;
-  out.reason = SSO_OK;
-  out.location = {settings.logout_redirect.data(), settings.logout_redirect.size()};
-  txn.set_cookie = SetCookieValue({settings.cookie_name, settings.cookie_secure}, "", 0);
-  out.set_cookie = {txn.set_cookie.data(), txn.set_cookie.size()};
-  if (IsWellFormedSessionId(cookie)) {
-    std::string digest = Sha256Hex(cookie);
-    txn.engine.cache.EvictCookie(cookie);
-    // DEL before PUBLISH, on one connection: a worker that hears the announcement and reads
-    // the session again must find it gone, or it would cache it anew.
-    txn.plan_commands.clear();
-    txn.plan_commands.push_back(
-        StoreCommand{"DEL", SessionKeyFromDigest(settings.key_prefix, digest)});
-    txn.plan_commands.push_back(
-        StoreCommand{"PUBLISH", txn.engine.revocation_channel, std::move(digest)});
-    txn.step_views.clear();
-    for (auto &command : txn.plan_commands) txn.step_views.push_back(command.View());
-    out.commands = txn.step_views.data();
-    out.commands_count = txn.step_views.size();
-  }
-}
-
 void PlanRevokeBegin(sso_txn &txn, std::string_view provider, std::string_view subject) {
   txn.revoke_index_key = SubjectIndexKey(txn.engine.settings.key_prefix, provider, subject);
   txn.command = StoreCommand{"SMEMBERS", txn.revoke_index_key};

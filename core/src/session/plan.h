@@ -12,10 +12,6 @@ namespace sso {
 sso_status PlanSession(sso_txn &txn, Identity identity, std::span<const uint8_t> random,
                        int64_t now_ms);
 
-// Logout of one session: DEL of its record then PUBLISH of its digest (in that order), a
-// Set-Cookie that clears the browser's copy, and a 303 to the logout redirect.
-void PlanLogout(sso_txn &txn, std::string_view cookie, sso_step &out);
-
 // Revocation of every session of a subject, in two steps (read the index, delete members).
 void PlanRevokeBegin(sso_txn &txn, std::string_view provider, std::string_view subject);
 void PlanRevokeFinish(sso_txn &txn, std::span<const std::string_view> members);

@@ -142,6 +142,22 @@ std::string HtmlEscape(std::string_view text) {
   return out;
 }
 
+std::string_view CookieFromHeaders(std::span<const std::string_view> headers,
+                                   std::string_view name) {
+  for (std::string_view header : headers) {
+    while (!header.empty()) {
+      size_t end = header.find(';');
+      std::string_view pair = header.substr(0, end);
+      while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
+      if (pair.size() > name.size() && pair.starts_with(name) && pair[name.size()] == '=')
+        return pair.substr(name.size() + 1);
+      if (end == std::string_view::npos) break;
+      header.remove_prefix(end + 1);
+    }
+  }
+  return {};
+}
+
 std::string SetCookieValue(const CookieSettings &cookie, std::string_view value,
                            int64_t max_age_s) {
   std::string out;

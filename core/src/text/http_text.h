@@ -3,6 +3,7 @@
 
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -35,6 +36,11 @@ std::string LogSafe(std::string_view text, size_t max);
 
 // HTML-escapes &, <, >, " and '.
 std::string HtmlEscape(std::string_view text);
+
+// The value of the first cookie called `name` in Cookie header values, in the order received;
+// empty when there is none.
+std::string_view CookieFromHeaders(std::span<const std::string_view> headers,
+                                   std::string_view name);
 
 struct CookieSettings {
   std::string_view name;

@@ -319,6 +319,7 @@ TEST_F(Acs, SpInitiatedLoginEndsWithANewSessionAndTheReturnUrl) {
   EXPECT_EQ(step.http_status, 303);
   EXPECT_EQ(Str(step.location), "/reports?q=1");
   EXPECT_EQ(Str(step.set_cookie).rfind("__Host-sso=", 0), 0u);
+  EXPECT_EQ(Str(step.notice).rfind("login succeeded, new session, request_id: ", 0), 0u);
   ASSERT_EQ(session_commands_.size(), 4u);
   std::string record = session_commands_[0][2];
   EXPECT_NE(record.find("\"subject\":\"new.hire@corp.example\""), std::string::npos);

@@ -143,7 +143,12 @@ TEST_F(CachedGateTest, LocalLogoutEvicts) {
   Validate(kNow);
   auto txn = MakeTxn(engine_.get());
   sso_step step;
-  ASSERT_EQ(sso_logout(txn.get(), S(cookie_), &step), SSO_OK);
+  ASSERT_EQ(
+      BeginEndpoint(
+          txn.get(),
+          {.method = "POST", .path = "/sso/logout", .cookie_headers = {"__Host-sso=" + cookie_}},
+          &step),
+      SSO_OK);
   auto next = MakeTxn(engine_.get());
   EXPECT_EQ(Begin(next, kNow + 10).kind, SSO_STEP_STORE);
 }

@@ -114,46 +114,4 @@ TEST(Revoke, FinishNeedsBegin) {
   EXPECT_EQ(sso_revoke_plan_finish(txn.get(), nullptr, 0, &command, &command), SSO_ERR_BAD_STATE);
 }
 
-TEST(Logout, DeletesTheRecordThenAnnouncesItAndClearsTheCookie) {
-  auto engine = MakeEngine();
-  auto txn = MakeTxn(engine.get());
-  std::string cookie = *sso::EncodeSessionId(std::array<uint8_t, 32>{9});
-  sso_step step;
-  ASSERT_EQ(sso_logout(txn.get(), S(cookie), &step), SSO_OK);
-  EXPECT_EQ(step.kind, SSO_STEP_REDIRECT);
-  EXPECT_EQ(step.http_status, 303);
-  EXPECT_EQ(Str(step.location), "/") << "the default logout redirect";
-  // DEL first: a worker that hears the PUBLISH and reads the session again must not find it
-  // (it would cache it anew); both in one pipelined step, in this order.
-  ASSERT_EQ(step.commands_count, 2u);
-  EXPECT_EQ(Args(step.commands[0]),
-            (std::vector<std::string>{"DEL", "sso:s:" + sso::Sha256Hex(cookie)}));
-  EXPECT_EQ(Args(step.commands[1]),
-            (std::vector<std::string>{"PUBLISH", "sso:revoked", sso::Sha256Hex(cookie)}));
-  EXPECT_EQ(step.cleanup.argc, 0u) << "no announcement sent ahead of the DEL";
-  EXPECT_NE(Str(step.set_cookie).find("Max-Age=0"), std::string::npos);
-  EXPECT_EQ(step.kind, SSO_STEP_REDIRECT);
-  EXPECT_EQ(Str(step.location), "/");
-  ASSERT_EQ(sso_logout(txn.get(), S("garbage"), &step), SSO_OK);
-  EXPECT_EQ(step.commands_count, 0u);
-  EXPECT_EQ(Str(step.location), "/");
-  EXPECT_EQ(step.cleanup.argc, 0u);
-  EXPECT_EQ(Str(step.location), "/");
-}
-
-TEST(Logout, RedirectsToTheConfiguredPath) {
-  EngineOptions o;
-  o.logout_redirect = "/signed-out?from=sso";
-  auto engine = MakeEngine(o);
-  ASSERT_TRUE(engine);
-  auto txn = MakeTxn(engine.get());
-  std::string cookie = *sso::EncodeSessionId(std::array<uint8_t, 32>{7});
-  sso_step step;
-  ASSERT_EQ(sso_logout(txn.get(), S(cookie), &step), SSO_OK);
-  EXPECT_EQ(step.kind, SSO_STEP_REDIRECT);
-  EXPECT_EQ(Str(step.location), "/signed-out?from=sso");
-  ASSERT_EQ(sso_logout(txn.get(), S(""), &step), SSO_OK);
-  EXPECT_EQ(Str(step.location), "/signed-out?from=sso") << "without a session too";
-}
-
 }  // namespace

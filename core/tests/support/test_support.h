@@ -1,6 +1,8 @@
 // Helpers shared by the core tests: RAII handles and view conversions.
 #pragma once
 
+#include <array>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -51,6 +53,42 @@ inline TxnPtr MakeTxn(sso_engine *engine) {
   sso_txn *txn = nullptr;
   if (sso_txn_create(engine, &txn) != SSO_OK) return nullptr;
   return TxnPtr(txn);
+}
+
+// A request to an sso_endpoints location, as the module would hand it over.
+struct EndpointRequest {
+  std::string method = "GET";
+  std::string path;
+  std::string query;
+  std::vector<std::string> cookie_headers;
+  std::string request_id = "req-1";
+  int64_t now_ms = 1'700'000'000'000;
+  uint8_t random_seed = 1;
+};
+
+inline sso_status BeginEndpoint(sso_txn *txn, const EndpointRequest &r, sso_step *out) {
+  std::vector<sso_str> cookies;
+  for (const auto &c : r.cookie_headers) cookies.push_back(S(c));
+  std::array<uint8_t, 96> random;
+  for (size_t i = 0; i < random.size(); ++i) random[i] = static_cast<uint8_t>(r.random_seed + i);
+  sso_endpoint_request request{S(r.method),    S(r.path),      S(r.query),
+                               cookies.data(), cookies.size(), S(r.request_id),
+                               r.now_ms,       random.data(),  random.size()};
+  return sso_endpoint_begin(txn, &request, out);
+}
+
+inline sso_store_reply IntegerReply(long long value) {
+  sso_store_reply reply{};
+  reply.type = SSO_REPLY_INTEGER;
+  reply.integer = value;
+  return reply;
+}
+
+inline sso_store_reply FailedReply(sso_status why) {
+  sso_store_reply reply{};
+  reply.type = SSO_REPLY_FAILED;
+  reply.failure = why;
+  return reply;
 }
 
 }  // namespace sso_test

@@ -1,0 +1,141 @@
+#include "endpoints/router.h"
+
+#include <algorithm>
+#include <array>
+#include <string>
+
+#include "api/c_views.h"
+#include "engine/txn.h"
+#include "oidc/login_flow.h"
+#include "saml/login_flow.h"
+#include "session/logout.h"
+#include "text/http_text.h"
+
+namespace sso {
+namespace {
+
+// The ACS's form: a signed response with a few certificates fits many times over.
+constexpr size_t kMaxFormBytes = 1024 * 1024;
+
+enum class Endpoint { kAcs, kMetadata, kOidcCallback, kLogin, kLogout };
+
+struct Route {
+  std::string_view suffix;  // the path's last segments
+  Endpoint endpoint;
+  bool post;  // POST only; otherwise GET and HEAD
+};
+
+// A cross-site GET must not log people out or post an assertion: those take POST only
+// (SameSite=Lax keeps the session cookie off cross-site POSTs).
+constexpr std::array<Route, 5> kRoutes = {{
+    {"/saml/acs", Endpoint::kAcs, true},
+    {"/saml/metadata", Endpoint::kMetadata, false},
+    {"/oidc/callback", Endpoint::kOidcCallback, false},
+    {"/login", Endpoint::kLogin, false},
+    {"/logout", Endpoint::kLogout, true},
+}};
+
+const Route *FindRoute(std::string_view path) {
+  auto it = std::find_if(kRoutes.begin(), kRoutes.end(),
+                         [&](const Route &r) { return path.ends_with(r.suffix); });
+  return it == kRoutes.end() ? nullptr : &*it;
+}
+
+bool MethodFits(const Route &route, std::string_view method) {
+  if (route.post) return method == "POST";
+  return method == "GET" || method == "HEAD";
+}
+
+void StatusStep(int http_status, sso_step &out) {
+  out.kind = SSO_STEP_STATUS;
+  out.reason = SSO_OK;
+  out.http_status = http_status;
+}
+
+// Every Cookie header as one, joined as a single header would carry them.
+std::string JoinCookieHeaders(const sso_endpoint_request &request) {
+  std::string joined;
+  for (size_t i = 0; i < request.cookie_headers_count; ++i) {
+    if (!joined.empty()) joined.append("; ");
+    joined.append(View(request.cookie_headers[i]));
+  }
+  return joined;
+}
+
+void Login(sso_txn &txn, const sso_endpoint_request &request, sso_step &out) {
+  sso_login_request login{request.query, request.now_ms, request.random, request.random_len};
+  LoginBegin(txn, login, out);
+}
+
+void Metadata(sso_txn &txn, const sso_endpoint_request &request, sso_step &out) {
+  auto query = ParseForm(View(request.query));
+  SamlMetadata(txn, query ? (*query)["provider"] : std::string(), out);
+}
+
+void OidcCallback(sso_txn &txn, const sso_endpoint_request &request, sso_step &out) {
+  std::string cookies = JoinCookieHeaders(request);
+  sso_oidc_callback_request callback{request.query, Str(cookies), request.now_ms, request.random,
+                                     request.random_len};
+  OidcCallbackBegin(txn, callback, out);
+}
+
+void Logout(sso_txn &txn, const sso_endpoint_request &request, sso_step &out) {
+  std::vector<std::string_view> headers;
+  for (size_t i = 0; i < request.cookie_headers_count; ++i)
+    headers.push_back(View(request.cookie_headers[i]));
+  LogoutBegin(txn, CookieFromHeaders(headers, txn.engine.settings.cookie_name), out);
+}
+
+// The ACS reads its form first: keep what the flow needs until it is in.
+void AwaitForm(sso_txn &txn, const sso_endpoint_request &request, sso_step &out) {
+  txn.flow = sso_txn::Flow::kEndpointBody;
+  txn.flow_random.assign(request.random, request.random + request.random_len);
+  out.kind = SSO_STEP_READ_BODY;
+  out.reason = SSO_OK;
+  out.body_limit = kMaxFormBytes;
+}
+
+}  // namespace
+
+void EndpointBegin(sso_txn &txn, const sso_endpoint_request &request, sso_step &out) {
+  out = sso_step{};
+  txn.flow = sso_txn::Flow::kNone;
+  txn.request_id = std::string(View(request.request_id));
+  const Route *route = FindRoute(View(request.path));
+  if (!route) return StatusStep(404, out);
+  // The callback's query carries the authorization code; whatever the answer, the request
+  // line that nginx logs must not.
+  bool secret_query = route->endpoint == Endpoint::kOidcCallback;
+  if (!MethodFits(*route, View(request.method))) {
+    StatusStep(405, out);
+  } else {
+    switch (route->endpoint) {
+      case Endpoint::kAcs:
+        AwaitForm(txn, request, out);
+        break;
+      case Endpoint::kMetadata:
+        Metadata(txn, request, out);
+        break;
+      case Endpoint::kOidcCallback:
+        OidcCallback(txn, request, out);
+        break;
+      case Endpoint::kLogin:
+        Login(txn, request, out);
+        break;
+      case Endpoint::kLogout:
+        Logout(txn, request, out);
+        break;
+    }
+  }
+  out.redact_query = secret_query ? 1 : 0;
+}
+
+void EndpointResumeBody(sso_txn &txn, std::string_view body, int64_t now_ms, sso_step &out) {
+  out = sso_step{};
+  std::vector<uint8_t> random = std::move(txn.flow_random);
+  sso_acs_request acs{{body.data(), body.size()}, now_ms, random.data(), random.size()};
+  AcsBegin(txn, acs, out);
+  std::fill(random.begin(), random.end(), 0);
+}
+
+}  // namespace sso
