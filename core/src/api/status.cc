@@ -162,6 +162,16 @@ StatusText TextOf(sso_status status) {
     SSO_STATUS_TEXT(
         HTTP_TRAILING_DATA,
         "the answer goes on after its end (a second answer, or bytes beyond its length)")
+    SSO_STATUS_TEXT(LOGOUT_TOKEN_NOT_A_LOGOUT,
+                    "logout token has no events claim with the back-channel logout event")
+    SSO_STATUS_TEXT(LOGOUT_TOKEN_HAS_NONCE,
+                    "logout token carries a nonce (an ID token is not a "
+                    "logout token)")
+    SSO_STATUS_TEXT(LOGOUT_TOKEN_NO_SUBJECT, "logout token names neither a sub nor a sid")
+    SSO_STATUS_TEXT(LOGOUT_TOKEN_NO_JTI, "logout token has no jti")
+    SSO_STATUS_TEXT(LOGOUT_TOKEN_STALE,
+                    "logout token was issued too long ago (its iat is out of the window)")
+    SSO_STATUS_TEXT(LOGOUT_TOKEN_REPLAY, "logout token (its jti) was already used")
     case SSO_STATUS_COUNT:
       break;
   }

@@ -33,15 +33,9 @@ struct EcdsaSigFree {
 };
 using BnPtr = std::unique_ptr<BIGNUM, BnFree>;
 
-std::optional<std::string> Field(const Json &j, const char *name) {
-  auto it = j.find(name);
-  if (it == j.end() || !it->is_string()) return std::nullopt;
-  return it->get<std::string>();
-}
-
 // A base64url member of a JWK, decoded.
 std::optional<std::string> DecodedField(const Json &jwk, const char *name) {
-  auto value = Field(jwk, name);
+  auto value = StringMember(jwk, name);
   return value ? Base64UrlDecode(*value) : std::nullopt;
 }
 
@@ -127,6 +121,14 @@ std::optional<std::string> EcdsaToDer(std::string_view raw) {
   return der;
 }
 
+}  // namespace
+
+std::optional<std::string> StringMember(const Json &j, const char *name) {
+  auto it = j.find(name);
+  if (it == j.end() || !it->is_string()) return std::nullopt;
+  return it->get<std::string>();
+}
+
 std::optional<int64_t> NumericDateMs(const Json &claims, const char *name) {
   auto it = claims.find(name);
   if (it == claims.end() || !it->is_number()) return std::nullopt;
@@ -134,8 +136,6 @@ std::optional<int64_t> NumericDateMs(const Json &claims, const char *name) {
   if (seconds < 0 || seconds > 1e11) return std::nullopt;
   return static_cast<int64_t>(seconds * 1000);
 }
-
-}  // namespace
 
 std::optional<Algorithm> ParseAlgorithm(std::string_view name) {
   if (name == "RS256") return Algorithm::kRS256;
@@ -173,12 +173,12 @@ sso_status ParseJwt(std::string_view token, Jwt &out) {
   Json header = Json::parse(*header_json, nullptr, false);
   Json claims = Json::parse(*payload_json, nullptr, false);
   if (!header.is_object() || !claims.is_object()) return SSO_JWT_MALFORMED;
-  auto alg = Field(header, "alg");
+  auto alg = StringMember(header, "alg");
   if (!alg) return SSO_JWT_MALFORMED;
   // "crit" names extensions we would have to understand: we understand none.
   if (header.contains("crit")) return SSO_JWT_MALFORMED;
   out.algorithm = *alg;
-  out.key_id = Field(header, "kid").value_or("");
+  out.key_id = StringMember(header, "kid").value_or("");
   out.claims = std::move(claims);
   out.signing_input = std::string(token.substr(0, second));
   out.signature = std::move(*signature);
@@ -194,10 +194,10 @@ sso_status ParseJwks(std::string_view json, std::vector<Jwk> &out,
   if (!doc.is_object() || !doc.contains("keys") || !doc["keys"].is_array()) return SSO_JWKS_INVALID;
   for (const auto &jwk : doc["keys"]) {
     if (!jwk.is_object()) continue;
-    if (auto use = Field(jwk, "use"); use && *use != "sig") continue;
-    auto kty = Field(jwk, "kty");
+    if (auto use = StringMember(jwk, "use"); use && *use != "sig") continue;
+    auto kty = StringMember(jwk, "kty");
     if (!kty) continue;
-    auto crv = Field(jwk, "crv");
+    auto crv = StringMember(jwk, "crv");
     PublicKey key;
     const char *malformed = nullptr;
     if (*kty == "RSA") {
@@ -212,7 +212,7 @@ sso_status ParseJwks(std::string_view json, std::vector<Jwk> &out,
     } else {
       continue;  // a type or curve we do not verify with
     }
-    std::string kid = Field(jwk, "kid").value_or("");
+    std::string kid = StringMember(jwk, "kid").value_or("");
     const char *problem = key ? PublicKeyProblem(key.get()) : malformed;
     if (problem) {
       if (refused) refused->push_back({std::move(kid), problem});
@@ -268,28 +268,34 @@ sso_status VerifySignature(const Jwt &jwt, Algorithm alg, const Jwk &key) {
   return rc == 1 ? SSO_OK : SSO_JWT_BAD_SIGNATURE;
 }
 
-sso_status CheckIdTokenClaims(const Jwt &jwt, const ClaimRules &r) {
-  const Json &c = jwt.claims;
-  if (Field(c, "iss") != r.issuer) return SSO_JWT_ISSUER_MISMATCH;
+sso_status CheckIssuerAndAudience(const Json &c, std::string_view issuer,
+                                  std::string_view client_id) {
+  if (StringMember(c, "iss") != issuer) return SSO_JWT_ISSUER_MISMATCH;
 
   auto aud = c.find("aud");
   size_t audiences = 0;
   bool ours = false;
   if (aud != c.end() && aud->is_string()) {
     audiences = 1;
-    ours = aud->get<std::string>() == r.client_id;
+    ours = aud->get<std::string>() == client_id;
   } else if (aud != c.end() && aud->is_array()) {
     for (const auto &a : *aud) {
       if (!a.is_string()) return SSO_JWT_AUDIENCE_MISMATCH;
       ++audiences;
-      ours = ours || a.get<std::string>() == r.client_id;
+      ours = ours || a.get<std::string>() == client_id;
     }
   }
   if (!ours) return SSO_JWT_AUDIENCE_MISMATCH;
   auto azp = c.find("azp");
   if (azp != c.end() || audiences > 1) {
-    if (Field(c, "azp") != r.client_id) return SSO_JWT_AZP_MISMATCH;
+    if (StringMember(c, "azp") != client_id) return SSO_JWT_AZP_MISMATCH;
   }
+  return SSO_OK;
+}
+
+sso_status CheckIdTokenClaims(const Jwt &jwt, const ClaimRules &r) {
+  const Json &c = jwt.claims;
+  if (sso_status s = CheckIssuerAndAudience(c, r.issuer, r.client_id); s != SSO_OK) return s;
 
   auto exp = NumericDateMs(c, "exp");
   if (!exp || r.now_ms - r.clock_skew_ms >= *exp) return SSO_JWT_EXPIRED;
@@ -299,8 +305,8 @@ sso_status CheckIdTokenClaims(const Jwt &jwt, const ClaimRules &r) {
     auto nbf = NumericDateMs(c, "nbf");
     if (!nbf || *nbf > r.now_ms + r.clock_skew_ms) return SSO_JWT_NOT_YET_VALID;
   }
-  if (!r.nonce.empty() && Field(c, "nonce") != r.nonce) return SSO_JWT_NONCE_MISMATCH;
-  auto sub = Field(c, "sub");
+  if (!r.nonce.empty() && StringMember(c, "nonce") != r.nonce) return SSO_JWT_NONCE_MISMATCH;
+  auto sub = StringMember(c, "sub");
   if (!sub || sub->empty()) return SSO_JWT_MALFORMED;
   return SSO_OK;
 }

@@ -79,6 +79,15 @@ struct ClaimRules {
   int64_t clock_skew_ms = 120'000;
 };
 
+// A string member of a JSON object; nullopt when absent or not a string.
+std::optional<std::string> StringMember(const nlohmann::json &object, const char *name);
+// A NumericDate claim in milliseconds; nullopt when absent, not a number or out of range.
+std::optional<int64_t> NumericDateMs(const nlohmann::json &claims, const char *name);
+
+// iss exact; aud contains client_id; azp (when present or several audiences) = client_id.
+sso_status CheckIssuerAndAudience(const nlohmann::json &claims, std::string_view issuer,
+                                  std::string_view client_id);
+
 // iss exact, aud contains client_id, azp (when present or several audiences) = client_id,
 // exp in the future, iat not in the future, nbf passed, nonce equal, sub present.
 sso_status CheckIdTokenClaims(const Jwt &jwt, const ClaimRules &rules);
