@@ -403,8 +403,6 @@ TEST(HttpCallCapi, BuildsAndParses) {
 TEST(HttpCallCapi, StatusNamesAreListed) {
   EXPECT_STREQ(sso_status_name(SSO_HTTP_BAD_URL), "HTTP_BAD_URL");
   EXPECT_STREQ(sso_status_name(SSO_HTTP_TRAILING_DATA), "HTTP_TRAILING_DATA");
-  EXPECT_STREQ(sso_status_name(static_cast<sso_status>(SSO_STATUS_COUNT - 1)),
-               "HTTP_TRAILING_DATA");
 }
 
 }  // namespace
