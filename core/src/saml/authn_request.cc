@@ -6,6 +6,7 @@
 
 #include <ctime>
 
+#include "saml/redirect_binding.h"
 #include "saml/xml_util.h"
 #include "text/encoding.h"
 #include "text/http_text.h"
@@ -16,22 +17,6 @@ namespace {
 struct BioFree {
   void operator()(BIO *b) const { BIO_free(b); }
 };
-struct MdCtxFree {
-  void operator()(EVP_MD_CTX *c) const { EVP_MD_CTX_free(c); }
-};
-
-// Query-component encoding: everything but unreserved characters, '/' included.
-std::string QueryEncode(std::string_view text) {
-  std::string out = UrlEncode(text);
-  std::string strict;
-  for (char c : out) {
-    if (c == '/')
-      strict += "%2F";
-    else
-      strict.push_back(c);
-  }
-  return strict;
-}
 
 std::string Iso(int64_t ms) {
   time_t t = static_cast<time_t>(ms / 1000);
@@ -99,30 +84,8 @@ std::optional<std::string> RedirectUrl(const AuthnRequestInput &in) {
       "AssertionConsumerServiceURL=\"" +
       HtmlEscape(in.acs_url) + "\"><saml:Issuer>" + HtmlEscape(in.sp_entity_id) +
       "</saml:Issuer><samlp:NameIDPolicy AllowCreate=\"true\"/></samlp:AuthnRequest>";
-  auto deflated = Deflate(xml);
-  if (!deflated) return std::nullopt;
-
-  std::string query = "SAMLRequest=" + QueryEncode(Base64Encode(*deflated));
-  if (!in.relay_state.empty()) query += "&RelayState=" + QueryEncode(in.relay_state);
-  if (in.signing_key) {
-    bool ec = EVP_PKEY_get_base_id(in.signing_key.get()) == EVP_PKEY_EC;
-    query += "&SigAlg=" + QueryEncode(ec ? "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256"
-                                         : "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256");
-    std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
-    size_t len = 0;
-    if (!ctx ||
-        EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, in.signing_key.get()) != 1 ||
-        EVP_DigestSign(ctx.get(), nullptr, &len,
-                       reinterpret_cast<const unsigned char *>(query.data()), query.size()) != 1)
-      return std::nullopt;
-    std::string signature(len, '\0');
-    if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char *>(signature.data()), &len,
-                       reinterpret_cast<const unsigned char *>(query.data()), query.size()) != 1)
-      return std::nullopt;
-    signature.resize(len);
-    query += "&Signature=" + QueryEncode(Base64Encode(signature));
-  }
-  return in.idp_sso_url + (in.idp_sso_url.find('?') == std::string::npos ? "?" : "&") + query;
+  return RedirectBindingUrl(in.idp_sso_url, MessageParameter::kRequest, xml, in.relay_state,
+                            in.signing_key);
 }
 
 }  // namespace sso::saml

@@ -10,33 +10,13 @@
 #include "saml/decrypt.h"
 #include "saml/signature.h"
 #include "saml/xml_util.h"
+#include "text/encoding.h"
 
 namespace sso::saml {
 namespace {
 
 constexpr const char *kSuccess = "urn:oasis:names:tc:SAML:2.0:status:Success";
 constexpr const char *kBearer = "urn:oasis:names:tc:SAML:2.0:cm:bearer";
-
-struct DecodeCtxFree {
-  void operator()(EVP_ENCODE_CTX *c) const { EVP_ENCODE_CTX_free(c); }
-};
-
-// Base64 with the line breaks and spaces IdPs and browsers put in it; nullopt if invalid.
-std::optional<std::string> DecodeBase64(std::string_view text) {
-  if (text.empty() || text.size() > static_cast<size_t>(INT32_MAX)) return std::nullopt;
-  std::unique_ptr<EVP_ENCODE_CTX, DecodeCtxFree> ctx(EVP_ENCODE_CTX_new());
-  if (!ctx) return std::nullopt;
-  std::string out(text.size() / 4 * 3 + 3, '\0');
-  auto *dst = reinterpret_cast<unsigned char *>(out.data());
-  int n = 0, tail = 0;
-  EVP_DecodeInit(ctx.get());
-  if (EVP_DecodeUpdate(ctx.get(), dst, &n, reinterpret_cast<const unsigned char *>(text.data()),
-                       static_cast<int>(text.size())) < 0 ||
-      EVP_DecodeFinal(ctx.get(), dst + n, &tail) != 1)
-    return std::nullopt;
-  out.resize(static_cast<size_t>(n + tail));
-  return out;
-}
 
 // Registers the ID attribute of `node` so "#id" references resolve to it, and only to it.
 bool RegisterId(xmlDoc *doc, xmlNode *node) {
@@ -183,7 +163,7 @@ void ReadAttributes(xmlNode *assertion, Assertion &out) {
 
 std::optional<std::string> PeekIssuer(std::string_view saml_response_base64) {
   if (saml_response_base64.size() > kMaxResponseBase64 || !InitXmlSec()) return std::nullopt;
-  auto xml = DecodeBase64(saml_response_base64);
+  auto xml = Base64Decode(saml_response_base64);
   if (!xml) return std::nullopt;
   bool dtd = false;
   XmlDocPtr doc = ParseUntrusted(*xml, &dtd);
@@ -199,7 +179,7 @@ std::optional<std::string> PeekIssuer(std::string_view saml_response_base64) {
 sso_status ValidateResponse(std::string_view saml_response_base64, const IdentityProvider &idp,
                             const ServiceProvider &sp, const Expectation &expect, Assertion &out) {
   if (saml_response_base64.size() > kMaxResponseBase64) return SSO_SAML_RESPONSE_TOO_LARGE;
-  auto xml = DecodeBase64(saml_response_base64);
+  auto xml = Base64Decode(saml_response_base64);
   if (!xml) return SSO_SAML_BAD_ENCODING;
   return ValidateResponseXml(*xml, idp, sp, expect, out);
 }

@@ -3,9 +3,14 @@
 #include <openssl/evp.h>
 
 #include <cstdint>
+#include <memory>
 
 namespace sso {
 namespace {
+
+struct DecodeCtxFree {
+  void operator()(EVP_ENCODE_CTX *c) const { EVP_ENCODE_CTX_free(c); }
+};
 
 int Base64UrlValue(char c) {
   if (c >= 'A' && c <= 'Z') return c - 'A';
@@ -17,6 +22,22 @@ int Base64UrlValue(char c) {
 }
 
 }  // namespace
+
+std::optional<std::string> Base64Decode(std::string_view text) {
+  if (text.empty() || text.size() > static_cast<size_t>(INT32_MAX)) return std::nullopt;
+  std::unique_ptr<EVP_ENCODE_CTX, DecodeCtxFree> ctx(EVP_ENCODE_CTX_new());
+  if (!ctx) return std::nullopt;
+  std::string out(text.size() / 4 * 3 + 3, '\0');
+  auto *dst = reinterpret_cast<unsigned char *>(out.data());
+  int n = 0, tail = 0;
+  EVP_DecodeInit(ctx.get());
+  if (EVP_DecodeUpdate(ctx.get(), dst, &n, reinterpret_cast<const unsigned char *>(text.data()),
+                       static_cast<int>(text.size())) < 0 ||
+      EVP_DecodeFinal(ctx.get(), dst + n, &tail) != 1)
+    return std::nullopt;
+  out.resize(static_cast<size_t>(n + tail));
+  return out;
+}
 
 std::string Base64Encode(std::string_view bytes) {
   std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');

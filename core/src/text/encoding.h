@@ -10,6 +10,10 @@ namespace sso {
 // Standard alphabet with '=' padding (SAML bindings, HTTP Basic).
 std::string Base64Encode(std::string_view bytes);
 
+// Standard alphabet, with the line breaks and spaces IdPs and browsers put in it; nullopt if
+// invalid or empty.
+std::optional<std::string> Base64Decode(std::string_view text);
+
 // URL-safe alphabet without padding (JOSE, cookies, state handles).
 std::string Base64UrlEncode(std::string_view bytes);
 

@@ -67,6 +67,8 @@ int HexValue(char c) {
   return -1;
 }
 
+}  // namespace
+
 std::optional<std::string> FormDecode(std::string_view text) {
   std::string out;
   out.reserve(text.size());
@@ -86,8 +88,6 @@ std::optional<std::string> FormDecode(std::string_view text) {
   }
   return out;
 }
-
-}  // namespace
 
 std::optional<std::map<std::string, std::string>> ParseForm(std::string_view body) {
   std::map<std::string, std::string> out;

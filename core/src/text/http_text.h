@@ -26,6 +26,10 @@ std::string UrlEncode(std::string_view text);
 // Percent-encodes ',' and '%' so a list can be joined with ','.
 std::string EscapeListItem(std::string_view item);
 
+// Decodes one application/x-www-form-urlencoded name or value ('+' is a space); nullopt for a
+// malformed escape.
+std::optional<std::string> FormDecode(std::string_view text);
+
 // Decodes an application/x-www-form-urlencoded body ('+' is a space). Later duplicates of a
 // name are ignored; nullopt for a malformed escape.
 std::optional<std::map<std::string, std::string>> ParseForm(std::string_view body);
