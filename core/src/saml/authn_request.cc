@@ -18,15 +18,6 @@ struct BioFree {
   void operator()(BIO *b) const { BIO_free(b); }
 };
 
-std::string Iso(int64_t ms) {
-  time_t t = static_cast<time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 }  // namespace
 
 PrivateKey LoadPrivateKey(std::string_view pem) {
@@ -78,7 +69,7 @@ std::optional<std::string> RedirectUrl(const AuthnRequestInput &in) {
   std::string xml =
       "<samlp:AuthnRequest xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" "
       "xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\" ID=\"" +
-      HtmlEscape(in.id) + "\" Version=\"2.0\" IssueInstant=\"" + Iso(in.now_ms) +
+      HtmlEscape(in.id) + "\" Version=\"2.0\" IssueInstant=\"" + FormatDateTime(in.now_ms) +
       "\" Destination=\"" + HtmlEscape(in.idp_sso_url) +
       "\" ProtocolBinding=\"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST\" "
       "AssertionConsumerServiceURL=\"" +

@@ -18,17 +18,6 @@ namespace {
 constexpr const char *kSuccess = "urn:oasis:names:tc:SAML:2.0:status:Success";
 constexpr const char *kBearer = "urn:oasis:names:tc:SAML:2.0:cm:bearer";
 
-// Registers the ID attribute of `node` so "#id" references resolve to it, and only to it.
-bool RegisterId(xmlDoc *doc, xmlNode *node) {
-  xmlAttr *attr = xmlHasNsProp(node, reinterpret_cast<const xmlChar *>("ID"), nullptr);
-  if (!attr || !attr->children || !attr->children->content) return false;
-  const xmlChar *id = attr->children->content;
-  if (xmlStrlen(id) == 0) return false;
-  // A second element with the same ID is how signature wrapping starts: refuse it.
-  if (xmlGetID(doc, id)) return false;
-  return xmlAddID(nullptr, doc, id, attr) != nullptr;
-}
-
 // Every ds:Signature in the document must be a direct child of the Response or of the
 // Assertion: a signature anywhere else is something we would not check.
 bool SignaturesOnlyWhereExpected(xmlNode *root, xmlNode *response, xmlNode *assertion) {
@@ -61,17 +50,6 @@ std::optional<int64_t> TimeAttribute(xmlNode *node, const char *name, bool &bad)
   return t;
 }
 
-sso_status CheckIssuer(xmlNode *parent, const IdentityProvider &idp, bool required) {
-  size_t n = 0;
-  xmlNode *issuer = OnlyChild(parent, kNsAssertion, "Issuer", &n);
-  if (n == 0 && !required) return SSO_OK;
-  if (!issuer || Text(issuer) != idp.entity_id) return SSO_SAML_ISSUER_MISMATCH;
-  auto format = Attribute(issuer, "Format");
-  if (format && *format != "urn:oasis:names:tc:SAML:2.0:nameid-format:entity")
-    return SSO_SAML_ISSUER_MISMATCH;
-  return SSO_OK;
-}
-
 sso_status CheckSubject(xmlNode *assertion, const ServiceProvider &sp, const Expectation &expect,
                         Assertion &out) {
   size_t n = 0;
@@ -81,6 +59,8 @@ sso_status CheckSubject(xmlNode *assertion, const ServiceProvider &sp, const Exp
   if (!name_id) return SSO_SAML_MISSING_NAMEID;
   out.name_id = Text(name_id);
   out.name_id_format = Attribute(name_id, "Format").value_or("");
+  out.name_qualifier = Attribute(name_id, "NameQualifier").value_or("");
+  out.sp_name_qualifier = Attribute(name_id, "SPNameQualifier").value_or("");
   if (out.name_id.empty()) return SSO_SAML_MISSING_NAMEID;
 
   // Web SSO profile: at least one bearer confirmation whose data all holds.
@@ -160,6 +140,17 @@ void ReadAttributes(xmlNode *assertion, Assertion &out) {
 }
 
 }  // namespace
+
+sso_status CheckIssuer(xmlNode *parent, const IdentityProvider &idp, bool required) {
+  size_t n = 0;
+  xmlNode *issuer = OnlyChild(parent, kNsAssertion, "Issuer", &n);
+  if (n == 0 && !required) return SSO_OK;
+  if (!issuer || Text(issuer) != idp.entity_id) return SSO_SAML_ISSUER_MISMATCH;
+  auto format = Attribute(issuer, "Format");
+  if (format && *format != "urn:oasis:names:tc:SAML:2.0:nameid-format:entity")
+    return SSO_SAML_ISSUER_MISMATCH;
+  return SSO_OK;
+}
 
 std::optional<std::string> PeekIssuer(std::string_view saml_response_base64) {
   if (saml_response_base64.size() > kMaxResponseBase64 || !InitXmlSec()) return std::nullopt;

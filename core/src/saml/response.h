@@ -41,6 +41,8 @@ struct Assertion {
   std::string issuer;
   std::string name_id;
   std::string name_id_format;
+  std::string name_qualifier;     // NameID's NameQualifier, for a later LogoutRequest
+  std::string sp_name_qualifier;  // and its SPNameQualifier
   std::string session_index;
   std::map<std::string, std::vector<std::string>> attributes;
   int64_t replay_until_ms = 0;  // keep the assertion ID in the replay cache until then
@@ -57,6 +59,10 @@ sso_status ValidateResponse(std::string_view saml_response_base64, const Identit
 // The Issuer an unverified response claims, only to choose whose rules to validate it by
 // (IdP-initiated login, where no RelayState names the provider).
 std::optional<std::string> PeekIssuer(std::string_view saml_response_base64);
+
+// The Issuer child of `parent` is the IdP's entity ID (Format entity, if given); absent only
+// when not `required`.
+sso_status CheckIssuer(xmlNode *parent, const IdentityProvider &idp, bool required);
 
 // Validates an already decoded document (the fuzz target and the tests use it).
 sso_status ValidateResponseXml(std::string_view xml, const IdentityProvider &idp,

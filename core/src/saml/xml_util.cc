@@ -1,6 +1,7 @@
 #include "saml/xml_util.h"
 
 #include <libxml/parser.h>
+#include <libxml/valid.h>
 #include <xmlsec/crypto.h>
 #include <xmlsec/errors.h>
 #include <xmlsec/xmlsec.h>
@@ -158,6 +159,26 @@ std::optional<int64_t> ParseDateTime(std::string_view s) {
   tm.tm_sec = second;
   time_t t = timegm(&tm);
   return (static_cast<int64_t>(t) - offset_s) * 1000 + millis;
+}
+
+// Registers the ID attribute of `node` so "#id" references resolve to it, and only to it.
+bool RegisterId(xmlDoc *doc, xmlNode *node) {
+  xmlAttr *attr = xmlHasNsProp(node, reinterpret_cast<const xmlChar *>("ID"), nullptr);
+  if (!attr || !attr->children || !attr->children->content) return false;
+  const xmlChar *id = attr->children->content;
+  if (xmlStrlen(id) == 0) return false;
+  // A second element with the same ID is how signature wrapping starts: refuse it.
+  if (xmlGetID(doc, id)) return false;
+  return xmlAddID(nullptr, doc, id, attr) != nullptr;
+}
+
+std::string FormatDateTime(int64_t ms) {
+  time_t t = static_cast<time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
 }
 
 }  // namespace sso::saml

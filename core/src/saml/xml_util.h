@@ -36,6 +36,13 @@ std::optional<std::string> Attribute(const xmlNode *node, const char *name);
 // comment cannot cut a value short (the signed canonical form also drops comments).
 std::string Text(const xmlNode *node);
 
+// Registers the ID attribute of `node` so "#id" references resolve to it, and only to it;
+// false when it has none or another element already has that ID (signature wrapping).
+bool RegisterId(xmlDoc *doc, xmlNode *node);
+
+// xs:dateTime in UTC, whole seconds: "2026-01-02T03:04:05Z".
+std::string FormatDateTime(int64_t ms);
+
 // xs:dateTime ("2026-01-02T03:04:05Z", fractions and offsets allowed) to Unix milliseconds.
 std::optional<int64_t> ParseDateTime(std::string_view text);
 
