@@ -218,7 +218,7 @@ ngx_http_sso_init_main_conf(ngx_conf_t *cf, void *conf)
         ngx_str_set(&smcf->login_url, "/sso/login");
     }
 
-    /* the core checks this too, but its message names neither sso_session nor idle= */
+    /* the core checks it too, but its message does not name sso_session */
     if (smcf->idle > smcf->ttl) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "sso_session: idle= must not be longer than ttl=");
@@ -310,7 +310,9 @@ ngx_http_sso_init(ngx_conf_t *cf)
         return NGX_ERROR;
     }
 
-    if (smcf->hook_url.len && ngx_http_sso_init_provisioning(cf, smcf) != NGX_OK) {
+    if (smcf->hook_url.len
+        && ngx_http_sso_init_provisioning(cf, smcf) != NGX_OK)
+    {
         return NGX_ERROR;
     }
 
@@ -334,7 +336,7 @@ ngx_http_sso_init(ngx_conf_t *cf)
 }
 
 
-/* The core's engine for this configuration; the core checks the values once more. */
+/* The core's engine, which checks the configuration's values once more. */
 static ngx_int_t
 ngx_http_sso_create_engine(ngx_conf_t *cf, ngx_http_sso_main_conf_t *smcf)
 {

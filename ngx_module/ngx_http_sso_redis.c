@@ -259,19 +259,22 @@ ngx_http_sso_redis_start(ngx_http_sso_redis_t *redis)
 static ngx_int_t
 ngx_http_sso_redis_setup(ngx_http_sso_redis_t *redis)
 {
-    u_char     db[NGX_INT_T_LEN];
-    ngx_str_t  arg;
+    u_char                      db[NGX_INT_T_LEN];
+    ngx_str_t                   arg;
+    ngx_http_sso_redis_conf_t  *conf;
 
-    if (redis->conf->password.len
-        && ngx_http_sso_redis_setup_command(redis, "AUTH", &redis->conf->password)
+    conf = redis->conf;
+
+    if (conf->password.len
+        && ngx_http_sso_redis_setup_command(redis, "AUTH", &conf->password)
            != NGX_OK)
     {
         return NGX_ERROR;
     }
 
-    if (redis->conf->db) {
+    if (conf->db) {
         arg.data = db;
-        arg.len = ngx_sprintf(db, "%ui", redis->conf->db) - db;
+        arg.len = ngx_sprintf(db, "%ui", conf->db) - db;
 
         if (ngx_http_sso_redis_setup_command(redis, "SELECT", &arg) != NGX_OK) {
             return NGX_ERROR;

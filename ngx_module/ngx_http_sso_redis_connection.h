@@ -56,8 +56,8 @@ void ngx_http_sso_redis_fail(ngx_http_sso_redis_t *redis, sso_status failure,
     const char *why, ngx_err_t err);
 
 /* ngx_http_sso_redis_io.c */
-ngx_int_t ngx_http_sso_redis_append(ngx_http_sso_redis_t *redis, ngx_uint_t argc,
-    const char **argv, const size_t *lens);
+ngx_int_t ngx_http_sso_redis_append(ngx_http_sso_redis_t *redis,
+    ngx_uint_t argc, const char **argv, const size_t *lens);
 void ngx_http_sso_redis_schedule_write(ngx_http_sso_redis_t *redis);
 void ngx_http_sso_redis_write_handler(ngx_event_t *wev);
 void ngx_http_sso_redis_read_handler(ngx_event_t *rev);

@@ -8,7 +8,8 @@
 #include "ngx_http_sso_redis_connection.h"
 
 
-static ngx_int_t ngx_http_sso_redis_process_replies(ngx_http_sso_redis_t *redis);
+static ngx_int_t ngx_http_sso_redis_process_replies(
+    ngx_http_sso_redis_t *redis);
 static ngx_uint_t ngx_http_sso_redis_is_message(redisReply *reply);
 
 

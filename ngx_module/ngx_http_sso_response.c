@@ -107,10 +107,10 @@ ngx_http_sso_add_step_headers(ngx_http_request_t *r, sso_step *step)
 static ngx_int_t
 ngx_http_sso_send_page(ngx_http_request_t *r, sso_step *step)
 {
-    ngx_int_t    rc;
-    ngx_buf_t   *b;
-    ngx_chain_t  out;
     u_char      *p;
+    ngx_buf_t   *b;
+    ngx_int_t    rc;
+    ngx_chain_t  out;
 
     r->headers_out.status = step->http_status;
     r->headers_out.content_length_n = step->body.len;
