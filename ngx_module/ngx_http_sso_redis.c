@@ -285,6 +285,10 @@ ngx_http_sso_redis_setup(ngx_http_sso_redis_t *redis)
 }
 
 
+/*
+ * One command of the connection's setup: an error reply closes the connection
+ * (setup_reply); a connection that fails does not call its handler.
+ */
 static ngx_int_t
 ngx_http_sso_redis_setup_command(ngx_http_sso_redis_t *redis, const char *name,
     ngx_str_t *arg)
