@@ -148,12 +148,6 @@ typedef struct {
 extern ngx_module_t  ngx_http_sso_module;
 
 
-char *ngx_http_sso_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
-char *ngx_http_sso_session(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
-
-ngx_int_t ngx_http_sso_rewrite_handler(ngx_http_request_t *r);
-ngx_int_t ngx_http_sso_access_handler(ngx_http_request_t *r);
-
 ngx_int_t ngx_http_sso_add_variables(ngx_conf_t *cf);
 
 ngx_int_t ngx_http_sso_strip_identity_headers(ngx_http_request_t *r,
@@ -189,6 +183,14 @@ ngx_int_t ngx_http_sso_add_providers(ngx_conf_t *cf, ngx_http_sso_main_conf_t *s
 ngx_int_t ngx_http_sso_cache_init_process(ngx_http_sso_main_conf_t *smcf,
     ngx_cycle_t *cycle);
 void ngx_http_sso_cache_exit_process(ngx_http_sso_main_conf_t *smcf);
+
+/* sso_redis and sso_session (ngx_http_sso_directives.c) */
+char *ngx_http_sso_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+char *ngx_http_sso_session(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+
+/* the phase handlers (ngx_http_sso_gate.c) */
+ngx_int_t ngx_http_sso_rewrite_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_sso_access_handler(ngx_http_request_t *r);
 
 /* shared request helpers (ngx_http_sso_request.c, ngx_http_sso_response.c) */
 ngx_http_sso_ctx_t *ngx_http_sso_create_ctx(ngx_http_request_t *r);
