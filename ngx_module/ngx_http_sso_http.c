@@ -6,64 +6,24 @@
  * The core splits the URL, builds the request bytes and parses the answer's bytes
  * (sso_http_call_*); this file only moves them: one connection per call, TLS with the peer
  * verified against sso_backchannel_trusted_certificate and the host name (or IP address) of
- * the URL. Host names are resolved with nginx's `resolver`, and every address it returns is
- * tried in turn until one accepts the connection. One deadline covers the whole call. The
- * done handler always runs from a posted event, never from inside ngx_http_sso_http_call.
+ * the URL (in ngx_http_sso_http_tls.c). Host names are resolved with nginx's `resolver`,
+ * and every address it returns is tried in turn until one accepts the connection. One
+ * deadline covers the whole call. The done handler always runs from a posted event, never
+ * from inside ngx_http_sso_http_call.
  */
 
-#include "ngx_http_sso_module.h"
-
-/* after ngx_config.h, which sets the feature macros (_GNU_SOURCE) for every system header */
-#include <openssl/ssl.h>
-#include <openssl/x509v3.h>
+#include "ngx_http_sso_http.h"
 
 
 #define NGX_HTTP_SSO_HTTP_MAX_BODY   SSO_HTTP_MAX_BODY   /* 1m */
 #define NGX_HTTP_SSO_HTTP_READ_SIZE  16384
 
 
-struct ngx_http_sso_http_s {
-    ngx_http_request_t          *request;
-    ngx_http_sso_ctx_t          *ctx;
-    ngx_http_sso_http_done_pt    done;
-    ngx_log_t                   *log;
-
-    ngx_str_t                    method;
-    ngx_str_t                    host;       /* without brackets or port */
-    ngx_str_t                    target;     /* for log lines: scheme://authority/path */
-    in_port_t                    port;
-    unsigned                     https:1;
-    unsigned                     host_is_ip:1;
-    unsigned                     finished:1;
-
-    sso_http_call               *call;       /* the core's side: request and parser */
-    ngx_buf_t                   *out;        /* the request */
-    u_char                      *in;         /* one read's worth of the answer */
-
-    ngx_addr_t                   addr;       /* an IP literal's */
-    ngx_addr_t                  *addrs;      /* to try in turn */
-    ngx_uint_t                   naddrs;
-    ngx_uint_t                   next_addr;
-    ngx_peer_connection_t        peer;
-    ngx_resolver_ctx_t          *resolving;
-    ngx_event_t                  deadline;
-    ngx_event_t                  finish;
-
-    ngx_int_t                    status;     /* 0: no usable answer */
-    ngx_str_t                    body;
-};
-
-
 static ngx_int_t ngx_http_sso_http_prepare(ngx_http_sso_http_t *hc, sso_step *step);
 static void ngx_http_sso_http_resolved(ngx_resolver_ctx_t *rctx);
 static void ngx_http_sso_http_connect(ngx_http_sso_http_t *hc);
 static ngx_int_t ngx_http_sso_http_connect_next(ngx_http_sso_http_t *hc);
-static void ngx_http_sso_http_start_tls(ngx_http_sso_http_t *hc);
-static void ngx_http_sso_http_tls_done(ngx_connection_t *c);
-static void ngx_http_sso_http_write(ngx_event_t *wev);
-static void ngx_http_sso_http_read(ngx_event_t *rev);
 static void ngx_http_sso_http_answered(ngx_http_sso_http_t *hc);
-static void ngx_http_sso_http_fail(ngx_http_sso_http_t *hc, const char *why);
 static void ngx_http_sso_http_close(ngx_http_sso_http_t *hc);
 static void ngx_http_sso_http_deadline(ngx_event_t *ev);
 static void ngx_http_sso_http_finish(ngx_event_t *ev);
@@ -330,106 +290,7 @@ ngx_http_sso_http_connect_next(ngx_http_sso_http_t *hc)
 }
 
 
-static void
-ngx_http_sso_http_start_tls(ngx_http_sso_http_t *hc)
-{
-    u_char                    *name;
-    ngx_int_t                  rc;
-    ngx_connection_t          *c = hc->peer.connection;
-    X509_VERIFY_PARAM         *param;
-    ngx_http_sso_main_conf_t  *smcf;
-
-    smcf = ngx_http_get_module_main_conf(hc->request, ngx_http_sso_module);
-
-    if (ngx_ssl_create_connection(smcf->backchannel_ssl, c,
-                                  NGX_SSL_BUFFER|NGX_SSL_CLIENT)
-        != NGX_OK)
-    {
-        ngx_http_sso_http_fail(hc, "cannot start TLS");
-        return;
-    }
-
-    name = ngx_pnalloc(hc->request->pool, hc->host.len + 1);
-    if (name == NULL) {
-        ngx_http_sso_http_fail(hc, "out of memory");
-        return;
-    }
-
-    (void) ngx_cpystrn(name, hc->host.data, hc->host.len + 1);
-
-    /* the certificate must name what the URL names: checked by OpenSSL in the chain
-     * verification, whose result is read when the handshake is done */
-    param = SSL_get0_param(c->ssl->connection);
-
-    if (hc->host_is_ip) {
-        rc = X509_VERIFY_PARAM_set1_ip_asc(param, (char *) name);
-
-    } else {
-        X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-        rc = X509_VERIFY_PARAM_set1_host(param, (char *) name, 0)
-             && SSL_set_tlsext_host_name(c->ssl->connection, (char *) name);
-    }
-
-    if (rc != 1) {
-        ngx_http_sso_http_fail(hc, "cannot set the expected TLS name");
-        return;
-    }
-
-    rc = ngx_ssl_handshake(c);
-
-    if (rc == NGX_AGAIN) {
-        c->ssl->handler = ngx_http_sso_http_tls_done;
-        return;
-    }
-
-    ngx_http_sso_http_tls_done(c);
-}
-
-
-static void
-ngx_http_sso_http_tls_done(ngx_connection_t *c)
-{
-    long                  verify;
-    X509                 *cert;
-    ngx_http_sso_http_t  *hc = c->data;
-
-    if (!c->ssl->handshaked) {
-        ngx_http_sso_http_fail(hc, "TLS handshake failed");
-        return;
-    }
-
-#if OPENSSL_VERSION_NUMBER >= 0x30000000L
-    cert = SSL_get1_peer_certificate(c->ssl->connection);
-#else
-    cert = SSL_get_peer_certificate(c->ssl->connection);
-#endif
-
-    if (cert == NULL) {
-        ngx_http_sso_http_fail(hc, "TLS peer sent no certificate");
-        return;
-    }
-
-    X509_free(cert);
-
-    verify = SSL_get_verify_result(c->ssl->connection);
-
-    if (verify != X509_V_OK) {
-        ngx_log_error(NGX_LOG_ERR, hc->log, 0,
-                      "sso: back-channel %V %V: TLS certificate verification failed: "
-                      "(%l: %s)", &hc->method, &hc->target, verify,
-                      X509_verify_cert_error_string(verify));
-        ngx_http_sso_http_fail(hc, NULL);
-        return;
-    }
-
-    c->read->handler = ngx_http_sso_http_read;
-    c->write->handler = ngx_http_sso_http_write;
-
-    ngx_http_sso_http_write(c->write);
-}
-
-
-static void
+void
 ngx_http_sso_http_write(ngx_event_t *wev)
 {
     ssize_t               n;
@@ -509,7 +370,7 @@ ngx_http_sso_http_write(ngx_event_t *wev)
 }
 
 
-static void
+void
 ngx_http_sso_http_read(ngx_event_t *rev)
 {
     ssize_t               n;
@@ -582,7 +443,7 @@ ngx_http_sso_http_answered(ngx_http_sso_http_t *hc)
 
 
 /* Ends the call without an answer; `why` is logged unless the caller already did. */
-static void
+void
 ngx_http_sso_http_fail(ngx_http_sso_http_t *hc, const char *why)
 {
     if (hc->finished) {
@@ -684,42 +545,4 @@ ngx_http_sso_http_cleanup(void *data)
         sso_http_call_destroy(hc->call);
         hc->call = NULL;
     }
-}
-
-
-char *
-ngx_http_sso_backchannel_init(ngx_conf_t *cf, ngx_http_sso_main_conf_t *smcf)
-{
-    ngx_pool_cleanup_t  *cln;
-
-    smcf->backchannel_ssl = ngx_pcalloc(cf->pool, sizeof(ngx_ssl_t));
-    if (smcf->backchannel_ssl == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    smcf->backchannel_ssl->log = cf->log;
-
-    if (ngx_ssl_create(smcf->backchannel_ssl, NGX_SSL_TLSv1_2|NGX_SSL_TLSv1_3, NULL)
-        != NGX_OK)
-    {
-        return NGX_CONF_ERROR;
-    }
-
-    cln = ngx_pool_cleanup_add(cf->pool, 0);
-    if (cln == NULL) {
-        ngx_ssl_cleanup_ctx(smcf->backchannel_ssl);
-        return NGX_CONF_ERROR;
-    }
-
-    cln->handler = ngx_ssl_cleanup_ctx;
-    cln->data = smcf->backchannel_ssl;
-
-    if (ngx_ssl_trusted_certificate(cf, smcf->backchannel_ssl,
-                                    &smcf->backchannel_trusted_certificate, 8)
-        != NGX_OK)
-    {
-        return NGX_CONF_ERROR;
-    }
-
-    return NGX_CONF_OK;
 }

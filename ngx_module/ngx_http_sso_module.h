@@ -197,7 +197,15 @@ ngx_int_t ngx_http_sso_cache_init_process(ngx_http_sso_main_conf_t *smcf,
     ngx_cycle_t *cycle);
 void ngx_http_sso_cache_exit_process(ngx_http_sso_main_conf_t *smcf);
 
-/* shared request helpers (ngx_http_sso_module.c) */
+/* sso_redis and sso_session (ngx_http_sso_directives.c) */
+char *ngx_http_sso_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+char *ngx_http_sso_session(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+
+/* the phase handlers (ngx_http_sso_gate.c) */
+ngx_int_t ngx_http_sso_rewrite_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_sso_access_handler(ngx_http_request_t *r);
+
+/* shared request helpers (ngx_http_sso_request.c, ngx_http_sso_response.c) */
 ngx_http_sso_ctx_t *ngx_http_sso_create_ctx(ngx_http_request_t *r);
 ngx_str_t ngx_http_sso_session_cookie(ngx_http_request_t *r,
     ngx_http_sso_main_conf_t *smcf);

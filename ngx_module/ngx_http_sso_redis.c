@@ -6,66 +6,27 @@
  * pending commands matches replies to callers. Every command has a deadline; when the
  * oldest one passes, the stream can no longer be trusted, so the connection is closed and
  * every pending command fails with SSO_STORE_TIMEOUT. The next command reconnects.
+ *
+ * This file is the connection: the API, connecting with AUTH and SELECT, the deadlines and
+ * the failure of every pending command. ngx_http_sso_redis_io.c moves the bytes.
  */
 
-#include "ngx_http_sso_redis.h"
+#include "ngx_http_sso_redis_connection.h"
 
-
-#define NGX_HTTP_SSO_REDIS_CLOSED      0
-#define NGX_HTTP_SSO_REDIS_CONNECTING  1
-#define NGX_HTTP_SSO_REDIS_READY       2
 
 #define NGX_HTTP_SSO_REDIS_MAX_ARGS    64
 
 
-struct ngx_http_sso_redis_cmd_s {
-    ngx_queue_t                      queue;
-    ngx_http_sso_redis_handler_pt    handler;
-    void                            *data;
-    ngx_msec_t                       deadline;
-    unsigned                         setup:1;    /* AUTH / SELECT of the connection */
-};
-
-
-struct ngx_http_sso_redis_s {
-    ngx_http_sso_redis_conf_t       *conf;
-    ngx_log_t                       *log;
-    ngx_peer_connection_t            peer;
-    ngx_uint_t                       state;
-    redisReader                     *reader;
-    ngx_queue_t                      pending;
-    ngx_event_t                      timer;
-
-    u_char                          *out;        /* formatted, not yet sent */
-    size_t                           out_len;
-    size_t                           out_sent;
-    size_t                           out_size;
-
-    ngx_http_sso_redis_push_pt       push;
-    ngx_http_sso_redis_closed_pt     closed;
-    void                            *subscriber_data;
-
-    time_t                           last_error_log;
-    ngx_uint_t                       generation; /* bumped at every close */
-};
-
-
-static ngx_int_t ngx_http_sso_redis_append(ngx_http_sso_redis_t *redis,
-    ngx_uint_t argc, const char **argv, const size_t *lens);
 static ngx_http_sso_redis_cmd_t *ngx_http_sso_redis_enqueue(
     ngx_http_sso_redis_t *redis, ngx_uint_t argc, const char **argv,
     const size_t *lens, ngx_http_sso_redis_handler_pt handler, void *data);
 static ngx_int_t ngx_http_sso_redis_start(ngx_http_sso_redis_t *redis);
+static ngx_int_t ngx_http_sso_redis_setup(ngx_http_sso_redis_t *redis);
+static ngx_int_t ngx_http_sso_redis_setup_command(ngx_http_sso_redis_t *redis,
+    const char *name, ngx_str_t *arg);
 static void ngx_http_sso_redis_connect_error(ngx_http_sso_redis_t *redis,
     ngx_err_t err);
-static ngx_int_t ngx_http_sso_redis_connected(ngx_http_sso_redis_t *redis);
-static void ngx_http_sso_redis_schedule_write(ngx_http_sso_redis_t *redis);
-static void ngx_http_sso_redis_write_handler(ngx_event_t *wev);
-static void ngx_http_sso_redis_read_handler(ngx_event_t *rev);
 static void ngx_http_sso_redis_timeout_handler(ngx_event_t *ev);
-static void ngx_http_sso_redis_arm_timer(ngx_http_sso_redis_t *redis);
-static void ngx_http_sso_redis_fail(ngx_http_sso_redis_t *redis, sso_status failure,
-    const char *why, ngx_err_t err);
 static void ngx_http_sso_redis_setup_reply(void *data, redisReply *reply,
     sso_status failure);
 
@@ -182,18 +143,6 @@ ngx_http_sso_redis_close(ngx_http_sso_redis_t *redis, const char *why)
 }
 
 
-/* A pub/sub push: ["message", channel, payload] (not the answer to a command). */
-static ngx_uint_t
-ngx_http_sso_redis_is_message(redisReply *reply)
-{
-    return reply->type == REDIS_REPLY_ARRAY
-           && reply->elements == 3
-           && reply->element[0]->type == REDIS_REPLY_STRING
-           && reply->element[0]->len == sizeof("message") - 1
-           && ngx_strncmp(reply->element[0]->str, "message", reply->element[0]->len) == 0;
-}
-
-
 static ngx_http_sso_redis_cmd_t *
 ngx_http_sso_redis_enqueue(ngx_http_sso_redis_t *redis, ngx_uint_t argc,
     const char **argv, const size_t *lens, ngx_http_sso_redis_handler_pt handler,
@@ -229,50 +178,6 @@ ngx_http_sso_redis_enqueue(ngx_http_sso_redis_t *redis, ngx_uint_t argc,
 }
 
 
-static ngx_int_t
-ngx_http_sso_redis_append(ngx_http_sso_redis_t *redis, ngx_uint_t argc,
-    const char **argv, const size_t *lens)
-{
-    int      n;
-    char    *formatted;
-    size_t   size;
-    u_char  *out;
-
-    n = redisFormatCommandArgv(&formatted, (int) argc, argv, lens);
-    if (n < 0) {
-        return NGX_ERROR;
-    }
-
-    if (redis->out_len + n > redis->out_size) {
-        size = ngx_max(redis->out_size * 2, redis->out_len + n);
-        size = ngx_max(size, 4096);
-
-        out = ngx_alloc(size, redis->log);
-        if (out == NULL) {
-            redisFreeCommand(formatted);
-            return NGX_ERROR;
-        }
-
-        if (redis->out) {
-            ngx_memcpy(out, redis->out + redis->out_sent,
-                       redis->out_len - redis->out_sent);
-            ngx_free(redis->out);
-        }
-
-        redis->out = out;
-        redis->out_len -= redis->out_sent;
-        redis->out_sent = 0;
-        redis->out_size = size;
-    }
-
-    ngx_memcpy(redis->out + redis->out_len, formatted, n);
-    redis->out_len += n;
-    redisFreeCommand(formatted);
-
-    return NGX_OK;
-}
-
-
 /* At most one line a second: a Redis outage must not flood the log. */
 static void
 ngx_http_sso_redis_connect_error(ngx_http_sso_redis_t *redis, ngx_err_t err)
@@ -290,12 +195,8 @@ ngx_http_sso_redis_connect_error(ngx_http_sso_redis_t *redis, ngx_err_t err)
 static ngx_int_t
 ngx_http_sso_redis_start(ngx_http_sso_redis_t *redis)
 {
-    size_t             lens[2];
     ngx_int_t          rc;
-    const char        *argv[2];
-    u_char             db[NGX_INT_T_LEN];
     ngx_connection_t  *c;
-    ngx_http_sso_redis_cmd_t   *cmd;
 
     if (redis->reader == NULL) {
         redis->reader = redisReaderCreate();
@@ -336,35 +237,9 @@ ngx_http_sso_redis_start(ngx_http_sso_redis_t *redis)
                                      : NGX_HTTP_SSO_REDIS_READY;
 
     /* AUTH and SELECT go first on every new connection */
-
-    if (redis->conf->password.len) {
-        argv[0] = "AUTH";
-        lens[0] = 4;
-        argv[1] = (const char *) redis->conf->password.data;
-        lens[1] = redis->conf->password.len;
-
-        cmd = ngx_http_sso_redis_enqueue(redis, 2, argv, lens,
-                                         ngx_http_sso_redis_setup_reply, redis);
-        if (cmd == NULL) {
-            goto failed;
-        }
-
-        cmd->setup = 1;
-    }
-
-    if (redis->conf->db) {
-        argv[0] = "SELECT";
-        lens[0] = 6;
-        argv[1] = (const char *) db;
-        lens[1] = ngx_sprintf(db, "%ui", redis->conf->db) - db;
-
-        cmd = ngx_http_sso_redis_enqueue(redis, 2, argv, lens,
-                                         ngx_http_sso_redis_setup_reply, redis);
-        if (cmd == NULL) {
-            goto failed;
-        }
-
-        cmd->setup = 1;
+    if (ngx_http_sso_redis_setup(redis) != NGX_OK) {
+        ngx_http_sso_redis_fail(redis, SSO_STORE_UNAVAILABLE, "out of memory", 0);
+        return NGX_ERROR;
     }
 
     if (rc == NGX_AGAIN) {
@@ -378,11 +253,64 @@ ngx_http_sso_redis_start(ngx_http_sso_redis_t *redis)
     }
 
     return NGX_OK;
+}
 
-failed:
 
-    ngx_http_sso_redis_fail(redis, SSO_STORE_UNAVAILABLE, "out of memory", 0);
-    return NGX_ERROR;
+static ngx_int_t
+ngx_http_sso_redis_setup(ngx_http_sso_redis_t *redis)
+{
+    u_char                      db[NGX_INT_T_LEN];
+    ngx_str_t                   arg;
+    ngx_http_sso_redis_conf_t  *conf;
+
+    conf = redis->conf;
+
+    if (conf->password.len
+        && ngx_http_sso_redis_setup_command(redis, "AUTH", &conf->password)
+           != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    if (conf->db) {
+        arg.data = db;
+        arg.len = ngx_sprintf(db, "%ui", conf->db) - db;
+
+        if (ngx_http_sso_redis_setup_command(redis, "SELECT", &arg) != NGX_OK) {
+            return NGX_ERROR;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * One command of the connection's setup: an error reply closes the connection
+ * (setup_reply); a connection that fails does not call its handler.
+ */
+static ngx_int_t
+ngx_http_sso_redis_setup_command(ngx_http_sso_redis_t *redis, const char *name,
+    ngx_str_t *arg)
+{
+    size_t                     lens[2];
+    const char                *argv[2];
+    ngx_http_sso_redis_cmd_t  *cmd;
+
+    argv[0] = name;
+    lens[0] = ngx_strlen(name);
+    argv[1] = (const char *) arg->data;
+    lens[1] = arg->len;
+
+    cmd = ngx_http_sso_redis_enqueue(redis, 2, argv, lens,
+                                     ngx_http_sso_redis_setup_reply, redis);
+    if (cmd == NULL) {
+        return NGX_ERROR;
+    }
+
+    cmd->setup = 1;
+
+    return NGX_OK;
 }
 
 
@@ -401,18 +329,6 @@ ngx_http_sso_redis_setup_reply(void *data, redisReply *reply, sso_status failure
                   "check sso_redis password_file= and db=", redis->peer.name);
 
     ngx_http_sso_redis_fail(redis, SSO_STORE_UNAVAILABLE, NULL, 0);
-}
-
-
-static void
-ngx_http_sso_redis_schedule_write(ngx_http_sso_redis_t *redis)
-{
-    ngx_connection_t  *c = redis->peer.connection;
-
-    /* batch the commands of one event loop iteration into one send() */
-    if (!c->write->posted) {
-        ngx_post_event(c->write, &ngx_posted_events);
-    }
 }
 
 
@@ -438,7 +354,7 @@ ngx_http_sso_redis_test_connect(ngx_connection_t *c)
 
 
 /* The non-blocking connect finished: learn how, and go on or fail every waiting command. */
-static ngx_int_t
+ngx_int_t
 ngx_http_sso_redis_connected(ngx_http_sso_redis_t *redis)
 {
     ngx_err_t  err;
@@ -459,140 +375,7 @@ ngx_http_sso_redis_connected(ngx_http_sso_redis_t *redis)
 }
 
 
-static void
-ngx_http_sso_redis_write_handler(ngx_event_t *wev)
-{
-    ssize_t                n;
-    ngx_connection_t      *c = wev->data;
-    ngx_http_sso_redis_t  *redis = c->data;
-
-    if (redis->state == NGX_HTTP_SSO_REDIS_CONNECTING
-        && ngx_http_sso_redis_connected(redis) != NGX_OK)
-    {
-        return;
-    }
-
-    while (redis->out_sent < redis->out_len) {
-        n = c->send(c, redis->out + redis->out_sent, redis->out_len - redis->out_sent);
-
-        if (n == NGX_AGAIN) {
-            if (ngx_handle_write_event(wev, 0) != NGX_OK) {
-                ngx_http_sso_redis_fail(redis, SSO_STORE_UNAVAILABLE, "write event", 0);
-            }
-            return;
-        }
-
-        if (n == NGX_ERROR) {
-            ngx_http_sso_redis_fail(redis, SSO_STORE_UNAVAILABLE, "send failed", 0);
-            return;
-        }
-
-        redis->out_sent += n;
-    }
-
-    redis->out_sent = 0;
-    redis->out_len = 0;
-}
-
-
-static void
-ngx_http_sso_redis_read_handler(ngx_event_t *rev)
-{
-    void                      *reply;
-    ssize_t                    n;
-    ngx_uint_t                 generation;
-    ngx_queue_t               *q;
-    ngx_connection_t          *c = rev->data;
-    ngx_http_sso_redis_t      *redis = c->data;
-    ngx_http_sso_redis_cmd_t  *cmd;
-    u_char                     buf[16384];
-
-    if (redis->state == NGX_HTTP_SSO_REDIS_CONNECTING) {
-        if (ngx_http_sso_redis_connected(redis) != NGX_OK) {
-            return;
-        }
-
-        ngx_http_sso_redis_schedule_write(redis);
-    }
-
-    generation = redis->generation;
-
-    for ( ;; ) {
-        n = c->recv(c, buf, sizeof(buf));
-
-        if (n == NGX_AGAIN) {
-            break;
-        }
-
-        if (n == 0 || n == NGX_ERROR) {
-            ngx_http_sso_redis_fail(redis, SSO_STORE_UNAVAILABLE,
-                                    n == 0 ? "connection closed by redis"
-                                           : "recv failed", 0);
-            return;
-        }
-
-        if (redisReaderFeed(redis->reader, (const char *) buf, n) != REDIS_OK) {
-            ngx_http_sso_redis_fail(redis, SSO_STORE_UNAVAILABLE, "out of memory", 0);
-            return;
-        }
-
-        for ( ;; ) {
-            reply = NULL;
-
-            if (redisReaderGetReply(redis->reader, &reply) != REDIS_OK) {
-                ngx_http_sso_redis_fail(redis, SSO_STORE_UNAVAILABLE,
-                                        "protocol error", 0);
-                return;
-            }
-
-            if (reply == NULL) {
-                break;
-            }
-
-            if (redis->push && ngx_http_sso_redis_is_message(reply)) {
-                redis->push(redis->subscriber_data, reply);
-                freeReplyObject(reply);
-                continue;
-            }
-
-            if (ngx_queue_empty(&redis->pending)) {
-                freeReplyObject(reply);
-                ngx_http_sso_redis_fail(redis, SSO_STORE_UNAVAILABLE,
-                                        "reply without a command", 0);
-                return;
-            }
-
-            q = ngx_queue_head(&redis->pending);
-            ngx_queue_remove(q);
-            cmd = ngx_queue_data(q, ngx_http_sso_redis_cmd_t, queue);
-
-            ngx_http_sso_redis_arm_timer(redis);
-
-            if (cmd->handler) {
-                cmd->handler(cmd->data, reply, SSO_OK);
-            }
-
-            freeReplyObject(reply);
-            ngx_free(cmd);
-
-            /* a handler may have closed this connection (failed AUTH) */
-            if (redis->generation != generation) {
-                return;
-            }
-        }
-
-        if (!rev->ready) {
-            break;
-        }
-    }
-
-    if (ngx_handle_read_event(rev, 0) != NGX_OK) {
-        ngx_http_sso_redis_fail(redis, SSO_STORE_UNAVAILABLE, "read event", 0);
-    }
-}
-
-
-static void
+void
 ngx_http_sso_redis_arm_timer(ngx_http_sso_redis_t *redis)
 {
     ngx_msec_int_t             left;
@@ -636,7 +419,7 @@ ngx_http_sso_redis_timeout_handler(ngx_event_t *ev)
  * Closes the connection and fails every pending command. Handlers may send new commands
  * (which start a new connection): the old queue is detached first.
  */
-static void
+void
 ngx_http_sso_redis_fail(ngx_http_sso_redis_t *redis, sso_status failure, const char *why,
     ngx_err_t err)
 {

@@ -1,0 +1,214 @@
+
+/*
+ * nginx-jit-sso: the session gate. The rewrite phase strips forged identity headers; the
+ * access phase asks the core whether the request's session lets it through.
+ */
+
+#include "ngx_http_sso_module.h"
+
+
+static ngx_int_t ngx_http_sso_apply_step(ngx_http_request_t *r,
+    ngx_http_sso_ctx_t *ctx);
+static void ngx_http_sso_gate_done(ngx_http_request_t *r, ngx_http_sso_ctx_t *ctx);
+static ngx_int_t ngx_http_sso_finish(ngx_http_request_t *r, ngx_int_t rc);
+
+
+/* The first request header called `name` (any case), as a view; empty if absent. */
+static sso_str
+ngx_http_sso_header(ngx_http_request_t *r, const char *name, size_t len)
+{
+    sso_str           value = { "", 0 };
+    ngx_uint_t        i;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    for (part = &r->headers_in.headers.part; part; part = part->next) {
+        h = part->elts;
+
+        for (i = 0; i < part->nelts; i++) {
+            if (h[i].key.len == len
+                && ngx_strncasecmp(h[i].key.data, (u_char *) name, len) == 0)
+            {
+                value.data = (const char *) h[i].value.data;
+                value.len = h[i].value.len;
+                return value;
+            }
+        }
+    }
+
+    return value;
+}
+
+
+/*
+ * Forged identity headers go in the rewrite phase, so that `set` and `if` of the location
+ * already see the cleaned list. Our handler runs before the rewrite module's: handlers of
+ * a phase run in reverse order of registration, and this module registers later.
+ */
+ngx_int_t
+ngx_http_sso_rewrite_handler(ngx_http_request_t *r)
+{
+    ngx_http_sso_loc_conf_t  *slcf;
+
+    slcf = ngx_http_get_module_loc_conf(r, ngx_http_sso_module);
+
+    if (!slcf->enable || r != r->main) {
+        return NGX_DECLINED;
+    }
+
+    if (ngx_http_sso_strip_identity_headers(r, slcf->strip_headers) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return NGX_DECLINED;
+}
+
+
+ngx_int_t
+ngx_http_sso_access_handler(ngx_http_request_t *r)
+{
+    ngx_str_t                  cookie;
+    sso_status                 rc;
+    ngx_http_sso_ctx_t        *ctx;
+    sso_gate_request           gate;
+    ngx_http_sso_loc_conf_t   *slcf;
+    ngx_http_sso_main_conf_t  *smcf;
+
+    slcf = ngx_http_get_module_loc_conf(r, ngx_http_sso_module);
+
+    /* the login endpoints must be reachable without a session */
+    if (!slcf->enable || slcf->endpoints) {
+        return NGX_DECLINED;
+    }
+
+    if (r != r->main) {
+        /* subrequests inherit the decision made for the main request */
+        ctx = ngx_http_get_module_ctx(r->main, ngx_http_sso_module);
+        return (ctx && ctx->allowed) ? NGX_OK : NGX_HTTP_FORBIDDEN;
+    }
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_sso_module);
+
+    if (ctx) {
+        if (ctx->waiting) {
+            return NGX_AGAIN;
+        }
+
+        if (ctx->allowed) {
+            return NGX_OK;
+        }
+
+        /* resumed from the Redis reply */
+        return ngx_http_sso_apply_step(r, ctx);
+    }
+
+    ctx = ngx_http_sso_create_ctx(r);
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    smcf = ngx_http_get_module_main_conf(r, ngx_http_sso_module);
+
+    cookie = ngx_http_sso_session_cookie(r, smcf);
+
+    ngx_memzero(&gate, sizeof(sso_gate_request));
+    gate.method.data = (const char *) r->method_name.data;
+    gate.method.len = r->method_name.len;
+    gate.uri.data = (const char *) r->unparsed_uri.data;
+    gate.uri.len = r->unparsed_uri.len;
+
+    /* r->headers_in.accept exists only in builds with NGX_HTTP_HEADERS */
+    gate.accept = ngx_http_sso_header(r, "Accept", sizeof("Accept") - 1);
+    gate.sec_fetch_mode = ngx_http_sso_header(r, "Sec-Fetch-Mode",
+                                              sizeof("Sec-Fetch-Mode") - 1);
+    gate.x_requested_with = ngx_http_sso_header(r, "X-Requested-With",
+                                                sizeof("X-Requested-With") - 1);
+
+    gate.session_cookie.data = (const char *) cookie.data;
+    gate.session_cookie.len = cookie.len;
+    gate.now_ms = ngx_http_sso_now_ms();
+
+    rc = sso_gate_begin(ctx->txn, &gate, &ctx->step);
+    if (rc != SSO_OK) {
+        return ngx_http_sso_finish(r, ngx_http_sso_send_failure(r, ctx, rc));
+    }
+
+    return ngx_http_sso_apply_step(r, ctx);
+}
+
+
+static ngx_int_t
+ngx_http_sso_apply_step(ngx_http_request_t *r, ngx_http_sso_ctx_t *ctx)
+{
+    ngx_str_t                  request_id;
+    sso_step                  *step;
+    ngx_http_sso_main_conf_t  *smcf;
+
+    smcf = ngx_http_get_module_main_conf(r, ngx_http_sso_module);
+    step = &ctx->step;
+
+    if (step->cleanup.argc) {
+        (void) ngx_http_sso_redis_send(smcf->store, &step->cleanup, NULL, NULL);
+    }
+
+    switch (step->kind) {
+
+    case SSO_STEP_STORE:
+        if (ngx_http_sso_run_commands(r, ctx, ngx_http_sso_gate_done) != NGX_OK) {
+            return ngx_http_sso_finish(r,
+                       ngx_http_sso_send_failure(r, ctx, SSO_STORE_UNAVAILABLE));
+        }
+
+        return NGX_AGAIN;
+
+    case SSO_STEP_ALLOW:
+        ctx->allowed = 1;
+        ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "sso: session valid");
+        return NGX_OK;
+
+    case SSO_STEP_ERROR:
+        /* the page and the log line carry the correlation id */
+        return ngx_http_sso_finish(r, ngx_http_sso_send_failure(r, ctx, step->reason));
+
+    default:
+        break;
+    }
+
+    request_id = ngx_http_sso_request_id(r, smcf);
+
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                  "sso: login required: %s (%s), request_id: %V",
+                  sso_status_name(step->reason), sso_status_message(step->reason),
+                  &request_id);
+
+    return ngx_http_sso_finish(r, ngx_http_sso_send_step(r, step));
+}
+
+
+static void
+ngx_http_sso_gate_done(ngx_http_request_t *r, ngx_http_sso_ctx_t *ctx)
+{
+    sso_status  rc;
+
+    rc = sso_gate_resume(ctx->txn, &ctx->replies[0], ngx_http_sso_now_ms(), &ctx->step);
+
+    if (rc != SSO_OK || ctx->step.kind == SSO_STEP_STORE) {
+        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                      "sso: gate resume failed: %s", sso_status_name(rc));
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    /* back into the access phase, which now applies ctx->step */
+    ngx_http_core_run_phases(r);
+}
+
+
+/* Ends a request from the access phase: the checker must not touch it afterwards. */
+static ngx_int_t
+ngx_http_sso_finish(ngx_http_request_t *r, ngx_int_t rc)
+{
+    ngx_http_finalize_request(r, rc);
+    return NGX_DONE;
+}
