@@ -29,8 +29,7 @@ ngx_http_sso_header(ngx_http_request_t *r, const char *name, size_t len)
             if (h[i].key.len == len
                 && ngx_strncasecmp(h[i].key.data, (u_char *) name, len) == 0)
             {
-                value.data = (const char *) h[i].value.data;
-                value.len = h[i].value.len;
+                value = ngx_http_sso_view(&h[i].value);
                 return value;
             }
         }
@@ -112,10 +111,8 @@ ngx_http_sso_access_handler(ngx_http_request_t *r)
     cookie = ngx_http_sso_session_cookie(r, smcf);
 
     ngx_memzero(&gate, sizeof(sso_gate_request));
-    gate.method.data = (const char *) r->method_name.data;
-    gate.method.len = r->method_name.len;
-    gate.uri.data = (const char *) r->unparsed_uri.data;
-    gate.uri.len = r->unparsed_uri.len;
+    gate.method = ngx_http_sso_view(&r->method_name);
+    gate.uri = ngx_http_sso_view(&r->unparsed_uri);
 
     /* r->headers_in.accept exists only in builds with NGX_HTTP_HEADERS */
     gate.accept = ngx_http_sso_header(r, "Accept", sizeof("Accept") - 1);
@@ -124,8 +121,7 @@ ngx_http_sso_access_handler(ngx_http_request_t *r)
     gate.x_requested_with = ngx_http_sso_header(r, "X-Requested-With",
                                                 sizeof("X-Requested-With") - 1);
 
-    gate.session_cookie.data = (const char *) cookie.data;
-    gate.session_cookie.len = cookie.len;
+    gate.session_cookie = ngx_http_sso_view(&cookie);
     gate.now_ms = ngx_http_sso_now_ms();
 
     rc = sso_gate_begin(ctx->txn, &gate, &ctx->step);

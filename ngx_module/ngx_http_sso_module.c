@@ -345,18 +345,14 @@ ngx_http_sso_create_engine(ngx_conf_t *cf, ngx_http_sso_main_conf_t *smcf)
     ngx_pool_cleanup_t  *cln;
 
     ngx_memzero(&config, sizeof(sso_engine_config));
-    config.key_prefix.data = (const char *) smcf->redis_prefix.data;
-    config.key_prefix.len = smcf->redis_prefix.len;
-    config.cookie_name.data = (const char *) smcf->cookie_name.data;
-    config.cookie_name.len = smcf->cookie_name.len;
+    config.key_prefix = ngx_http_sso_view(&smcf->redis_prefix);
+    config.cookie_name = ngx_http_sso_view(&smcf->cookie_name);
     config.cookie_secure = smcf->cookie_secure ? 1 : 0;
     config.ttl_ms = smcf->ttl;
     config.idle_ms = smcf->idle;
-    config.login_url.data = (const char *) smcf->login_url.data;
-    config.login_url.len = smcf->login_url.len;
+    config.login_url = ngx_http_sso_view(&smcf->login_url);
     config.cache_ms = smcf->cache;
-    config.logout_redirect.data = (const char *) smcf->logout_redirect.data;
-    config.logout_redirect.len = smcf->logout_redirect.len;
+    config.logout_redirect = ngx_http_sso_view(&smcf->logout_redirect);
 
     cln = ngx_pool_cleanup_add(cf->pool, 0);
     if (cln == NULL) {
@@ -384,10 +380,8 @@ ngx_http_sso_init_provisioning(ngx_conf_t *cf, ngx_http_sso_main_conf_t *smcf)
     sso_provisioning_config  provisioning;
 
     ngx_memzero(&provisioning, sizeof(sso_provisioning_config));
-    provisioning.hook_url.data = (const char *) smcf->hook_url.data;
-    provisioning.hook_url.len = smcf->hook_url.len;
-    provisioning.hook_secret.data = (const char *) smcf->hook_secret.data;
-    provisioning.hook_secret.len = smcf->hook_secret.len;
+    provisioning.hook_url = ngx_http_sso_view(&smcf->hook_url);
+    provisioning.hook_secret = ngx_http_sso_view(&smcf->hook_secret);
     provisioning.hook_timeout_ms = smcf->hook_timeout;
     provisioning.hook_lease_ms = smcf->hook_lease;
 

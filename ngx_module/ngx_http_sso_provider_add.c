@@ -16,18 +16,6 @@ typedef struct {
 } ngx_http_sso_provider_lists_t;
 
 
-static sso_str
-ngx_http_sso_sso_str(ngx_str_t *s)
-{
-    sso_str  out;
-
-    out.data = s->data ? (const char *) s->data : "";
-    out.len = s->len;
-
-    return out;
-}
-
-
 static size_t
 ngx_http_sso_count(ngx_array_t *a)
 {
@@ -52,7 +40,7 @@ ngx_http_sso_sso_strs(ngx_conf_t *cf, ngx_array_t *a)
 
     s = n ? a->elts : NULL;
     for (i = 0; i < n; i++) {
-        out[i] = ngx_http_sso_sso_str(&s[i]);
+        out[i] = ngx_http_sso_view(&s[i]);
     }
 
     return out;
@@ -76,8 +64,8 @@ ngx_http_sso_sso_attributes(ngx_conf_t *cf, ngx_array_t *a)
 
     kv = n ? a->elts : NULL;
     for (i = 0; i < n; i++) {
-        out[i].name = ngx_http_sso_sso_str(&kv[i].key);
-        out[i].value = ngx_http_sso_sso_str(&kv[i].value);
+        out[i].name = ngx_http_sso_view(&kv[i].key);
+        out[i].value = ngx_http_sso_view(&kv[i].value);
     }
 
     return out;
@@ -92,23 +80,23 @@ ngx_http_sso_add_oidc(ngx_http_sso_main_conf_t *smcf, ngx_http_sso_provider_conf
 
     ngx_memzero(&oc, sizeof(sso_oidc_provider_config));
 
-    oc.name = ngx_http_sso_sso_str(&pcf->name);
-    oc.issuer = ngx_http_sso_sso_str(&pcf->issuer);
-    oc.client_id = ngx_http_sso_sso_str(&pcf->client_id);
-    oc.client_secret = ngx_http_sso_sso_str(&pcf->client_secret);
+    oc.name = ngx_http_sso_view(&pcf->name);
+    oc.issuer = ngx_http_sso_view(&pcf->issuer);
+    oc.client_id = ngx_http_sso_view(&pcf->client_id);
+    oc.client_secret = ngx_http_sso_view(&pcf->client_secret);
     oc.client_secret_post = (pcf->token_auth == NGX_HTTP_SSO_CLIENT_SECRET_POST);
-    oc.algorithm = ngx_http_sso_sso_str(&pcf->algorithm);
-    oc.scope = ngx_http_sso_sso_str(&pcf->scope);
-    oc.redirect_uri = ngx_http_sso_sso_str(&pcf->redirect_uri);
-    oc.authorization_endpoint = ngx_http_sso_sso_str(&pcf->authorization_endpoint);
-    oc.token_endpoint = ngx_http_sso_sso_str(&pcf->token_endpoint);
-    oc.jwks_uri = ngx_http_sso_sso_str(&pcf->jwks_uri);
+    oc.algorithm = ngx_http_sso_view(&pcf->algorithm);
+    oc.scope = ngx_http_sso_view(&pcf->scope);
+    oc.redirect_uri = ngx_http_sso_view(&pcf->redirect_uri);
+    oc.authorization_endpoint = ngx_http_sso_view(&pcf->authorization_endpoint);
+    oc.token_endpoint = ngx_http_sso_view(&pcf->token_endpoint);
+    oc.jwks_uri = ngx_http_sso_view(&pcf->jwks_uri);
     oc.clock_skew_ms = pcf->clock_skew;
     oc.jwks_refresh_interval_ms = pcf->jwks_refresh_interval;
     oc.userinfo = (int) pcf->userinfo;
-    oc.userinfo_endpoint = ngx_http_sso_sso_str(&pcf->userinfo_endpoint);
-    oc.client_key_pem = ngx_http_sso_sso_str(&pcf->client_key);
-    oc.client_key_id = ngx_http_sso_sso_str(&pcf->client_key_id);
+    oc.userinfo_endpoint = ngx_http_sso_view(&pcf->userinfo_endpoint);
+    oc.client_key_pem = ngx_http_sso_view(&pcf->client_key);
+    oc.client_key_id = ngx_http_sso_view(&pcf->client_key_id);
     oc.email_domains = l->email_domains;
     oc.email_domains_count = ngx_http_sso_count(pcf->email_domains);
     oc.claim_map = l->attributes;
@@ -126,16 +114,16 @@ ngx_http_sso_add_saml(ngx_http_sso_main_conf_t *smcf, ngx_http_sso_provider_conf
 
     ngx_memzero(&c, sizeof(sso_saml_provider_config));
 
-    c.name = ngx_http_sso_sso_str(&pcf->name);
-    c.idp_metadata_xml = ngx_http_sso_sso_str(&pcf->idp_metadata);
-    c.idp_entity_id = ngx_http_sso_sso_str(&pcf->idp_entity_id);
-    c.idp_sso_url = ngx_http_sso_sso_str(&pcf->idp_sso_url);
+    c.name = ngx_http_sso_view(&pcf->name);
+    c.idp_metadata_xml = ngx_http_sso_view(&pcf->idp_metadata);
+    c.idp_entity_id = ngx_http_sso_view(&pcf->idp_entity_id);
+    c.idp_sso_url = ngx_http_sso_view(&pcf->idp_sso_url);
     c.idp_certificates = l->idp_certificates;
     c.idp_certificates_count = ngx_http_sso_count(pcf->idp_certificates);
-    c.sp_entity_id = ngx_http_sso_sso_str(&pcf->sp_entity_id);
-    c.acs_url = ngx_http_sso_sso_str(&pcf->acs_url);
-    c.sp_key_pem = ngx_http_sso_sso_str(&pcf->sp_key);
-    c.sp_certificate_pem = ngx_http_sso_sso_str(&pcf->sp_certificate);
+    c.sp_entity_id = ngx_http_sso_view(&pcf->sp_entity_id);
+    c.acs_url = ngx_http_sso_view(&pcf->acs_url);
+    c.sp_key_pem = ngx_http_sso_view(&pcf->sp_key);
+    c.sp_certificate_pem = ngx_http_sso_view(&pcf->sp_certificate);
     c.sign_requests = (pcf->sign_requests == NGX_CONF_UNSET_UINT)
                       ? -1 : (int) pcf->sign_requests;
     c.allow_idp_initiated = (int) pcf->allow_idp_initiated;
@@ -159,13 +147,13 @@ ngx_http_sso_add_policy(ngx_http_sso_main_conf_t *smcf, ngx_http_sso_provider_co
 
     policy.role_map = l->roles;
     policy.role_map_count = ngx_http_sso_count(pcf->roles);
-    policy.default_role = ngx_http_sso_sso_str(&pcf->default_role);
+    policy.default_role = ngx_http_sso_view(&pcf->default_role);
     policy.link_existing = (sso_link_policy) pcf->link_existing;
     policy.sync = (sso_sync_policy) pcf->sync;
     policy.auto_create = pcf->auto_create ? 1 : 0;
 
     return sso_engine_set_provider_policy(smcf->engine,
-                                          ngx_http_sso_sso_str(&pcf->name), &policy);
+                                          ngx_http_sso_view(&pcf->name), &policy);
 }
 
 

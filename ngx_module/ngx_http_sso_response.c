@@ -171,8 +171,7 @@ ngx_http_sso_send_failure(ngx_http_request_t *r, ngx_http_sso_ctx_t *ctx,
                   "sso: request failed: %s (%s), request_id: %V",
                   sso_status_name(status), sso_status_message(status), &request_id);
 
-    id.data = (const char *) request_id.data;
-    id.len = request_id.len;
+    id = ngx_http_sso_view(&request_id);
 
     if (sso_error_page(ctx->txn, status, id, &ctx->step) != SSO_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;

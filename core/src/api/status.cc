@@ -172,6 +172,9 @@ StatusText TextOf(sso_status status) {
     SSO_STATUS_TEXT(LOGOUT_TOKEN_STALE,
                     "logout token was issued too long ago (its iat is out of the window)")
     SSO_STATUS_TEXT(LOGOUT_TOKEN_REPLAY, "logout token (its jti) was already used")
+    SSO_STATUS_TEXT(SAML_NOT_A_LOGOUT_MESSAGE,
+                    "not a SAML 2.0 LogoutRequest or LogoutResponse (root, Version, IssueInstant "
+                    "or Status missing)")
     case SSO_STATUS_COUNT:
       break;
   }
