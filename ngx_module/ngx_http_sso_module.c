@@ -218,13 +218,6 @@ ngx_http_sso_init_main_conf(ngx_conf_t *cf, void *conf)
         ngx_str_set(&smcf->login_url, "/sso/login");
     }
 
-    /* the core checks it too, but its message does not name sso_session */
-    if (smcf->idle > smcf->ttl) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "sso_session: idle= must not be longer than ttl=");
-        return NGX_CONF_ERROR;
-    }
-
     /* default: 2s, and never more than half of idle */
     if (smcf->cache == NGX_CONF_UNSET_MSEC) {
         smcf->cache = 2000;
@@ -387,7 +380,7 @@ ngx_http_sso_init_provisioning(ngx_conf_t *cf, ngx_http_sso_main_conf_t *smcf)
 
     rc = sso_engine_set_provisioning(smcf->engine, &provisioning);
     if (rc != SSO_OK) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "sso_provision_hook: %s (%s)",
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "%s (%s)",
                            sso_status_message(rc), sso_status_name(rc));
         return NGX_ERROR;
     }

@@ -1,8 +1,8 @@
 
 /*
  * Just-in-time provisioning glue: the hook's directives and the audit log. The decisions
- * themselves are the core's (core/src/provision_*.cc); the hook call is a back-channel
- * HTTP step (ngx_http_sso_http.c).
+ * themselves, and the checks of the hook's settings, are the core's (core/src/provision/);
+ * the hook call is a back-channel HTTP step (ngx_http_sso_http.c).
  *
  *   sso_provision_hook  http://127.0.0.1:8080/internal/provision  timeout=5s
  *                       [lease=10s] secret_file=/etc/nginx/sso/hook.secret;
@@ -10,6 +10,10 @@
  */
 
 #include "ngx_http_sso_module.h"
+
+
+static char *ngx_http_sso_provision_check(ngx_conf_t *cf,
+    ngx_http_sso_main_conf_t *smcf);
 
 
 char *
@@ -28,12 +32,6 @@ ngx_http_sso_provision_hook(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     value = cf->args->elts;
     smcf->hook_url = value[1];
     secret = &smcf->hook_secret;
-
-    if (ngx_strncmp(value[1].data, "http://", 7) != 0
-        && ngx_strncmp(value[1].data, "https://", 8) != 0)
-    {
-        return "needs an http:// or https:// URL";
-    }
 
     for (i = 2; i < cf->args->nelts; i++) {
 
@@ -72,10 +70,6 @@ ngx_http_sso_provision_hook(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
                 return rv;
             }
 
-            if (smcf->hook_secret.len < 16) {
-                return "needs a secret of at least 16 characters in secret_file=";
-            }
-
             continue;
         }
 
@@ -84,8 +78,29 @@ ngx_http_sso_provision_hook(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_ERROR;
     }
 
-    if (smcf->hook_secret.len == 0) {
-        return "needs secret_file= (the key the app checks X-SSO-Signature with)";
+    return ngx_http_sso_provision_check(cf, smcf);
+}
+
+
+/* The core's checks, reported at this directive's line. */
+static char *
+ngx_http_sso_provision_check(ngx_conf_t *cf, ngx_http_sso_main_conf_t *smcf)
+{
+    sso_status               rc;
+    sso_provisioning_config  config;
+
+    ngx_memzero(&config, sizeof(sso_provisioning_config));
+    config.hook_url = ngx_http_sso_view(&smcf->hook_url);
+    config.hook_secret = ngx_http_sso_view(&smcf->hook_secret);
+    config.hook_timeout_ms = smcf->hook_timeout == NGX_CONF_UNSET_MSEC
+                             ? 0 : (int64_t) smcf->hook_timeout;
+    config.hook_lease_ms = smcf->hook_lease;
+
+    rc = sso_provisioning_check(&config);
+    if (rc != SSO_OK) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "%s (%s)", sso_status_message(rc),
+                           sso_status_name(rc));
+        return NGX_CONF_ERROR;
     }
 
     return NGX_CONF_OK;

@@ -150,6 +150,9 @@ typedef enum {
   SSO_LOGOUT_TOKEN_STALE,
   SSO_LOGOUT_TOKEN_REPLAY,
   SSO_SAML_NOT_A_LOGOUT_MESSAGE,
+  SSO_CONFIG_IDLE_OVER_TTL,
+  SSO_CONFIG_BAD_HOOK_URL,
+  SSO_CONFIG_WEAK_HOOK_SECRET,
 
   SSO_STATUS_COUNT
 } sso_status;
@@ -500,6 +503,9 @@ typedef struct {
 
 SSO_API sso_status sso_engine_set_provisioning(sso_engine *engine,
                                                const sso_provisioning_config *config);
+/* The same checks without an engine, for the directive's line in nginx -t: SSO_OK or the
+ * CONFIG_* status (its message names the directive) of the first bad value. */
+SSO_API sso_status sso_provisioning_check(const sso_provisioning_config *config);
 
 typedef enum { SSO_LINK_OFF = 0, SSO_LINK_VERIFIED_EMAIL } sso_link_policy;
 typedef enum {

@@ -302,23 +302,21 @@ void sso_txn_set_request_id(sso_txn *txn, sso_str request_id) {
   });
 }
 
+sso_status sso_provisioning_check(const sso_provisioning_config *config) {
+  if (!config || !ValidStr(config->hook_url) || !ValidStr(config->hook_secret))
+    return SSO_ERR_INVALID_ARGUMENT;
+  return Barrier([&] {
+    sso::ProvisionSettings settings;
+    return sso::MakeProvisionSettings(*config, settings);
+  });
+}
+
 sso_status sso_engine_set_provisioning(sso_engine *engine, const sso_provisioning_config *config) {
   if (!engine || !config || !ValidStr(config->hook_url) || !ValidStr(config->hook_secret))
     return SSO_ERR_INVALID_ARGUMENT;
   return Barrier([&] {
     sso::ProvisionSettings settings;
-    settings.hook_url = std::string(View(config->hook_url));
-    settings.hook_secret = std::string(View(config->hook_secret));
-    if (config->hook_timeout_ms > 0) settings.hook_timeout_ms = config->hook_timeout_ms;
-    // The lock must outlive the call it guards, with time to mark an unknown outcome.
-    settings.lease_ms =
-        config->hook_lease_ms > 0 ? config->hook_lease_ms : settings.hook_timeout_ms + 5000;
-    if (config->hook_lease_ms < 0 || settings.lease_ms < settings.hook_timeout_ms + 1000)
-      return SSO_CONFIG_BAD_HOOK_LEASE;
-    bool http =
-        settings.hook_url.rfind("http://", 0) == 0 || settings.hook_url.rfind("https://", 0) == 0;
-    if (!http || sso::HasControlCharacter(settings.hook_url) || settings.hook_secret.size() < 16)
-      return SSO_ERR_INVALID_ARGUMENT;
+    if (sso_status s = sso::MakeProvisionSettings(*config, settings); s != SSO_OK) return s;
     engine->provisioning = std::move(settings);
     return SSO_OK;
   });

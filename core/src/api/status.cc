@@ -21,17 +21,21 @@ StatusText TextOf(sso_status status) {
     SSO_STATUS_TEXT(ERR_OUT_OF_MEMORY, "out of memory")
     SSO_STATUS_TEXT(ERR_INTERNAL, "internal error")
     SSO_STATUS_TEXT(ERR_BAD_STATE, "call out of order for this transaction")
-    SSO_STATUS_TEXT(CONFIG_BAD_COOKIE_NAME, "cookie name is not a valid cookie token")
-    SSO_STATUS_TEXT(CONFIG_INSECURE_HOST_COOKIE, "a __Host- or __Secure- cookie requires secure=on")
-    SSO_STATUS_TEXT(CONFIG_BAD_TTL, "session ttl must be > 0 and idle must be between 0 and ttl")
-    SSO_STATUS_TEXT(CONFIG_BAD_LOGIN_URL,
-                    "login url must be a same-origin path starting with a single /")
-    SSO_STATUS_TEXT(CONFIG_BAD_KEY_PREFIX, "redis key prefix is too long or has control characters")
-    SSO_STATUS_TEXT(CONFIG_BAD_CACHE_TTL, "session cache must be >= 0 and at most half of idle")
+    SSO_STATUS_TEXT(CONFIG_BAD_COOKIE_NAME,
+                    "sso_session cookie=: the cookie name is not a valid cookie token")
+    SSO_STATUS_TEXT(CONFIG_INSECURE_HOST_COOKIE,
+                    "sso_session: a __Host- or __Secure- cookie requires secure=on")
+    SSO_STATUS_TEXT(CONFIG_BAD_TTL, "sso_session: ttl= must be longer than 0")
     SSO_STATUS_TEXT(
-        CONFIG_BAD_LOGOUT_REDIRECT,
-        "logout redirect must be a same-origin path starting with a single /, without //, "
-        "backslash, spaces or control characters")
+        CONFIG_BAD_LOGIN_URL,
+        "sso_login_url: the login url must be a same-origin path starting with a single /")
+    SSO_STATUS_TEXT(CONFIG_BAD_KEY_PREFIX,
+                    "sso_redis prefix=: the redis key prefix is too long or has control characters")
+    SSO_STATUS_TEXT(CONFIG_BAD_CACHE_TTL,
+                    "sso_session cache=: the session cache must be >= 0 and at most half of idle=")
+    SSO_STATUS_TEXT(CONFIG_BAD_LOGOUT_REDIRECT,
+                    "sso_logout_redirect: the logout redirect must be a same-origin path starting "
+                    "with a single /, without //, backslash, spaces or control characters")
     SSO_STATUS_TEXT(SESSION_NO_COOKIE, "no session cookie")
     SSO_STATUS_TEXT(SESSION_MALFORMED_COOKIE, "session cookie is malformed")
     SSO_STATUS_TEXT(SESSION_NOT_FOUND, "session not found (unknown, revoked or idle-expired)")
@@ -129,10 +133,9 @@ StatusText TextOf(sso_status status) {
         JIT_BUSY,
         "another login of this account is being provisioned, or its outcome is unknown and the "
         "lock's lease has not ended")
-    SSO_STATUS_TEXT(
-        CONFIG_BAD_HOOK_LEASE,
-        "the hook's lease= must be at least 1s longer than its timeout= (the single-flight lock "
-        "must outlive the call it guards)")
+    SSO_STATUS_TEXT(CONFIG_BAD_HOOK_LEASE,
+                    "sso_provision_hook: lease= must be at least 1s longer than its timeout= (the "
+                    "single-flight lock must outlive the call it guards)")
     SSO_STATUS_TEXT(
         KEY_REFUSED,
         "a provider's public key was refused (RSA exponent or modulus out of range, or an invalid "
@@ -175,6 +178,13 @@ StatusText TextOf(sso_status status) {
     SSO_STATUS_TEXT(SAML_NOT_A_LOGOUT_MESSAGE,
                     "not a SAML 2.0 LogoutRequest or LogoutResponse (root, Version, IssueInstant "
                     "or Status missing)")
+    SSO_STATUS_TEXT(CONFIG_IDLE_OVER_TTL, "sso_session: idle= must not be longer than ttl=")
+    SSO_STATUS_TEXT(CONFIG_BAD_HOOK_URL,
+                    "sso_provision_hook needs an http:// or https:// URL without spaces or control "
+                    "characters")
+    SSO_STATUS_TEXT(CONFIG_WEAK_HOOK_SECRET,
+                    "sso_provision_hook needs secret_file= with a secret of at least 16 characters "
+                    "(the key the app checks X-SSO-Signature with)")
     case SSO_STATUS_COUNT:
       break;
   }

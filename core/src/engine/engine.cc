@@ -1,5 +1,6 @@
 #include "engine/engine.h"
 
+#include "api/c_views.h"
 #include "text/http_text.h"
 
 namespace sso {
@@ -28,8 +29,8 @@ sso_status ValidateSettings(const EngineSettings &settings) {
   if (!settings.cookie_secure && (StartsWith(settings.cookie_name, "__Host-") ||
                                   StartsWith(settings.cookie_name, "__Secure-")))
     return SSO_CONFIG_INSECURE_HOST_COOKIE;
-  if (settings.ttl_ms <= 0 || settings.idle_ms < 0 || settings.idle_ms > settings.ttl_ms)
-    return SSO_CONFIG_BAD_TTL;
+  if (settings.ttl_ms <= 0 || settings.idle_ms < 0) return SSO_CONFIG_BAD_TTL;
+  if (settings.idle_ms > settings.ttl_ms) return SSO_CONFIG_IDLE_OVER_TTL;
   if (!IsSameOriginPath(settings.login_url)) return SSO_CONFIG_BAD_LOGIN_URL;
   // Post-logout targets are the classic open redirect: a same-origin path, and no "//" at
   // all (nothing in it can be read as another origin).
@@ -41,6 +42,25 @@ sso_status ValidateSettings(const EngineSettings &settings) {
   // The cache delays idle sliding by up to its lifetime: keep that small against idle.
   if (settings.cache_ms < 0 || (settings.idle_ms > 0 && settings.cache_ms > settings.idle_ms / 2))
     return SSO_CONFIG_BAD_CACHE_TTL;
+  return SSO_OK;
+}
+
+sso_status MakeProvisionSettings(const sso_provisioning_config &config, ProvisionSettings &out) {
+  ProvisionSettings settings;
+  settings.hook_url = String(config.hook_url);
+  settings.hook_secret = String(config.hook_secret);
+  bool http = settings.hook_url.starts_with("http://") || settings.hook_url.starts_with("https://");
+  if (!http || HasControlCharacter(settings.hook_url) ||
+      settings.hook_url.find(' ') != std::string::npos)
+    return SSO_CONFIG_BAD_HOOK_URL;
+  if (settings.hook_secret.size() < 16) return SSO_CONFIG_WEAK_HOOK_SECRET;
+  if (config.hook_timeout_ms > 0) settings.hook_timeout_ms = config.hook_timeout_ms;
+  // The lock must outlive the call it guards, with time to mark an unknown outcome.
+  settings.lease_ms =
+      config.hook_lease_ms > 0 ? config.hook_lease_ms : settings.hook_timeout_ms + 5000;
+  if (config.hook_lease_ms < 0 || settings.lease_ms < settings.hook_timeout_ms + 1000)
+    return SSO_CONFIG_BAD_HOOK_LEASE;
+  out = std::move(settings);
   return SSO_OK;
 }
 

@@ -36,6 +36,10 @@ struct ProvisionSettings {
 // Checks a configuration; SSO_OK or the CONFIG_* status naming the first bad field.
 sso_status ValidateSettings(const EngineSettings &settings);
 
+// The hook's settings from the C configuration, defaults applied, or the CONFIG_* status of
+// the first bad value.
+sso_status MakeProvisionSettings(const sso_provisioning_config &config, ProvisionSettings &out);
+
 }  // namespace sso
 
 struct sso_engine {

@@ -37,7 +37,7 @@ TEST(EngineSettings, RejectsBadLifetimes) {
   EXPECT_EQ(ValidateSettings(s), SSO_CONFIG_BAD_TTL);
   s = Good();
   s.idle_ms = s.ttl_ms + 1;
-  EXPECT_EQ(ValidateSettings(s), SSO_CONFIG_BAD_TTL);
+  EXPECT_EQ(ValidateSettings(s), SSO_CONFIG_IDLE_OVER_TTL);
   s = Good();
   s.idle_ms = -1;
   EXPECT_EQ(ValidateSettings(s), SSO_CONFIG_BAD_TTL);
@@ -118,6 +118,28 @@ TEST(EngineSettings, CacheMustStayWellBelowIdle) {
   EXPECT_EQ(ValidateSettings(s), SSO_CONFIG_BAD_CACHE_TTL);
   s.cache_ms = -1;
   EXPECT_EQ(ValidateSettings(s), SSO_CONFIG_BAD_CACHE_TTL);
+}
+
+TEST(ProvisionSettings, TheHookIsCheckedWhereItIsConfigured) {
+  auto check = [](std::string url, std::string secret, int64_t timeout = 0, int64_t lease = 0) {
+    sso_provisioning_config c{{url.data(), url.size()}, {secret.data(), secret.size()}, timeout,
+                              lease};
+    return sso_provisioning_check(&c);
+  };
+  const std::string secret(16, 'k');
+  EXPECT_EQ(check("https://app.example/hook", secret), SSO_OK);
+  EXPECT_EQ(check("http://127.0.0.1:8080/p", secret, 2000, 3000), SSO_OK);
+  EXPECT_EQ(check("127.0.0.1:8080/p", secret), SSO_CONFIG_BAD_HOOK_URL);
+  EXPECT_EQ(check("ftp://app.example/hook", secret), SSO_CONFIG_BAD_HOOK_URL);
+  EXPECT_EQ(check("https://app.example/a b", secret), SSO_CONFIG_BAD_HOOK_URL);
+  EXPECT_EQ(check("https://app.example/\r\nX: y", secret), SSO_CONFIG_BAD_HOOK_URL);
+  EXPECT_EQ(check("https://app.example/hook", std::string(15, 'k')), SSO_CONFIG_WEAK_HOOK_SECRET);
+  EXPECT_EQ(check("https://app.example/hook", ""), SSO_CONFIG_WEAK_HOOK_SECRET);
+  EXPECT_EQ(check("https://app.example/hook", secret, 5000, 5000), SSO_CONFIG_BAD_HOOK_LEASE);
+  EXPECT_STREQ(sso_status_message(SSO_CONFIG_WEAK_HOOK_SECRET),
+               "sso_provision_hook needs secret_file= with a secret of at least 16 characters "
+               "(the key the app checks X-SSO-Signature with)")
+      << "a configuration message names its directive";
 }
 
 }  // namespace
