@@ -187,10 +187,10 @@ sso_status sso_session_plan_create(sso_txn *txn, const sso_identity *identity,
     id.attributes = sso::StringMap(identity->attributes, identity->attributes_count);
     sso_status status = sso::PlanSession(*txn, std::move(id), {random, random_len}, now_ms);
     if (status != SSO_OK) return status;
-    out->cookie_value = Str(txn->cookie_value);
-    out->set_cookie = Str(txn->set_cookie);
-    out->commands_count = txn->plan_views.size();
-    out->commands = txn->plan_views.data();
+    out->cookie_value = Str(txn->output.cookie_value);
+    out->set_cookie = Str(txn->output.set_cookie);
+    out->commands_count = txn->output.plan_views.size();
+    out->commands = txn->output.plan_views.data();
     return SSO_OK;
   });
 }
@@ -364,7 +364,7 @@ sso_status sso_revoke_plan_begin(sso_txn *txn, sso_str provider, sso_str subject
   if (!txn || !out || !ValidStr(provider) || !ValidStr(subject)) return SSO_ERR_INVALID_ARGUMENT;
   return Barrier([&] {
     sso::PlanRevokeBegin(*txn, View(provider), View(subject));
-    *out = txn->command.View();
+    *out = txn->output.command.View();
     return SSO_OK;
   });
 }
@@ -377,8 +377,8 @@ sso_status sso_revoke_plan_finish(sso_txn *txn, const sso_str *members, size_t m
     std::vector<std::string_view> views;
     for (size_t i = 0; i < members_count; ++i) views.push_back(View(members[i]));
     sso::PlanRevokeFinish(*txn, views);
-    *del = txn->command.View();
-    *publish = txn->cleanup.View();
+    *del = txn->output.command.View();
+    *publish = txn->output.cleanup.View();
     return SSO_OK;
   });
 }

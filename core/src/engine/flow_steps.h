@@ -4,6 +4,7 @@
 #include <span>
 #include <vector>
 
+#include "engine/step_output.h"
 #include "engine/store_command.h"
 #include "engine/txn.h"
 #include "sso/sso.h"
@@ -15,16 +16,6 @@ void FlowFail(sso_txn &txn, sso_status reason, sso_step &out);
 
 // Asks the caller to run `commands` (pipelined) and resume the flow at `next`.
 void FlowStore(sso_txn &txn, sso_txn::Flow next, std::vector<StoreCommand> commands, sso_step &out);
-
-struct HttpCall {
-  std::string method;
-  std::string url;
-  std::string authorization;  // may be empty
-  std::string content_type;   // may be empty
-  std::string body;
-  std::string headers;     // more "Name: value\r\n" lines, may be empty
-  int64_t timeout_ms = 0;  // 0: the caller's default
-};
 
 // Asks the caller to make `call` (a back-channel HTTP request) and resume the flow at `next`.
 void FlowHttp(sso_txn &txn, sso_txn::Flow next, HttpCall call, sso_step &out);

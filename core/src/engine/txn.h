@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "engine/engine.h"
-#include "engine/store_command.h"
+#include "engine/step_output.h"
 #include "provision/lock.h"
 #include "provision/policy.h"
 #include "session/cache.h"
@@ -32,17 +32,7 @@ struct sso_txn {
   std::string session_cookie;  // only to key the cache entry; never logged
   uint64_t cache_generation = 0;
 
-  // Storage behind the views handed out in sso_step / plans.
-  sso::StoreCommand command;
-  sso::StoreCommand cleanup;
-  std::vector<sso_command> step_views;  // what sso_step.commands points to
-  std::vector<sso::StoreCommand> plan_commands;
-  std::vector<sso_command> plan_views;
-  std::string location;
-  std::string www_authenticate;
-  std::string set_cookie;
-  std::string body;
-  std::string cookie_value;
+  sso::StepOutput output;  // behind the views handed out in sso_step / plans
   std::string revoke_index_key;
 
   // Login flows (SAML): where we are and what we carry between store round trips.
@@ -90,8 +80,6 @@ struct sso_txn {
   std::vector<uint8_t> flow_session_random;
   // Provisioning (either protocol), from a validated identity to a session
   std::string request_id;
-  std::string audit;
-  std::string warning;  // behind sso_step.warning
   std::string prov_protocol;
   int64_t prov_started_ms = 0;
   std::string prov_account_key, prov_lock_token;
@@ -102,10 +90,6 @@ struct sso_txn {
   sso::PolicyOutcome prov_policy;
   std::optional<std::string> prov_known_user;
   std::vector<uint8_t> prov_random;  // the new session's id, until it is planned
-  std::string http_headers;
-  int64_t http_timeout_ms = 0;
-  // HTTP step storage
-  std::string http_method, http_url, http_authorization, http_content_type, http_body;
 
   // The identity of a valid session (after SSO_STEP_ALLOW), possibly shared with the cache.
   std::shared_ptr<const sso::ValidSession> session;

@@ -76,8 +76,8 @@ void Authorize(sso_txn &txn, OidcProvider &p, sso_step &out) {
                  {"v", request->code_verifier},
                  {"b", Sha256Hex(request->binding)},
                  {"to", txn.flow_return_to}};
-  txn.location = request->url;
-  txn.set_cookie =
+  txn.output.location = request->url;
+  txn.output.set_cookie =
       SetCookieValue({BindingName(txn, request->state), txn.engine.settings.cookie_secure},
                      request->binding, kStateTtlMs / 1000);
   std::vector<StoreCommand> commands;
@@ -232,7 +232,7 @@ void OidcResumeStore(sso_txn &txn, std::span<const sso_store_reply> replies, int
                      sso_step &out) {
   out = sso_step{};
   sso_status why;
-  if (replies.size() != txn.step_views.size()) return FlowFail(txn, SSO_ERR_BAD_STATE, out);
+  if (replies.size() != txn.output.step_views.size()) return FlowFail(txn, SSO_ERR_BAD_STATE, out);
   if (FlowStoreFailed(replies, why)) return FlowFail(txn, why, out);
 
   switch (txn.flow) {
@@ -240,8 +240,8 @@ void OidcResumeStore(sso_txn &txn, std::span<const sso_store_reply> replies, int
       txn.flow = sso_txn::Flow::kNone;
       out.kind = SSO_STEP_REDIRECT;
       out.http_status = 302;
-      out.location = Str(txn.location);
-      out.set_cookie = Str(txn.set_cookie);  // binds this login to this browser
+      out.location = Str(txn.output.location);
+      out.set_cookie = Str(txn.output.set_cookie);  // binds this login to this browser
       return;
 
     case sso_txn::Flow::kOidcState: {
@@ -328,8 +328,8 @@ void OidcResumeHttp(sso_txn &txn, int status, std::string_view body, int64_t now
         FlowFail(txn, s, out);
       }
       if (!refused.empty()) {
-        txn.warning = RefusedKeysLine(*p, refused);
-        out.warning = Str(txn.warning);
+        txn.output.warning = RefusedKeysLine(*p, refused);
+        out.warning = Str(txn.output.warning);
       }
       return;
     }

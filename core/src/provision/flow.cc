@@ -60,8 +60,8 @@ void Audit(sso_txn &txn, std::string_view decision, int64_t now_ms, std::string_
   }
   if (!reason.empty()) line["reason"] = reason;
   if (hook_status >= 0) line["hook_status"] = hook_status;
-  txn.audit = line.dump(-1, ' ', false, Json::error_handler_t::replace);
-  out.audit = Str(txn.audit);
+  txn.output.audit = line.dump(-1, ' ', false, Json::error_handler_t::replace);
+  out.audit = Str(txn.output.audit);
 }
 
 // Releases the lock; `finished` also ends the attempt (its outcome is known, or the attempt was
@@ -80,9 +80,9 @@ void Deny(sso_txn &txn, sso_status why, std::string_view decision, std::string_v
   FlowFail(txn, why, out);
   Audit(txn, decision, now_ms, reason.empty() ? sso_status_name(why) : reason, hook_status, out);
   if (lock == Lock::kNotHeld) return;
-  txn.cleanup = lock == Lock::kHold ? HoldLock(txn.prov_lock, txn.prov_lock_token)
-                                    : Unlock(txn, lock == Lock::kReleaseFinished);
-  out.cleanup = txn.cleanup.View();
+  txn.output.cleanup = lock == Lock::kHold ? HoldLock(txn.prov_lock, txn.prov_lock_token)
+                                           : Unlock(txn, lock == Lock::kReleaseFinished);
+  out.cleanup = txn.output.cleanup.View();
 }
 
 void AskForLock(sso_txn &txn, sso_step &out) {
@@ -98,7 +98,7 @@ void StoreSession(sso_txn &txn, std::vector<StoreCommand> before, int64_t now_ms
   sso_status s = PlanSession(txn, txn.flow_identity, txn.prov_random, now_ms);
   std::fill(txn.prov_random.begin(), txn.prov_random.end(), 0);
   if (s != SSO_OK) return FlowFail(txn, s, out);
-  for (auto &c : txn.plan_commands) before.push_back(std::move(c));
+  for (auto &c : txn.output.plan_commands) before.push_back(std::move(c));
   FlowStore(txn, sso_txn::Flow::kProvisionSession, std::move(before), out);
 }
 
@@ -171,7 +171,7 @@ void ProvisionResumeWait(sso_txn &txn, int64_t now_ms, sso_step &out) {
 void ProvisionResumeStore(sso_txn &txn, std::span<const sso_store_reply> replies, int64_t now_ms,
                           sso_step &out) {
   out = sso_step{};
-  if (replies.size() != txn.step_views.size()) return FlowFail(txn, SSO_ERR_BAD_STATE, out);
+  if (replies.size() != txn.output.step_views.size()) return FlowFail(txn, SSO_ERR_BAD_STATE, out);
   sso_status why;
   bool failed = FlowStoreFailed(replies, why);
 
@@ -222,13 +222,14 @@ void ProvisionResumeStore(sso_txn &txn, std::span<const sso_store_reply> replies
     case sso_txn::Flow::kProvisionSession:
       if (failed) return FlowFail(txn, why, out);
       txn.flow = sso_txn::Flow::kNone;
-      txn.location = txn.flow_return_to;
+      txn.output.location = txn.flow_return_to;
       out.kind = SSO_STEP_REDIRECT;
       out.reason = SSO_OK;
       out.http_status = 303;
-      out.location = Str(txn.location);
-      out.set_cookie = Str(txn.set_cookie);           // the new session
-      out.set_cookie2 = Str(txn.flow_binding_clear);  // an OIDC login's binding is spent
+      out.location = Str(txn.output.location);
+      out.set_cookie = Str(txn.output.set_cookie);      // the new session
+      txn.output.set_cookie2 = txn.flow_binding_clear;  // an OIDC login's binding is spent
+      out.set_cookie2 = Str(txn.output.set_cookie2);
       return;
 
     default:

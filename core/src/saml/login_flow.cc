@@ -48,22 +48,22 @@ std::string RelayKey(const sso_txn &txn, std::string_view handle) {
 
 void Page(sso_txn &txn, int status, std::string content_type, std::string body, sso_step &out) {
   txn.flow = sso_txn::Flow::kNone;
-  txn.body = std::move(body);
-  txn.www_authenticate = std::move(content_type);  // storage for the content type view
+  txn.output.body = std::move(body);
+  txn.output.content_type = std::move(content_type);
   out.kind = SSO_STEP_PAGE;
   out.reason = SSO_OK;
   out.http_status = status;
-  out.content_type = Str(txn.www_authenticate);
-  out.body = Str(txn.body);
+  out.content_type = Str(txn.output.content_type);
+  out.body = Str(txn.output.body);
 }
 
 void Redirect(sso_txn &txn, int status, std::string location, sso_step &out) {
   txn.flow = sso_txn::Flow::kNone;
-  txn.location = std::move(location);
+  txn.output.location = std::move(location);
   out.kind = SSO_STEP_REDIRECT;
   out.reason = SSO_OK;
   out.http_status = status;
-  out.location = Str(txn.location);
+  out.location = Str(txn.output.location);
 }
 
 // Several providers and none chosen: a page to choose one, or to give a work email address
@@ -184,7 +184,7 @@ void LoginBegin(sso_txn &txn, const sso_login_request &request, sso_step &out) {
                                 provider->sign_requests ? provider->sp_key : nullptr};
   auto url = saml::RedirectUrl(authn);
   if (!url) return FlowFail(txn, SSO_ERR_INTERNAL, out);
-  txn.location = std::move(*url);
+  txn.output.location = std::move(*url);
 
   Json relay = {{"p", provider->name}, {"id", request_id}, {"to", return_to}};
   std::vector<StoreCommand> commands;
@@ -237,13 +237,13 @@ void FlowResume(sso_txn &txn, std::span<const sso_store_reply> replies, int64_t 
   if (flow == sso_txn::Flow::kOidcStore || flow == sso_txn::Flow::kOidcState ||
       flow == sso_txn::Flow::kOidcConsume)
     return OidcResumeStore(txn, replies, now_ms, out);
-  if (replies.size() != txn.step_views.size()) return FlowFail(txn, SSO_ERR_BAD_STATE, out);
+  if (replies.size() != txn.output.step_views.size()) return FlowFail(txn, SSO_ERR_BAD_STATE, out);
   sso_status why;
   if (FlowStoreFailed(replies, why)) return FlowFail(txn, why, out);
 
   switch (flow) {
     case sso_txn::Flow::kLoginStore:
-      return Redirect(txn, 302, std::move(txn.location), out);
+      return Redirect(txn, 302, std::move(txn.output.location), out);
 
     case sso_txn::Flow::kAcsRelay: {
       if (replies[0].type != SSO_REPLY_STRING)

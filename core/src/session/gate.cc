@@ -43,25 +43,25 @@ void LoginRequired(sso_txn &txn, sso_status reason, sso_step &out) {
   if (txn.login_url_request) return ErrorStep(txn, SSO_LOGIN_URL_GATED, "", out);
   out.reason = reason;
   if (txn.had_cookie) {
-    txn.set_cookie = SetCookieValue(Cookie(txn), "", 0);
-    out.set_cookie = Str(txn.set_cookie);
+    txn.output.set_cookie = SetCookieValue(Cookie(txn), "", 0);
+    out.set_cookie = Str(txn.output.set_cookie);
   }
   if (txn.browser_navigation) {
-    txn.location = settings.login_url;
-    txn.location.append(settings.login_url.find('?') == std::string::npos ? "?" : "&");
-    txn.location.append("return_to=").append(UrlEncode(txn.return_to));
+    txn.output.location = settings.login_url;
+    txn.output.location.append(settings.login_url.find('?') == std::string::npos ? "?" : "&");
+    txn.output.location.append("return_to=").append(UrlEncode(txn.return_to));
     out.kind = SSO_STEP_REDIRECT;
     out.http_status = 302;
-    out.location = Str(txn.location);
+    out.location = Str(txn.output.location);
     return;
   }
-  txn.www_authenticate = "SSO realm=\"sso\", login=\"" + settings.login_url + "\"";
-  txn.body = "{\"error\":\"login_required\",\"login_url\":\"" + settings.login_url + "\"}\n";
+  txn.output.www_authenticate = "SSO realm=\"sso\", login=\"" + settings.login_url + "\"";
+  txn.output.body = "{\"error\":\"login_required\",\"login_url\":\"" + settings.login_url + "\"}\n";
   out.kind = SSO_STEP_UNAUTHORIZED;
   out.http_status = 401;
-  out.www_authenticate = Str(txn.www_authenticate);
+  out.www_authenticate = Str(txn.output.www_authenticate);
   out.content_type = {"application/json", 16};
-  out.body = Str(txn.body);
+  out.body = Str(txn.output.body);
 }
 
 }  // namespace
@@ -76,12 +76,12 @@ bool IsBrowserNavigation(std::string_view method, std::string_view accept,
 
 void ErrorStep(sso_txn &txn, sso_status reason, std::string_view request_id, sso_step &out) {
   ErrorPage page = RenderErrorPage(reason, request_id);
-  txn.body = std::move(page.body);
+  txn.output.body = std::move(page.body);
   out.kind = SSO_STEP_ERROR;
   out.reason = reason;
   out.http_status = page.http_status;
   out.content_type = {"text/html; charset=utf-8", 24};
-  out.body = Str(txn.body);
+  out.body = Str(txn.output.body);
 }
 
 void GateBegin(sso_txn &txn, const sso_gate_request &request, sso_step &out) {
@@ -123,14 +123,15 @@ void GateBegin(sso_txn &txn, const sso_gate_request &request, sso_step &out) {
   const auto &settings = txn.engine.settings;
   // GETEX slides the idle timeout in the same round trip as the read.
   if (settings.idle_ms > 0)
-    txn.command = StoreCommand{"GETEX", txn.session_key, "PX", std::to_string(settings.idle_ms)};
+    txn.output.command =
+        StoreCommand{"GETEX", txn.session_key, "PX", std::to_string(settings.idle_ms)};
   else
-    txn.command = StoreCommand{"GET", txn.session_key};
+    txn.output.command = StoreCommand{"GET", txn.session_key};
   txn.state = sso_txn::State::kAwaitingSession;
   out.kind = SSO_STEP_STORE;
   out.reason = SSO_OK;
-  txn.step_views = {txn.command.View()};
-  out.commands = txn.step_views.data();
+  txn.output.step_views = {txn.output.command.View()};
+  out.commands = txn.output.step_views.data();
   out.commands_count = 1;
 }
 
@@ -160,9 +161,9 @@ void GateResume(sso_txn &txn, const sso_store_reply &reply, int64_t now_ms, sso_
     reason = SSO_SESSION_EXPIRED;
   if (reason != SSO_SESSION_VALID) {
     // The record is useless to everyone: drop it now rather than at its idle expiry.
-    txn.cleanup = StoreCommand{"DEL", txn.session_key};
+    txn.output.cleanup = StoreCommand{"DEL", txn.session_key};
     LoginRequired(txn, reason, out);
-    out.cleanup = txn.cleanup.View();
+    out.cleanup = txn.output.cleanup.View();
     return;
   }
   auto valid = std::make_shared<ValidSession>();

@@ -41,19 +41,20 @@ sso_status PlanSession(sso_txn &txn, Identity identity, std::span<const uint8_t>
   int64_t first_ttl = settings.idle_ms > 0 ? settings.idle_ms : settings.ttl_ms;
   std::string ttl = std::to_string(settings.ttl_ms);
 
-  txn.plan_commands.clear();
-  txn.plan_commands.push_back(StoreCommand{"SET", SessionKeyFromDigest(settings.key_prefix, digest),
-                                           std::move(json), "PX", std::to_string(first_ttl)});
-  txn.plan_commands.push_back(StoreCommand{"SADD", index_key, digest});
+  txn.output.plan_commands.clear();
+  txn.output.plan_commands.push_back(
+      StoreCommand{"SET", SessionKeyFromDigest(settings.key_prefix, digest), std::move(json), "PX",
+                   std::to_string(first_ttl)});
+  txn.output.plan_commands.push_back(StoreCommand{"SADD", index_key, digest});
   // The index must outlive every member: set a TTL if none (NX), extend it if shorter (GT).
-  txn.plan_commands.push_back(StoreCommand{"PEXPIRE", index_key, ttl, "NX"});
-  txn.plan_commands.push_back(StoreCommand{"PEXPIRE", index_key, ttl, "GT"});
-  txn.plan_views.clear();
-  for (auto &command : txn.plan_commands) txn.plan_views.push_back(command.View());
+  txn.output.plan_commands.push_back(StoreCommand{"PEXPIRE", index_key, ttl, "NX"});
+  txn.output.plan_commands.push_back(StoreCommand{"PEXPIRE", index_key, ttl, "GT"});
+  txn.output.plan_views.clear();
+  for (auto &command : txn.output.plan_commands) txn.output.plan_views.push_back(command.View());
 
-  txn.cookie_value = std::move(*cookie);
-  txn.set_cookie = SetCookieValue({settings.cookie_name, settings.cookie_secure}, txn.cookie_value,
-                                  settings.ttl_ms / 1000);
+  txn.output.cookie_value = std::move(*cookie);
+  txn.output.set_cookie = SetCookieValue({settings.cookie_name, settings.cookie_secure},
+                                         txn.output.cookie_value, settings.ttl_ms / 1000);
   return SSO_OK;
 }
 
@@ -64,45 +65,46 @@ void PlanLogout(sso_txn &txn, std::string_view cookie, sso_step &out) {
   out.http_status = 303;
   out.reason = SSO_OK;
   out.location = {settings.logout_redirect.data(), settings.logout_redirect.size()};
-  txn.set_cookie = SetCookieValue({settings.cookie_name, settings.cookie_secure}, "", 0);
-  out.set_cookie = {txn.set_cookie.data(), txn.set_cookie.size()};
+  txn.output.set_cookie = SetCookieValue({settings.cookie_name, settings.cookie_secure}, "", 0);
+  out.set_cookie = {txn.output.set_cookie.data(), txn.output.set_cookie.size()};
   if (IsWellFormedSessionId(cookie)) {
     std::string digest = Sha256Hex(cookie);
     txn.engine.cache.EvictCookie(cookie);
     // DEL before PUBLISH, on one connection: a worker that hears the announcement and reads
     // the session again must find it gone, or it would cache it anew.
-    txn.plan_commands.clear();
-    txn.plan_commands.push_back(
+    txn.output.plan_commands.clear();
+    txn.output.plan_commands.push_back(
         StoreCommand{"DEL", SessionKeyFromDigest(settings.key_prefix, digest)});
-    txn.plan_commands.push_back(
+    txn.output.plan_commands.push_back(
         StoreCommand{"PUBLISH", txn.engine.revocation_channel, std::move(digest)});
-    txn.step_views.clear();
-    for (auto &command : txn.plan_commands) txn.step_views.push_back(command.View());
-    out.commands = txn.step_views.data();
-    out.commands_count = txn.step_views.size();
+    txn.output.step_views.clear();
+    for (auto &command : txn.output.plan_commands) txn.output.step_views.push_back(command.View());
+    out.commands = txn.output.step_views.data();
+    out.commands_count = txn.output.step_views.size();
   }
 }
 
 void PlanRevokeBegin(sso_txn &txn, std::string_view provider, std::string_view subject) {
   txn.revoke_index_key = SubjectIndexKey(txn.engine.settings.key_prefix, provider, subject);
-  txn.command = StoreCommand{"SMEMBERS", txn.revoke_index_key};
+  txn.output.command = StoreCommand{"SMEMBERS", txn.revoke_index_key};
   txn.state = sso_txn::State::kAwaitingRevokeMembers;
 }
 
 void PlanRevokeFinish(sso_txn &txn, std::span<const std::string_view> members) {
-  txn.command = StoreCommand{"DEL", txn.revoke_index_key};
+  txn.output.command = StoreCommand{"DEL", txn.revoke_index_key};
   std::string announcement;
   std::vector<std::string_view> revoked;
   for (std::string_view member : members) {
     // Only digests we wrote ourselves become keys to delete.
     if (!IsHexDigest(member)) continue;
-    txn.command.Append(SessionKeyFromDigest(txn.engine.settings.key_prefix, member));
+    txn.output.command.Append(SessionKeyFromDigest(txn.engine.settings.key_prefix, member));
     revoked.push_back(member);
     if (!announcement.empty()) announcement.push_back(' ');
     announcement.append(member);
   }
   txn.engine.cache.EvictDigests(revoked);
-  txn.cleanup = StoreCommand{"PUBLISH", txn.engine.revocation_channel, std::move(announcement)};
+  txn.output.cleanup =
+      StoreCommand{"PUBLISH", txn.engine.revocation_channel, std::move(announcement)};
   txn.state = sso_txn::State::kDecided;
 }
 

@@ -8,7 +8,7 @@
 
 namespace sso {
 
-// Fills txn.plan_commands / cookie_value / set_cookie for a brand-new session of `identity`.
+// Fills txn.output.plan_commands / cookie_value / set_cookie for a brand-new session of `identity`.
 sso_status PlanSession(sso_txn &txn, Identity identity, std::span<const uint8_t> random,
                        int64_t now_ms);
 
