@@ -6,13 +6,11 @@
 namespace sso {
 
 void FlowFail(sso_txn &txn, sso_status reason, sso_step &out) {
-  txn.flow = sso_txn::Flow::kNone;
+  txn.flow = std::monostate{};
   ErrorStep(txn, reason, "", out);
 }
 
-void FlowStore(sso_txn &txn, sso_txn::Flow next, std::vector<StoreCommand> commands,
-               sso_step &out) {
-  txn.flow = next;
+void FlowStore(sso_txn &txn, std::vector<StoreCommand> commands, sso_step &out) {
   txn.output.plan_commands = std::move(commands);
   txn.output.step_views.clear();
   for (auto &c : txn.output.plan_commands) txn.output.step_views.push_back(c.View());
@@ -22,8 +20,7 @@ void FlowStore(sso_txn &txn, sso_txn::Flow next, std::vector<StoreCommand> comma
   out.commands_count = txn.output.step_views.size();
 }
 
-void FlowHttp(sso_txn &txn, sso_txn::Flow next, HttpCall call, sso_step &out) {
-  txn.flow = next;
+void FlowHttp(sso_txn &txn, HttpCall call, sso_step &out) {
   const HttpCall &http = txn.output.http = std::move(call);
   out.kind = SSO_STEP_HTTP;
   out.reason = SSO_OK;

@@ -1,4 +1,5 @@
-// Steps shared by the login flows (SAML, OIDC): failing, asking the store, reading replies.
+// Steps shared by the flows that go through the store and the back channel: failing, asking
+// the store, making an HTTP call, reading store replies. The caller sets its state's stage.
 #pragma once
 
 #include <span>
@@ -11,14 +12,15 @@
 
 namespace sso {
 
-// Ends the flow with the error page for `reason`.
+// Ends the flow with the error page for `reason`. The flow's state is gone afterwards: this
+// is the flow's last word.
 void FlowFail(sso_txn &txn, sso_status reason, sso_step &out);
 
-// Asks the caller to run `commands` (pipelined) and resume the flow at `next`.
-void FlowStore(sso_txn &txn, sso_txn::Flow next, std::vector<StoreCommand> commands, sso_step &out);
+// Asks the caller to run `commands` (pipelined) and resume the flow with the replies.
+void FlowStore(sso_txn &txn, std::vector<StoreCommand> commands, sso_step &out);
 
-// Asks the caller to make `call` (a back-channel HTTP request) and resume the flow at `next`.
-void FlowHttp(sso_txn &txn, sso_txn::Flow next, HttpCall call, sso_step &out);
+// Asks the caller to make `call` (a back-channel HTTP request) and resume the flow with the answer.
+void FlowHttp(sso_txn &txn, HttpCall call, sso_step &out);
 
 // True, with the reason, when any reply says the store failed.
 bool FlowStoreFailed(std::span<const sso_store_reply> replies, sso_status &why);

@@ -2,8 +2,10 @@
 
 #include <algorithm>
 
+#include "engine/engine.h"
 #include "engine/store_keys.h"
 #include "engine/txn.h"
+#include "session/revoke_state.h"
 #include "session/session_id.h"
 #include "text/http_text.h"
 
@@ -85,13 +87,14 @@ void PlanLogout(sso_txn &txn, std::string_view cookie, sso_step &out) {
 }
 
 void PlanRevokeBegin(sso_txn &txn, std::string_view provider, std::string_view subject) {
-  txn.revoke_index_key = SubjectIndexKey(txn.engine.settings.key_prefix, provider, subject);
-  txn.output.command = StoreCommand{"SMEMBERS", txn.revoke_index_key};
-  txn.state = sso_txn::State::kAwaitingRevokeMembers;
+  RevokeState revoke{SubjectIndexKey(txn.engine.settings.key_prefix, provider, subject)};
+  txn.output.command = StoreCommand{"SMEMBERS", revoke.index_key};
+  txn.flow = std::move(revoke);
 }
 
 void PlanRevokeFinish(sso_txn &txn, std::span<const std::string_view> members) {
-  txn.output.command = StoreCommand{"DEL", txn.revoke_index_key};
+  RevokeState revoke = EndFlow<RevokeState>(txn.flow);
+  txn.output.command = StoreCommand{"DEL", std::move(revoke.index_key)};
   std::string announcement;
   std::vector<std::string_view> revoked;
   for (std::string_view member : members) {
@@ -105,7 +108,6 @@ void PlanRevokeFinish(sso_txn &txn, std::span<const std::string_view> members) {
   txn.engine.cache.EvictDigests(revoked);
   txn.output.cleanup =
       StoreCommand{"PUBLISH", txn.engine.revocation_channel, std::move(announcement)};
-  txn.state = sso_txn::State::kDecided;
 }
 
 void OnRevocation(sso_engine &engine, std::string_view message) {

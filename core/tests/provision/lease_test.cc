@@ -9,7 +9,7 @@
 #include <map>
 #include <optional>
 
-#include "engine/txn.h"
+#include "engine/engine.h"
 #include "provision/flow.h"
 #include "provision/lock.h"
 #include "session/session_id.h"
@@ -150,7 +150,7 @@ class ProvisionLease : public ::testing::Test {
     id.email = "new.hire@corp.example";
     id.attributes["email_verified"] = "true";
     std::vector<uint8_t> random(32, static_cast<uint8_t>(++logins_));
-    sso::ProvisionBegin(*l.txn, "oidc", id, random, store_.now, l.step);
+    sso::ProvisionBegin(*l.txn, {"oidc", id, random, "/", ""}, store_.now, l.step);
     Drive(l);
     return l;
   }
