@@ -48,6 +48,16 @@ void ExpectRefused(sso_txn *txn, unsigned refused) {
   }
 }
 
+// A flow that asked for one store read takes nothing else; a nil reply ends it with `reason`.
+void ExpectOnlyTheReadUntilANilReplyEndsIt(sso_txn *txn, sso_status reason) {
+  ExpectRefused(txn, kHttpAnswer | kWakeUp | kSessionRead | kRevokeMembers);
+  sso_store_reply nil{SSO_REPLY_NIL, S(""), 0, SSO_OK};
+  sso_step step{};
+  ASSERT_EQ(sso_flow_resume(txn, &nil, 1, kNow, &step), SSO_OK);
+  EXPECT_EQ(step.reason, reason);
+  ExpectRefused(txn, kEveryResume);
+}
+
 EnginePtr EngineWithOidcProvider() {
   auto engine = MakeEngine();
   sso_oidc_provider_config c{};
@@ -111,6 +121,18 @@ TEST(ResumeState, ARevocationTakesOnlyItsMembers) {
   ExpectRefused(txn.get(), kEveryResume);
 }
 
+TEST(ResumeState, TheAcsReadingItsRelayStateTakesOnlyStoreReplies) {
+  auto engine = MakeEngine();
+  auto txn = MakeTxn(engine.get());
+  std::array<uint8_t, 32> random{2};
+  std::string form = "SAMLResponse=PHg%2B&RelayState=" + std::string(22, 'A');
+  sso_acs_request req{S(form), kNow, random.data(), random.size()};
+  sso_step step{};
+  ASSERT_EQ(sso_acs_begin(txn.get(), &req, &step), SSO_OK);
+  ASSERT_EQ(step.kind, SSO_STEP_STORE);
+  ExpectOnlyTheReadUntilANilReplyEndsIt(txn.get(), SSO_SAML_RELAY_STATE_INVALID);
+}
+
 TEST(ResumeState, AnOidcLoginTakesWhatItsStageWaitsFor) {
   auto engine = EngineWithOidcProvider();
   auto txn = MakeTxn(engine.get());
@@ -152,12 +174,7 @@ TEST(ResumeState, AnOidcCallbackReadingItsStateTakesOnlyStoreReplies) {
   sso_step step{};
   ASSERT_EQ(sso_oidc_callback_begin(txn.get(), &req, &step), SSO_OK);
   ASSERT_EQ(step.kind, SSO_STEP_STORE);
-  ExpectRefused(txn.get(), kHttpAnswer | kWakeUp | kSessionRead | kRevokeMembers);
-
-  sso_store_reply nil{SSO_REPLY_NIL, S(""), 0, SSO_OK};
-  ASSERT_EQ(sso_flow_resume(txn.get(), &nil, 1, kNow, &step), SSO_OK);
-  EXPECT_EQ(step.reason, SSO_OIDC_STATE_INVALID);
-  ExpectRefused(txn.get(), kEveryResume);
+  ExpectOnlyTheReadUntilANilReplyEndsIt(txn.get(), SSO_OIDC_STATE_INVALID);
 }
 
 }  // namespace
