@@ -2,14 +2,15 @@
 // No exception may cross into nginx (a throw through C frames kills the worker).
 #include <new>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "api/c_views.h"
 #include "endpoints/router.h"
 #include "engine/engine.h"
+#include "engine/flow_resume.h"
 #include "engine/txn.h"
 #include "oidc/login_flow.h"
-#include "provision/flow.h"
 #include "saml/login_flow.h"
 #include "saml/provider.h"
 #include "session/gate.h"
@@ -106,7 +107,7 @@ sso_status sso_gate_begin(sso_txn *txn, const sso_gate_request *request, sso_ste
 sso_status sso_gate_resume(sso_txn *txn, const sso_store_reply *reply, int64_t now_ms,
                            sso_step *out) {
   if (!txn || !reply || !out) return SSO_ERR_INVALID_ARGUMENT;
-  if (txn->state != sso_txn::State::kAwaitingSession) return SSO_ERR_BAD_STATE;
+  if (!std::holds_alternative<sso::GateState>(txn->flow)) return SSO_ERR_BAD_STATE;
   if (!ValidStr(reply->str)) return SSO_ERR_INVALID_ARGUMENT;
   return Barrier([&] {
     sso::GateResume(*txn, *reply, now_ms, *out);
@@ -130,7 +131,7 @@ sso_status sso_endpoint_begin(sso_txn *txn, const sso_endpoint_request *request,
 
 sso_status sso_endpoint_resume_body(sso_txn *txn, sso_str body, int64_t now_ms, sso_step *out) {
   if (!txn || !out || !ValidStr(body)) return SSO_ERR_INVALID_ARGUMENT;
-  if (txn->flow != sso_txn::Flow::kEndpointBody) return SSO_ERR_BAD_STATE;
+  if (!std::holds_alternative<sso::AwaitingBodyState>(txn->flow)) return SSO_ERR_BAD_STATE;
   return Barrier([&] {
     sso::EndpointResumeBody(*txn, View(body), now_ms, *out);
     return SSO_OK;
@@ -203,10 +204,10 @@ sso_status sso_session_plan_create(sso_txn *txn, const sso_identity *identity,
     id.attributes = sso::StringMap(identity->attributes, identity->attributes_count);
     sso_status status = sso::PlanSession(*txn, std::move(id), {random, random_len}, now_ms);
     if (status != SSO_OK) return status;
-    out->cookie_value = Str(txn->cookie_value);
-    out->set_cookie = Str(txn->set_cookie);
-    out->commands_count = txn->plan_views.size();
-    out->commands = txn->plan_views.data();
+    out->cookie_value = Str(txn->output.cookie_value);
+    out->set_cookie = Str(txn->output.set_cookie);
+    out->commands_count = txn->output.plan_views.size();
+    out->commands = txn->output.plan_views.data();
     return SSO_OK;
   });
 }
@@ -259,7 +260,7 @@ sso_status sso_acs_begin(sso_txn *txn, const sso_acs_request *request, sso_step 
 sso_status sso_flow_resume(sso_txn *txn, const sso_store_reply *replies, size_t count,
                            int64_t now_ms, sso_step *out) {
   if (!txn || !out || (count && !replies)) return SSO_ERR_INVALID_ARGUMENT;
-  if (txn->flow == sso_txn::Flow::kNone) return SSO_ERR_BAD_STATE;
+  if (!sso::TakesStoreReplies(*txn)) return SSO_ERR_BAD_STATE;
   for (size_t i = 0; i < count; ++i)
     if (!ValidStr(replies[i].str)) return SSO_ERR_INVALID_ARGUMENT;
   return Barrier([&] {
@@ -271,25 +272,18 @@ sso_status sso_flow_resume(sso_txn *txn, const sso_store_reply *replies, size_t 
 sso_status sso_flow_resume_http(sso_txn *txn, int status, sso_str body, int64_t now_ms,
                                 sso_step *out) {
   if (!txn || !out || !ValidStr(body)) return SSO_ERR_INVALID_ARGUMENT;
-  if (txn->flow == sso_txn::Flow::kProvisionHook)
-    return Barrier([&] {
-      sso::ProvisionResumeHttp(*txn, status, View(body), now_ms, *out);
-      return SSO_OK;
-    });
-  if (txn->flow != sso_txn::Flow::kOidcDiscovery && txn->flow != sso_txn::Flow::kOidcToken &&
-      txn->flow != sso_txn::Flow::kOidcJwks && txn->flow != sso_txn::Flow::kOidcUserinfo)
-    return SSO_ERR_BAD_STATE;
+  if (!sso::AwaitsHttpAnswer(*txn)) return SSO_ERR_BAD_STATE;
   return Barrier([&] {
-    sso::OidcResumeHttp(*txn, status, View(body), now_ms, *out);
+    sso::FlowResumeHttp(*txn, status, View(body), now_ms, *out);
     return SSO_OK;
   });
 }
 
 sso_status sso_flow_resume_wait(sso_txn *txn, int64_t now_ms, sso_step *out) {
   if (!txn || !out) return SSO_ERR_INVALID_ARGUMENT;
-  if (txn->flow != sso_txn::Flow::kProvisionWait) return SSO_ERR_BAD_STATE;
+  if (!sso::AwaitsWakeUp(*txn)) return SSO_ERR_BAD_STATE;
   return Barrier([&] {
-    sso::ProvisionResumeWait(*txn, now_ms, *out);
+    sso::FlowResumeWait(*txn, now_ms, *out);
     return SSO_OK;
   });
 }
@@ -378,7 +372,7 @@ sso_status sso_revoke_plan_begin(sso_txn *txn, sso_str provider, sso_str subject
   if (!txn || !out || !ValidStr(provider) || !ValidStr(subject)) return SSO_ERR_INVALID_ARGUMENT;
   return Barrier([&] {
     sso::PlanRevokeBegin(*txn, View(provider), View(subject));
-    *out = txn->command.View();
+    *out = txn->output.command.View();
     return SSO_OK;
   });
 }
@@ -386,13 +380,13 @@ sso_status sso_revoke_plan_begin(sso_txn *txn, sso_str provider, sso_str subject
 sso_status sso_revoke_plan_finish(sso_txn *txn, const sso_str *members, size_t members_count,
                                   sso_command *del, sso_command *publish) {
   if (!txn || !del || !publish || (members_count && !members)) return SSO_ERR_INVALID_ARGUMENT;
-  if (txn->state != sso_txn::State::kAwaitingRevokeMembers) return SSO_ERR_BAD_STATE;
+  if (!std::holds_alternative<sso::RevokeState>(txn->flow)) return SSO_ERR_BAD_STATE;
   return Barrier([&] {
     std::vector<std::string_view> views;
     for (size_t i = 0; i < members_count; ++i) views.push_back(View(members[i]));
     sso::PlanRevokeFinish(*txn, views);
-    *del = txn->command.View();
-    *publish = txn->cleanup.View();
+    *del = txn->output.command.View();
+    *publish = txn->output.cleanup.View();
     return SSO_OK;
   });
 }

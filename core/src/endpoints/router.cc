@@ -5,6 +5,7 @@
 #include <string>
 
 #include "api/c_views.h"
+#include "engine/engine.h"
 #include "engine/txn.h"
 #include "oidc/login_flow.h"
 #include "saml/login_flow.h"
@@ -88,8 +89,7 @@ void Logout(sso_txn &txn, const sso_endpoint_request &request, sso_step &out) {
 
 // The ACS reads its form first: keep what the flow needs until it is in.
 void AwaitForm(sso_txn &txn, const sso_endpoint_request &request, sso_step &out) {
-  txn.flow = sso_txn::Flow::kEndpointBody;
-  txn.flow_random.assign(request.random, request.random + request.random_len);
+  txn.flow = AwaitingBodyState{{request.random, request.random + request.random_len}};
   out.kind = SSO_STEP_READ_BODY;
   out.reason = SSO_OK;
   out.body_limit = kMaxFormBytes;
@@ -99,7 +99,7 @@ void AwaitForm(sso_txn &txn, const sso_endpoint_request &request, sso_step &out)
 
 void EndpointBegin(sso_txn &txn, const sso_endpoint_request &request, sso_step &out) {
   out = sso_step{};
-  txn.flow = sso_txn::Flow::kNone;
+  txn.flow = std::monostate{};
   txn.request_id = std::string(View(request.request_id));
   const Route *route = FindRoute(View(request.path));
   if (!route) return StatusStep(404, out);
@@ -132,7 +132,7 @@ void EndpointBegin(sso_txn &txn, const sso_endpoint_request &request, sso_step &
 
 void EndpointResumeBody(sso_txn &txn, std::string_view body, int64_t now_ms, sso_step &out) {
   out = sso_step{};
-  std::vector<uint8_t> random = std::move(txn.flow_random);
+  std::vector<uint8_t> random = EndFlow<AwaitingBodyState>(txn.flow).random;
   sso_acs_request acs{{body.data(), body.size()}, now_ms, random.data(), random.size()};
   AcsBegin(txn, acs, out);
   std::fill(random.begin(), random.end(), 0);

@@ -1,33 +1,26 @@
-// Steps shared by the login flows (SAML, OIDC): failing, asking the store, reading replies.
+// Steps shared by the flows that go through the store and the back channel: failing, asking
+// the store, making an HTTP call, reading store replies. The caller sets its state's stage.
 #pragma once
 
 #include <span>
 #include <vector>
 
+#include "engine/step_output.h"
 #include "engine/store_command.h"
 #include "engine/txn.h"
 #include "sso/sso.h"
 
 namespace sso {
 
-// Ends the flow with the error page for `reason`.
+// Ends the flow with the error page for `reason`. The flow's state is gone afterwards: this
+// is the flow's last word.
 void FlowFail(sso_txn &txn, sso_status reason, sso_step &out);
 
-// Asks the caller to run `commands` (pipelined) and resume the flow at `next`.
-void FlowStore(sso_txn &txn, sso_txn::Flow next, std::vector<StoreCommand> commands, sso_step &out);
+// Asks the caller to run `commands` (pipelined) and resume the flow with the replies.
+void FlowStore(sso_txn &txn, std::vector<StoreCommand> commands, sso_step &out);
 
-struct HttpCall {
-  std::string method;
-  std::string url;
-  std::string authorization;  // may be empty
-  std::string content_type;   // may be empty
-  std::string body;
-  std::string headers;     // more "Name: value\r\n" lines, may be empty
-  int64_t timeout_ms = 0;  // 0: the caller's default
-};
-
-// Asks the caller to make `call` (a back-channel HTTP request) and resume the flow at `next`.
-void FlowHttp(sso_txn &txn, sso_txn::Flow next, HttpCall call, sso_step &out);
+// Asks the caller to make `call` (a back-channel HTTP request) and resume the flow with the answer.
+void FlowHttp(sso_txn &txn, HttpCall call, sso_step &out);
 
 // True, with the reason, when any reply says the store failed.
 bool FlowStoreFailed(std::span<const sso_store_reply> replies, sso_status &why);

@@ -1,114 +1,25 @@
-// Transaction: the per-request state behind an sso_txn handle.
+// Transaction: the per-request state behind an sso_txn handle. What every request shares, and
+// the state of the one flow it runs now.
 #pragma once
 
-#include <cstdint>
 #include <memory>
-#include <optional>
 #include <string>
-#include <vector>
 
-#include "engine/engine.h"
-#include "engine/store_command.h"
-#include "provision/lock.h"
-#include "provision/policy.h"
-#include "session/cache.h"
-#include "session/record.h"
+#include "engine/flow_state.h"
+#include "engine/step_output.h"
+#include "sso/sso.h"
+
+namespace sso {
+struct ValidSession;
+}  // namespace sso
 
 struct sso_txn {
   explicit sso_txn(sso_engine &e) : engine(e) {}
 
-  enum class State { kIdle, kAwaitingSession, kDecided, kAwaitingRevokeMembers };
-
   sso_engine &engine;
-  State state = State::kIdle;
-
-  // Request facts kept between gate_begin and gate_resume.
-  bool browser_navigation = false;
-  bool had_cookie = false;
-  bool login_url_request = false;  // the request is for the login URL itself
-  std::string return_to;
-  std::string session_key;
-  std::string session_digest;
-  std::string session_cookie;  // only to key the cache entry; never logged
-  uint64_t cache_generation = 0;
-
-  // Storage behind the views handed out in sso_step / plans.
-  sso::StoreCommand command;
-  sso::StoreCommand cleanup;
-  std::vector<sso_command> step_views;  // what sso_step.commands points to
-  std::vector<sso::StoreCommand> plan_commands;
-  std::vector<sso_command> plan_views;
-  std::string location;
-  std::string www_authenticate;
-  std::string set_cookie;
-  std::string body;
-  std::string cookie_value;
-  std::string revoke_index_key;
-
-  // Login flows (SAML): where we are and what we carry between store round trips.
-  enum class Flow {
-    kNone,
-    kLoginStore,
-    kAcsRelay,
-    kAcsReplay,
-    kOidcDiscovery,
-    kOidcStore,
-    kOidcState,
-    kOidcToken,
-    kOidcConsume,
-    kOidcJwks,
-    kOidcUserinfo,
-    kProvisionLock,
-    kProvisionWait,
-    kProvisionHook,
-    kProvisionSession,
-    kEndpointBody,  // the ACS, until the module has read its form
-    kLogout
-  };
-  Flow flow = Flow::kNone;
-  std::string flow_provider;
-  std::string flow_request_id;
-  std::string flow_return_to;
-  std::string flow_saml_response;
-  std::vector<uint8_t> flow_random;
-  sso::Identity flow_identity;  // validated, waiting for the replay check
-  // OIDC: the provider's documents this login started with (a refresh never changes them)
-  std::shared_ptr<const sso::oidc::Discovery> flow_discovery;
-  std::shared_ptr<const sso::oidc::JwkSet> flow_jwks;
-  bool flow_in_callback = false;  // discovery fetched for a callback, not for a new login
-  // OIDC callback
-  std::string flow_state_key;  // spent only by the login it completes
-  std::string flow_code_verifier;
-  std::string flow_code;
-  std::optional<std::string> flow_iss;
-  std::string flow_nonce;
-  std::string flow_binding;  // the browser's binding cookie value (secret)
-  std::string flow_binding_name;
-  std::string flow_binding_clear;
-  std::string flow_id_token;
-  std::string flow_access_token;  // only for the userinfo call
-  std::string flow_claims;        // the verified ID token's claims (JSON), until userinfo
-  bool flow_jwks_refreshed = false;
-  std::vector<uint8_t> flow_session_random;
-  // Provisioning (either protocol), from a validated identity to a session
-  std::string request_id;
-  std::string audit;
-  std::string warning;  // behind sso_step.warning
-  std::string notice;   // behind sso_step.notice
-  std::string prov_protocol;
-  int64_t prov_started_ms = 0;
-  std::string prov_account_key, prov_lock_token;
-  sso::LockKeys prov_lock;
-  std::string prov_fresh_key;    // the Idempotency-Key should this login start an attempt
-  std::string prov_attempt_key;  // the attempt's key, once the lock is ours
-  bool prov_attempt_new = false;
-  sso::PolicyOutcome prov_policy;
-  std::optional<std::string> prov_known_user;
-  std::vector<uint8_t> prov_random;  // the new session's id, until it is planned
-  std::string http_headers;
-  int64_t http_timeout_ms = 0;
-  // HTTP step storage
-  std::string http_method, http_url, http_authorization, http_content_type, http_body;
+  std::string request_id;  // the caller's, for audit lines and hook calls
+  sso::FlowState flow;     // what resumes are taken (SSO_ERR_BAD_STATE for the others)
+  sso::StepOutput output;  // behind the views handed out in sso_step / plans
 
   // The identity of a valid session (after SSO_STEP_ALLOW), possibly shared with the cache.
   std::shared_ptr<const sso::ValidSession> session;

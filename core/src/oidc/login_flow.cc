@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/c_views.h"
+#include "engine/engine.h"
 #include "engine/flow_steps.h"
 #include "engine/store_keys.h"
 #include "engine/txn.h"
@@ -34,46 +35,69 @@ std::string BindingName(const sso_txn &txn, std::string_view state) {
 
 // A private_key_jwt assertion's unique id: derived from the login's CSPRNG bytes for the new
 // session through SHA-256, so it is unpredictable and reveals nothing of the session id.
-std::string Jti(const sso_txn &txn) {
-  return Sha256Hex(std::string(txn.flow_session_random.begin(), txn.flow_session_random.end()) +
-                   "client-assertion")
-      .substr(0, 32);
+std::string Jti(const OidcCallbackState &callback) {
+  const auto &random = callback.session_random;
+  return Sha256Hex(std::string(random.begin(), random.end()) + "client-assertion").substr(0, 32);
 }
 
-OidcProvider *Provider(sso_txn &txn) {
-  auto it = txn.engine.oidc_providers.find(txn.flow_provider);
+OidcProvider *Provider(sso_txn &txn, const std::string &name) {
+  auto it = txn.engine.oidc_providers.find(name);
   return it == txn.engine.oidc_providers.end() ? nullptr : &it->second;
 }
 
-void Http(sso_txn &txn, sso_txn::Flow next, std::string method, std::string url,
-          std::string authorization, std::string content_type, std::string body, sso_step &out) {
-  FlowHttp(txn, next,
+void Http(sso_txn &txn, std::string method, std::string url, std::string authorization,
+          std::string content_type, std::string body, sso_step &out) {
+  FlowHttp(txn,
            {std::move(method), std::move(url), std::move(authorization), std::move(content_type),
             std::move(body), "", 0},
            out);
 }
 
-void Authorize(sso_txn &txn, OidcProvider &p, sso_step &out) {
-  auto request = oidc::BuildAuthorizationRequest(*txn.flow_discovery, p.client, txn.flow_random);
-  std::fill(txn.flow_random.begin(), txn.flow_random.end(), 0);
+void FetchDiscovery(sso_txn &txn, const OidcProvider &p, sso_step &out) {
+  Http(txn, "GET", p.issuer + "/.well-known/openid-configuration", "", "", "", out);
+}
+
+// The provider's answer to a discovery fetch, kept for every login of this process.
+sso_status AcceptDiscovery(OidcProvider &p, int status, std::string_view body, int64_t now_ms) {
+  oidc::Discovery d;
+  sso_status s =
+      status == 200 ? oidc::ParseDiscovery(body, p.issuer, p.algorithm, d) : SSO_OIDC_UNAVAILABLE;
+  if (s == SSO_OK) {
+    p.discovery = std::make_shared<const oidc::Discovery>(std::move(d));
+    p.discovery_fetched_ms = now_ms;
+  } else if (!p.discovery || s != SSO_OIDC_UNAVAILABLE) {
+    // an outage while refreshing keeps the document we have; a changed one that we
+    // cannot accept does not (logins in flight keep their own snapshot)
+    p.discovery.reset();
+    return s;
+  }
+  return SSO_OK;
+}
+
+void Authorize(sso_txn &txn, OidcLoginState &login, OidcProvider &p,
+               const oidc::Discovery &discovery, sso_step &out) {
+  auto request = oidc::BuildAuthorizationRequest(discovery, p.client, login.random);
+  std::fill(login.random.begin(), login.random.end(), 0);
   if (!request) return FlowFail(txn, SSO_ERR_INVALID_ARGUMENT, out);
   Json record = {{"p", p.name},
                  {"n", request->nonce},
                  {"v", request->code_verifier},
                  {"b", Sha256Hex(request->binding)},
-                 {"to", txn.flow_return_to}};
-  txn.location = request->url;
-  txn.set_cookie =
+                 {"to", login.return_to}};
+  login.redirect = request->url;
+  login.binding_cookie =
       SetCookieValue({BindingName(txn, request->state), txn.engine.settings.cookie_secure},
                      request->binding, kStateTtlMs / 1000);
   std::vector<StoreCommand> commands;
   commands.push_back(StoreCommand{"SET", StateKey(txn, request->state),
                                   record.dump(-1, ' ', false, Json::error_handler_t::replace), "PX",
                                   std::to_string(kStateTtlMs)});
-  FlowStore(txn, sso_txn::Flow::kOidcStore, std::move(commands), out);
+  login.stage = OidcLoginState::Stage::kStore;
+  FlowStore(txn, std::move(commands), out);
 }
 
-void Finish(sso_txn &txn, OidcProvider &p, const Json &claims, sso_step &out);
+void Finish(sso_txn &txn, OidcCallbackState &callback, OidcProvider &p, const Json &claims,
+            sso_step &out);
 
 // provider "op": JWKS key kid="x" refused: RSA public exponent is below 65537; ... (not used)
 std::string RefusedKeysLine(const OidcProvider &p, const std::vector<oidc::RefusedJwk> &refused) {
@@ -88,110 +112,111 @@ std::string RefusedKeysLine(const OidcProvider &p, const std::vector<oidc::Refus
   return line;
 }
 
-void FetchJwks(sso_txn &txn, sso_step &out) {
-  txn.flow_jwks_refreshed = true;
-  Http(txn, sso_txn::Flow::kOidcJwks, "GET", txn.flow_discovery->jwks_uri, "", "", "", out);
+void FetchJwks(sso_txn &txn, OidcCallbackState &callback, sso_step &out) {
+  callback.jwks_refreshed = true;
+  callback.stage = OidcCallbackState::Stage::kJwks;
+  Http(txn, "GET", callback.discovery->jwks_uri, "", "", "", out);
 }
 
 // Verifies the ID token we got, fetching the JWKS once if we have no key for it.
-void VerifyAndFinish(sso_txn &txn, OidcProvider &p, int64_t now_ms, sso_step &out) {
-  if (!txn.flow_jwks) txn.flow_jwks = p.jwks;
+void VerifyAndFinish(sso_txn &txn, OidcCallbackState &callback, OidcProvider &p, int64_t now_ms,
+                     sso_step &out) {
+  if (!callback.jwks) callback.jwks = p.jwks;
   bool may_refresh =
-      !txn.flow_jwks_refreshed &&
+      !callback.jwks_refreshed &&
       (p.jwks_fetched_ms < 0 || now_ms - p.jwks_fetched_ms >= p.jwks_refresh_interval_ms);
-  if (!txn.flow_jwks || txn.flow_jwks->empty()) {
+  if (!callback.jwks || callback.jwks->empty()) {
     if (!may_refresh) return FlowFail(txn, SSO_JWKS_INVALID, out);
-    return FetchJwks(txn, out);
+    return FetchJwks(txn, callback, out);
   }
   oidc::Jwt jwt;
-  oidc::ClaimRules rules{p.issuer, p.client.client_id, txn.flow_nonce, now_ms, p.clock_skew_ms};
-  sso_status s = oidc::VerifyIdToken(txn.flow_id_token, p.algorithm, *txn.flow_jwks, rules, jwt);
-  if (s == SSO_JWT_UNKNOWN_KID && may_refresh) return FetchJwks(txn, out);  // key rotation
+  oidc::ClaimRules rules{p.issuer, p.client.client_id, callback.nonce, now_ms, p.clock_skew_ms};
+  sso_status s = oidc::VerifyIdToken(callback.id_token, p.algorithm, *callback.jwks, rules, jwt);
+  if (s == SSO_JWT_UNKNOWN_KID && may_refresh) return FetchJwks(txn, callback, out);  // rotation
   if (s == SSO_JWT_UNKNOWN_KID && !jwt.key_id.empty() &&
       std::find(p.refused_kids.begin(), p.refused_kids.end(), jwt.key_id) != p.refused_kids.end())
     s = SSO_KEY_REFUSED;  // the key is there, but we would not use it
   if (s != SSO_OK) return FlowFail(txn, s, out);
 
   if (p.userinfo) {
-    if (txn.flow_access_token.empty() || txn.flow_discovery->userinfo_endpoint.empty())
+    if (callback.access_token.empty() || callback.discovery->userinfo_endpoint.empty())
       return FlowFail(txn, SSO_OIDC_USERINFO_INVALID, out);
-    txn.flow_claims = jwt.claims.dump(-1, ' ', false, Json::error_handler_t::replace);
-    return Http(txn, sso_txn::Flow::kOidcUserinfo, "GET", txn.flow_discovery->userinfo_endpoint,
-                "Bearer " + txn.flow_access_token, "", "", out);
+    callback.claims = jwt.claims.dump(-1, ' ', false, Json::error_handler_t::replace);
+    callback.stage = OidcCallbackState::Stage::kUserinfo;
+    return Http(txn, "GET", callback.discovery->userinfo_endpoint,
+                "Bearer " + callback.access_token, "", "", out);
   }
-  Finish(txn, p, jwt.claims, out);
+  Finish(txn, callback, p, jwt.claims, out);
 }
 
 // The ID token's claims, completed by userinfo: its sub must be the ID token's, and it only
 // adds claims the ID token does not have (the signed ones win).
-void MergeUserinfo(sso_txn &txn, OidcProvider &p, int status, std::string_view body,
-                   sso_step &out) {
-  std::fill(txn.flow_access_token.begin(), txn.flow_access_token.end(), '\0');
-  txn.flow_access_token.clear();
+void MergeUserinfo(sso_txn &txn, OidcCallbackState &callback, OidcProvider &p, int status,
+                   std::string_view body, sso_step &out) {
+  std::fill(callback.access_token.begin(), callback.access_token.end(), '\0');
+  callback.access_token.clear();
   if (status == 0) return FlowFail(txn, SSO_OIDC_UNAVAILABLE, out);
-  Json claims = Json::parse(txn.flow_claims, nullptr, false);
+  Json claims = Json::parse(callback.claims, nullptr, false);
   Json info = Json::parse(body, nullptr, false);
   if (status != 200 || !claims.is_object() || !info.is_object() || !info.contains("sub") ||
       info["sub"] != claims["sub"])
     return FlowFail(txn, SSO_OIDC_USERINFO_INVALID, out);
   for (auto &[name, value] : info.items())
     if (!claims.contains(name)) claims[name] = value;
-  Finish(txn, p, claims, out);
+  Finish(txn, callback, p, claims, out);
 }
 
 // The login is valid: spend its state (GETDEL, so of two callbacks racing with one state only
 // one goes on), then provision. Nothing before this point consumes the state, so a failure
 // that is not the person's (an unreachable provider, a worker without discovery) leaves the
 // login completable.
-void Finish(sso_txn &txn, OidcProvider &p, const Json &claims, sso_step &out) {
+void Finish(sso_txn &txn, OidcCallbackState &callback, OidcProvider &p, const Json &claims,
+            sso_step &out) {
   // the login's binding cookie is spent, whatever happens next
-  txn.flow_binding_clear =
-      SetCookieValue({txn.flow_binding_name, txn.engine.settings.cookie_secure}, "", 0);
-  txn.flow_identity = IdentityFromClaims(p, claims);
+  callback.binding_clear =
+      SetCookieValue({callback.binding_name, txn.engine.settings.cookie_secure}, "", 0);
+  callback.identity = IdentityFromClaims(p, claims);
   std::vector<StoreCommand> commands;
-  commands.push_back(StoreCommand{"GETDEL", txn.flow_state_key});
-  FlowStore(txn, sso_txn::Flow::kOidcConsume, std::move(commands), out);
+  commands.push_back(StoreCommand{"GETDEL", callback.state_key});
+  callback.stage = OidcCallbackState::Stage::kConsume;
+  FlowStore(txn, std::move(commands), out);
 }
 
 // The callback's checks that need the provider's discovery document, then the token request.
-void ExchangeCode(sso_txn &txn, OidcProvider &p, int64_t now_ms, sso_step &out) {
-  const oidc::Discovery &d = *txn.flow_discovery;
+void ExchangeCode(sso_txn &txn, OidcCallbackState &callback, OidcProvider &p, int64_t now_ms,
+                  sso_step &out) {
+  const oidc::Discovery &d = *callback.discovery;
   // RFC 9207: the iss parameter, when sent (or promised), names our provider exactly.
-  if ((txn.flow_iss && *txn.flow_iss != p.issuer) ||
-      (!txn.flow_iss && d.issuer_parameter_supported))
+  if ((callback.iss && *callback.iss != p.issuer) ||
+      (!callback.iss && d.issuer_parameter_supported))
     return FlowFail(txn, SSO_OIDC_ISSUER_MISMATCH, out);
-  auto token = oidc::BuildTokenRequest(p.client, txn.flow_code, txn.flow_code_verifier,
-                                       d.token_endpoint, Jti(txn), now_ms);
+  auto token = oidc::BuildTokenRequest(p.client, callback.code, callback.code_verifier,
+                                       d.token_endpoint, Jti(callback), now_ms);
   if (!token) return FlowFail(txn, SSO_ERR_INTERNAL, out);
-  Http(txn, sso_txn::Flow::kOidcToken, "POST", d.token_endpoint, token->authorization,
-       "application/x-www-form-urlencoded", token->body, out);
-}
-
-void FetchDiscovery(sso_txn &txn, OidcProvider &p, bool in_callback, sso_step &out) {
-  txn.flow_in_callback = in_callback;
-  Http(txn, sso_txn::Flow::kOidcDiscovery, "GET", p.issuer + "/.well-known/openid-configuration",
-       "", "", "", out);
+  callback.stage = OidcCallbackState::Stage::kToken;
+  Http(txn, "POST", d.token_endpoint, token->authorization, "application/x-www-form-urlencoded",
+       token->body, out);
 }
 
 }  // namespace
 
 void OidcLoginBegin(sso_txn &txn, OidcProvider &provider, std::string return_to,
                     std::span<const uint8_t> random, int64_t now_ms, sso_step &out) {
-  txn.flow_provider = provider.name;
-  txn.flow_return_to = std::move(return_to);
-  txn.flow_random.assign(random.begin(), random.end());
-  if (txn.flow_random.size() < 96) return FlowFail(txn, SSO_ERR_INVALID_ARGUMENT, out);
-  if (provider.discovery && (provider.discovery_explicit ||
-                             now_ms - provider.discovery_fetched_ms < kDiscoveryMaxAgeMs)) {
-    txn.flow_discovery = provider.discovery;
-    return Authorize(txn, provider, out);
-  }
-  FetchDiscovery(txn, provider, false, out);
+  auto &login = txn.flow.emplace<OidcLoginState>();
+  login.provider = provider.name;
+  login.return_to = std::move(return_to);
+  login.random.assign(random.begin(), random.end());
+  if (login.random.size() < 96) return FlowFail(txn, SSO_ERR_INVALID_ARGUMENT, out);
+  if (provider.discovery &&
+      (provider.discovery_explicit || now_ms - provider.discovery_fetched_ms < kDiscoveryMaxAgeMs))
+    return Authorize(txn, login, provider, *provider.discovery, out);
+  login.stage = OidcLoginState::Stage::kDiscovery;
+  FetchDiscovery(txn, provider, out);
 }
 
 void OidcCallbackBegin(sso_txn &txn, const sso_oidc_callback_request &request, sso_step &out) {
   out = sso_step{};
-  txn.flow = sso_txn::Flow::kNone;
+  txn.flow = std::monostate{};
   std::string_view query(request.query.data ? request.query.data : "", request.query.len);
   auto q = ParseForm(query);
   if (!q) return FlowFail(txn, SSO_ACS_BAD_REQUEST, out);
@@ -203,34 +228,41 @@ void OidcCallbackBegin(sso_txn &txn, const sso_oidc_callback_request &request, s
     return FlowFail(txn, SSO_ERR_INVALID_ARGUMENT, out);
   std::string_view cookies(request.cookie_header.data ? request.cookie_header.data : "",
                            request.cookie_header.len);
-  txn.flow_binding = std::string(CookieFromHeaders({&cookies, 1}, BindingName(txn, state)));
-  txn.flow_binding_name = BindingName(txn, state);
-  txn.flow_code = std::move(code);
-  txn.flow_iss = q->count("iss") ? std::optional<std::string>((*q)["iss"]) : std::nullopt;
-  txn.flow_session_random.assign(request.random, request.random + request.random_len);
-  txn.flow_state_key = StateKey(txn, state);
+  auto &callback = txn.flow.emplace<OidcCallbackState>();
+  callback.binding = std::string(CookieFromHeaders({&cookies, 1}, BindingName(txn, state)));
+  callback.binding_name = BindingName(txn, state);
+  callback.code = std::move(code);
+  callback.iss = q->count("iss") ? std::optional<std::string>((*q)["iss"]) : std::nullopt;
+  callback.session_random.assign(request.random, request.random + request.random_len);
+  callback.state_key = StateKey(txn, state);
   std::vector<StoreCommand> commands;
-  commands.push_back(StoreCommand{"GET", txn.flow_state_key});  // spent by Finish()
-  FlowStore(txn, sso_txn::Flow::kOidcState, std::move(commands), out);
+  commands.push_back(StoreCommand{"GET", callback.state_key});  // spent by Finish()
+  callback.stage = OidcCallbackState::Stage::kState;
+  FlowStore(txn, std::move(commands), out);
 }
 
-void OidcResumeStore(sso_txn &txn, std::span<const sso_store_reply> replies, int64_t now_ms,
-                     sso_step &out) {
-  out = sso_step{};
+void OidcLoginResumeStore(sso_txn &txn, OidcLoginState &login,
+                          std::span<const sso_store_reply> replies, sso_step &out) {
   sso_status why;
-  if (replies.size() != txn.step_views.size()) return FlowFail(txn, SSO_ERR_BAD_STATE, out);
+  if (FlowStoreFailed(replies, why)) return FlowFail(txn, why, out);
+  if (login.stage != OidcLoginState::Stage::kStore) return FlowFail(txn, SSO_ERR_BAD_STATE, out);
+  txn.output.location = std::move(login.redirect);
+  txn.output.set_cookie = std::move(login.binding_cookie);
+  txn.flow = std::monostate{};
+  out.kind = SSO_STEP_REDIRECT;
+  out.http_status = 302;
+  out.location = Str(txn.output.location);
+  out.set_cookie = Str(txn.output.set_cookie);  // binds this login to this browser
+}
+
+void OidcCallbackResumeStore(sso_txn &txn, OidcCallbackState &callback,
+                             std::span<const sso_store_reply> replies, int64_t now_ms,
+                             sso_step &out) {
+  sso_status why;
   if (FlowStoreFailed(replies, why)) return FlowFail(txn, why, out);
 
-  switch (txn.flow) {
-    case sso_txn::Flow::kOidcStore:
-      txn.flow = sso_txn::Flow::kNone;
-      out.kind = SSO_STEP_REDIRECT;
-      out.http_status = 302;
-      out.location = Str(txn.location);
-      out.set_cookie = Str(txn.set_cookie);  // binds this login to this browser
-      return;
-
-    case sso_txn::Flow::kOidcState: {
+  switch (callback.stage) {
+    case OidcCallbackState::Stage::kState: {
       if (replies[0].type != SSO_REPLY_STRING) return FlowFail(txn, SSO_OIDC_STATE_INVALID, out);
       Json record =
           Json::parse(std::string_view(replies[0].str.data, replies[0].str.len), nullptr, false);
@@ -238,27 +270,33 @@ void OidcResumeStore(sso_txn &txn, std::span<const sso_store_reply> replies, int
           !record.contains("n") || !record.contains("v") || !record.contains("b") ||
           !record.contains("to"))
         return FlowFail(txn, SSO_OIDC_STATE_INVALID, out);
-      txn.flow_provider = record["p"].get<std::string>();
-      OidcProvider *p = Provider(txn);
+      callback.provider = record["p"].get<std::string>();
+      OidcProvider *p = Provider(txn, callback.provider);
       if (!p) return FlowFail(txn, SSO_OIDC_STATE_INVALID, out);
       // The state must come back to the browser that started the login.
-      if (txn.flow_binding.empty() || Sha256Hex(txn.flow_binding) != record.value("b", ""))
+      if (callback.binding.empty() || Sha256Hex(callback.binding) != record.value("b", ""))
         return FlowFail(txn, SSO_OIDC_STATE_INVALID, out);
-      txn.flow_nonce = record.value("n", "");
-      txn.flow_code_verifier = record.value("v", "");
-      txn.flow_return_to = SafeReturnTo(record.value("to", "/"));
+      callback.nonce = record.value("n", "");
+      callback.code_verifier = record.value("v", "");
+      callback.return_to = SafeReturnTo(record.value("to", "/"));
       // A worker that has not seen this provider yet (another worker, another node, or a
       // worker started by a reload began the login) fetches its discovery document first.
-      txn.flow_discovery = p->discovery;
-      if (!txn.flow_discovery) return FetchDiscovery(txn, *p, true, out);
-      return ExchangeCode(txn, *p, now_ms, out);
+      callback.discovery = p->discovery;
+      if (!callback.discovery) {
+        callback.stage = OidcCallbackState::Stage::kDiscovery;
+        return FetchDiscovery(txn, *p, out);
+      }
+      return ExchangeCode(txn, callback, *p, now_ms, out);
     }
 
-    case sso_txn::Flow::kOidcConsume: {
+    case OidcCallbackState::Stage::kConsume: {
       if (replies[0].type != SSO_REPLY_STRING)  // another callback with this state won
         return FlowFail(txn, SSO_OIDC_STATE_INVALID, out);
-      return ProvisionBegin(txn, "oidc", std::move(txn.flow_identity),
-                            std::move(txn.flow_session_random), now_ms, out);
+      return ProvisionBegin(
+          txn,
+          {"oidc", std::move(callback.identity), std::move(callback.session_random),
+           std::move(callback.return_to), std::move(callback.binding_clear)},
+          now_ms, out);
     }
 
     default:
@@ -266,39 +304,38 @@ void OidcResumeStore(sso_txn &txn, std::span<const sso_store_reply> replies, int
   }
 }
 
-void OidcResumeHttp(sso_txn &txn, int status, std::string_view body, int64_t now_ms,
-                    sso_step &out) {
+void OidcLoginResumeHttp(sso_txn &txn, OidcLoginState &login, int status, std::string_view body,
+                         int64_t now_ms, sso_step &out) {
   out = sso_step{};
-  OidcProvider *p = Provider(txn);
+  OidcProvider *p = Provider(txn, login.provider);
+  if (!p || login.stage != OidcLoginState::Stage::kDiscovery)
+    return FlowFail(txn, SSO_ERR_BAD_STATE, out);
+  if (sso_status s = AcceptDiscovery(*p, status, body, now_ms); s != SSO_OK)
+    return FlowFail(txn, s, out);
+  Authorize(txn, login, *p, *p->discovery, out);
+}
+
+void OidcCallbackResumeHttp(sso_txn &txn, OidcCallbackState &callback, int status,
+                            std::string_view body, int64_t now_ms, sso_step &out) {
+  out = sso_step{};
+  OidcProvider *p = Provider(txn, callback.provider);
   if (!p) return FlowFail(txn, SSO_ERR_BAD_STATE, out);
-  switch (txn.flow) {
-    case sso_txn::Flow::kOidcDiscovery: {
-      oidc::Discovery d;
-      sso_status s = status == 200 ? oidc::ParseDiscovery(body, p->issuer, p->algorithm, d)
-                                   : SSO_OIDC_UNAVAILABLE;
-      if (s == SSO_OK) {
-        p->discovery = std::make_shared<const oidc::Discovery>(std::move(d));
-        p->discovery_fetched_ms = now_ms;
-      } else if (!p->discovery || s != SSO_OIDC_UNAVAILABLE) {
-        // an outage while refreshing keeps the document we have; a changed one that we
-        // cannot accept does not (logins in flight keep their own snapshot)
-        p->discovery.reset();
+  switch (callback.stage) {
+    case OidcCallbackState::Stage::kDiscovery:
+      if (sso_status s = AcceptDiscovery(*p, status, body, now_ms); s != SSO_OK)
         return FlowFail(txn, s, out);
-      }
-      txn.flow_discovery = p->discovery;
-      if (txn.flow_in_callback) return ExchangeCode(txn, *p, now_ms, out);
-      return Authorize(txn, *p, out);
-    }
-    case sso_txn::Flow::kOidcToken: {
+      callback.discovery = p->discovery;
+      return ExchangeCode(txn, callback, *p, now_ms, out);
+    case OidcCallbackState::Stage::kToken: {
       if (status == 0) return FlowFail(txn, SSO_OIDC_UNAVAILABLE, out);
       oidc::TokenResponse token;
       if (sso_status s = oidc::ParseTokenResponse(status, body, token); s != SSO_OK)
         return FlowFail(txn, s, out);
-      txn.flow_id_token = std::move(token.id_token);
-      txn.flow_access_token = std::move(token.access_token);
-      return VerifyAndFinish(txn, *p, now_ms, out);
+      callback.id_token = std::move(token.id_token);
+      callback.access_token = std::move(token.access_token);
+      return VerifyAndFinish(txn, callback, *p, now_ms, out);
     }
-    case sso_txn::Flow::kOidcJwks: {
+    case OidcCallbackState::Stage::kJwks: {
       if (status != 200) return FlowFail(txn, SSO_OIDC_UNAVAILABLE, out);
       oidc::JwkSet keys;
       std::vector<oidc::RefusedJwk> refused;
@@ -308,19 +345,19 @@ void OidcResumeHttp(sso_txn &txn, int status, std::string_view body, int64_t now
         p->jwks_fetched_ms = now_ms;
         p->refused_kids.clear();
         for (const auto &r : refused) p->refused_kids.push_back(r.key_id);
-        txn.flow_jwks = p->jwks;
-        VerifyAndFinish(txn, *p, now_ms, out);
+        callback.jwks = p->jwks;
+        VerifyAndFinish(txn, callback, *p, now_ms, out);  // may end the flow: `callback` is gone
       } else {
         FlowFail(txn, s, out);
       }
       if (!refused.empty()) {
-        txn.warning = RefusedKeysLine(*p, refused);
-        out.warning = Str(txn.warning);
+        txn.output.warning = RefusedKeysLine(*p, refused);
+        out.warning = Str(txn.output.warning);
       }
       return;
     }
-    case sso_txn::Flow::kOidcUserinfo:
-      return MergeUserinfo(txn, *p, status, body, out);
+    case OidcCallbackState::Stage::kUserinfo:
+      return MergeUserinfo(txn, callback, *p, status, body, out);
     default:
       return FlowFail(txn, SSO_ERR_BAD_STATE, out);
   }

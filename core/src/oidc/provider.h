@@ -29,7 +29,7 @@ struct OidcProvider {
   // Learned per process. Explicit endpoints fill `discovery` at configuration and are never
   // fetched; a fetched document is fetched again when older than kDiscoveryMaxAgeMs.
   // Both are immutable snapshots: a refresh replaces the pointer, and a login in flight keeps
-  // the snapshot it started with (oidc::Snapshot in its transaction).
+  // the snapshot it started with (OidcCallbackState, oidc/flow_state.h).
   std::shared_ptr<const oidc::Discovery> discovery;
   bool discovery_explicit = false;
   int64_t discovery_fetched_ms = -1;

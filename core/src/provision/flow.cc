@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/c_views.h"
+#include "engine/engine.h"
 #include "engine/flow_steps.h"
 #include "provision/hook.h"
 #include "provision/lock.h"
@@ -19,15 +20,15 @@ using Json = nlohmann::json;
 constexpr int64_t kLockPollMs = 50;
 constexpr int64_t kAccountRecordTtlMs = 400LL * 24 * 60 * 60 * 1000;
 
-const ProvisionPolicy &PolicyOf(const sso_txn &txn) {
+const ProvisionPolicy &PolicyOf(const sso_txn &txn, const Identity &identity) {
   static const ProvisionPolicy kDefault;
-  auto it = txn.engine.policies.find(txn.flow_identity.provider);
+  auto it = txn.engine.policies.find(identity.provider);
   return it == txn.engine.policies.end() ? kDefault : it->second;
 }
 
-const std::vector<std::string> &DomainsOf(const sso_txn &txn) {
+const std::vector<std::string> &DomainsOf(const sso_txn &txn, const Identity &identity) {
   static const std::vector<std::string> kNone;
-  const std::string &name = txn.flow_identity.provider;
+  const std::string &name = identity.provider;
   if (auto s = txn.engine.saml_providers.find(name); s != txn.engine.saml_providers.end())
     return s->second.email_domains;
   if (auto o = txn.engine.oidc_providers.find(name); o != txn.engine.oidc_providers.end())
@@ -47,81 +48,89 @@ std::string IsoTime(int64_t now_ms) {
 }
 
 // One JSON line per decision: no cookies, codes, tokens or secrets, only who and what.
-void Audit(sso_txn &txn, std::string_view decision, int64_t now_ms, std::string_view reason,
-           int hook_status, sso_step &out) {
-  const Identity &id = txn.flow_identity;
-  Json line = {{"time", IsoTime(now_ms)},       {"decision", decision},
-               {"request_id", txn.request_id},  {"provider", id.provider},
-               {"protocol", txn.prov_protocol}, {"issuer", id.issuer},
-               {"subject", id.subject},         {"email", id.email}};
+void Audit(sso_txn &txn, const ValidatedLogin &login, std::string_view decision, int64_t now_ms,
+           std::string_view reason, int hook_status, sso_step &out) {
+  const Identity &id = login.identity;
+  Json line = {{"time", IsoTime(now_ms)},      {"decision", decision},
+               {"request_id", txn.request_id}, {"provider", id.provider},
+               {"protocol", login.protocol},   {"issuer", id.issuer},
+               {"subject", id.subject},        {"email", id.email}};
   if (!id.user.empty() && decision != "denied" && decision != "failed" && decision != "pending") {
     line["user_id"] = id.user;
     if (!id.roles.empty()) line["roles"] = id.roles;
   }
   if (!reason.empty()) line["reason"] = reason;
   if (hook_status >= 0) line["hook_status"] = hook_status;
-  txn.audit = line.dump(-1, ' ', false, Json::error_handler_t::replace);
-  out.audit = Str(txn.audit);
+  txn.output.audit = line.dump(-1, ' ', false, Json::error_handler_t::replace);
+  out.audit = Str(txn.output.audit);
 }
 
 // Releases the lock; `finished` also ends the attempt (its outcome is known, or the attempt was
 // started just now and never called the hook), so the next provisioning gets a new key.
-StoreCommand Unlock(const sso_txn &txn, bool finished) {
-  bool ends = finished || txn.prov_attempt_new;
-  return ReleaseLock(txn.prov_lock, txn.prov_lock_token, ends ? txn.prov_attempt_key : "");
+StoreCommand Unlock(const ProvisionState &p, bool finished) {
+  bool ends = finished || p.attempt_new;
+  return ReleaseLock(p.lock, p.lock_token, ends ? p.attempt_key : "");
 }
 
 // What happens to the lock when the login ends without a session.
 enum class Lock { kNotHeld, kRelease, kReleaseFinished, kHold };
 
-void Deny(sso_txn &txn, sso_status why, std::string_view decision, std::string_view reason,
-          int hook_status, int64_t now_ms, Lock lock, sso_step &out) {
-  std::fill(txn.prov_random.begin(), txn.prov_random.end(), 0);
-  FlowFail(txn, why, out);
-  Audit(txn, decision, now_ms, reason.empty() ? sso_status_name(why) : reason, hook_status, out);
-  if (lock == Lock::kNotHeld) return;
-  txn.cleanup = lock == Lock::kHold ? HoldLock(txn.prov_lock, txn.prov_lock_token)
-                                    : Unlock(txn, lock == Lock::kReleaseFinished);
-  out.cleanup = txn.cleanup.View();
+void Deny(sso_txn &txn, ProvisionState &p, sso_status why, std::string_view decision,
+          std::string_view reason, int hook_status, int64_t now_ms, Lock lock, sso_step &out) {
+  std::fill(p.login.session_random.begin(), p.login.session_random.end(), 0);
+  Audit(txn, p.login, decision, now_ms, reason.empty() ? sso_status_name(why) : reason, hook_status,
+        out);
+  if (lock != Lock::kNotHeld) {
+    txn.output.cleanup = lock == Lock::kHold ? HoldLock(p.lock, p.lock_token)
+                                             : Unlock(p, lock == Lock::kReleaseFinished);
+    out.cleanup = txn.output.cleanup.View();
+  }
+  FlowFail(txn, why, out);  // last: it ends the flow, and `p` with it
 }
 
-void AskForLock(sso_txn &txn, sso_step &out) {
+void AskForLock(sso_txn &txn, ProvisionState &p, sso_step &out) {
   std::vector<StoreCommand> commands;
-  commands.push_back(
-      AcquireLock(txn.prov_lock, txn.prov_lock_token, LeaseMs(txn), txn.prov_fresh_key));
-  commands.push_back(StoreCommand{"GET", txn.prov_account_key});
-  FlowStore(txn, sso_txn::Flow::kProvisionLock, std::move(commands), out);
+  commands.push_back(AcquireLock(p.lock, p.lock_token, LeaseMs(txn), p.fresh_key));
+  commands.push_back(StoreCommand{"GET", p.account_key});
+  p.stage = ProvisionState::Stage::kLock;
+  FlowStore(txn, std::move(commands), out);
 }
 
 // The session (and whatever else must be written with it), then the 303.
-void StoreSession(sso_txn &txn, std::vector<StoreCommand> before, int64_t now_ms, sso_step &out) {
-  sso_status s = PlanSession(txn, txn.flow_identity, txn.prov_random, now_ms);
-  std::fill(txn.prov_random.begin(), txn.prov_random.end(), 0);
+void StoreSession(sso_txn &txn, ProvisionState &p, std::vector<StoreCommand> before, int64_t now_ms,
+                  sso_step &out) {
+  auto &random = p.login.session_random;
+  sso_status s = PlanSession(txn, p.login.identity, random, now_ms);
+  std::fill(random.begin(), random.end(), 0);
   if (s != SSO_OK) return FlowFail(txn, s, out);
-  for (auto &c : txn.plan_commands) before.push_back(std::move(c));
-  FlowStore(txn, sso_txn::Flow::kProvisionSession, std::move(before), out);
+  for (auto &c : txn.output.plan_commands) before.push_back(std::move(c));
+  p.stage = ProvisionState::Stage::kSession;
+  FlowStore(txn, std::move(before), out);
 }
 
-void UseRecord(sso_txn &txn, const Json &record, int64_t now_ms, sso_step &out) {
-  txn.flow_identity.user = record.value("user_id", "");
+void UseRecord(sso_txn &txn, ProvisionState &p, const Json &record, int64_t now_ms, sso_step &out) {
+  Identity &identity = p.login.identity;
+  identity.user = record.value("user_id", "");
   if (auto roles = record.find("roles"); roles != record.end() && roles->is_array()) {
-    txn.flow_identity.roles.clear();
+    identity.roles.clear();
     for (const auto &r : *roles)
-      if (r.is_string()) txn.flow_identity.roles.push_back(r.get<std::string>());
+      if (r.is_string()) identity.roles.push_back(r.get<std::string>());
   }
   std::vector<StoreCommand> commands;
-  commands.push_back(Unlock(txn, false));  // no call made: an earlier attempt's key stays
-  StoreSession(txn, std::move(commands), now_ms, out);
-  Audit(txn, "unchanged", now_ms, "", -1, out);
+  commands.push_back(Unlock(p, false));  // no call made: an earlier attempt's key stays
+  Audit(txn, p.login, "unchanged", now_ms, "", -1, out);  // first: StoreSession may end the flow
+  StoreSession(txn, p, std::move(commands), now_ms, out);
 }
 
-void CallHook(sso_txn &txn, int64_t now_ms, sso_step &out) {
+void CallHook(sso_txn &txn, ProvisionState &p, int64_t now_ms, sso_step &out) {
   const ProvisionSettings &settings = *txn.engine.provisioning;
-  HookRequest request = BuildHookRequest(
-      {txn.prov_protocol, txn.flow_identity, txn.prov_policy, PolicyOf(txn).auto_create,
-       txn.prov_known_user, txn.request_id, txn.prov_attempt_key, now_ms},
-      settings.hook_secret);
-  FlowHttp(txn, sso_txn::Flow::kProvisionHook,
+  const Identity &identity = p.login.identity;
+  HookRequest request =
+      BuildHookRequest({p.login.protocol, identity, p.policy, PolicyOf(txn, identity).auto_create,
+                        p.known_user, txn.request_id, p.attempt_key, now_ms},
+                       settings.hook_secret);
+  p.stage = ProvisionState::Stage::kHook;
+  FlowHttp(txn,
            {"POST", settings.hook_url, "", "application/json", std::move(request.body),
             std::move(request.headers), settings.hook_timeout_ms},
            out);
@@ -129,66 +138,59 @@ void CallHook(sso_txn &txn, int64_t now_ms, sso_step &out) {
 
 }  // namespace
 
-bool IsProvisionFlow(sso_txn::Flow flow) {
-  return flow == sso_txn::Flow::kProvisionLock || flow == sso_txn::Flow::kProvisionWait ||
-         flow == sso_txn::Flow::kProvisionHook || flow == sso_txn::Flow::kProvisionSession;
-}
-
-void ProvisionBegin(sso_txn &txn, std::string_view protocol, Identity identity,
-                    std::vector<uint8_t> random, int64_t now_ms, sso_step &out) {
-  txn.flow_identity = std::move(identity);
-  txn.prov_protocol = std::string(protocol);
-  txn.prov_random = std::move(random);
-  txn.prov_started_ms = now_ms;
+void ProvisionBegin(sso_txn &txn, ValidatedLogin login, int64_t now_ms, sso_step &out) {
+  auto &p = txn.flow.emplace<ProvisionState>();
+  p.login = std::move(login);
+  p.started_ms = now_ms;
+  Identity &identity = p.login.identity;
   bool hook = txn.engine.provisioning.has_value();
 
-  txn.prov_policy =
-      ApplyPolicy({PolicyOf(txn), DomainsOf(txn), protocol == "oidc", hook}, txn.flow_identity);
-  if (txn.prov_policy.status != SSO_OK)
-    return Deny(txn, txn.prov_policy.status, "denied", "", -1, now_ms, Lock::kNotHeld, out);
-  if (!hook) return StoreSession(txn, {}, now_ms, out);  // the subject is the user
+  p.policy = ApplyPolicy(
+      {PolicyOf(txn, identity), DomainsOf(txn, identity), p.login.protocol == "oidc", hook},
+      identity);
+  if (p.policy.status != SSO_OK)
+    return Deny(txn, p, p.policy.status, "denied", "", -1, now_ms, Lock::kNotHeld, out);
+  if (!hook) return StoreSession(txn, p, {}, now_ms, out);  // the subject is the user
 
   // One hook call at a time per account, across workers and nginx nodes.
-  std::string account = Sha256Hex(txn.flow_identity.issuer + '\n' + txn.flow_identity.subject);
+  std::string account = Sha256Hex(identity.issuer + '\n' + identity.subject);
   const std::string &prefix = txn.engine.settings.key_prefix;
-  txn.prov_account_key = prefix + "acct:" + account;
-  txn.prov_lock = {prefix + "lock:" + account, prefix + "attempt:" + account};
-  std::string bytes(txn.prov_random.begin(), txn.prov_random.end());
-  txn.prov_lock_token = Sha256Hex(bytes + "lock").substr(0, 32);
+  p.account_key = prefix + "acct:" + account;
+  p.lock = {prefix + "lock:" + account, prefix + "attempt:" + account};
+  std::string bytes(p.login.session_random.begin(), p.login.session_random.end());
+  p.lock_token = Sha256Hex(bytes + "lock").substr(0, 32);
   // The Idempotency-Key if this login starts a new attempt (one-way from the random bytes).
-  txn.prov_fresh_key = Sha256Hex(bytes + "attempt").substr(0, 32);
+  p.fresh_key = Sha256Hex(bytes + "attempt").substr(0, 32);
   std::fill(bytes.begin(), bytes.end(), 0);
-  AskForLock(txn, out);
+  AskForLock(txn, p, out);
 }
 
-void ProvisionResumeWait(sso_txn &txn, int64_t now_ms, sso_step &out) {
+void ProvisionResumeWait(sso_txn &txn, ProvisionState &p, int64_t now_ms, sso_step &out) {
   out = sso_step{};
-  if (txn.flow != sso_txn::Flow::kProvisionWait) return FlowFail(txn, SSO_ERR_BAD_STATE, out);
+  if (p.stage != ProvisionState::Stage::kWait) return FlowFail(txn, SSO_ERR_BAD_STATE, out);
   (void)now_ms;
-  AskForLock(txn, out);
+  AskForLock(txn, p, out);
 }
 
-void ProvisionResumeStore(sso_txn &txn, std::span<const sso_store_reply> replies, int64_t now_ms,
-                          sso_step &out) {
-  out = sso_step{};
-  if (replies.size() != txn.step_views.size()) return FlowFail(txn, SSO_ERR_BAD_STATE, out);
+void ProvisionResumeStore(sso_txn &txn, ProvisionState &p, std::span<const sso_store_reply> replies,
+                          int64_t now_ms, sso_step &out) {
   sso_status why;
   bool failed = FlowStoreFailed(replies, why);
 
-  switch (txn.flow) {
-    case sso_txn::Flow::kProvisionLock: {
-      if (failed) return Deny(txn, why, "failed", "", -1, now_ms, Lock::kRelease, out);
+  switch (p.stage) {
+    case ProvisionState::Stage::kLock: {
+      if (failed) return Deny(txn, p, why, "failed", "", -1, now_ms, Lock::kRelease, out);
       LockReply lock = ParseLockReply(replies[0]);
       switch (lock.kind) {
         case LockReply::Kind::kTaken:
-          txn.prov_attempt_key = lock.key;
-          txn.prov_attempt_new = lock.new_attempt;
+          p.attempt_key = lock.key;
+          p.attempt_new = lock.new_attempt;
           break;
         case LockReply::Kind::kBusy:
           // Another login of this account is calling the hook: wait for it, within the lease.
-          if (now_ms - txn.prov_started_ms > LeaseMs(txn))
-            return Deny(txn, SSO_JIT_BUSY, "failed", "", -1, now_ms, Lock::kNotHeld, out);
-          txn.flow = sso_txn::Flow::kProvisionWait;
+          if (now_ms - p.started_ms > LeaseMs(txn))
+            return Deny(txn, p, SSO_JIT_BUSY, "failed", "", -1, now_ms, Lock::kNotHeld, out);
+          p.stage = ProvisionState::Stage::kWait;
           out.kind = SSO_STEP_WAIT;
           out.reason = SSO_OK;
           out.delay_ms = kLockPollMs;
@@ -196,10 +198,11 @@ void ProvisionResumeStore(sso_txn &txn, std::span<const sso_store_reply> replies
         case LockReply::Kind::kHeldUnknown:
           // Its call ended and nobody knows whether the app made the account: calling the hook
           // again now could make a second one. The lease ends the wait; the retry reuses the key.
-          return Deny(txn, SSO_JIT_BUSY, "failed", "JIT_BUSY: an earlier call's outcome is unknown",
-                      -1, now_ms, Lock::kNotHeld, out);
+          return Deny(txn, p, SSO_JIT_BUSY, "failed",
+                      "JIT_BUSY: an earlier call's outcome is unknown", -1, now_ms, Lock::kNotHeld,
+                      out);
         default:
-          return Deny(txn, SSO_STORE_UNEXPECTED_REPLY, "failed", "", -1, now_ms, Lock::kRelease,
+          return Deny(txn, p, SSO_STORE_UNEXPECTED_REPLY, "failed", "", -1, now_ms, Lock::kRelease,
                       out);
       }
       Json record;
@@ -208,29 +211,30 @@ void ProvisionResumeStore(sso_txn &txn, std::span<const sso_store_reply> replies
       bool known = record.is_object() && record.contains("user_id") &&
                    record["user_id"].is_string() && !record["user_id"].get<std::string>().empty();
       if (known) {
-        txn.prov_known_user = record["user_id"].get<std::string>();
+        p.known_user = record["user_id"].get<std::string>();
         int64_t at = record.value("at", int64_t{0});
-        sso_sync_policy sync = PolicyOf(txn).sync;
-        bool fresh = at >= txn.prov_started_ms;  // another login of this account just did it
-        bool same = record.value("hash", "") == txn.prov_policy.attributes_hash;
+        sso_sync_policy sync = PolicyOf(txn, p.login.identity).sync;
+        bool fresh = at >= p.started_ms;  // another login of this account just did it
+        bool same = record.value("hash", "") == p.policy.attributes_hash;
         if (fresh || sync == SSO_SYNC_ON_FIRST_LOGIN || (sync == SSO_SYNC_ON_CHANGE && same))
-          return UseRecord(txn, record, now_ms, out);
+          return UseRecord(txn, p, record, now_ms, out);
       }
-      return CallHook(txn, now_ms, out);
+      return CallHook(txn, p, now_ms, out);
     }
 
-    case sso_txn::Flow::kProvisionSession:
+    case ProvisionState::Stage::kSession:
       if (failed) return FlowFail(txn, why, out);
-      txn.flow = sso_txn::Flow::kNone;
-      txn.location = txn.flow_return_to;
+      txn.output.location = std::move(p.login.return_to);
+      txn.output.set_cookie2 = std::move(p.login.binding_clear);  // an OIDC login's is spent
+      txn.flow = std::monostate{};
       out.kind = SSO_STEP_REDIRECT;
       out.reason = SSO_OK;
       out.http_status = 303;
-      out.location = Str(txn.location);
-      out.set_cookie = Str(txn.set_cookie);           // the new session
-      out.set_cookie2 = Str(txn.flow_binding_clear);  // an OIDC login's binding is spent
-      txn.notice = "login succeeded, new session, request_id: " + txn.request_id;
-      out.notice = Str(txn.notice);
+      out.location = Str(txn.output.location);
+      out.set_cookie = Str(txn.output.set_cookie);  // the new session
+      out.set_cookie2 = Str(txn.output.set_cookie2);
+      txn.output.notice = "login succeeded, new session, request_id: " + txn.request_id;
+      out.notice = Str(txn.output.notice);
       return;
 
     default:
@@ -238,47 +242,50 @@ void ProvisionResumeStore(sso_txn &txn, std::span<const sso_store_reply> replies
   }
 }
 
-void ProvisionResumeHttp(sso_txn &txn, int status, std::string_view body, int64_t now_ms,
-                         sso_step &out) {
+void ProvisionResumeHttp(sso_txn &txn, ProvisionState &p, int status, std::string_view body,
+                         int64_t now_ms, sso_step &out) {
   out = sso_step{};
-  if (txn.flow != sso_txn::Flow::kProvisionHook) return FlowFail(txn, SSO_ERR_BAD_STATE, out);
-  const ProvisionPolicy &policy = PolicyOf(txn);
-  HookAnswer answer =
-      ParseHookAnswer(status, body, txn.prov_policy.link_allowed, policy.auto_create);
+  if (p.stage != ProvisionState::Stage::kHook) return FlowFail(txn, SSO_ERR_BAD_STATE, out);
+  Identity &identity = p.login.identity;
+  const ProvisionPolicy &policy = PolicyOf(txn, identity);
+  HookAnswer answer = ParseHookAnswer(status, body, p.policy.link_allowed, policy.auto_create);
   switch (answer.status) {
     case SSO_OK:
       break;
     case SSO_JIT_DENIED:
-      return Deny(txn, answer.status, "denied", answer.reason.empty() ? "hook" : answer.reason,
+      return Deny(txn, p, answer.status, "denied", answer.reason.empty() ? "hook" : answer.reason,
                   status, now_ms, Lock::kReleaseFinished, out);
     case SSO_JIT_PENDING:
-      return Deny(txn, answer.status, "pending", "", status, now_ms, Lock::kReleaseFinished, out);
-    case SSO_JIT_CONFLICT:
-      return Deny(txn, answer.status, "denied", "conflict", status, now_ms, Lock::kReleaseFinished,
+      return Deny(txn, p, answer.status, "pending", "", status, now_ms, Lock::kReleaseFinished,
                   out);
+    case SSO_JIT_CONFLICT:
+      return Deny(txn, p, answer.status, "denied", "conflict", status, now_ms,
+                  Lock::kReleaseFinished, out);
     default:
       // A known failure (the app refused the request) ends the attempt; after an unknown
       // outcome the lock is held to the end of its lease and the retry reuses the key.
       if (answer.outcome_known)
-        return Deny(txn, answer.status, "failed", "", status, now_ms, Lock::kReleaseFinished, out);
-      return Deny(txn, answer.status, "failed",
+        return Deny(txn, p, answer.status, "failed", "", status, now_ms, Lock::kReleaseFinished,
+                    out);
+      return Deny(txn, p, answer.status, "failed",
                   std::string(sso_status_name(answer.status)) + ": outcome unknown, lock held",
                   status, now_ms, Lock::kHold, out);
   }
 
-  txn.flow_identity.user = answer.user_id;
-  if (answer.roles) txn.flow_identity.roles = *answer.roles;
+  identity.user = answer.user_id;
+  if (answer.roles) identity.roles = *answer.roles;
   Json record = {{"user_id", answer.user_id},
-                 {"roles", txn.flow_identity.roles},
-                 {"hash", txn.prov_policy.attributes_hash},
+                 {"roles", identity.roles},
+                 {"hash", p.policy.attributes_hash},
                  {"at", now_ms}};
   std::vector<StoreCommand> commands;
-  commands.push_back(StoreCommand{"SET", txn.prov_account_key,
+  commands.push_back(StoreCommand{"SET", p.account_key,
                                   record.dump(-1, ' ', false, Json::error_handler_t::replace), "PX",
                                   std::to_string(kAccountRecordTtlMs)});
-  commands.push_back(Unlock(txn, true));
-  StoreSession(txn, std::move(commands), now_ms, out);
-  Audit(txn, OutcomeName(answer.outcome), now_ms, "", status, out);
+  commands.push_back(Unlock(p, true));
+  // first, as in UseRecord
+  Audit(txn, p.login, OutcomeName(answer.outcome), now_ms, "", status, out);
+  StoreSession(txn, p, std::move(commands), now_ms, out);
 }
 
 }  // namespace sso

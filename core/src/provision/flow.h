@@ -6,24 +6,20 @@
 #include <cstdint>
 #include <span>
 #include <string_view>
-#include <vector>
 
-#include "engine/txn.h"
-#include "session/record.h"
+#include "provision/flow_state.h"
 #include "sso/sso.h"
 
 namespace sso {
 
-// `protocol` is "saml" or "oidc"; `random` holds the new session's id bytes; the flow's
-// return URL (and OIDC binding cookie to clear) are already in the transaction.
-void ProvisionBegin(sso_txn &txn, std::string_view protocol, Identity identity,
-                    std::vector<uint8_t> random, int64_t now_ms, sso_step &out);
+// Takes over from the login that validated `login` (its state ends here).
+void ProvisionBegin(sso_txn &txn, ValidatedLogin login, int64_t now_ms, sso_step &out);
 
-bool IsProvisionFlow(sso_txn::Flow flow);
-void ProvisionResumeStore(sso_txn &txn, std::span<const sso_store_reply> replies, int64_t now_ms,
-                          sso_step &out);
-void ProvisionResumeHttp(sso_txn &txn, int status, std::string_view body, int64_t now_ms,
-                         sso_step &out);
-void ProvisionResumeWait(sso_txn &txn, int64_t now_ms, sso_step &out);
+// Continuations (called by the generic resumes, engine/flow_resume.h).
+void ProvisionResumeStore(sso_txn &txn, ProvisionState &p, std::span<const sso_store_reply> replies,
+                          int64_t now_ms, sso_step &out);
+void ProvisionResumeHttp(sso_txn &txn, ProvisionState &p, int status, std::string_view body,
+                         int64_t now_ms, sso_step &out);
+void ProvisionResumeWait(sso_txn &txn, ProvisionState &p, int64_t now_ms, sso_step &out);
 
 }  // namespace sso

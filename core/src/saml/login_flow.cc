@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/c_views.h"
+#include "engine/engine.h"
 #include "engine/flow_steps.h"
 #include "engine/store_keys.h"
 #include "engine/txn.h"
@@ -11,7 +12,6 @@
 #include "provision/flow.h"
 #include "saml/metadata.h"
 #include "session/gate.h"
-#include "session/logout.h"
 #include "session/plan.h"
 #include "session/session_id.h"
 #include "text/email_domain.h"
@@ -48,23 +48,23 @@ std::string RelayKey(const sso_txn &txn, std::string_view handle) {
 }
 
 void Page(sso_txn &txn, int status, std::string content_type, std::string body, sso_step &out) {
-  txn.flow = sso_txn::Flow::kNone;
-  txn.body = std::move(body);
-  txn.www_authenticate = std::move(content_type);  // storage for the content type view
+  txn.flow = std::monostate{};
+  txn.output.body = std::move(body);
+  txn.output.content_type = std::move(content_type);
   out.kind = SSO_STEP_PAGE;
   out.reason = SSO_OK;
   out.http_status = status;
-  out.content_type = Str(txn.www_authenticate);
-  out.body = Str(txn.body);
+  out.content_type = Str(txn.output.content_type);
+  out.body = Str(txn.output.body);
 }
 
 void Redirect(sso_txn &txn, int status, std::string location, sso_step &out) {
-  txn.flow = sso_txn::Flow::kNone;
-  txn.location = std::move(location);
+  txn.flow = std::monostate{};
+  txn.output.location = std::move(location);
   out.kind = SSO_STEP_REDIRECT;
   out.reason = SSO_OK;
   out.http_status = status;
-  out.location = Str(txn.location);
+  out.location = Str(txn.output.location);
 }
 
 // Several providers and none chosen: a page to choose one, or to give a work email address
@@ -120,30 +120,30 @@ std::string ProviderForEmail(const sso_txn &txn, std::string_view email) {
 }
 
 // After the RelayState (or the IdP-initiated rules) told us whose response this is.
-void ValidateAndCheckReplay(sso_txn &txn, const SamlProvider &provider,
+void ValidateAndCheckReplay(sso_txn &txn, SamlAcsState &acs, const SamlProvider &provider,
                             std::optional<std::string> request_id, int64_t now_ms, sso_step &out) {
   saml::Assertion assertion;
   saml::Expectation expect{std::move(request_id), now_ms};
   sso_status s =
-      saml::ValidateResponse(txn.flow_saml_response, provider.idp, provider.sp, expect, assertion);
+      saml::ValidateResponse(acs.saml_response, provider.idp, provider.sp, expect, assertion);
   if (s != SSO_OK) return FlowFail(txn, s, out);
 
-  txn.flow_identity = IdentityFromAssertion(provider, assertion);
-  txn.flow_provider = provider.name;
+  acs.identity = IdentityFromAssertion(provider, assertion);
   // The assertion ID is single use until it could no longer be accepted anyway.
   int64_t ttl = std::max<int64_t>(assertion.replay_until_ms - now_ms, 1000);
   std::string replay_key = txn.engine.settings.key_prefix +
                            "rp:" + Sha256Hex(assertion.issuer + '\0' + assertion.assertion_id);
   std::vector<StoreCommand> replay;
   replay.push_back(StoreCommand{"SET", replay_key, "1", "PX", std::to_string(ttl), "NX"});
-  FlowStore(txn, sso_txn::Flow::kAcsReplay, std::move(replay), out);
+  acs.stage = SamlAcsState::Stage::kReplay;
+  FlowStore(txn, std::move(replay), out);
 }
 
 }  // namespace
 
 void LoginBegin(sso_txn &txn, const sso_login_request &request, sso_step &out) {
   out = sso_step{};
-  txn.flow = sso_txn::Flow::kNone;
+  txn.flow = std::monostate{};
   auto query = ParseForm(View(request.query));
   if (!query) return FlowFail(txn, SSO_ACS_BAD_REQUEST, out);
   std::string return_to = SafeReturnTo((*query)["return_to"]);
@@ -185,19 +185,19 @@ void LoginBegin(sso_txn &txn, const sso_login_request &request, sso_step &out) {
                                 provider->sign_requests ? provider->sp_key : nullptr};
   auto url = saml::RedirectUrl(authn);
   if (!url) return FlowFail(txn, SSO_ERR_INTERNAL, out);
-  txn.location = std::move(*url);
 
   Json relay = {{"p", provider->name}, {"id", request_id}, {"to", return_to}};
   std::vector<StoreCommand> commands;
   commands.push_back(StoreCommand{"SET", RelayKey(txn, handle),
                                   relay.dump(-1, ' ', false, Json::error_handler_t::replace), "PX",
                                   std::to_string(kRelayStateTtlMs)});
-  FlowStore(txn, sso_txn::Flow::kLoginStore, std::move(commands), out);
+  txn.flow = SamlLoginState{std::move(*url)};
+  FlowStore(txn, std::move(commands), out);
 }
 
 void AcsBegin(sso_txn &txn, const sso_acs_request &request, sso_step &out) {
   out = sso_step{};
-  txn.flow = sso_txn::Flow::kNone;
+  txn.flow = std::monostate{};
   auto form = ParseForm(View(request.form_body));
   if (!form) return FlowFail(txn, SSO_ACS_BAD_REQUEST, out);
   auto response = form->find("SAMLResponse");
@@ -205,8 +205,9 @@ void AcsBegin(sso_txn &txn, const sso_acs_request &request, sso_step &out) {
     return FlowFail(txn, SSO_ACS_BAD_REQUEST, out);
   if (!request.random || request.random_len < kSessionIdBytes)
     return FlowFail(txn, SSO_ERR_INVALID_ARGUMENT, out);
-  txn.flow_saml_response = response->second;
-  txn.flow_random.assign(request.random, request.random + request.random_len);
+  auto &acs = txn.flow.emplace<SamlAcsState>();
+  acs.saml_response = response->second;
+  acs.session_random.assign(request.random, request.random + request.random_len);
 
   auto relay = form->find("RelayState");
   std::string relay_state = relay == form->end() ? "" : relay->second;
@@ -214,40 +215,37 @@ void AcsBegin(sso_txn &txn, const sso_acs_request &request, sso_step &out) {
     // Single use: GETDEL, so a second POST of the same form finds nothing.
     std::vector<StoreCommand> commands;
     commands.push_back(StoreCommand{"GETDEL", RelayKey(txn, relay_state)});
-    return FlowStore(txn, sso_txn::Flow::kAcsRelay, std::move(commands), out);
+    acs.stage = SamlAcsState::Stage::kRelay;
+    return FlowStore(txn, std::move(commands), out);
   }
 
   // IdP-initiated: no handle of ours. Only for a provider that allows it; a RelayState can
   // then only name a same-origin path.
-  auto issuer = saml::PeekIssuer(txn.flow_saml_response);
+  auto issuer = saml::PeekIssuer(acs.saml_response);
   if (!issuer) return FlowFail(txn, SSO_SAML_NOT_A_RESPONSE, out);
   const SamlProvider *provider = nullptr;
   for (const auto &[name, p] : txn.engine.saml_providers)
     if (issuer && p.idp.entity_id == *issuer) provider = &p;
   if (!provider) return FlowFail(txn, SSO_SAML_ISSUER_MISMATCH, out);
   if (!provider->sp.allow_unsolicited) return FlowFail(txn, SSO_SAML_UNSOLICITED, out);
-  txn.flow_return_to = SafeReturnTo(relay_state.empty() ? "/" : relay_state);
-  ValidateAndCheckReplay(txn, *provider, std::nullopt, request.now_ms, out);
+  acs.return_to = SafeReturnTo(relay_state.empty() ? "/" : relay_state);
+  ValidateAndCheckReplay(txn, acs, *provider, std::nullopt, request.now_ms, out);
 }
 
-void FlowResume(sso_txn &txn, std::span<const sso_store_reply> replies, int64_t now_ms,
-                sso_step &out) {
-  out = sso_step{};
-  sso_txn::Flow flow = txn.flow;
-  if (IsProvisionFlow(flow)) return ProvisionResumeStore(txn, replies, now_ms, out);
-  if (flow == sso_txn::Flow::kLogout) return LogoutResume(txn, replies, out);
-  if (flow == sso_txn::Flow::kOidcStore || flow == sso_txn::Flow::kOidcState ||
-      flow == sso_txn::Flow::kOidcConsume)
-    return OidcResumeStore(txn, replies, now_ms, out);
-  if (replies.size() != txn.step_views.size()) return FlowFail(txn, SSO_ERR_BAD_STATE, out);
+void SamlLoginResume(sso_txn &txn, SamlLoginState &login, std::span<const sso_store_reply> replies,
+                     sso_step &out) {
+  sso_status why;
+  if (FlowStoreFailed(replies, why)) return FlowFail(txn, why, out);
+  Redirect(txn, 302, std::move(login.redirect), out);
+}
+
+void AcsResume(sso_txn &txn, SamlAcsState &acs, std::span<const sso_store_reply> replies,
+               int64_t now_ms, sso_step &out) {
   sso_status why;
   if (FlowStoreFailed(replies, why)) return FlowFail(txn, why, out);
 
-  switch (flow) {
-    case sso_txn::Flow::kLoginStore:
-      return Redirect(txn, 302, std::move(txn.location), out);
-
-    case sso_txn::Flow::kAcsRelay: {
+  switch (acs.stage) {
+    case SamlAcsState::Stage::kRelay: {
       if (replies[0].type != SSO_REPLY_STRING)
         return FlowFail(txn, SSO_SAML_RELAY_STATE_INVALID, out);
       Json relay = Json::parse(View(replies[0].str), nullptr, false);
@@ -257,19 +255,18 @@ void FlowResume(sso_txn &txn, std::span<const sso_store_reply> replies, int64_t 
         return FlowFail(txn, SSO_SAML_RELAY_STATE_INVALID, out);
       const SamlProvider *provider = FindProvider(txn, relay["p"].get<std::string>());
       if (!provider) return FlowFail(txn, SSO_SAML_RELAY_STATE_INVALID, out);
-      txn.flow_return_to = SafeReturnTo(relay["to"].get<std::string>());
-      return ValidateAndCheckReplay(txn, *provider, relay["id"].get<std::string>(), now_ms, out);
+      acs.return_to = SafeReturnTo(relay["to"].get<std::string>());
+      return ValidateAndCheckReplay(txn, acs, *provider, relay["id"].get<std::string>(), now_ms,
+                                    out);
     }
 
-    case sso_txn::Flow::kAcsReplay: {
+    case SamlAcsState::Stage::kReplay:
       if (replies[0].type == SSO_REPLY_NIL) return FlowFail(txn, SSO_SAML_REPLAY, out);
       // A new session at every login: the cookie it sets is all the browser keeps.
-      return ProvisionBegin(txn, "saml", std::move(txn.flow_identity), std::move(txn.flow_random),
+      return ProvisionBegin(txn,
+                            {"saml", std::move(acs.identity), std::move(acs.session_random),
+                             std::move(acs.return_to), ""},
                             now_ms, out);
-    }
-
-    default:
-      break;
   }
   FlowFail(txn, SSO_ERR_BAD_STATE, out);
 }

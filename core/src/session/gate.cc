@@ -4,8 +4,10 @@
 #include <string_view>
 
 #include "api/c_views.h"
+#include "engine/engine.h"
 #include "engine/store_keys.h"
 #include "engine/txn.h"
+#include "session/gate_state.h"
 #include "session/session_id.h"
 #include "text/http_text.h"
 
@@ -36,32 +38,32 @@ std::string_view PathOf(std::string_view target) {
 }
 
 // No usable session: send a person to login, give a program a 401 it can act on.
-void LoginRequired(sso_txn &txn, sso_status reason, sso_step &out) {
+void LoginRequired(sso_txn &txn, const GateState &gate, sso_status reason, sso_step &out) {
   const auto &settings = txn.engine.settings;
   // The login URL behind the gate itself (no sso_endpoints location serves it): a redirect
   // to it would loop forever, and letting it through would open the gate. Fail closed.
-  if (txn.login_url_request) return ErrorStep(txn, SSO_LOGIN_URL_GATED, "", out);
+  if (gate.login_url_request) return ErrorStep(txn, SSO_LOGIN_URL_GATED, "", out);
   out.reason = reason;
-  if (txn.had_cookie) {
-    txn.set_cookie = SetCookieValue(Cookie(txn), "", 0);
-    out.set_cookie = Str(txn.set_cookie);
+  if (gate.had_cookie) {
+    txn.output.set_cookie = SetCookieValue(Cookie(txn), "", 0);
+    out.set_cookie = Str(txn.output.set_cookie);
   }
-  if (txn.browser_navigation) {
-    txn.location = settings.login_url;
-    txn.location.append(settings.login_url.find('?') == std::string::npos ? "?" : "&");
-    txn.location.append("return_to=").append(UrlEncode(txn.return_to));
+  if (gate.browser_navigation) {
+    txn.output.location = settings.login_url;
+    txn.output.location.append(settings.login_url.find('?') == std::string::npos ? "?" : "&");
+    txn.output.location.append("return_to=").append(UrlEncode(gate.return_to));
     out.kind = SSO_STEP_REDIRECT;
     out.http_status = 302;
-    out.location = Str(txn.location);
+    out.location = Str(txn.output.location);
     return;
   }
-  txn.www_authenticate = "SSO realm=\"sso\", login=\"" + settings.login_url + "\"";
-  txn.body = "{\"error\":\"login_required\",\"login_url\":\"" + settings.login_url + "\"}\n";
+  txn.output.www_authenticate = "SSO realm=\"sso\", login=\"" + settings.login_url + "\"";
+  txn.output.body = "{\"error\":\"login_required\",\"login_url\":\"" + settings.login_url + "\"}\n";
   out.kind = SSO_STEP_UNAUTHORIZED;
   out.http_status = 401;
-  out.www_authenticate = Str(txn.www_authenticate);
+  out.www_authenticate = Str(txn.output.www_authenticate);
   out.content_type = {"application/json", 16};
-  out.body = Str(txn.body);
+  out.body = Str(txn.output.body);
 }
 
 }  // namespace
@@ -76,21 +78,20 @@ bool IsBrowserNavigation(std::string_view method, std::string_view accept,
 
 void ErrorStep(sso_txn &txn, sso_status reason, std::string_view request_id, sso_step &out) {
   ErrorPage page = RenderErrorPage(reason, request_id);
-  txn.body = std::move(page.body);
+  txn.output.body = std::move(page.body);
   out.kind = SSO_STEP_ERROR;
   out.reason = reason;
   out.http_status = page.http_status;
   out.content_type = {"text/html; charset=utf-8", 24};
-  out.body = Str(txn.body);
+  out.body = Str(txn.output.body);
 }
 
 void GateBegin(sso_txn &txn, const sso_gate_request &request, sso_step &out) {
   ResetStep(out);
-  txn.state = sso_txn::State::kDecided;
+  txn.flow = std::monostate{};
   txn.session.reset();
 
   std::string_view cookie = View(request.session_cookie);
-  txn.had_cookie = !cookie.empty();
   bool well_formed = IsWellFormedSessionId(cookie);
   // The hot path: a session this process confirmed moments ago (found by the cookie, so no
   // hashing is needed).
@@ -104,39 +105,42 @@ void GateBegin(sso_txn &txn, const sso_gate_request &request, sso_step &out) {
   }
 
   // Facts needed only if the answer may be "log in first".
-  txn.browser_navigation =
+  GateState gate;
+  gate.had_cookie = !cookie.empty();
+  gate.browser_navigation =
       IsBrowserNavigation(View(request.method), View(request.accept), View(request.sec_fetch_mode),
                           View(request.x_requested_with));
-  txn.return_to = SafeReturnTo(View(request.uri));
-  txn.login_url_request = PathOf(View(request.uri)) == PathOf(txn.engine.settings.login_url);
-  if (cookie.empty()) return LoginRequired(txn, SSO_SESSION_NO_COOKIE, out);
-  if (!well_formed) return LoginRequired(txn, SSO_SESSION_MALFORMED_COOKIE, out);
+  gate.return_to = SafeReturnTo(View(request.uri));
+  gate.login_url_request = PathOf(View(request.uri)) == PathOf(txn.engine.settings.login_url);
+  if (cookie.empty()) return LoginRequired(txn, gate, SSO_SESSION_NO_COOKIE, out);
+  if (!well_formed) return LoginRequired(txn, gate, SSO_SESSION_MALFORMED_COOKIE, out);
 
   std::string digest = Sha256Hex(cookie);
   if (digest.empty()) return ErrorStep(txn, SSO_ERR_INTERNAL, "", out);
-  txn.session_cookie = std::string(cookie);
+  gate.session_cookie = std::string(cookie);
 
-  txn.session_key = SessionKeyFromDigest(txn.engine.settings.key_prefix, digest);
-  txn.session_digest = std::move(digest);
-  txn.cache_generation = txn.engine.cache.generation();
+  gate.session_key = SessionKeyFromDigest(txn.engine.settings.key_prefix, digest);
+  gate.session_digest = std::move(digest);
+  gate.cache_generation = txn.engine.cache.generation();
 
   const auto &settings = txn.engine.settings;
   // GETEX slides the idle timeout in the same round trip as the read.
   if (settings.idle_ms > 0)
-    txn.command = StoreCommand{"GETEX", txn.session_key, "PX", std::to_string(settings.idle_ms)};
+    txn.output.command =
+        StoreCommand{"GETEX", gate.session_key, "PX", std::to_string(settings.idle_ms)};
   else
-    txn.command = StoreCommand{"GET", txn.session_key};
-  txn.state = sso_txn::State::kAwaitingSession;
+    txn.output.command = StoreCommand{"GET", gate.session_key};
+  txn.flow = std::move(gate);
   out.kind = SSO_STEP_STORE;
   out.reason = SSO_OK;
-  txn.step_views = {txn.command.View()};
-  out.commands = txn.step_views.data();
+  txn.output.step_views = {txn.output.command.View()};
+  out.commands = txn.output.step_views.data();
   out.commands_count = 1;
 }
 
 void GateResume(sso_txn &txn, const sso_store_reply &reply, int64_t now_ms, sso_step &out) {
   ResetStep(out);
-  txn.state = sso_txn::State::kDecided;
+  GateState gate = EndFlow<GateState>(txn.flow);
   switch (reply.type) {
     case SSO_REPLY_FAILED:
       return ErrorStep(
@@ -145,7 +149,7 @@ void GateResume(sso_txn &txn, const sso_store_reply &reply, int64_t now_ms, sso_
     case SSO_REPLY_ERROR:
       return ErrorStep(txn, SSO_STORE_ERROR_REPLY, "", out);
     case SSO_REPLY_NIL:
-      return LoginRequired(txn, SSO_SESSION_NOT_FOUND, out);
+      return LoginRequired(txn, gate, SSO_SESSION_NOT_FOUND, out);
     case SSO_REPLY_STRING:
       break;
     default:
@@ -160,17 +164,17 @@ void GateResume(sso_txn &txn, const sso_store_reply &reply, int64_t now_ms, sso_
     reason = SSO_SESSION_EXPIRED;
   if (reason != SSO_SESSION_VALID) {
     // The record is useless to everyone: drop it now rather than at its idle expiry.
-    txn.cleanup = StoreCommand{"DEL", txn.session_key};
-    LoginRequired(txn, reason, out);
-    out.cleanup = txn.cleanup.View();
+    txn.output.cleanup = StoreCommand{"DEL", gate.session_key};
+    LoginRequired(txn, gate, reason, out);
+    out.cleanup = txn.output.cleanup.View();
     return;
   }
   auto valid = std::make_shared<ValidSession>();
   valid->groups = JoinList(record->identity.groups);
   valid->roles = JoinList(record->identity.roles);
   valid->record = std::move(*record);
-  txn.engine.cache.Insert(std::move(txn.session_cookie), txn.session_digest, valid, now_ms,
-                          txn.cache_generation);
+  txn.engine.cache.Insert(std::move(gate.session_cookie), gate.session_digest, valid, now_ms,
+                          gate.cache_generation);
   txn.session = std::move(valid);
   out.kind = SSO_STEP_ALLOW;
   out.reason = SSO_SESSION_VALID;

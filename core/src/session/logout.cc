@@ -1,6 +1,7 @@
 #include "session/logout.h"
 
 #include "api/c_views.h"
+#include "engine/engine.h"
 #include "engine/flow_steps.h"
 #include "engine/store_keys.h"
 #include "engine/txn.h"
@@ -12,13 +13,13 @@ namespace {
 
 void RedirectAway(sso_txn &txn, sso_step &out) {
   const auto &settings = txn.engine.settings;
-  txn.flow = sso_txn::Flow::kNone;
-  txn.set_cookie = SetCookieValue({settings.cookie_name, settings.cookie_secure}, "", 0);
+  txn.flow = std::monostate{};
+  txn.output.set_cookie = SetCookieValue({settings.cookie_name, settings.cookie_secure}, "", 0);
   out.kind = SSO_STEP_REDIRECT;
   out.reason = SSO_OK;
   out.http_status = 303;
   out.location = Str(settings.logout_redirect);
-  out.set_cookie = Str(txn.set_cookie);
+  out.set_cookie = Str(txn.output.set_cookie);
 }
 
 }  // namespace
@@ -34,7 +35,8 @@ void LogoutBegin(sso_txn &txn, std::string_view cookie, sso_step &out) {
   std::vector<StoreCommand> commands;
   commands.push_back(StoreCommand{"DEL", SessionKeyFromDigest(settings.key_prefix, digest)});
   commands.push_back(StoreCommand{"PUBLISH", txn.engine.revocation_channel, std::move(digest)});
-  FlowStore(txn, sso_txn::Flow::kLogout, std::move(commands), out);
+  txn.flow = LogoutState{};
+  FlowStore(txn, std::move(commands), out);
 }
 
 void LogoutResume(sso_txn &txn, std::span<const sso_store_reply> replies, sso_step &out) {
@@ -44,14 +46,14 @@ void LogoutResume(sso_txn &txn, std::span<const sso_store_reply> replies, sso_st
   // the DEL's: unless it succeeded, the session may still be alive
   if (FlowStoreFailed(replies.first(1), why)) return FlowFail(txn, why, out);
   RedirectAway(txn, out);
-  txn.notice = "logout";
-  out.notice = Str(txn.notice);
+  txn.output.notice = "logout";
+  out.notice = Str(txn.output.notice);
   // the PUBLISH's: the session is gone already, only other caches may hold it a while
   if (FlowStoreFailed(replies.subspan(1), why)) {
-    txn.warning = "logout not announced to the other workers: ";
-    txn.warning.append(sso_status_name(why))
+    txn.output.warning = "logout not announced to the other workers: ";
+    txn.output.warning.append(sso_status_name(why))
         .append("; their session caches drop it when their entries expire");
-    out.warning = Str(txn.warning);
+    out.warning = Str(txn.output.warning);
   }
 }
 

@@ -2,8 +2,10 @@
 
 #include <algorithm>
 
+#include "engine/engine.h"
 #include "engine/store_keys.h"
 #include "engine/txn.h"
+#include "session/revoke_state.h"
 #include "session/session_id.h"
 #include "text/http_text.h"
 
@@ -41,43 +43,45 @@ sso_status PlanSession(sso_txn &txn, Identity identity, std::span<const uint8_t>
   int64_t first_ttl = settings.idle_ms > 0 ? settings.idle_ms : settings.ttl_ms;
   std::string ttl = std::to_string(settings.ttl_ms);
 
-  txn.plan_commands.clear();
-  txn.plan_commands.push_back(StoreCommand{"SET", SessionKeyFromDigest(settings.key_prefix, digest),
-                                           std::move(json), "PX", std::to_string(first_ttl)});
-  txn.plan_commands.push_back(StoreCommand{"SADD", index_key, digest});
+  txn.output.plan_commands.clear();
+  txn.output.plan_commands.push_back(
+      StoreCommand{"SET", SessionKeyFromDigest(settings.key_prefix, digest), std::move(json), "PX",
+                   std::to_string(first_ttl)});
+  txn.output.plan_commands.push_back(StoreCommand{"SADD", index_key, digest});
   // The index must outlive every member: set a TTL if none (NX), extend it if shorter (GT).
-  txn.plan_commands.push_back(StoreCommand{"PEXPIRE", index_key, ttl, "NX"});
-  txn.plan_commands.push_back(StoreCommand{"PEXPIRE", index_key, ttl, "GT"});
-  txn.plan_views.clear();
-  for (auto &command : txn.plan_commands) txn.plan_views.push_back(command.View());
+  txn.output.plan_commands.push_back(StoreCommand{"PEXPIRE", index_key, ttl, "NX"});
+  txn.output.plan_commands.push_back(StoreCommand{"PEXPIRE", index_key, ttl, "GT"});
+  txn.output.plan_views.clear();
+  for (auto &command : txn.output.plan_commands) txn.output.plan_views.push_back(command.View());
 
-  txn.cookie_value = std::move(*cookie);
-  txn.set_cookie = SetCookieValue({settings.cookie_name, settings.cookie_secure}, txn.cookie_value,
-                                  settings.ttl_ms / 1000);
+  txn.output.cookie_value = std::move(*cookie);
+  txn.output.set_cookie = SetCookieValue({settings.cookie_name, settings.cookie_secure},
+                                         txn.output.cookie_value, settings.ttl_ms / 1000);
   return SSO_OK;
 }
 
 void PlanRevokeBegin(sso_txn &txn, std::string_view provider, std::string_view subject) {
-  txn.revoke_index_key = SubjectIndexKey(txn.engine.settings.key_prefix, provider, subject);
-  txn.command = StoreCommand{"SMEMBERS", txn.revoke_index_key};
-  txn.state = sso_txn::State::kAwaitingRevokeMembers;
+  RevokeState revoke{SubjectIndexKey(txn.engine.settings.key_prefix, provider, subject)};
+  txn.output.command = StoreCommand{"SMEMBERS", revoke.index_key};
+  txn.flow = std::move(revoke);
 }
 
 void PlanRevokeFinish(sso_txn &txn, std::span<const std::string_view> members) {
-  txn.command = StoreCommand{"DEL", txn.revoke_index_key};
+  RevokeState revoke = EndFlow<RevokeState>(txn.flow);
+  txn.output.command = StoreCommand{"DEL", std::move(revoke.index_key)};
   std::string announcement;
   std::vector<std::string_view> revoked;
   for (std::string_view member : members) {
     // Only digests we wrote ourselves become keys to delete.
     if (!IsHexDigest(member)) continue;
-    txn.command.Append(SessionKeyFromDigest(txn.engine.settings.key_prefix, member));
+    txn.output.command.Append(SessionKeyFromDigest(txn.engine.settings.key_prefix, member));
     revoked.push_back(member);
     if (!announcement.empty()) announcement.push_back(' ');
     announcement.append(member);
   }
   txn.engine.cache.EvictDigests(revoked);
-  txn.cleanup = StoreCommand{"PUBLISH", txn.engine.revocation_channel, std::move(announcement)};
-  txn.state = sso_txn::State::kDecided;
+  txn.output.cleanup =
+      StoreCommand{"PUBLISH", txn.engine.revocation_channel, std::move(announcement)};
 }
 
 void OnRevocation(sso_engine &engine, std::string_view message) {

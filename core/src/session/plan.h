@@ -8,7 +8,8 @@
 
 namespace sso {
 
-// Fills txn.plan_commands / cookie_value / set_cookie for a brand-new session of `identity`.
+// A brand-new session of `identity`: fills txn.output's plan_commands (and plan_views),
+// cookie_value and set_cookie.
 sso_status PlanSession(sso_txn &txn, Identity identity, std::span<const uint8_t> random,
                        int64_t now_ms);
 

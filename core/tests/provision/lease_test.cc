@@ -9,7 +9,7 @@
 #include <map>
 #include <optional>
 
-#include "engine/txn.h"
+#include "engine/engine.h"
 #include "provision/flow.h"
 #include "provision/lock.h"
 #include "session/session_id.h"
@@ -150,7 +150,7 @@ class ProvisionLease : public ::testing::Test {
     id.email = "new.hire@corp.example";
     id.attributes["email_verified"] = "true";
     std::vector<uint8_t> random(32, static_cast<uint8_t>(++logins_));
-    sso::ProvisionBegin(*l.txn, "oidc", id, random, store_.now, l.step);
+    sso::ProvisionBegin(*l.txn, {"oidc", id, random, "/", ""}, store_.now, l.step);
     Drive(l);
     return l;
   }
@@ -275,6 +275,32 @@ TEST_F(ProvisionLease, UnknownOutcomesHoldTheLockKnownOnesReleaseIt) {
       Answer(retry, 403, "{}");  // a known outcome ends the attempt
     }
     EXPECT_FALSE(store_.Get(kAttempt)) << "the next provisioning gets a new key";
+  }
+}
+
+// A resume the stage does not wait for is refused and changes nothing.
+TEST_F(ProvisionLease, EachStageTakesOnlyTheResumeItWaitsFor) {
+  Login first = Begin();
+  ASSERT_EQ(first.step.kind, SSO_STEP_HTTP);
+  Login tab = Begin();
+  ASSERT_EQ(tab.step.kind, SSO_STEP_WAIT);
+  sso_step step{};
+  sso_store_reply nil{SSO_REPLY_NIL, S(""), 0, SSO_OK};
+  EXPECT_EQ(sso_flow_resume_wait(first.txn.get(), store_.now, &step), SSO_ERR_BAD_STATE);
+  EXPECT_EQ(sso_gate_resume(first.txn.get(), &nil, store_.now, &step), SSO_ERR_BAD_STATE);
+  EXPECT_EQ(sso_flow_resume_http(tab.txn.get(), 201, S("{}"), store_.now, &step),
+            SSO_ERR_BAD_STATE);
+  EXPECT_EQ(sso_gate_resume(tab.txn.get(), &nil, store_.now, &step), SSO_ERR_BAD_STATE);
+
+  Answer(first, 201, R"({"user_id":"42"})");
+  EXPECT_EQ(first.step.kind, SSO_STEP_REDIRECT);
+  Wait(tab);
+  EXPECT_EQ(tab.step.kind, SSO_STEP_REDIRECT);
+  for (Login *l : {&first, &tab}) {
+    EXPECT_EQ(sso_flow_resume(l->txn.get(), &nil, 1, store_.now, &step), SSO_ERR_BAD_STATE);
+    EXPECT_EQ(sso_flow_resume_http(l->txn.get(), 201, S("{}"), store_.now, &step),
+              SSO_ERR_BAD_STATE);
+    EXPECT_EQ(sso_flow_resume_wait(l->txn.get(), store_.now, &step), SSO_ERR_BAD_STATE);
   }
 }
 

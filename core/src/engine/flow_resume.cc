@@ -1,0 +1,90 @@
+#include "engine/flow_resume.h"
+
+#include <variant>
+
+#include "engine/flow_steps.h"
+#include "engine/txn.h"
+#include "oidc/login_flow.h"
+#include "provision/flow.h"
+#include "saml/login_flow.h"
+#include "session/logout.h"
+
+namespace sso {
+namespace {
+
+// One visitor from several lambdas, one for each state type it handles.
+template <class... Handlers>
+struct Overloaded : Handlers... {
+  using Handlers::operator()...;
+};
+
+template <class... States>
+bool Holds(const FlowState &flow) noexcept {
+  return (std::holds_alternative<States>(flow) || ...);
+}
+
+}  // namespace
+
+bool TakesStoreReplies(const sso_txn &txn) noexcept {
+  return Holds<SamlLoginState, SamlAcsState, OidcLoginState, OidcCallbackState, ProvisionState,
+               LogoutState>(txn.flow);
+}
+
+void FlowResume(sso_txn &txn, std::span<const sso_store_reply> replies, int64_t now_ms,
+                sso_step &out) {
+  out = sso_step{};
+  // One reply for each command of the store step the flow asked for last.
+  if (replies.size() != txn.output.step_views.size()) return FlowFail(txn, SSO_ERR_BAD_STATE, out);
+  std::visit(Overloaded{
+                 [&](SamlLoginState &login) { SamlLoginResume(txn, login, replies, out); },
+                 [&](SamlAcsState &acs) { AcsResume(txn, acs, replies, now_ms, out); },
+                 [&](OidcLoginState &login) { OidcLoginResumeStore(txn, login, replies, out); },
+                 [&](OidcCallbackState &callback) {
+                   OidcCallbackResumeStore(txn, callback, replies, now_ms, out);
+                 },
+                 [&](ProvisionState &p) { ProvisionResumeStore(txn, p, replies, now_ms, out); },
+                 [&](LogoutState &) { LogoutResume(txn, replies, out); },
+                 [&](auto &) { FlowFail(txn, SSO_ERR_BAD_STATE, out); },
+             },
+             txn.flow);
+}
+
+bool AwaitsHttpAnswer(const sso_txn &txn) noexcept {
+  if (const auto *login = std::get_if<OidcLoginState>(&txn.flow)) return login->AwaitsHttpAnswer();
+  if (const auto *callback = std::get_if<OidcCallbackState>(&txn.flow))
+    return callback->AwaitsHttpAnswer();
+  if (const auto *p = std::get_if<ProvisionState>(&txn.flow)) return p->AwaitsHttpAnswer();
+  return false;
+}
+
+void FlowResumeHttp(sso_txn &txn, int status, std::string_view body, int64_t now_ms,
+                    sso_step &out) {
+  std::visit(Overloaded{
+                 [&](OidcLoginState &login) {
+                   OidcLoginResumeHttp(txn, login, status, body, now_ms, out);
+                 },
+                 [&](OidcCallbackState &callback) {
+                   OidcCallbackResumeHttp(txn, callback, status, body, now_ms, out);
+                 },
+                 [&](ProvisionState &p) { ProvisionResumeHttp(txn, p, status, body, now_ms, out); },
+                 [&](auto &) {
+                   out = sso_step{};
+                   FlowFail(txn, SSO_ERR_BAD_STATE, out);
+                 },
+             },
+             txn.flow);
+}
+
+bool AwaitsWakeUp(const sso_txn &txn) noexcept {
+  const auto *p = std::get_if<ProvisionState>(&txn.flow);
+  return p && p->AwaitsWakeUp();
+}
+
+void FlowResumeWait(sso_txn &txn, int64_t now_ms, sso_step &out) {
+  if (auto *p = std::get_if<ProvisionState>(&txn.flow))
+    return ProvisionResumeWait(txn, *p, now_ms, out);
+  out = sso_step{};
+  FlowFail(txn, SSO_ERR_BAD_STATE, out);
+}
+
+}  // namespace sso

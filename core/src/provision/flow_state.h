@@ -1,0 +1,48 @@
+// What provisioning carries from a validated login to its session.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "provision/lock.h"
+#include "provision/policy.h"
+#include "session/record.h"
+
+namespace sso {
+
+// What a login hands to provisioning once its identity is validated (moved, not shared: the
+// login's state ends there).
+struct ValidatedLogin {
+  std::string protocol;  // "saml" | "oidc"
+  Identity identity;
+  std::vector<uint8_t> session_random;  // the new session's id bytes, until it is planned
+  std::string return_to;
+  std::string binding_clear;  // an OIDC login's Set-Cookie clearing its spent binding
+};
+
+struct ProvisionState {
+  enum class Stage {
+    kLock,     // taking the account's single-flight lock, reading its record
+    kWait,     // another login of the account holds the lock
+    kHook,     // calling the app's hook
+    kSession,  // storing the session
+  };
+  Stage stage = Stage::kLock;
+  bool AwaitsHttpAnswer() const { return stage == Stage::kHook; }
+  bool AwaitsWakeUp() const { return stage == Stage::kWait; }
+
+  ValidatedLogin login;  // its identity gets the app's user id and roles
+  int64_t started_ms = 0;
+  PolicyOutcome policy;
+  std::string account_key;
+  LockKeys lock;
+  std::string lock_token;
+  std::string fresh_key;    // the Idempotency-Key should this login start an attempt
+  std::string attempt_key;  // the attempt's key, once the lock is ours
+  bool attempt_new = false;
+  std::optional<std::string> known_user;
+};
+
+}  // namespace sso
