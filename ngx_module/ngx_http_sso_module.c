@@ -372,11 +372,7 @@ ngx_http_sso_init_provisioning(ngx_conf_t *cf, ngx_http_sso_main_conf_t *smcf)
     sso_status               rc;
     sso_provisioning_config  provisioning;
 
-    ngx_memzero(&provisioning, sizeof(sso_provisioning_config));
-    provisioning.hook_url = ngx_http_sso_view(&smcf->hook_url);
-    provisioning.hook_secret = ngx_http_sso_view(&smcf->hook_secret);
-    provisioning.hook_timeout_ms = smcf->hook_timeout;
-    provisioning.hook_lease_ms = smcf->hook_lease;
+    ngx_http_sso_provisioning_config(smcf, &provisioning);
 
     rc = sso_engine_set_provisioning(smcf->engine, &provisioning);
     if (rc != SSO_OK) {

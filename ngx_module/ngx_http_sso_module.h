@@ -177,6 +177,8 @@ ngx_int_t ngx_http_sso_http_call(ngx_http_request_t *r, ngx_http_sso_ctx_t *ctx,
 char *ngx_http_sso_backchannel_init(ngx_conf_t *cf, ngx_http_sso_main_conf_t *smcf);
 
 char *ngx_http_sso_provision_hook(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+void ngx_http_sso_provisioning_config(ngx_http_sso_main_conf_t *smcf,
+    sso_provisioning_config *config);
 char *ngx_http_sso_audit_log(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 void ngx_http_sso_write_audit(ngx_http_request_t *r, sso_str line);
 

@@ -82,6 +82,20 @@ ngx_http_sso_provision_hook(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
+/* The hook's settings as the core takes them (an unset timeout: the core's default). */
+void
+ngx_http_sso_provisioning_config(ngx_http_sso_main_conf_t *smcf,
+    sso_provisioning_config *config)
+{
+    ngx_memzero(config, sizeof(sso_provisioning_config));
+    config->hook_url = ngx_http_sso_view(&smcf->hook_url);
+    config->hook_secret = ngx_http_sso_view(&smcf->hook_secret);
+    config->hook_timeout_ms = smcf->hook_timeout == NGX_CONF_UNSET_MSEC
+                              ? 0 : (int64_t) smcf->hook_timeout;
+    config->hook_lease_ms = smcf->hook_lease;
+}
+
+
 /* The core's checks, reported at this directive's line. */
 static char *
 ngx_http_sso_provision_check(ngx_conf_t *cf, ngx_http_sso_main_conf_t *smcf)
@@ -89,12 +103,7 @@ ngx_http_sso_provision_check(ngx_conf_t *cf, ngx_http_sso_main_conf_t *smcf)
     sso_status               rc;
     sso_provisioning_config  config;
 
-    ngx_memzero(&config, sizeof(sso_provisioning_config));
-    config.hook_url = ngx_http_sso_view(&smcf->hook_url);
-    config.hook_secret = ngx_http_sso_view(&smcf->hook_secret);
-    config.hook_timeout_ms = smcf->hook_timeout == NGX_CONF_UNSET_MSEC
-                             ? 0 : (int64_t) smcf->hook_timeout;
-    config.hook_lease_ms = smcf->hook_lease;
+    ngx_http_sso_provisioning_config(smcf, &config);
 
     rc = sso_provisioning_check(&config);
     if (rc != SSO_OK) {

@@ -49,7 +49,7 @@ sso_status CheckXmlSignature(xmlNode *root, const IdentityProvider &idp) {
   return VerifyEnvelopedSignature(signature, root, idp.signing_keys);
 }
 
-// Issuer, Destination and IssueInstant, common to both messages; then the signature.
+// Issuer, Destination and IssueInstant, common to both messages; the signature first.
 sso_status CheckEnvelope(xmlNode *root, const IdentityProvider &idp, const LogoutRules &rules,
                          int64_t &issued_ms) {
   if (rules.signature_in_xml) {
@@ -64,6 +64,19 @@ sso_status CheckEnvelope(xmlNode *root, const IdentityProvider &idp, const Logou
     return SSO_SAML_EXPIRED;
   issued_ms = *issued;
   return SSO_OK;
+}
+
+// A received message, parsed and its envelope checked.
+struct OpenedMessage {
+  XmlDocPtr doc;  // owns what root points into
+  xmlNode *root = nullptr;
+  int64_t issued_ms = 0;
+};
+
+sso_status OpenMessage(std::string_view xml, const char *element, const IdentityProvider &idp,
+                       const LogoutRules &rules, OpenedMessage &out) {
+  if (sso_status s = ParseMessage(xml, element, out.doc, out.root); s != SSO_OK) return s;
+  return CheckEnvelope(out.root, idp, rules, out.issued_ms);
 }
 
 }  // namespace
@@ -89,11 +102,9 @@ std::string BuildLogoutResponse(const LogoutResponseInput &in) {
 sso_status ValidateLogoutRequest(std::string_view xml, const IdentityProvider &idp,
                                  const LogoutRules &rules, ReceivedLogoutRequest &out) {
   out = ReceivedLogoutRequest{};
-  XmlDocPtr doc;
-  xmlNode *root = nullptr;
-  if (sso_status s = ParseMessage(xml, "LogoutRequest", doc, root); s != SSO_OK) return s;
-  int64_t issued = 0;
-  if (sso_status s = CheckEnvelope(root, idp, rules, issued); s != SSO_OK) return s;
+  OpenedMessage message;
+  if (sso_status s = OpenMessage(xml, "LogoutRequest", idp, rules, message); s != SSO_OK) return s;
+  xmlNode *root = message.root;
   if (auto until = Attribute(root, "NotOnOrAfter")) {
     auto t = ParseDateTime(*until);
     if (!t || rules.now_ms - rules.clock_skew_ms >= *t) return SSO_SAML_EXPIRED;
@@ -108,7 +119,7 @@ sso_status ValidateLogoutRequest(std::string_view xml, const IdentityProvider &i
                  Attribute(name_id, "SPNameQualifier").value_or("")};
   for (xmlNode *index : Children(root, kNsProtocol, "SessionIndex"))
     out.session_indexes.push_back(Text(index));
-  out.replay_until_ms = issued + rules.clock_skew_ms + kLogoutMessageWindowMs;
+  out.replay_until_ms = message.issued_ms + rules.clock_skew_ms + kLogoutMessageWindowMs;
   return SSO_OK;
 }
 
@@ -116,11 +127,9 @@ sso_status ValidateLogoutResponse(std::string_view xml, const IdentityProvider &
                                   const LogoutRules &rules, std::string_view request_id,
                                   ReceivedLogoutResponse &out) {
   out = ReceivedLogoutResponse{};
-  XmlDocPtr doc;
-  xmlNode *root = nullptr;
-  if (sso_status s = ParseMessage(xml, "LogoutResponse", doc, root); s != SSO_OK) return s;
-  int64_t issued = 0;
-  if (sso_status s = CheckEnvelope(root, idp, rules, issued); s != SSO_OK) return s;
+  OpenedMessage message;
+  if (sso_status s = OpenMessage(xml, "LogoutResponse", idp, rules, message); s != SSO_OK) return s;
+  xmlNode *root = message.root;
   if (request_id.empty() || Attribute(root, "InResponseTo") != request_id)
     return SSO_SAML_IN_RESPONSE_TO_MISMATCH;
   size_t n = 0;

@@ -39,14 +39,7 @@ std::string ReadFile(const std::string &path) {
   return s.str();
 }
 
-std::string Iso(int64_t ms) {
-  time_t t = static_cast<time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
+std::string Iso(int64_t ms) { return sso::saml::FormatDateTime(ms); }
 
 std::string BuildResponse(const ResponseSpec &s) {
   std::ostringstream x;
