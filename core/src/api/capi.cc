@@ -5,10 +5,10 @@
 #include <variant>
 #include <vector>
 
-#include "api/c_views.h"
+#include "endpoints/resume.h"
 #include "endpoints/router.h"
 #include "engine/engine.h"
-#include "engine/flow_resume.h"
+#include "engine/flow_steps.h"
 #include "engine/txn.h"
 #include "oidc/login_flow.h"
 #include "saml/login_flow.h"
@@ -17,6 +17,7 @@
 #include "session/plan.h"
 #include "sso/sso.h"
 #include "text/http_text.h"
+#include "text/views.h"
 
 using sso::Str;
 using sso::String;

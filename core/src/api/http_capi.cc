@@ -3,10 +3,10 @@
 #include <new>
 #include <string>
 
-#include "api/c_views.h"
 #include "http/request.h"
 #include "http/response_parser.h"
 #include "sso/sso.h"
+#include "text/views.h"
 
 struct sso_http_call {
   sso::http::Target target;

@@ -4,13 +4,13 @@
 #include <array>
 #include <string>
 
-#include "api/c_views.h"
 #include "engine/engine.h"
 #include "engine/txn.h"
 #include "oidc/login_flow.h"
 #include "saml/login_flow.h"
 #include "session/logout.h"
 #include "text/http_text.h"
+#include "text/views.h"
 
 namespace sso {
 namespace {

@@ -1,7 +1,7 @@
 #include "engine/engine.h"
 
-#include "api/c_views.h"
 #include "text/http_text.h"
+#include "text/views.h"
 
 namespace sso {
 namespace {

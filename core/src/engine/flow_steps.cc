@@ -1,9 +1,19 @@
 #include "engine/flow_steps.h"
 
-#include "api/c_views.h"
-#include "session/gate.h"
+#include "text/http_text.h"
+#include "text/views.h"
 
 namespace sso {
+
+void ErrorStep(sso_txn &txn, sso_status reason, std::string_view request_id, sso_step &out) {
+  ErrorPage page = RenderErrorPage(reason, request_id);
+  txn.output.body = std::move(page.body);
+  out.kind = SSO_STEP_ERROR;
+  out.reason = reason;
+  out.http_status = page.http_status;
+  out.content_type = {"text/html; charset=utf-8", 24};
+  out.body = Str(txn.output.body);
+}
 
 void FlowFail(sso_txn &txn, sso_status reason, sso_step &out) {
   txn.flow = std::monostate{};

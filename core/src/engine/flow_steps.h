@@ -3,6 +3,7 @@
 #pragma once
 
 #include <span>
+#include <string_view>
 #include <vector>
 
 #include "engine/step_output.h"
@@ -11,6 +12,9 @@
 #include "sso/sso.h"
 
 namespace sso {
+
+// Fills `out` as an ERROR step with the page for `reason`, showing `request_id`.
+void ErrorStep(sso_txn &txn, sso_status reason, std::string_view request_id, sso_step &out);
 
 // Ends the flow with the error page for `reason`. The flow's state is gone afterwards: this
 // is the flow's last word.

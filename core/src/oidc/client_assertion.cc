@@ -5,7 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "saml/authn_request.h"
+#include "crypto/private_key.h"
 #include "text/encoding.h"
 
 namespace sso::oidc {
@@ -36,7 +36,7 @@ std::optional<std::string> DerToJose(const std::string &der) {
 }  // namespace
 
 std::optional<ClientKey> LoadClientKey(std::string_view pem, std::string key_id) {
-  std::shared_ptr<EVP_PKEY> key = saml::LoadPrivateKey(pem);
+  std::shared_ptr<EVP_PKEY> key = LoadPrivateKey(pem);
   if (!key) return std::nullopt;
   int type = EVP_PKEY_get_base_id(key.get());
   bool ok = (type == EVP_PKEY_RSA && EVP_PKEY_get_bits(key.get()) >= 2048);

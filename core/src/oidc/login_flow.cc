@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
-#include "api/c_views.h"
 #include "engine/engine.h"
 #include "engine/flow_steps.h"
 #include "engine/store_keys.h"
@@ -14,6 +13,7 @@
 #include "session/session_id.h"
 #include "text/encoding.h"
 #include "text/http_text.h"
+#include "text/views.h"
 
 namespace sso {
 namespace {

@@ -1,8 +1,8 @@
 #include "oidc/provider.h"
 
-#include "api/c_views.h"
 #include "text/email_domain.h"
 #include "text/http_text.h"
+#include "text/views.h"
 
 namespace sso {
 namespace {

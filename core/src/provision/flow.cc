@@ -4,13 +4,13 @@
 #include <ctime>
 #include <nlohmann/json.hpp>
 
-#include "api/c_views.h"
 #include "engine/engine.h"
 #include "engine/flow_steps.h"
 #include "provision/hook.h"
 #include "provision/lock.h"
 #include "session/plan.h"
 #include "session/session_id.h"
+#include "text/views.h"
 
 namespace sso {
 namespace {

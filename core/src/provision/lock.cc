@@ -1,6 +1,6 @@
 #include "provision/lock.h"
 
-#include "api/c_views.h"
+#include "text/views.h"
 
 namespace sso {
 

@@ -3,10 +3,10 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
-#include "api/c_views.h"
 #include "session/session_id.h"
 #include "text/email_domain.h"
 #include "text/http_text.h"
+#include "text/views.h"
 
 namespace sso {
 namespace {

@@ -1,7 +1,5 @@
 #include "saml/authn_request.h"
 
-#include <openssl/bio.h>
-#include <openssl/pem.h>
 #include <zlib.h>
 
 #include <ctime>
@@ -12,25 +10,6 @@
 #include "text/http_text.h"
 
 namespace sso::saml {
-namespace {
-
-struct BioFree {
-  void operator()(BIO *b) const { BIO_free(b); }
-};
-
-}  // namespace
-
-PrivateKey LoadPrivateKey(std::string_view pem) {
-  std::unique_ptr<BIO, BioFree> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
-  if (!bio) return nullptr;
-  EVP_PKEY *key = PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr);
-  if (!key) return nullptr;
-  PrivateKey out(key, PkeyFree{});
-  int id = EVP_PKEY_get_base_id(key);
-  int bits = EVP_PKEY_get_bits(key);
-  if ((id == EVP_PKEY_RSA && bits >= 2048) || (id == EVP_PKEY_EC && bits >= 256)) return out;
-  return nullptr;
-}
 
 std::optional<std::string> Deflate(std::string_view data) {
   z_stream z{};

@@ -8,17 +8,13 @@
 #include <string>
 #include <string_view>
 
+#include "crypto/private_key.h"
 #include "sso/sso.h"
 
 namespace sso::saml {
 
-struct PkeyFree {
-  void operator()(EVP_PKEY *k) const { EVP_PKEY_free(k); }
-};
-using PrivateKey = std::shared_ptr<EVP_PKEY>;
-
-// An RSA (>= 2048 bits) or EC private key from PEM; nullptr if unusable.
-PrivateKey LoadPrivateKey(std::string_view pem);
+using sso::LoadPrivateKey;
+using sso::PrivateKey;
 
 struct AuthnRequestInput {
   std::string id;  // "_" + random hex, stored to check InResponseTo

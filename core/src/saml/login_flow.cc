@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
-#include "api/c_views.h"
 #include "engine/engine.h"
 #include "engine/flow_steps.h"
 #include "engine/store_keys.h"
@@ -17,6 +16,7 @@
 #include "text/email_domain.h"
 #include "text/encoding.h"
 #include "text/http_text.h"
+#include "text/views.h"
 
 namespace sso {
 namespace {

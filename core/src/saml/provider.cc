@@ -3,12 +3,12 @@
 #include <array>
 #include <string_view>
 
-#include "api/c_views.h"
 #include "saml/decrypt.h"
 #include "saml/metadata.h"
 #include "saml/signature.h"
 #include "text/email_domain.h"
 #include "text/http_text.h"
+#include "text/views.h"
 
 namespace sso {
 namespace {

@@ -3,13 +3,14 @@
 #include <cctype>
 #include <string_view>
 
-#include "api/c_views.h"
 #include "engine/engine.h"
+#include "engine/flow_steps.h"
 #include "engine/store_keys.h"
 #include "engine/txn.h"
 #include "session/gate_state.h"
 #include "session/session_id.h"
 #include "text/http_text.h"
+#include "text/views.h"
 
 namespace sso {
 namespace {
@@ -74,16 +75,6 @@ bool IsBrowserNavigation(std::string_view method, std::string_view accept,
   if (!x_requested_with.empty()) return false;
   if (!sec_fetch_mode.empty()) return sec_fetch_mode == "navigate";
   return ContainsCaseInsensitive(accept, "text/html");
-}
-
-void ErrorStep(sso_txn &txn, sso_status reason, std::string_view request_id, sso_step &out) {
-  ErrorPage page = RenderErrorPage(reason, request_id);
-  txn.output.body = std::move(page.body);
-  out.kind = SSO_STEP_ERROR;
-  out.reason = reason;
-  out.http_status = page.http_status;
-  out.content_type = {"text/html; charset=utf-8", 24};
-  out.body = Str(txn.output.body);
 }
 
 void GateBegin(sso_txn &txn, const sso_gate_request &request, sso_step &out) {

@@ -15,7 +15,4 @@ bool IsBrowserNavigation(std::string_view method, std::string_view accept,
 void GateBegin(sso_txn &txn, const sso_gate_request &request, sso_step &out);
 void GateResume(sso_txn &txn, const sso_store_reply &reply, int64_t now_ms, sso_step &out);
 
-// Fills `out` as an ERROR step with the page for `reason`, showing `request_id`.
-void ErrorStep(sso_txn &txn, sso_status reason, std::string_view request_id, sso_step &out);
-
 }  // namespace sso

@@ -1,12 +1,12 @@
 #include "session/logout.h"
 
-#include "api/c_views.h"
 #include "engine/engine.h"
 #include "engine/flow_steps.h"
 #include "engine/store_keys.h"
 #include "engine/txn.h"
 #include "session/session_id.h"
 #include "text/http_text.h"
+#include "text/views.h"
 
 namespace sso {
 namespace {

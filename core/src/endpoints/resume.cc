@@ -1,4 +1,4 @@
-#include "engine/flow_resume.h"
+#include "endpoints/resume.h"
 
 #include <variant>
 
