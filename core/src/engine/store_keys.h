@@ -13,13 +13,31 @@ inline std::string SessionKeyFromDigest(std::string_view prefix, std::string_vie
   return std::string(prefix).append("s:").append(digest);
 }
 
-// "<prefix>u:<sha256(provider NUL subject)>": the set of session digests of one subject.
-inline std::string SubjectIndexKey(std::string_view prefix, std::string_view provider,
-                                   std::string_view subject) {
+// "<prefix><kind><sha256(provider NUL value)>": a set of session digests under one name.
+inline std::string IndexKey(std::string_view prefix, std::string_view kind,
+                            std::string_view provider, std::string_view value) {
   std::string id(provider);
   id.push_back('\0');
-  id.append(subject);
-  return std::string(prefix).append("u:").append(Sha256Hex(id));
+  id.append(value);
+  return std::string(prefix).append(kind).append(Sha256Hex(id));
+}
+
+// "<prefix>u:...": the sessions of one subject (every channel that names a person).
+inline std::string SubjectIndexKey(std::string_view prefix, std::string_view provider,
+                                   std::string_view subject) {
+  return IndexKey(prefix, "u:", provider, subject);
+}
+
+// "<prefix>sid:...": the sessions an OIDC provider's sid names.
+inline std::string SidIndexKey(std::string_view prefix, std::string_view provider,
+                               std::string_view sid) {
+  return IndexKey(prefix, "sid:", provider, sid);
+}
+
+// "<prefix>si:...": the sessions a SAML SessionIndex names.
+inline std::string SessionIndexKey(std::string_view prefix, std::string_view provider,
+                                   std::string_view session_index) {
+  return IndexKey(prefix, "si:", provider, session_index);
 }
 
 }  // namespace sso

@@ -68,6 +68,7 @@ struct OidcCallbackState {
   std::string claims;        // the verified ID token's claims (JSON), until userinfo
   // Valid, waiting for the state to be spent.
   Identity identity;
+  LogoutRefs logout;          // the ID token's sid, and the token itself as id_token_hint
   std::string binding_clear;  // Set-Cookie clearing the spent binding
 };
 

@@ -176,6 +176,9 @@ void Finish(sso_txn &txn, OidcCallbackState &callback, OidcProvider &p, const Js
   callback.binding_clear =
       SetCookieValue({callback.binding_name, txn.engine.settings.cookie_secure}, "", 0);
   callback.identity = IdentityFromClaims(p, claims);
+  if (auto sid = claims.find("sid"); sid != claims.end() && sid->is_string())
+    callback.logout.sid = sid->get<std::string>();
+  callback.logout.id_token = std::move(callback.id_token);
   std::vector<StoreCommand> commands;
   commands.push_back(StoreCommand{"GETDEL", callback.state_key});
   callback.stage = OidcCallbackState::Stage::kConsume;
@@ -292,11 +295,11 @@ void OidcCallbackResumeStore(sso_txn &txn, OidcCallbackState &callback,
     case OidcCallbackState::Stage::kConsume: {
       if (replies[0].type != SSO_REPLY_STRING)  // another callback with this state won
         return FlowFail(txn, SSO_OIDC_STATE_INVALID, out);
-      return ProvisionBegin(
-          txn,
-          {"oidc", std::move(callback.identity), std::move(callback.session_random),
-           std::move(callback.return_to), std::move(callback.binding_clear)},
-          now_ms, out);
+      return ProvisionBegin(txn,
+                            {"oidc", std::move(callback.identity),
+                             std::move(callback.session_random), std::move(callback.return_to),
+                             std::move(callback.binding_clear), std::move(callback.logout)},
+                            now_ms, out);
     }
 
     default:

@@ -100,7 +100,7 @@ void AskForLock(sso_txn &txn, ProvisionState &p, sso_step &out) {
 void StoreSession(sso_txn &txn, ProvisionState &p, std::vector<StoreCommand> before, int64_t now_ms,
                   sso_step &out) {
   auto &random = p.login.session_random;
-  sso_status s = PlanSession(txn, p.login.identity, random, now_ms);
+  sso_status s = PlanSession(txn, p.login.identity, random, now_ms, std::move(p.login.logout));
   std::fill(random.begin(), random.end(), 0);
   if (s != SSO_OK) return FlowFail(txn, s, out);
   for (auto &c : txn.output.plan_commands) before.push_back(std::move(c));

@@ -20,6 +20,7 @@ struct ValidatedLogin {
   std::vector<uint8_t> session_random;  // the new session's id bytes, until it is planned
   std::string return_to;
   std::string binding_clear;  // an OIDC login's Set-Cookie clearing its spent binding
+  LogoutRefs logout;          // what the provider's logout messages will name the session by
 };
 
 struct ProvisionState {

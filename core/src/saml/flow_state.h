@@ -25,6 +25,7 @@ struct SamlAcsState {
   std::vector<uint8_t> session_random;  // the new session's id bytes
   std::string return_to;
   Identity identity;  // validated, waiting for the replay check
+  LogoutRefs logout;  // the NameID's format and qualifiers, the SessionIndex
 };
 
 }  // namespace sso

@@ -129,6 +129,10 @@ void ValidateAndCheckReplay(sso_txn &txn, SamlAcsState &acs, const SamlProvider 
   if (s != SSO_OK) return FlowFail(txn, s, out);
 
   acs.identity = IdentityFromAssertion(provider, assertion);
+  acs.logout.name_id_format = assertion.name_id_format;
+  acs.logout.name_qualifier = assertion.name_qualifier;
+  acs.logout.sp_name_qualifier = assertion.sp_name_qualifier;
+  acs.logout.session_index = assertion.session_index;
   // The assertion ID is single use until it could no longer be accepted anyway.
   int64_t ttl = std::max<int64_t>(assertion.replay_until_ms - now_ms, 1000);
   std::string replay_key = txn.engine.settings.key_prefix +
@@ -265,7 +269,7 @@ void AcsResume(sso_txn &txn, SamlAcsState &acs, std::span<const sso_store_reply>
       // A new session at every login: the cookie it sets is all the browser keeps.
       return ProvisionBegin(txn,
                             {"saml", std::move(acs.identity), std::move(acs.session_random),
-                             std::move(acs.return_to), ""},
+                             std::move(acs.return_to), "", std::move(acs.logout)},
                             now_ms, out);
   }
   FlowFail(txn, SSO_ERR_BAD_STATE, out);

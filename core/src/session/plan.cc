@@ -21,7 +21,7 @@ bool IsHexDigest(std::string_view s) {
 }  // namespace
 
 sso_status PlanSession(sso_txn &txn, Identity identity, std::span<const uint8_t> random,
-                       int64_t now_ms) {
+                       int64_t now_ms, LogoutRefs logout) {
   if (sso_status status = ValidateIdentity(identity); status != SSO_OK) return status;
   const auto &settings = txn.engine.settings;
 
@@ -33,8 +33,17 @@ sso_status PlanSession(sso_txn &txn, Identity identity, std::span<const uint8_t>
   SessionRecord record;
   record.created_ms = now_ms;
   record.expires_ms = now_ms + settings.ttl_ms;
-  std::string index_key = SubjectIndexKey(settings.key_prefix, identity.provider, identity.subject);
+  // every name a logout message may use for this session: the subject, and the provider's
+  // session (OIDC sid, SAML SessionIndex)
+  std::vector<std::string> index_keys = {
+      SubjectIndexKey(settings.key_prefix, identity.provider, identity.subject)};
+  if (!logout.sid.empty())
+    index_keys.push_back(SidIndexKey(settings.key_prefix, identity.provider, logout.sid));
+  if (!logout.session_index.empty())
+    index_keys.push_back(
+        SessionIndexKey(settings.key_prefix, identity.provider, logout.session_index));
   record.identity = std::move(identity);
+  record.logout = std::move(logout);
   std::string json = SerializeRecord(record);
   if (json.size() > kMaxRecordBytes) return SSO_IDENTITY_TOO_LARGE;
 
@@ -47,10 +56,13 @@ sso_status PlanSession(sso_txn &txn, Identity identity, std::span<const uint8_t>
   txn.output.plan_commands.push_back(
       StoreCommand{"SET", SessionKeyFromDigest(settings.key_prefix, digest), std::move(json), "PX",
                    std::to_string(first_ttl)});
-  txn.output.plan_commands.push_back(StoreCommand{"SADD", index_key, digest});
-  // The index must outlive every member: set a TTL if none (NX), extend it if shorter (GT).
-  txn.output.plan_commands.push_back(StoreCommand{"PEXPIRE", index_key, ttl, "NX"});
-  txn.output.plan_commands.push_back(StoreCommand{"PEXPIRE", index_key, ttl, "GT"});
+  for (const auto &index_key : index_keys) {
+    txn.output.plan_commands.push_back(StoreCommand{"SADD", index_key, digest});
+    // An index must outlive every member: set a TTL if none (NX), extend it if shorter (GT).
+    // Members of ended sessions go with it, so no index grows without bound.
+    txn.output.plan_commands.push_back(StoreCommand{"PEXPIRE", index_key, ttl, "NX"});
+    txn.output.plan_commands.push_back(StoreCommand{"PEXPIRE", index_key, ttl, "GT"});
+  }
   txn.output.plan_views.clear();
   for (auto &command : txn.output.plan_commands) txn.output.plan_views.push_back(command.View());
 

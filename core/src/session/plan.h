@@ -10,8 +10,9 @@ namespace sso {
 
 // A brand-new session of `identity`: fills txn.output's plan_commands (and plan_views),
 // cookie_value and set_cookie.
+// `logout`: what later logout messages may name the session by (indexed when set).
 sso_status PlanSession(sso_txn &txn, Identity identity, std::span<const uint8_t> random,
-                       int64_t now_ms);
+                       int64_t now_ms, LogoutRefs logout = {});
 
 // Revocation of every session of a subject, in two steps (read the index, delete members).
 void PlanRevokeBegin(sso_txn &txn, std::string_view provider, std::string_view subject);

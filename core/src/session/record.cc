@@ -70,6 +70,10 @@ std::string SerializeRecord(const SessionRecord &record) {
             {"attrs", id.attributes},
             {"created", record.created_ms},
             {"expires", record.expires_ms}};
+  if (const LogoutRefs &lo = record.logout; !lo.empty()) {
+    j["lo"] = {{"sid", lo.sid},           {"idt", lo.id_token},          {"nf", lo.name_id_format},
+               {"nq", lo.name_qualifier}, {"spq", lo.sp_name_qualifier}, {"si", lo.session_index}};
+  }
   // Invalid UTF-8 is replaced rather than thrown on: the record must always serialize.
   return j.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
@@ -96,6 +100,15 @@ std::optional<SessionRecord> ParseRecord(std::string_view json) {
       if (!value.is_string()) return std::nullopt;
       id.attributes.emplace(name, value.get<std::string>());
     }
+  }
+  if (auto lo = j.find("lo"); lo != j.end()) {
+    LogoutRefs &refs = record.logout;
+    if (!lo->is_object() || !ReadString(*lo, "sid", refs.sid) ||
+        !ReadString(*lo, "idt", refs.id_token) || !ReadString(*lo, "nf", refs.name_id_format) ||
+        !ReadString(*lo, "nq", refs.name_qualifier) ||
+        !ReadString(*lo, "spq", refs.sp_name_qualifier) ||
+        !ReadString(*lo, "si", refs.session_index))
+      return std::nullopt;
   }
   auto created = j.find("created");
   auto expires = j.find("expires");

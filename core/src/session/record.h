@@ -24,8 +24,25 @@ struct Identity {
   std::map<std::string, std::string> attributes;
 };
 
+// What a later logout message may name this session by, as the provider named it at login.
+// Kept in the record (server-side only), never in a variable, a header or a log line.
+struct LogoutRefs {
+  std::string sid;             // OIDC: the ID token's sid
+  std::string id_token;        // OIDC: the id_token_hint of an RP-initiated logout
+  std::string name_id_format;  // SAML: the NameID (its value is the subject) ...
+  std::string name_qualifier;  //   ... with the qualifiers a LogoutRequest repeats
+  std::string sp_name_qualifier;
+  std::string session_index;  // SAML: the AuthnStatement's SessionIndex
+
+  bool empty() const {
+    return sid.empty() && id_token.empty() && name_id_format.empty() && name_qualifier.empty() &&
+           sp_name_qualifier.empty() && session_index.empty();
+  }
+};
+
 struct SessionRecord {
   Identity identity;
+  LogoutRefs logout;
   int64_t created_ms = 0;
   int64_t expires_ms = 0;  // absolute end of the session
 };

@@ -7,6 +7,7 @@
 #include <map>
 
 #include "oidc/client.h"
+#include "session/session_id.h"
 #include "support/jwt_fixtures.h"
 #include "support/test_support.h"
 #include "text/http_text.h"
@@ -105,7 +106,8 @@ class OidcFlow : public ::testing::Test {
     std::string token_body, token_auth, userinfo_auth;
     int jwks_fetches = 0;
     int discovery_fetches = 0;
-    bool state_spent = false;  // a GETDEL of the state was asked for
+    bool state_spent = false;                        // a GETDEL of the state was asked for
+    std::vector<std::vector<std::string>> commands;  // every store command, in order
   };
 
   // The callback, with the OP answering the token request and any JWKS request.
@@ -122,6 +124,7 @@ class OidcFlow : public ::testing::Test {
         std::vector<sso_store_reply> replies;
         for (size_t i = 0; i < r.step.commands_count; ++i) {
           auto args = Args(r.step.commands[i]);
+          r.commands.push_back(args);
           if (args[0] == "GETDEL") r.state_spent = true;
           if (args[0] == "GET" || args[0] == "GETDEL")
             replies.push_back(record.empty()
@@ -209,6 +212,33 @@ TEST_F(OidcFlow, CodeFlowWithPkceEndsInANewSession) {
   EXPECT_NE(r.token_body.find("code_verifier="), std::string::npos);
   EXPECT_EQ(r.token_auth.rfind("Basic ", 0), 0u);
   EXPECT_EQ(r.jwks_fetches, 1) << "keys fetched on first use";
+}
+
+TEST_F(OidcFlow, TheSessionKeepsWhatLogoutNeedsAndIsIndexedBySid) {
+  Started s = Login();
+  auto token = [](const Started &st) {
+    Json claims = Claims();
+    claims["nonce"] = st.nonce;
+    claims["email_verified"] = true;
+    claims["sid"] = "op-session-7";
+    return Token(*key_, claims);
+  };
+  Result r = Callback("code=c&state=" + s.state + "&iss=" + sso::UrlEncode(kIssuer), s.cookie,
+                      s.record, token, s, Jwks({key_}));
+  ASSERT_EQ(r.step.kind, SSO_STEP_REDIRECT) << sso_status_name(r.step.reason);
+  std::string sid_index = "sso:sid:" + sso::Sha256Hex(std::string("op") + '\0' + "op-session-7");
+  std::string record;
+  bool indexed = false, expires = false;
+  for (const auto &c : r.commands) {
+    if (c[0] == "SET" && c[1].rfind("sso:s:", 0) == 0) record = c[2];
+    indexed = indexed || (c[0] == "SADD" && c[1] == sid_index);
+    expires = expires || (c[0] == "PEXPIRE" && c[1] == sid_index);
+  }
+  EXPECT_TRUE(indexed) << "a back-channel logout's sid finds the session";
+  EXPECT_TRUE(expires) << "and the index does not outlive it for long";
+  EXPECT_NE(record.find("\"sid\":\"op-session-7\""), std::string::npos);
+  EXPECT_NE(record.find("\"idt\":\"" + token(s) + "\""), std::string::npos)
+      << "the ID token, for id_token_hint, kept in the store only";
 }
 
 TEST_F(OidcFlow, StateIsBoundToTheBrowserAndSingleUse) {

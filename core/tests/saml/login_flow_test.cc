@@ -341,8 +341,17 @@ TEST_F(Acs, SpInitiatedLoginEndsWithANewSessionAndTheReturnUrl) {
   EXPECT_EQ(Str(step.location), "/reports?q=1");
   EXPECT_EQ(Str(step.set_cookie).rfind("__Host-sso=", 0), 0u);
   EXPECT_EQ(Str(step.notice).rfind("login succeeded, new session, request_id: ", 0), 0u);
-  ASSERT_EQ(session_commands_.size(), 4u);
+  // the record, then the subject's index and the SessionIndex's (a LogoutRequest names either)
+  ASSERT_EQ(session_commands_.size(), 7u);
+  EXPECT_EQ(session_commands_[1][1].rfind("sso:u:", 0), 0u);
+  EXPECT_EQ(session_commands_[4][0], "SADD");
+  EXPECT_EQ(session_commands_[4][1],
+            "sso:si:" + sso::Sha256Hex(std::string("corp") + '\0' + "_sess1"));
+  EXPECT_EQ(session_commands_[5], (std::vector<std::string>{"PEXPIRE", session_commands_[4][1],
+                                                            session_commands_[5][2], "NX"}));
   std::string record = session_commands_[0][2];
+  EXPECT_NE(record.find("\"lo\":{"), std::string::npos) << "what a LogoutRequest needs, kept";
+  EXPECT_NE(record.find("\"si\":\"_sess1\""), std::string::npos);
   EXPECT_NE(record.find("\"subject\":\"new.hire@corp.example\""), std::string::npos);
   EXPECT_NE(record.find("\"email\":\"new.hire@corp.example\""), std::string::npos);
   EXPECT_NE(record.find("\"name\":\"New Hire\""), std::string::npos);

@@ -31,6 +31,25 @@ TEST(SessionRecord, RoundTrips) {
   EXPECT_EQ(parsed->expires_ms, 2000);
 }
 
+TEST(SessionRecord, KeepsWhatALogoutMessageNamesTheSessionBy) {
+  auto sample = Sample();
+  EXPECT_EQ(sso::SerializeRecord(sample).find("\"lo\""), std::string::npos) << "none: absent";
+  sample.logout = {"sid-1", "eyJ.id.token", "urn:f", "idp-q", "sp-q", "_s1"};
+  auto parsed = sso::ParseRecord(sso::SerializeRecord(sample));
+  ASSERT_TRUE(parsed);
+  EXPECT_EQ(parsed->logout.sid, "sid-1");
+  EXPECT_EQ(parsed->logout.id_token, "eyJ.id.token");
+  EXPECT_EQ(parsed->logout.name_id_format, "urn:f");
+  EXPECT_EQ(parsed->logout.name_qualifier, "idp-q");
+  EXPECT_EQ(parsed->logout.sp_name_qualifier, "sp-q");
+  EXPECT_EQ(parsed->logout.session_index, "_s1");
+  auto j = nlohmann::json::parse(sso::SerializeRecord(sample));
+  j["lo"] = "sid-1";
+  EXPECT_FALSE(sso::ParseRecord(j.dump())) << "a planted value of the wrong shape";
+  j["lo"] = {{"sid", 7}};
+  EXPECT_FALSE(sso::ParseRecord(j.dump()));
+}
+
 TEST(SessionRecord, RejectsNonRecords) {
   for (const char *text : {"", "null", "[]", "{", "{\"v\":2}", "{\"v\":\"1\"}",
                            "{\"v\":1,\"provider\":\"p\",\"subject\":\"s\"}" /* no times */}) {
