@@ -7,6 +7,7 @@
 #include "engine/flow_steps.h"
 #include "engine/store_keys.h"
 #include "engine/txn.h"
+#include "oidc/provider_documents.h"
 #include "provision/flow.h"
 #include "session/gate.h"
 #include "session/plan.h"
@@ -54,24 +55,7 @@ void Http(sso_txn &txn, std::string method, std::string url, std::string authori
 }
 
 void FetchDiscovery(sso_txn &txn, const OidcProvider &p, sso_step &out) {
-  Http(txn, "GET", p.issuer + "/.well-known/openid-configuration", "", "", "", out);
-}
-
-// The provider's answer to a discovery fetch, kept for every login of this process.
-sso_status AcceptDiscovery(OidcProvider &p, int status, std::string_view body, int64_t now_ms) {
-  oidc::Discovery d;
-  sso_status s =
-      status == 200 ? oidc::ParseDiscovery(body, p.issuer, p.algorithm, d) : SSO_OIDC_UNAVAILABLE;
-  if (s == SSO_OK) {
-    p.discovery = std::make_shared<const oidc::Discovery>(std::move(d));
-    p.discovery_fetched_ms = now_ms;
-  } else if (!p.discovery || s != SSO_OIDC_UNAVAILABLE) {
-    // an outage while refreshing keeps the document we have; a changed one that we
-    // cannot accept does not (logins in flight keep their own snapshot)
-    p.discovery.reset();
-    return s;
-  }
-  return SSO_OK;
+  Http(txn, "GET", DiscoveryUrl(p), "", "", "", out);
 }
 
 void Authorize(sso_txn &txn, OidcLoginState &login, OidcProvider &p,
@@ -99,19 +83,6 @@ void Authorize(sso_txn &txn, OidcLoginState &login, OidcProvider &p,
 void Finish(sso_txn &txn, OidcCallbackState &callback, OidcProvider &p, const Json &claims,
             sso_step &out);
 
-// provider "op": JWKS key kid="x" refused: RSA public exponent is below 65537; ... (not used)
-std::string RefusedKeysLine(const OidcProvider &p, const std::vector<oidc::RefusedJwk> &refused) {
-  constexpr size_t kListed = 8;
-  std::string line = "provider \"" + p.name + "\": JWKS";
-  for (size_t i = 0; i < refused.size() && i < kListed; ++i)
-    line += std::string(i ? ";" : "") + " key kid=\"" + LogSafe(refused[i].key_id, 64) +
-            "\" refused: " + refused[i].problem;
-  if (refused.size() > kListed)
-    line += "; and " + std::to_string(refused.size() - kListed) + " more keys refused";
-  line += " (not used)";
-  return line;
-}
-
 void FetchJwks(sso_txn &txn, OidcCallbackState &callback, sso_step &out) {
   callback.jwks_refreshed = true;
   callback.stage = OidcCallbackState::Stage::kJwks;
@@ -122,9 +93,7 @@ void FetchJwks(sso_txn &txn, OidcCallbackState &callback, sso_step &out) {
 void VerifyAndFinish(sso_txn &txn, OidcCallbackState &callback, OidcProvider &p, int64_t now_ms,
                      sso_step &out) {
   if (!callback.jwks) callback.jwks = p.jwks;
-  bool may_refresh =
-      !callback.jwks_refreshed &&
-      (p.jwks_fetched_ms < 0 || now_ms - p.jwks_fetched_ms >= p.jwks_refresh_interval_ms);
+  bool may_refresh = !callback.jwks_refreshed && MayRefreshJwks(p, now_ms);
   if (!callback.jwks || callback.jwks->empty()) {
     if (!may_refresh) return FlowFail(txn, SSO_JWKS_INVALID, out);
     return FetchJwks(txn, callback, out);
@@ -339,22 +308,15 @@ void OidcCallbackResumeHttp(sso_txn &txn, OidcCallbackState &callback, int statu
       return VerifyAndFinish(txn, callback, *p, now_ms, out);
     }
     case OidcCallbackState::Stage::kJwks: {
-      if (status != 200) return FlowFail(txn, SSO_OIDC_UNAVAILABLE, out);
-      oidc::JwkSet keys;
-      std::vector<oidc::RefusedJwk> refused;
-      sso_status s = oidc::ParseJwks(body, keys, &refused);
-      if (s == SSO_OK) {
-        p->jwks = std::make_shared<const oidc::JwkSet>(std::move(keys));
-        p->jwks_fetched_ms = now_ms;
-        p->refused_kids.clear();
-        for (const auto &r : refused) p->refused_kids.push_back(r.key_id);
+      std::string refused;
+      if (sso_status s = AcceptJwks(*p, status, body, now_ms, refused); s == SSO_OK) {
         callback.jwks = p->jwks;
         VerifyAndFinish(txn, callback, *p, now_ms, out);  // may end the flow: `callback` is gone
       } else {
         FlowFail(txn, s, out);
       }
       if (!refused.empty()) {
-        txn.output.warning = RefusedKeysLine(*p, refused);
+        txn.output.warning = std::move(refused);
         out.warning = Str(txn.output.warning);
       }
       return;
