@@ -185,6 +185,8 @@ StatusText TextOf(sso_status status) {
     SSO_STATUS_TEXT(CONFIG_WEAK_HOOK_SECRET,
                     "sso_provision_hook needs secret_file= with a secret of at least 16 characters "
                     "(the key the app checks X-SSO-Signature with)")
+    SSO_STATUS_TEXT(LOGOUT_TOKEN_MISSING,
+                    "the back-channel logout request has no logout_token form parameter")
     case SSO_STATUS_COUNT:
       break;
   }

@@ -7,6 +7,8 @@
 namespace sso {
 
 struct AwaitingBodyState {
+  enum class For { kAcs, kBackchannelLogout };
+  For endpoint = For::kAcs;
   std::vector<uint8_t> random;  // the request's CSPRNG bytes, for the flow the body starts
 };
 

@@ -4,6 +4,7 @@
 
 #include "engine/flow_steps.h"
 #include "engine/txn.h"
+#include "oidc/backchannel_logout.h"
 #include "oidc/login_flow.h"
 #include "provision/flow.h"
 #include "saml/login_flow.h"
@@ -27,7 +28,7 @@ bool Holds(const FlowState &flow) noexcept {
 
 bool TakesStoreReplies(const sso_txn &txn) noexcept {
   return Holds<SamlLoginState, SamlAcsState, OidcLoginState, OidcCallbackState, ProvisionState,
-               LogoutState>(txn.flow);
+               LogoutState, BackchannelLogoutState>(txn.flow);
 }
 
 void FlowResume(sso_txn &txn, std::span<const sso_store_reply> replies, int64_t now_ms,
@@ -44,6 +45,9 @@ void FlowResume(sso_txn &txn, std::span<const sso_store_reply> replies, int64_t 
                  },
                  [&](ProvisionState &p) { ProvisionResumeStore(txn, p, replies, now_ms, out); },
                  [&](LogoutState &) { LogoutResume(txn, replies, out); },
+                 [&](BackchannelLogoutState &logout) {
+                   BackchannelLogoutResumeStore(txn, logout, replies, now_ms, out);
+                 },
                  [&](auto &) { FlowFail(txn, SSO_ERR_BAD_STATE, out); },
              },
              txn.flow);
@@ -54,6 +58,8 @@ bool AwaitsHttpAnswer(const sso_txn &txn) noexcept {
   if (const auto *callback = std::get_if<OidcCallbackState>(&txn.flow))
     return callback->AwaitsHttpAnswer();
   if (const auto *p = std::get_if<ProvisionState>(&txn.flow)) return p->AwaitsHttpAnswer();
+  if (const auto *logout = std::get_if<BackchannelLogoutState>(&txn.flow))
+    return logout->AwaitsHttpAnswer();
   return false;
 }
 
@@ -67,6 +73,9 @@ void FlowResumeHttp(sso_txn &txn, int status, std::string_view body, int64_t now
                    OidcCallbackResumeHttp(txn, callback, status, body, now_ms, out);
                  },
                  [&](ProvisionState &p) { ProvisionResumeHttp(txn, p, status, body, now_ms, out); },
+                 [&](BackchannelLogoutState &logout) {
+                   BackchannelLogoutResumeHttp(txn, logout, status, body, now_ms, out);
+                 },
                  [&](auto &) {
                    out = sso_step{};
                    FlowFail(txn, SSO_ERR_BAD_STATE, out);

@@ -6,6 +6,7 @@
 
 #include "engine/engine.h"
 #include "engine/txn.h"
+#include "oidc/backchannel_logout.h"
 #include "oidc/login_flow.h"
 #include "saml/login_flow.h"
 #include "session/logout.h"
@@ -18,7 +19,7 @@ namespace {
 // The ACS's form: a signed response with a few certificates fits many times over.
 constexpr size_t kMaxFormBytes = 1024 * 1024;
 
-enum class Endpoint { kAcs, kMetadata, kOidcCallback, kLogin, kLogout };
+enum class Endpoint { kAcs, kMetadata, kOidcCallback, kBackchannelLogout, kLogin, kLogout };
 
 struct Route {
   std::string_view suffix;  // the path's last segments
@@ -28,8 +29,9 @@ struct Route {
 
 // A cross-site GET must not log people out or post an assertion: those take POST only
 // (SameSite=Lax keeps the session cookie off cross-site POSTs).
-constexpr std::array<Route, 5> kRoutes = {{
+constexpr std::array<Route, 6> kRoutes = {{
     {"/saml/acs", Endpoint::kAcs, true},
+    {"/oidc/backchannel-logout", Endpoint::kBackchannelLogout, true},
     {"/saml/metadata", Endpoint::kMetadata, false},
     {"/oidc/callback", Endpoint::kOidcCallback, false},
     {"/login", Endpoint::kLogin, false},
@@ -87,9 +89,11 @@ void Logout(sso_txn &txn, const sso_endpoint_request &request, sso_step &out) {
   LogoutBegin(txn, CookieFromHeaders(headers, txn.engine.settings.cookie_name), out);
 }
 
-// The ACS reads its form first: keep what the flow needs until it is in.
-void AwaitForm(sso_txn &txn, const sso_endpoint_request &request, sso_step &out) {
-  txn.flow = AwaitingBodyState{{request.random, request.random + request.random_len}};
+// The ACS and the back-channel logout read their form first: keep what the flow needs until
+// it is in.
+void AwaitForm(sso_txn &txn, AwaitingBodyState::For endpoint, const sso_endpoint_request &request,
+               sso_step &out) {
+  txn.flow = AwaitingBodyState{endpoint, {request.random, request.random + request.random_len}};
   out.kind = SSO_STEP_READ_BODY;
   out.reason = SSO_OK;
   out.body_limit = kMaxFormBytes;
@@ -111,7 +115,10 @@ void EndpointBegin(sso_txn &txn, const sso_endpoint_request &request, sso_step &
   } else {
     switch (route->endpoint) {
       case Endpoint::kAcs:
-        AwaitForm(txn, request, out);
+        AwaitForm(txn, AwaitingBodyState::For::kAcs, request, out);
+        break;
+      case Endpoint::kBackchannelLogout:
+        AwaitForm(txn, AwaitingBodyState::For::kBackchannelLogout, request, out);
         break;
       case Endpoint::kMetadata:
         Metadata(txn, request, out);
@@ -132,7 +139,10 @@ void EndpointBegin(sso_txn &txn, const sso_endpoint_request &request, sso_step &
 
 void EndpointResumeBody(sso_txn &txn, std::string_view body, int64_t now_ms, sso_step &out) {
   out = sso_step{};
-  std::vector<uint8_t> random = EndFlow<AwaitingBodyState>(txn.flow).random;
+  AwaitingBodyState waiting = EndFlow<AwaitingBodyState>(txn.flow);
+  if (waiting.endpoint == AwaitingBodyState::For::kBackchannelLogout)
+    return BackchannelLogoutBegin(txn, body, now_ms, out);
+  std::vector<uint8_t> random = std::move(waiting.random);
   sso_acs_request acs{{body.data(), body.size()}, now_ms, random.data(), random.size()};
   AcsBegin(txn, acs, out);
   std::fill(random.begin(), random.end(), 0);

@@ -18,7 +18,8 @@ namespace sso {
 
 using FlowState = std::variant<std::monostate,  // no flow: none begun, or the last one ended
                                GateState, RevokeState, SamlLoginState, SamlAcsState, OidcLoginState,
-                               OidcCallbackState, ProvisionState, LogoutState, AwaitingBodyState>;
+                               OidcCallbackState, ProvisionState, LogoutState, AwaitingBodyState,
+                               BackchannelLogoutState>;
 
 // Ends the running flow, a `State`, handing its state to the flow's last step.
 template <class State>

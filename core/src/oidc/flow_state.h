@@ -72,4 +72,23 @@ struct OidcCallbackState {
   std::string binding_clear;  // Set-Cookie clearing the spent binding
 };
 
+// A provider's back-channel logout: its logout token verified, its jti spent, then every
+// session it names ended.
+struct BackchannelLogoutState {
+  enum class Stage {
+    kDiscovery,  // this worker has no discovery document for the provider yet
+    kJwks,       // fetching the provider's keys (a first use or a rotation)
+    kReplay,     // spending the token's jti
+    kRevoke,     // ending the sessions its sid or sub names
+  };
+  Stage stage = Stage::kDiscovery;
+  bool AwaitsHttpAnswer() const { return stage == Stage::kDiscovery || stage == Stage::kJwks; }
+
+  std::string provider;
+  std::string token;  // until verified
+  bool jwks_refreshed = false;
+  std::string subject;  // what the verified token names
+  std::string sid;
+};
+
 }  // namespace sso

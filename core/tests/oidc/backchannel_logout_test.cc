@@ -1,0 +1,208 @@
+// Back-Channel Logout through the endpoint: the provider's keys fetched when this worker has
+// none, the jti spent once, every session the sid (or sub) names ended in one script, and the
+// answers the provider gets: 200, 400 for a token that is not valid, 503 when we cannot check.
+#include <gtest/gtest.h>
+
+#include <functional>
+
+#include "session/session_id.h"
+#include "support/jwt_fixtures.h"
+#include "support/test_support.h"
+#include "text/http_text.h"
+
+namespace {
+
+using namespace jwt_test;
+using sso_test::Args;
+using sso_test::BeginEndpoint;
+using sso_test::FailedReply;
+using sso_test::IntegerReply;
+using sso_test::MakeEngine;
+using sso_test::MakeTxn;
+using sso_test::S;
+using sso_test::Str;
+
+const char *kEvent = "http://schemas.openid.net/event/backchannel-logout";
+
+Json LogoutClaims() {
+  return {{"iss", kIssuer},         {"aud", kClient},
+          {"sub", "248289761001"},  {"sid", "op-session-7"},
+          {"iat", kNow / 1000 - 5}, {"exp", kNow / 1000 + 115},
+          {"jti", "jti-1"},         {"events", {{kEvent, Json::object()}}}};
+}
+
+Json Discovery() {
+  return {{"issuer", kIssuer},
+          {"authorization_endpoint", std::string(kIssuer) + "/auth"},
+          {"token_endpoint", std::string(kIssuer) + "/token"},
+          {"jwks_uri", std::string(kIssuer) + "/jwks"},
+          {"id_token_signing_alg_values_supported", {"RS256"}}};
+}
+
+std::string Hash(const std::string &provider, const std::string &value) {
+  return sso::Sha256Hex(provider + '\0' + value);
+}
+
+class BackchannelLogout : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { key_ = new Key{"key-1", Algorithm::kRS256, Generate("RSA")}; }
+
+  void SetUp() override {
+    engine_ = MakeEngine();
+    sso_oidc_provider_config c{};
+    c.name = S("op");
+    c.issuer = S(kIssuer);
+    c.client_id = S(kClient);
+    c.client_secret = S("s3cret");
+    c.redirect_uri = S("https://app.test.invalid/sso/oidc/callback");
+    c.clock_skew_ms = 120000;
+    ASSERT_EQ(sso_engine_add_oidc_provider(engine_.get(), &c), SSO_OK);
+  }
+
+  struct Outcome {
+    sso_step step{};
+    std::vector<std::string> urls;                   // back-channel calls, in order
+    std::vector<std::vector<std::string>> commands;  // store commands, in order
+  };
+
+  // POSTs `form` to the endpoint and plays the provider and Redis: `store` answers each store
+  // step, `http_status` each back-channel call.
+  Outcome Post(const std::string &form,
+               std::function<sso_store_reply(const std::vector<std::string> &)> store = nullptr,
+               int http_status = 200) {
+    if (!store)
+      store = [](const std::vector<std::string> &c) {
+        return c[0] == "EVAL" ? IntegerReply(2)
+                              : sso_store_reply{SSO_REPLY_STATUS, S("OK"), 0, SSO_OK};
+      };
+    Outcome o;
+    txn_ = MakeTxn(engine_.get());
+    EXPECT_EQ(
+        BeginEndpoint(txn_.get(),
+                      {.method = "POST", .path = "/sso/oidc/backchannel-logout", .now_ms = kNow},
+                      &o.step),
+        SSO_OK);
+    EXPECT_EQ(o.step.kind, SSO_STEP_READ_BODY);
+    EXPECT_EQ(sso_endpoint_resume_body(txn_.get(), S(form), kNow, &o.step), SSO_OK);
+    for (int round = 0; round < 10; ++round) {
+      if (o.step.kind == SSO_STEP_HTTP) {
+        std::string url = Str(o.step.http.url);
+        o.urls.push_back(url);
+        held_ =
+            url.ends_with("/jwks") ? Json{{"keys", {PublicJwk(*key_)}}}.dump() : Discovery().dump();
+        EXPECT_EQ(sso_flow_resume_http(txn_.get(), http_status, S(held_), kNow, &o.step), SSO_OK);
+      } else if (o.step.kind == SSO_STEP_STORE) {
+        std::vector<sso_store_reply> replies;
+        for (size_t i = 0; i < o.step.commands_count; ++i) {
+          o.commands.push_back(Args(o.step.commands[i]));
+          replies.push_back(store(o.commands.back()));
+        }
+        EXPECT_EQ(sso_flow_resume(txn_.get(), replies.data(), replies.size(), kNow, &o.step),
+                  SSO_OK);
+      } else {
+        break;
+      }
+    }
+    return o;
+  }
+
+  static std::string Form(const Json &claims, const Key &key = *key_) {
+    return "logout_token=" + sso::UrlEncode(Token(key, claims));
+  }
+
+  static Key *key_;
+  sso_test::EnginePtr engine_;
+  sso_test::TxnPtr txn_;
+  std::string held_;
+};
+
+Key *BackchannelLogout::key_ = nullptr;
+
+TEST_F(BackchannelLogout, AValidTokenEndsEverySessionOfItsSid) {
+  Outcome o = Post(Form(LogoutClaims()));
+  ASSERT_EQ(o.step.kind, SSO_STEP_PAGE) << sso_status_name(o.step.reason);
+  EXPECT_EQ(o.step.http_status, 200);
+  EXPECT_EQ(o.urls,
+            (std::vector<std::string>{std::string(kIssuer) + "/.well-known/openid-configuration",
+                                      std::string(kIssuer) + "/jwks"}))
+      << "a worker without the provider's keys fetches them";
+  ASSERT_EQ(o.commands.size(), 2u);
+  EXPECT_EQ(o.commands[0][0], "SET");
+  EXPECT_EQ(o.commands[0][1], "sso:lt:" + sso::Sha256Hex(std::string(kIssuer) + '\0' + "jti-1"));
+  EXPECT_EQ(o.commands[0].back(), "NX") << "the jti is spent once";
+  EXPECT_EQ(o.commands[1][0], "EVAL");
+  EXPECT_EQ(o.commands[1][3], "sso:sid:" + Hash("op", "op-session-7"))
+      << "the sid names the sessions, not every session of the subject";
+  EXPECT_EQ(o.commands[1][4], "sso:");
+  EXPECT_EQ(o.commands[1][5], "sso:revoked") << "every worker's cache hears of it";
+  EXPECT_NE(Str(o.step.notice).find("2 session(s) ended"), std::string::npos);
+  EXPECT_NE(Str(o.step.audit).find("\"reason\":\"backchannel\""), std::string::npos);
+  EXPECT_NE(Str(o.step.audit).find("\"sessions\":2"), std::string::npos);
+
+  Outcome again = Post(Form(LogoutClaims()));
+  EXPECT_EQ(again.urls.size(), 0u) << "the keys are kept for the next token";
+}
+
+TEST_F(BackchannelLogout, WithoutASidEverySessionOfTheSubjectEnds) {
+  Json claims = LogoutClaims();
+  claims.erase("sid");
+  Outcome o = Post(Form(claims));
+  ASSERT_EQ(o.step.http_status, 200);
+  EXPECT_EQ(o.commands.back()[3], "sso:u:" + Hash("op", "248289761001"));
+}
+
+TEST_F(BackchannelLogout, AnInvalidTokenIsA400NamingTheCheck) {
+  struct Case {
+    const char *what;
+    std::function<void(Json &)> change;
+    sso_status expected;
+  };
+  std::vector<Case> cases = {
+      {"a nonce", [](Json &c) { c["nonce"] = "n"; }, SSO_LOGOUT_TOKEN_HAS_NONCE},
+      {"no event", [](Json &c) { c.erase("events"); }, SSO_LOGOUT_TOKEN_NOT_A_LOGOUT},
+      {"expired", [](Json &c) { c["exp"] = kNow / 1000 - 600; }, SSO_JWT_EXPIRED},
+      {"no jti", [](Json &c) { c.erase("jti"); }, SSO_LOGOUT_TOKEN_NO_JTI},
+      {"another client", [](Json &c) { c["aud"] = "other"; }, SSO_JWT_ISSUER_MISMATCH},
+      {"another issuer", [](Json &c) { c["iss"] = "https://evil.example"; },
+       SSO_JWT_ISSUER_MISMATCH},
+  };
+  for (const auto &c : cases) {
+    Json claims = LogoutClaims();
+    c.change(claims);
+    Outcome o = Post(Form(claims));
+    EXPECT_EQ(o.step.kind, SSO_STEP_PAGE) << c.what;
+    EXPECT_EQ(o.step.http_status, 400) << c.what;
+    EXPECT_EQ(o.step.reason, c.expected) << c.what;
+    EXPECT_NE(Str(o.step.warning).find(sso_status_name(c.expected)), std::string::npos) << c.what;
+    EXPECT_NE(Str(o.step.body).find("\"error\":\"invalid_request\""), std::string::npos);
+    for (const auto &command : o.commands) EXPECT_NE(command[0], "EVAL") << c.what;
+  }
+  Key attacker{"key-1", Algorithm::kRS256, Generate("RSA")};
+  Outcome forged = Post(Form(LogoutClaims(), attacker));
+  EXPECT_EQ(forged.step.http_status, 400);
+  EXPECT_EQ(forged.step.reason, SSO_JWT_BAD_SIGNATURE);
+  EXPECT_EQ(Post("").step.reason, SSO_LOGOUT_TOKEN_MISSING);
+  EXPECT_EQ(Post("logout_token=not.a.token").step.reason, SSO_JWT_ISSUER_MISMATCH);
+}
+
+TEST_F(BackchannelLogout, AReplayedJtiEndsNothing) {
+  Outcome o = Post(Form(LogoutClaims()), [](const std::vector<std::string> &c) {
+    return c[0] == "SET" ? sso_store_reply{SSO_REPLY_NIL, S(""), 0, SSO_OK} : IntegerReply(1);
+  });
+  EXPECT_EQ(o.step.http_status, 400);
+  EXPECT_EQ(o.step.reason, SSO_LOGOUT_TOKEN_REPLAY);
+  EXPECT_EQ(o.commands.size(), 1u) << "no session touched";
+}
+
+TEST_F(BackchannelLogout, WhatWeCannotCheckIsA503TheProviderMayRetry) {
+  Outcome down = Post(Form(LogoutClaims()), nullptr, 0);
+  EXPECT_EQ(down.step.http_status, 503);
+  EXPECT_EQ(down.step.reason, SSO_OIDC_UNAVAILABLE);
+  Outcome store = Post(Form(LogoutClaims()), [](const std::vector<std::string> &) {
+    return FailedReply(SSO_STORE_TIMEOUT);
+  });
+  EXPECT_EQ(store.step.http_status, 503);
+  EXPECT_NE(Str(store.step.body).find("temporarily_unavailable"), std::string::npos);
+}
+
+}  // namespace
