@@ -18,6 +18,9 @@ template <class... Handlers>
 struct Overloaded : Handlers... {
   using Handlers::operator()...;
 };
+// clang 14 deduces aggregates' template arguments only with a guide
+template <class... Handlers>
+Overloaded(Handlers...) -> Overloaded<Handlers...>;
 
 template <class... States>
 bool Holds(const FlowState &flow) noexcept {
