@@ -91,13 +91,36 @@ function defaults() {
     advertise_iss_param: true,
     userinfo: {}, // overrides of the userinfo answer, e.g. {"sub": "someone-else"}
     choose: null, // the demo: a list of users to pick from on a page instead of `user`
+    sid: false, // true: every login is a session of its own at the OP, named by a sid claim
   };
 }
 
 let behaviour = defaults();
 let keys = [newKey(args.alg || 'RS256')];
 const codes = new Map();
-const stats = { discovery: 0, authorize: 0, token: 0, jwks: 0, userinfo: 0, token_auth: [], last_token_form: null };
+const stats = { discovery: 0, authorize: 0, token: 0, jwks: 0, userinfo: 0, token_auth: [], last_token_form: null,
+  sids: [] };
+
+// A Back-Channel Logout 1.0 logout token, as a provider sends it when a session ends; `o`
+// names the session (sid, sub) and can break any claim (for the negative tests).
+function logoutToken(o) {
+  const now = Math.floor(Date.now() / 1000);
+  const claims = {
+    iss: o.iss ?? issuer,
+    aud: o.aud ?? behaviour.client_id,
+    iat: now + (o.iat_offset ?? 0),
+    exp: now + (o.exp_offset ?? 120),
+    jti: o.jti ?? crypto.randomBytes(12).toString('hex'),
+    events: o.events ?? { 'http://schemas.openid.net/event/backchannel-logout': {} },
+    ...(o.sub ? { sub: o.sub } : {}),
+    ...(o.sid ? { sid: o.sid } : {}),
+    ...(o.nonce ? { nonce: o.nonce } : {}),
+  };
+  const key = keys[0];
+  let jwt = sign(key, { alg: key.alg, typ: 'logout+jwt', kid: key.kid }, claims);
+  if (o.tamper) jwt = jwt.slice(0, -2) + (jwt.at(-2) === 'A' ? 'B' : 'A') + jwt.at(-1);
+  return jwt;
+}
 const accessTokens = new Set();
 
 function send(res, status, body, headers = {}) {
@@ -170,6 +193,7 @@ function idToken(grant) {
     email_verified: grant.user.email_verified,
     name: grant.user.name,
     groups: grant.user.groups,
+    ...(grant.sid ? { sid: grant.sid } : {}),
   };
   const key = keys[0];
   if (behaviour.tamper === 'alg_none') {
@@ -236,11 +260,14 @@ async function handle(req, res) {
       back.searchParams.set('error', behaviour.authz_error);
     } else {
       const code = crypto.randomBytes(24).toString('base64url');
+      const sid = behaviour.sid ? crypto.randomBytes(8).toString('hex') : undefined;
+      if (sid) stats.sids.push(sid);
       codes.set(code, {
         nonce: q.get('nonce'),
         challenge: q.get('code_challenge'),
         redirect_uri: q.get('redirect_uri'),
         user, // who signed in: fixed when the code is issued
+        sid,
       });
       back.searchParams.set('code', code);
     }
@@ -297,6 +324,10 @@ async function handle(req, res) {
     if (change.rotate) keys = [newKey(change.rotate), ...(change.keep_old ? keys : [])];
     for (const [k, v] of Object.entries(change)) if (k in behaviour) behaviour[k] = v;
     return send(res, 200, { kid: keys[0].kid });
+  }
+
+  if (path === '/logout-token' && req.method === 'POST') {
+    return send(res, 200, { token: logoutToken(JSON.parse((await readBody(req)) || '{}')) });
   }
 
   if (path === '/stats') return send(res, 200, stats);

@@ -84,6 +84,15 @@ sub control {
     return decode_json($res->{content});
 }
 
+# A logout token the provider signs: logout_token($op, sid => ..., sub => ..., tamper => 1...)
+sub logout_token {
+    my ($op, %claims) = @_;
+    my $res = agent($op)->post("$op->{issuer}/logout-token",
+        { content => encode_json(\%claims), headers => { 'content-type' => 'application/json' } });
+    die "logout-token: $res->{status}" unless $res->{success};
+    return decode_json($res->{content})->{token};
+}
+
 sub stats {
     my ($op) = @_;
     my $res = agent($op)->get("$op->{issuer}/stats");

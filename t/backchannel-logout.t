@@ -1,0 +1,128 @@
+# OpenID Connect Back-Channel Logout 1.0 through real nginx (two workers, and a second node on
+# the same Redis): the provider ends one of a person's sessions by its sid, then every session
+# by its sub; each ended session stops working at once on every worker and node, per-worker
+# caches included, while the others go on. Every check of the logout token has a negative
+# test seen from outside: 400, the log line naming the check, and no session ended.
+use strict;
+use warnings;
+use lib 't/lib';
+use Test::More;
+use JSON::PP ();
+use Test::Nginx::SSO;
+use Test::Nginx::OidcOp;
+
+import_servers();
+my $env = Test::Nginx::SSO::env();
+my $port = $env->{server_port};
+my $op = Test::Nginx::OidcOp::start();
+my $secret_file = "$env->{servroot}/op.secret";
+open my $fh, '>', $secret_file or die;
+print $fh "test-secret-1\n";
+close $fh;
+my $audit = "$env->{servroot}/audit.log";
+
+start_nginx({
+    http_config => <<"CONF",
+sso_session secure=off;
+sso_audit_log $audit;
+sso_provider op {
+    oidc_issuer $op->{issuer};
+    oidc_client_id nginx-app;
+    oidc_client_secret_file $secret_file;
+    oidc_redirect_uri http://localhost:$port/sso/oidc/callback;
+}
+CONF
+    config => <<'CONF',
+location /sso/ { sso_endpoints; }
+location / {
+    sso on;
+    proxy_set_header X-Remote-User $sso_user;
+    proxy_pass http://127.0.0.1:$TEST_NGINX_UPSTREAM_PORT;
+}
+CONF
+});
+my $node = start_node();
+
+Test::Nginx::OidcOp::control($op, { sid => JSON::PP::true });
+my @logins = map { Test::Nginx::OidcOp::login($op) } 1 .. 3;
+my @sids = @{ Test::Nginx::OidcOp::stats($op)->{sids} }[-3 .. -1];
+my @sessions = map { $_->{session} } @logins;
+ok($_, 'a login made a session') for @sessions;
+
+# Six requests per node reach both workers (and fill their session caches).
+sub works_everywhere {
+    my ($session) = @_;
+    my @statuses = map {
+        my $p = $_;
+        map { http_request('GET', '/app', port => $p,
+                  headers => ["Cookie: sso=$session", 'Accept: text/html'])->{status} } 1 .. 6
+    } ($port, $node->{port});
+    return join(',', @statuses);
+}
+
+sub post_logout {
+    my ($token) = @_;
+    return http_request('POST', '/sso/oidc/backchannel-logout', body => "logout_token=$token",
+        headers => ['Content-Type: application/x-www-form-urlencoded']);
+}
+
+my $all_200 = join(',', (200) x 12);
+my $all_302 = join(',', (302) x 12);
+is(works_everywhere($_), $all_200, 'each session works on both nodes, both workers') for @sessions;
+
+subtest 'a token that is not valid ends nothing' => sub {
+    my @cases = (
+        [ 'a forged signature', { sid => $sids[0], tamper => 1 }, 'JWT_BAD_SIGNATURE' ],
+        [ 'a nonce (an ID token in disguise)', { sid => $sids[0], nonce => 'n' },
+          'LOGOUT_TOKEN_HAS_NONCE' ],
+        [ 'no logout event', { sid => $sids[0], events => { 'urn:other' => {} } },
+          'LOGOUT_TOKEN_NOT_A_LOGOUT' ],
+        [ 'neither sub nor sid', {}, 'LOGOUT_TOKEN_NO_SUBJECT' ],
+        [ 'expired', { sid => $sids[0], iat_offset => -300, exp_offset => -200 },
+          'JWT_EXPIRED' ],
+        [ 'issued too long ago', { sid => $sids[0], iat_offset => -3600, exp_offset => 60 },
+          'LOGOUT_TOKEN_STALE' ],
+        [ 'issued in the future', { sid => $sids[0], iat_offset => 900 },
+          'JWT_ISSUED_IN_FUTURE' ],
+        [ 'for another client', { sid => $sids[0], aud => 'other-app' }, 'JWT_ISSUER_MISMATCH' ],
+    );
+    for my $case (@cases) {
+        my ($what, $claims, $check) = @$case;
+        clear_error_log();
+        my $res = post_logout(Test::Nginx::OidcOp::logout_token($op, %$claims));
+        is($res->{status}, 400, "$what: 400");
+        like($res->{body}, qr/"error":"invalid_request"/, "$what: an OAuth error body");
+        like(error_log(), qr/back-channel logout refused: \Q$check\E/, "$what: the log names $check");
+    }
+    is(post_logout('')->{status}, 400, 'no token: 400');
+    is(works_everywhere($sessions[0]), $all_200, 'the session named by those tokens still works');
+};
+
+subtest 'a sid ends its session everywhere, at once, and no other' => sub {
+    my $token = Test::Nginx::OidcOp::logout_token($op, sid => $sids[0], sub => 'alice-123');
+    my $res = post_logout($token);
+    is($res->{status}, 200, '200 to the provider');
+    is($res->{headers}{'cache-control'}[0], 'no-store', 'not cached (§2.8)');
+    is(works_everywhere($sessions[0]), $all_302, 'the session is gone on every worker and node');
+    is(works_everywhere($sessions[1]), $all_200, 'the same person\'s other session goes on');
+    like(error_log(), qr/back-channel logout: 1 session\(s\) ended/, 'logged');
+
+    clear_error_log();
+    is(post_logout($token)->{status}, 400, 'the same token again: 400');
+    like(error_log(), qr/LOGOUT_TOKEN_REPLAY/, 'its jti was spent');
+};
+
+subtest 'a sub without a sid ends every session of the person' => sub {
+    my $res = post_logout(Test::Nginx::OidcOp::logout_token($op, sub => 'alice-123'));
+    is($res->{status}, 200, '200 to the provider');
+    is(works_everywhere($_), $all_302, 'gone everywhere') for @sessions[1, 2];
+    my $log = do { local (@ARGV, $/) = $audit; <> } // '';
+    like($log, qr/"event":"logout".*"reason":"backchannel".*"sessions":2/, 'the audit line says how many');
+    unlike($log, qr/\Q$sessions[1]\E/, 'no cookie in the audit log');
+};
+
+subtest 'only POST' => sub {
+    is(http_request('GET', '/sso/oidc/backchannel-logout')->{status}, 405, 'GET: 405');
+};
+
+done_testing();
