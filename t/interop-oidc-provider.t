@@ -1,7 +1,8 @@
 # Interop with the real `oidc-provider` from npm (pinned in t/interop/oidc-provider/
 # package-lock.json): discovery, a scripted code flow with PKCE over TLS through its own
-# interaction and consent handling, the ID token it signs, and a key rotation at the
-# provider (restarted with a new signing key) picked up by nginx without a restart.
+# interaction and consent handling, the ID token it signs, a key rotation at the provider
+# (restarted with a new signing key) picked up by nginx without a restart, and its
+# Back-Channel Logout: signing out at the provider ends that browser's session here.
 use strict;
 use warnings;
 use lib 't/lib';
@@ -37,7 +38,8 @@ sub start_op {
     my ($keys) = @_;
     return Test::Nginx::OidcOp::start(script => $script, tls => ["$tls/op.crt", "$tls/op.key"],
         ca => "$tls/ca.crt", port => $op_port,
-        args => ['--keys', $keys, '--redirect-uri', $redirect, '--client-secret', $secret]);
+        args => ['--keys', $keys, '--redirect-uri', $redirect, '--client-secret', $secret,
+            '--backchannel-logout-uri', "http://127.0.0.1:$port/sso/oidc/backchannel-logout"]);
 }
 new_key("$env->{servroot}/keys-1.json");
 my $op = start_op("$env->{servroot}/keys-1.json");
@@ -67,11 +69,15 @@ location / {
 CONF
 });
 
+sub browser {
+    return LWP::UserAgent->new(max_redirect => 0, timeout => 10, cookie_jar => HTTP::Cookies->new,
+        ssl_opts => { SSL_ca_file => "$tls/ca.crt", verify_hostname => 0 });
+}
+
 # The browser at the provider: follow its redirects (with its cookies) until it sends us back.
 sub at_provider {
-    my ($url) = @_;
-    my $ua = LWP::UserAgent->new(max_redirect => 0, timeout => 10, cookie_jar => HTTP::Cookies->new,
-        ssl_opts => { SSL_ca_file => "$tls/ca.crt", verify_hostname => 0 });
+    my ($url, $ua) = @_;
+    $ua //= browser();
     for (1 .. 10) {
         return $url if index($url, $redirect) == 0;
         my $res = $ua->get($url);
@@ -81,7 +87,10 @@ sub at_provider {
     die 'too many redirects at the provider';
 }
 
-sub login { Test::Nginx::OidcOp::login($op, authorize => \&at_provider) }
+sub login {
+    my ($ua) = @_;    # a browser that keeps its session at the provider
+    return Test::Nginx::OidcOp::login($op, authorize => sub { at_provider($_[0], $ua) });
+}
 
 my $flow = login();
 like($flow->{login}{headers}{location}[0], qr{^\Q$op->{issuer}\E/auth\?}, 'login goes to oidc-provider');
@@ -103,6 +112,26 @@ clear_error_log();
 my $rotated = login();
 is($rotated->{callback}{status}, 303, 'after the key rotation the login still works, no restart')
     or diag(error_log());
+
+# Back-Channel Logout: two browsers signed in; one signs out at the provider, which POSTs a
+# logout token for its session (sid) to nginx.
+my ($leaving, $staying) = (browser(), browser());
+my $gone = login($leaving);
+my $kept = login($staying);
+sub app_status {
+    my ($session) = @_;
+    return http_request('GET', '/welcome',
+        headers => ["Cookie: __Host-sso=$session", 'Accept: text/html'])->{status};
+}
+is(app_status($_->{session}), 200, 'signed in') for $gone, $kept;
+my $end = $leaving->get("$op->{issuer}/session/end");
+my ($xsrf) = $end->decoded_content =~ /name="xsrf" value="([^"]+)"/;
+ok($xsrf, 'the provider asks to confirm the sign-out') or diag($end->decoded_content);
+my $confirm = $leaving->post("$op->{issuer}/session/end/confirm", { xsrf => $xsrf, logout => 'yes' });
+ok($confirm->code < 400, 'signed out at the provider') or diag($confirm->decoded_content);
+is(app_status($gone->{session}), 302, 'its back-channel logout ended the session here at once');
+is(app_status($kept->{session}), 200, 'the other browser\'s session goes on');
+like(error_log(), qr/back-channel logout: 1 session\(s\) ended/, 'logged');
 
 unlike(error_log(), qr/\Q$secret\E/, 'the client secret is not logged');
 unlike(error_log(), qr/\[(alert|crit|emerg)\]/, 'no alert in the error log');

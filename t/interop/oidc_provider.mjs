@@ -5,7 +5,10 @@
 // on its login and consent pages).
 //
 //   node oidc_provider.mjs --port P --tls-cert C --tls-key K --keys keys.json
-//       --redirect-uri URI --client-secret S
+//       --redirect-uri URI --client-secret S [--backchannel-logout-uri URI]
+// With --backchannel-logout-uri the client is registered for Back-Channel Logout 1.0 with
+// sessions required (sid in its ID tokens and logout tokens), and signing out at the
+// provider's end_session endpoint POSTs a logout token there.
 // keys.json is a JWKS with private keys; the first key signs. Restarting with another file
 // is how this provider rotates keys.
 import crypto from 'node:crypto';
@@ -49,19 +52,27 @@ const provider = new Provider(issuer, {
       grant_types: ['authorization_code'],
       token_endpoint_auth_method: 'client_secret_basic',
       id_token_signed_response_alg: 'RS256',
+      ...(args['backchannel-logout-uri']
+        ? { backchannel_logout_uri: args['backchannel-logout-uri'], backchannel_logout_session_required: true }
+        : {}),
     },
   ],
   jwks: JSON.parse(fs.readFileSync(args.keys, 'utf8')),
   pkce: { required: () => true },
   conformIdTokenClaims: false, // the claims of the granted scopes go into the ID token
   claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name', 'groups'] },
-  features: { devInteractions: { enabled: false } },
+  features: {
+    devInteractions: { enabled: false },
+    backchannelLogout: { enabled: Boolean(args['backchannel-logout-uri']) },
+  },
   interactions: { url: (ctx, interaction) => `/interaction/${interaction.uid}` },
   findAccount: (ctx, id) =>
     accounts[id] && { accountId: id, claims: () => accounts[id] },
   cookies: { keys: ['interop-cookie-key'] },
 });
 provider.proxy = false;
+provider.on('backchannel.success', (ctx, client, accountId, sid) => console.log(`backchannel logout sent: sid ${sid}`));
+provider.on('backchannel.error', (ctx, err) => console.log(`backchannel logout failed: ${err.message}`));
 
 // Sign in as alice and grant what the client asked for.
 provider.use(async (ctx, next) => {
