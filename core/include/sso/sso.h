@@ -318,6 +318,7 @@ typedef struct {
  *   .../saml/acs       POST: the SAML assertion consumer service (HTTP-POST binding)
  *   .../saml/metadata  GET: our SP metadata (?provider=)
  *   .../oidc/callback  GET: the OpenID Connect redirect URI (code, state, iss)
+ *   .../oidc/backchannel-logout  POST: a provider's logout token (Back-Channel Logout 1.0)
  *   .../logout         POST: ends the session, clears the cookie, 303 to sso_logout_redirect
  * Unknown paths get a STATUS 404 step, a method an endpoint does not take a STATUS 405.
  * Steps are driven like a login flow's; READ_BODY comes back through sso_endpoint_resume_body.
@@ -336,7 +337,8 @@ typedef struct {
 
 SSO_API sso_status sso_endpoint_begin(sso_txn *txn, const sso_endpoint_request *request,
                                       sso_step *out);
-/* After a READ_BODY step: the whole body (it fitted in body_limit). */
+/* After a READ_BODY step: the whole body (it fitted in body_limit). The ACS and the
+ * back-channel logout take a form. */
 SSO_API sso_status sso_endpoint_resume_body(sso_txn *txn, sso_str body, int64_t now_ms,
                                             sso_step *out);
 
