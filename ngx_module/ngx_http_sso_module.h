@@ -122,6 +122,8 @@ typedef struct {
     ngx_msec_t                   jwks_refresh_interval;
     ngx_uint_t                   userinfo;
     ngx_str_t                    userinfo_endpoint;
+    ngx_str_t                    end_session_endpoint;
+    ngx_str_t                    post_logout_redirect_uri;
     ngx_str_t                    idp_metadata;
     ngx_str_t                    idp_entity_id;
     ngx_str_t                    idp_sso_url;

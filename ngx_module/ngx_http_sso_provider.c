@@ -135,6 +135,8 @@ static ngx_command_t  ngx_http_sso_provider_commands[] = {
     ngx_http_sso_str_line("oidc_token_endpoint", token_endpoint),
     ngx_http_sso_str_line("oidc_jwks_uri", jwks_uri),
     ngx_http_sso_str_line("oidc_userinfo_endpoint", userinfo_endpoint),
+    ngx_http_sso_str_line("oidc_end_session_endpoint", end_session_endpoint),
+    ngx_http_sso_str_line("oidc_post_logout_redirect_uri", post_logout_redirect_uri),
     ngx_http_sso_enum_line("oidc_userinfo", userinfo, ngx_http_sso_on_off),
     ngx_http_sso_line("oidc_jwks_refresh_interval", NGX_CONF_TAKE1,
                       ngx_conf_set_msec_slot, jwks_refresh_interval,

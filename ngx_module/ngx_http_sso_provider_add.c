@@ -95,6 +95,8 @@ ngx_http_sso_add_oidc(ngx_http_sso_main_conf_t *smcf, ngx_http_sso_provider_conf
     oc.jwks_refresh_interval_ms = pcf->jwks_refresh_interval;
     oc.userinfo = (int) pcf->userinfo;
     oc.userinfo_endpoint = ngx_http_sso_view(&pcf->userinfo_endpoint);
+    oc.end_session_endpoint = ngx_http_sso_view(&pcf->end_session_endpoint);
+    oc.post_logout_redirect_uri = ngx_http_sso_view(&pcf->post_logout_redirect_uri);
     oc.client_key_pem = ngx_http_sso_view(&pcf->client_key);
     oc.client_key_id = ngx_http_sso_view(&pcf->client_key_id);
     oc.email_domains = l->email_domains;

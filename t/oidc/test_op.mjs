@@ -99,7 +99,7 @@ let behaviour = defaults();
 let keys = [newKey(args.alg || 'RS256')];
 const codes = new Map();
 const stats = { discovery: 0, authorize: 0, token: 0, jwks: 0, userinfo: 0, token_auth: [], last_token_form: null,
-  sids: [] };
+  sids: [], id_tokens: [], end_session: [] };
 
 // A Back-Channel Logout 1.0 logout token, as a provider sends it when a session ends; `o`
 // names the session (sid, sub) and can break any claim (for the negative tests).
@@ -222,6 +222,7 @@ async function handle(req, res) {
       token_endpoint: `${issuer}/token`,
       jwks_uri: `${issuer}/jwks`,
       userinfo_endpoint: `${issuer}/userinfo`,
+      end_session_endpoint: `${issuer}/end-session`,
       response_types_supported: ['code'],
       subject_types_supported: ['public'],
       id_token_signing_alg_values_supported: [keys[0].alg],
@@ -296,11 +297,13 @@ async function handle(req, res) {
     if (challenge !== grant.challenge) return send(res, 400, { error: 'invalid_grant', error_description: 'PKCE' });
     const accessToken = crypto.randomBytes(16).toString('hex');
     accessTokens.add(accessToken);
+    const token = idToken(grant);
+    stats.id_tokens.push(token);
     return send(res, 200, {
       access_token: accessToken,
       token_type: 'Bearer',
       expires_in: 300,
-      id_token: idToken(grant),
+      id_token: token,
     });
   }
 
@@ -324,6 +327,17 @@ async function handle(req, res) {
     if (change.rotate) keys = [newKey(change.rotate), ...(change.keep_old ? keys : [])];
     for (const [k, v] of Object.entries(change)) if (k in behaviour) behaviour[k] = v;
     return send(res, 200, { kid: keys[0].kid });
+  }
+
+  // RP-Initiated Logout: records what the RP sent, then back to its post-logout URL
+  if (path === '/end-session') {
+    const q = Object.fromEntries(url.searchParams);
+    stats.end_session.push(q);
+    if (!q.post_logout_redirect_uri) return send(res, 200, 'signed out');
+    const back = new URL(q.post_logout_redirect_uri);
+    if (q.state) back.searchParams.set('state', q.state);
+    res.writeHead(302, { Location: back.toString(), 'Content-Length': 0 });
+    return res.end();
   }
 
   if (path === '/logout-token' && req.method === 'POST') {

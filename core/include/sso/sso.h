@@ -154,6 +154,7 @@ typedef enum {
   SSO_CONFIG_BAD_HOOK_URL,
   SSO_CONFIG_WEAK_HOOK_SECRET,
   SSO_LOGOUT_TOKEN_MISSING,
+  SSO_CONFIG_BAD_POST_LOGOUT_URI,
 
   SSO_STATUS_COUNT
 } sso_status;
@@ -471,6 +472,11 @@ typedef struct {
    * the provider knows it by; when set it replaces the client secret */
   sso_str client_key_pem;
   sso_str client_key_id;
+  /* RP-Initiated Logout 1.0: where the provider sends the browser after its sign-out (an
+   * absolute URL registered there, sent as it is); set, a local logout also ends the session
+   * at the provider (when it offers an end_session_endpoint). Empty: local logout only. */
+  sso_str post_logout_redirect_uri;
+  sso_str end_session_endpoint; /* with explicit endpoints; else from discovery */
 } sso_oidc_provider_config;
 
 SSO_API sso_status sso_engine_add_oidc_provider(sso_engine *engine,

@@ -187,6 +187,9 @@ StatusText TextOf(sso_status status) {
                     "(the key the app checks X-SSO-Signature with)")
     SSO_STATUS_TEXT(LOGOUT_TOKEN_MISSING,
                     "the back-channel logout request has no logout_token form parameter")
+    SSO_STATUS_TEXT(CONFIG_BAD_POST_LOGOUT_URI,
+                    "oidc_post_logout_redirect_uri must be an absolute https URL (http only on "
+                    "loopback) without a fragment")
     case SSO_STATUS_COUNT:
       break;
   }

@@ -47,7 +47,7 @@ void FlowResume(sso_txn &txn, std::span<const sso_store_reply> replies, int64_t 
                    OidcCallbackResumeStore(txn, callback, replies, now_ms, out);
                  },
                  [&](ProvisionState &p) { ProvisionResumeStore(txn, p, replies, now_ms, out); },
-                 [&](LogoutState &) { LogoutResume(txn, replies, out); },
+                 [&](LogoutState &logout) { LogoutResume(txn, logout, replies, out); },
                  [&](BackchannelLogoutState &logout) {
                    BackchannelLogoutResumeStore(txn, logout, replies, now_ms, out);
                  },
@@ -63,28 +63,31 @@ bool AwaitsHttpAnswer(const sso_txn &txn) noexcept {
   if (const auto *p = std::get_if<ProvisionState>(&txn.flow)) return p->AwaitsHttpAnswer();
   if (const auto *logout = std::get_if<BackchannelLogoutState>(&txn.flow))
     return logout->AwaitsHttpAnswer();
+  if (const auto *logout = std::get_if<LogoutState>(&txn.flow)) return logout->AwaitsHttpAnswer();
   return false;
 }
 
 void FlowResumeHttp(sso_txn &txn, int status, std::string_view body, int64_t now_ms,
                     sso_step &out) {
-  std::visit(Overloaded{
-                 [&](OidcLoginState &login) {
-                   OidcLoginResumeHttp(txn, login, status, body, now_ms, out);
-                 },
-                 [&](OidcCallbackState &callback) {
-                   OidcCallbackResumeHttp(txn, callback, status, body, now_ms, out);
-                 },
-                 [&](ProvisionState &p) { ProvisionResumeHttp(txn, p, status, body, now_ms, out); },
-                 [&](BackchannelLogoutState &logout) {
-                   BackchannelLogoutResumeHttp(txn, logout, status, body, now_ms, out);
-                 },
-                 [&](auto &) {
-                   out = sso_step{};
-                   FlowFail(txn, SSO_ERR_BAD_STATE, out);
-                 },
-             },
-             txn.flow);
+  std::visit(
+      Overloaded{
+          [&](OidcLoginState &login) {
+            OidcLoginResumeHttp(txn, login, status, body, now_ms, out);
+          },
+          [&](OidcCallbackState &callback) {
+            OidcCallbackResumeHttp(txn, callback, status, body, now_ms, out);
+          },
+          [&](ProvisionState &p) { ProvisionResumeHttp(txn, p, status, body, now_ms, out); },
+          [&](BackchannelLogoutState &logout) {
+            BackchannelLogoutResumeHttp(txn, logout, status, body, now_ms, out);
+          },
+          [&](LogoutState &logout) { LogoutResumeHttp(txn, logout, status, body, now_ms, out); },
+          [&](auto &) {
+            out = sso_step{};
+            FlowFail(txn, SSO_ERR_BAD_STATE, out);
+          },
+      },
+      txn.flow);
 }
 
 bool AwaitsWakeUp(const sso_txn &txn) noexcept {

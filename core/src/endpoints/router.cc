@@ -86,7 +86,8 @@ void Logout(sso_txn &txn, const sso_endpoint_request &request, sso_step &out) {
   std::vector<std::string_view> headers;
   for (size_t i = 0; i < request.cookie_headers_count; ++i)
     headers.push_back(View(request.cookie_headers[i]));
-  LogoutBegin(txn, CookieFromHeaders(headers, txn.engine.settings.cookie_name), out);
+  LogoutBegin(txn, CookieFromHeaders(headers, txn.engine.settings.cookie_name),
+              {request.random, request.random_len}, out);
 }
 
 // The ACS and the back-channel logout read their form first: keep what the flow needs until

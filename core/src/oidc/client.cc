@@ -61,9 +61,11 @@ sso_status ParseDiscovery(std::string_view json, std::string_view expected_issue
   out.token_endpoint = str("token_endpoint");
   out.jwks_uri = str("jwks_uri");
   out.userinfo_endpoint = str("userinfo_endpoint");
+  out.end_session_endpoint = str("end_session_endpoint");
   if (!IsAcceptableEndpoint(out.authorization_endpoint) ||
       !IsAcceptableEndpoint(out.token_endpoint) || !IsAcceptableEndpoint(out.jwks_uri) ||
-      (!out.userinfo_endpoint.empty() && !IsAcceptableEndpoint(out.userinfo_endpoint)))
+      (!out.userinfo_endpoint.empty() && !IsAcceptableEndpoint(out.userinfo_endpoint)) ||
+      (!out.end_session_endpoint.empty() && !IsAcceptableEndpoint(out.end_session_endpoint)))
     return SSO_OIDC_DISCOVERY_INVALID;
   auto algs = d.find("id_token_signing_alg_values_supported");
   bool supported = false;

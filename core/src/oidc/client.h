@@ -21,6 +21,7 @@ struct Discovery {
   std::string token_endpoint;
   std::string jwks_uri;
   std::string userinfo_endpoint;            // may be empty
+  std::string end_session_endpoint;         // RP-Initiated Logout 1.0; may be empty
   bool issuer_parameter_supported = false;  // RFC 9207 "iss" in the authorization response
 };
 

@@ -47,17 +47,24 @@ sso_status MakeOidcProvider(const sso_oidc_provider_config &c, OidcProvider &out
   auto alg = oidc::ParseAlgorithm(c.algorithm.len ? View(c.algorithm) : "RS256");
   if (!alg) return SSO_JWT_ALG_NOT_ALLOWED;
   out.algorithm = *alg;
+  out.post_logout_redirect_uri = String(c.post_logout_redirect_uri);
+  if (!out.post_logout_redirect_uri.empty() &&
+      (!oidc::IsAcceptableEndpoint(out.post_logout_redirect_uri) ||
+       out.post_logout_redirect_uri.find('#') != std::string::npos))
+    return SSO_CONFIG_BAD_POST_LOGOUT_URI;
   if (c.authorization_endpoint.len || c.token_endpoint.len || c.jwks_uri.len ||
-      c.userinfo_endpoint.len) {
+      c.userinfo_endpoint.len || c.end_session_endpoint.len) {
     oidc::Discovery d;
     d.issuer = out.issuer;
     d.authorization_endpoint = String(c.authorization_endpoint);
     d.token_endpoint = String(c.token_endpoint);
     d.jwks_uri = String(c.jwks_uri);
     d.userinfo_endpoint = String(c.userinfo_endpoint);
+    d.end_session_endpoint = String(c.end_session_endpoint);
     if (!oidc::IsAcceptableEndpoint(d.authorization_endpoint) ||
         !oidc::IsAcceptableEndpoint(d.token_endpoint) || !oidc::IsAcceptableEndpoint(d.jwks_uri) ||
-        (!d.userinfo_endpoint.empty() && !oidc::IsAcceptableEndpoint(d.userinfo_endpoint)))
+        (!d.userinfo_endpoint.empty() && !oidc::IsAcceptableEndpoint(d.userinfo_endpoint)) ||
+        (!d.end_session_endpoint.empty() && !oidc::IsAcceptableEndpoint(d.end_session_endpoint)))
       return SSO_OIDC_DISCOVERY_INVALID;
     if (out.userinfo && d.userinfo_endpoint.empty()) return SSO_OIDC_DISCOVERY_INVALID;
     out.discovery = std::make_shared<const oidc::Discovery>(std::move(d));

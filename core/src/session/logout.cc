@@ -4,57 +4,118 @@
 #include "engine/flow_steps.h"
 #include "engine/store_keys.h"
 #include "engine/txn.h"
+#include "oidc/provider_documents.h"
+#include "session/record.h"
 #include "session/session_id.h"
+#include "text/encoding.h"
 #include "text/http_text.h"
 #include "text/views.h"
 
 namespace sso {
 namespace {
 
-void RedirectAway(sso_txn &txn, sso_step &out) {
+// The 303 that ends every logout: the cookie cleared, and `location` (the logout redirect,
+// or the provider's end_session_endpoint).
+void Redirect(sso_txn &txn, std::string location, sso_step &out) {
   const auto &settings = txn.engine.settings;
   txn.flow = std::monostate{};
   txn.output.set_cookie = SetCookieValue({settings.cookie_name, settings.cookie_secure}, "", 0);
+  txn.output.location = std::move(location);
   out.kind = SSO_STEP_REDIRECT;
   out.reason = SSO_OK;
   out.http_status = 303;
-  out.location = Str(settings.logout_redirect);
+  out.location = Str(txn.output.location);
   out.set_cookie = Str(txn.output.set_cookie);
+}
+
+OidcProvider *EndsAtProvider(sso_txn &txn, const std::string &name) {
+  auto it = txn.engine.oidc_providers.find(name);
+  if (it == txn.engine.oidc_providers.end() || it->second.post_logout_redirect_uri.empty())
+    return nullptr;
+  return &it->second;
+}
+
+// RP-Initiated Logout 1.0 §2: the provider's end_session_endpoint with the ID token as the
+// hint, our registered post-logout URL exactly as configured, our client id and a state.
+void ToProvider(sso_txn &txn, LogoutState &logout, const OidcProvider &p, sso_step &out) {
+  const std::string &end = p.discovery ? p.discovery->end_session_endpoint : std::string();
+  if (end.empty()) return Redirect(txn, txn.engine.settings.logout_redirect, out);
+  std::string url = end + (end.find('?') == std::string::npos ? "?" : "&");
+  url += "id_token_hint=" + UrlEncode(logout.id_token) +
+         "&post_logout_redirect_uri=" + UrlEncode(p.post_logout_redirect_uri) +
+         "&client_id=" + UrlEncode(p.client.client_id) + "&state=" + logout.state;
+  Redirect(txn, std::move(url), out);
 }
 
 }  // namespace
 
-void LogoutBegin(sso_txn &txn, std::string_view cookie, sso_step &out) {
+void LogoutBegin(sso_txn &txn, std::string_view cookie, std::span<const uint8_t> random,
+                 sso_step &out) {
   const auto &settings = txn.engine.settings;
   out = sso_step{};
-  if (!IsWellFormedSessionId(cookie)) return RedirectAway(txn, out);
+  if (!IsWellFormedSessionId(cookie) || random.size() < 16)
+    return Redirect(txn, settings.logout_redirect, out);
   std::string digest = Sha256Hex(cookie);
   txn.engine.cache.EvictCookie(cookie);
-  // DEL before PUBLISH, on one connection: a worker that hears the announcement and reads
-  // the session again must find it gone, or it would cache it anew.
+  // The record goes before the announcement, on one connection: a worker that hears it and
+  // reads the session again must find it gone, or it would cache it anew. GETDEL also tells
+  // which provider the session came from.
   std::vector<StoreCommand> commands;
-  commands.push_back(StoreCommand{"DEL", SessionKeyFromDigest(settings.key_prefix, digest)});
+  commands.push_back(StoreCommand{"GETDEL", SessionKeyFromDigest(settings.key_prefix, digest)});
   commands.push_back(StoreCommand{"PUBLISH", txn.engine.revocation_channel, std::move(digest)});
-  txn.flow = LogoutState{};
+  auto &logout = txn.flow.emplace<LogoutState>();
+  auto bytes = random.first(16);
+  logout.state =
+      Base64UrlEncode(std::string_view(reinterpret_cast<const char *>(bytes.data()), bytes.size()));
   FlowStore(txn, std::move(commands), out);
 }
 
-void LogoutResume(sso_txn &txn, std::span<const sso_store_reply> replies, sso_step &out) {
+void LogoutResume(sso_txn &txn, LogoutState &logout, std::span<const sso_store_reply> replies,
+                  sso_step &out) {
   out = sso_step{};
-  if (replies.size() != 2) return FlowFail(txn, SSO_ERR_BAD_STATE, out);
+  if (replies.size() != 2 || logout.stage != LogoutState::Stage::kDelete)
+    return FlowFail(txn, SSO_ERR_BAD_STATE, out);
   sso_status why;
-  // the DEL's: unless it succeeded, the session may still be alive
+  // the GETDEL's: unless it succeeded, the session may still be alive
   if (FlowStoreFailed(replies.first(1), why)) return FlowFail(txn, why, out);
-  RedirectAway(txn, out);
+  std::string warning;
+  // the PUBLISH's: the session is gone already, only other caches may hold it a while
+  if (FlowStoreFailed(replies.subspan(1), why))
+    warning = std::string("logout not announced to the other workers: ") + sso_status_name(why) +
+              "; their session caches drop it when their entries expire";
+
+  std::optional<SessionRecord> record;
+  if (replies[0].type == SSO_REPLY_STRING) record = ParseRecord(View(replies[0].str));
+  OidcProvider *p = record ? EndsAtProvider(txn, record->identity.provider) : nullptr;
+  if (p && !record->logout.id_token.empty()) {
+    logout.provider = p->name;
+    logout.id_token = std::move(record->logout.id_token);
+    if (!p->discovery) {
+      logout.stage = LogoutState::Stage::kDiscovery;
+      FlowHttp(txn, {"GET", DiscoveryUrl(*p), "", "", "", "", 0}, out);
+    } else {
+      ToProvider(txn, logout, *p, out);
+    }
+  } else {
+    Redirect(txn, txn.engine.settings.logout_redirect, out);
+  }
   txn.output.notice = "logout";
   out.notice = Str(txn.output.notice);
-  // the PUBLISH's: the session is gone already, only other caches may hold it a while
-  if (FlowStoreFailed(replies.subspan(1), why)) {
-    txn.output.warning = "logout not announced to the other workers: ";
-    txn.output.warning.append(sso_status_name(why))
-        .append("; their session caches drop it when their entries expire");
+  if (!warning.empty()) {
+    txn.output.warning = std::move(warning);
     out.warning = Str(txn.output.warning);
   }
+}
+
+void LogoutResumeHttp(sso_txn &txn, LogoutState &logout, int status, std::string_view body,
+                      int64_t now_ms, sso_step &out) {
+  out = sso_step{};
+  OidcProvider *p = EndsAtProvider(txn, logout.provider);
+  // The session is gone here whatever the provider answers: a provider we cannot reach
+  // only means the person lands on our logout redirect instead of its page.
+  if (!p || AcceptDiscovery(*p, status, body, now_ms) != SSO_OK)
+    return Redirect(txn, txn.engine.settings.logout_redirect, out);
+  ToProvider(txn, logout, *p, out);
 }
 
 }  // namespace sso

@@ -6,6 +6,7 @@
 
 #include "session/session_id.h"
 #include "support/test_support.h"
+#include "text/http_text.h"
 
 namespace {
 
@@ -28,7 +29,7 @@ TEST(Logout, DeletesTheRecordThenAnnouncesItAndClearsTheCookie) {
   ASSERT_EQ(step.kind, SSO_STEP_STORE);
   ASSERT_EQ(step.commands_count, 2u);
   EXPECT_EQ(Args(step.commands[0]),
-            (std::vector<std::string>{"DEL", "sso:s:" + sso::Sha256Hex(cookie)}));
+            (std::vector<std::string>{"GETDEL", "sso:s:" + sso::Sha256Hex(cookie)}));
   EXPECT_EQ(Args(step.commands[1]),
             (std::vector<std::string>{"PUBLISH", "sso:revoked", sso::Sha256Hex(cookie)}));
   EXPECT_EQ(step.cleanup.argc, 0u) << "no announcement sent ahead of the DEL";
@@ -110,6 +111,123 @@ TEST(Logout, RedirectsToTheConfiguredPath) {
   auto bare = MakeTxn(engine.get());
   ASSERT_EQ(BeginEndpoint(bare.get(), LogoutOf({}), &step), SSO_OK);
   EXPECT_EQ(Str(step.location), "/signed-out?from=sso") << "without a session too";
+}
+
+// ---- RP-Initiated Logout: a session from an OpenID provider set up for it ends there too ----
+
+constexpr const char *kOp = "https://op.test.invalid";
+
+sso_test::EnginePtr EngineWithProvider(const std::string &post_logout, bool explicit_endpoints) {
+  auto engine = MakeEngine();
+  sso_oidc_provider_config c{};
+  c.name = S("op");
+  c.issuer = S(kOp);
+  c.client_id = S("app client");
+  c.client_secret = S("s3cret");
+  c.redirect_uri = S("https://app.test.invalid/sso/oidc/callback");
+  c.post_logout_redirect_uri = S(post_logout);
+  std::string auth = std::string(kOp) + "/auth", token = std::string(kOp) + "/token",
+              jwks = std::string(kOp) + "/jwks", end = std::string(kOp) + "/end?tenant=a";
+  if (explicit_endpoints) {
+    c.authorization_endpoint = S(auth);
+    c.token_endpoint = S(token);
+    c.jwks_uri = S(jwks);
+    c.end_session_endpoint = S(end);
+  }
+  EXPECT_EQ(sso_engine_add_oidc_provider(engine.get(), &c), SSO_OK);
+  return engine;
+}
+
+// The record a login through "op" left: what GETDEL answers.
+std::string RecordOf(const std::string &provider, const std::string &id_token) {
+  return R"({"v":1,"provider":")" + provider +
+         R"(","subject":"alice","user":"alice","created":1,"expires":9999999999999,"lo":{"sid":"s1","idt":")" +
+         id_token + R"("}})";
+}
+
+sso_step LogoutWithRecord(sso_txn *txn, const std::string &record) {
+  sso_step step;
+  EXPECT_EQ(BeginEndpoint(txn, LogoutOf({"__Host-sso=" + Cookie(8)}), &step), SSO_OK);
+  EXPECT_EQ(step.kind, SSO_STEP_STORE);
+  std::array<sso_store_reply, 2> replies{sso_store_reply{SSO_REPLY_STRING, S(record), 0, SSO_OK},
+                                         IntegerReply(1)};
+  EXPECT_EQ(sso_flow_resume(txn, replies.data(), replies.size(), 0, &step), SSO_OK);
+  return step;
+}
+
+TEST(RpInitiatedLogout, TheSessionEndsAtTheProviderWithItsIdTokenAsTheHint) {
+  auto engine = EngineWithProvider("https://app.test.invalid/signed-out", true);
+  auto txn = MakeTxn(engine.get());
+  sso_step step = LogoutWithRecord(txn.get(), RecordOf("op", "eyJ.the.token"));
+  ASSERT_EQ(step.kind, SSO_STEP_REDIRECT);
+  EXPECT_EQ(step.http_status, 303);
+  std::string location = Str(step.location);
+  EXPECT_EQ(location.rfind(std::string(kOp) + "/end?tenant=a&id_token_hint=eyJ.the.token&", 0), 0u)
+      << location;
+  auto query = *sso::ParseForm(location.substr(location.find('?') + 1));
+  EXPECT_EQ(query["post_logout_redirect_uri"], "https://app.test.invalid/signed-out")
+      << "exactly the configured URL";
+  EXPECT_EQ(query["client_id"], "app client");
+  EXPECT_EQ(query["state"].size(), 22u) << "16 random bytes";
+  EXPECT_NE(Str(step.set_cookie).find("Max-Age=0"), std::string::npos) << "cleared here too";
+  EXPECT_EQ(Str(step.notice), "logout");
+}
+
+TEST(RpInitiatedLogout, OnlyWhereItIsSetUp) {
+  auto off = EngineWithProvider("", true);
+  auto txn = MakeTxn(off.get());
+  EXPECT_EQ(Str(LogoutWithRecord(txn.get(), RecordOf("op", "eyJ.t")).location), "/")
+      << "no oidc_post_logout_redirect_uri: local logout only";
+  auto on = EngineWithProvider("https://app.test.invalid/bye", true);
+  txn = MakeTxn(on.get());
+  EXPECT_EQ(Str(LogoutWithRecord(txn.get(), RecordOf("op", "")).location), "/")
+      << "no ID token kept: nothing to hint with";
+  txn = MakeTxn(on.get());
+  EXPECT_EQ(Str(LogoutWithRecord(txn.get(), RecordOf("corp-saml", "eyJ.t")).location), "/")
+      << "another provider's session";
+  txn = MakeTxn(on.get());
+  EXPECT_EQ(Str(LogoutWithRecord(txn.get(), "garbage").location), "/") << "an unreadable record";
+}
+
+TEST(RpInitiatedLogout, AWorkerWithoutDiscoveryFetchesItFirst) {
+  auto engine = EngineWithProvider("https://app.test.invalid/bye", false);
+  auto txn = MakeTxn(engine.get());
+  sso_step step = LogoutWithRecord(txn.get(), RecordOf("op", "eyJ.t"));
+  ASSERT_EQ(step.kind, SSO_STEP_HTTP);
+  EXPECT_EQ(Str(step.http.url), std::string(kOp) + "/.well-known/openid-configuration");
+  std::string discovery = R"({"issuer":")" + std::string(kOp) + R"(","authorization_endpoint":")" +
+                          kOp + R"(/auth","token_endpoint":")" + kOp + R"(/token","jwks_uri":")" +
+                          kOp + R"(/jwks","end_session_endpoint":")" + kOp +
+                          R"(/logout","id_token_signing_alg_values_supported":["RS256"]})";
+  ASSERT_EQ(sso_flow_resume_http(txn.get(), 200, S(discovery), 0, &step), SSO_OK);
+  EXPECT_EQ(Str(step.location).rfind(std::string(kOp) + "/logout?id_token_hint=eyJ.t&", 0), 0u);
+
+  auto down = MakeTxn(engine.get());
+  auto fresh = EngineWithProvider("https://app.test.invalid/bye", false);
+  down = MakeTxn(fresh.get());
+  step = LogoutWithRecord(down.get(), RecordOf("op", "eyJ.t"));
+  ASSERT_EQ(step.kind, SSO_STEP_HTTP);
+  ASSERT_EQ(sso_flow_resume_http(down.get(), 0, S(""), 0, &step), SSO_OK);
+  EXPECT_EQ(step.kind, SSO_STEP_REDIRECT);
+  EXPECT_EQ(Str(step.location), "/") << "a provider out of reach: the local logout still holds";
+}
+
+TEST(RpInitiatedLogout, ThePostLogoutUrlCannotBeAnOpenRedirect) {
+  auto engine = MakeEngine();
+  for (const char *bad :
+       {"//evil.example/", "/\\evil.example", "https:evil.example", "javascript:alert(1)",
+        "http://evil.example/", "https://app.example/a\r\nSet-Cookie: x=1",
+        "https://app.example/#frag", "/signed-out", "%2F%2Fevil.example"}) {
+    sso_oidc_provider_config c{};
+    c.name = S("op");
+    c.issuer = S(kOp);
+    c.client_id = S("app");
+    c.client_secret = S("s3cret");
+    c.redirect_uri = S("https://app.test.invalid/sso/oidc/callback");
+    c.post_logout_redirect_uri = S(bad);
+    EXPECT_EQ(sso_engine_add_oidc_provider(engine.get(), &c), SSO_CONFIG_BAD_POST_LOGOUT_URI)
+        << bad;
+  }
 }
 
 }  // namespace

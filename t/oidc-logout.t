@@ -1,8 +1,10 @@
-# OpenID Connect Back-Channel Logout 1.0 through real nginx (two workers, and a second node on
-# the same Redis): the provider ends one of a person's sessions by its sid, then every session
-# by its sub; each ended session stops working at once on every worker and node, per-worker
-# caches included, while the others go on. Every check of the logout token has a negative
-# test seen from outside: 400, the log line naming the check, and no session ended.
+# OpenID Connect logout through real nginx (two workers, and a second node on the same Redis).
+# Back-Channel Logout 1.0: the provider ends one of a person's sessions by its sid, then every
+# session by its sub; each ended session stops working at once on every worker and node,
+# per-worker caches included, while the others go on. Every check of the logout token has a
+# negative test seen from outside: 400, the log line naming the check, and no session ended.
+# RP-Initiated Logout 1.0: a local logout also sends the person to the provider's
+# end_session_endpoint with the session's ID token as the hint.
 use strict;
 use warnings;
 use lib 't/lib';
@@ -30,6 +32,7 @@ sso_provider op {
     oidc_client_id nginx-app;
     oidc_client_secret_file $secret_file;
     oidc_redirect_uri http://localhost:$port/sso/oidc/callback;
+    oidc_post_logout_redirect_uri http://localhost:$port/signed-out;
 }
 CONF
     config => <<'CONF',
@@ -119,6 +122,28 @@ subtest 'a sub without a sid ends every session of the person' => sub {
     my $log = do { local (@ARGV, $/) = $audit; <> } // '';
     like($log, qr/"event":"logout".*"reason":"backchannel".*"sessions":2/, 'the audit line says how many');
     unlike($log, qr/\Q$sessions[1]\E/, 'no cookie in the audit log');
+};
+
+subtest 'a local logout ends the session at the provider too (RP-initiated)' => sub {
+    my $flow = Test::Nginx::OidcOp::login($op);
+    my $session = $flow->{session};
+    my $id_token = Test::Nginx::OidcOp::stats($op)->{id_tokens}[-1];
+    is(works_everywhere($session), $all_200, 'signed in');
+    my $res = http_request('POST', '/sso/logout', headers => ["Cookie: sso=$session"]);
+    is($res->{status}, 303, 'logout answers 303');
+    my $location = $res->{headers}{location}[0] // '';
+    like($location, qr{^\Q$op->{issuer}\E/end-session\?id_token_hint=}, 'to the end_session_endpoint');
+    like(join('', @{ $res->{headers}{'set-cookie'} // [] }), qr/^sso=; .*Max-Age=0/, 'cookie cleared');
+    is(works_everywhere($session), $all_302, 'the session is gone here before the browser leaves');
+    my $at_op = Test::Nginx::OidcOp::agent($op)->get($location);
+    is($at_op->{status}, 302, 'the provider ends its session');
+    my $seen = Test::Nginx::OidcOp::stats($op)->{end_session}[-1];
+    is($seen->{id_token_hint}, $id_token, 'with the ID token of that login as the hint');
+    is($seen->{post_logout_redirect_uri}, "http://localhost:$port/signed-out", 'the configured URL, exactly');
+    is($seen->{client_id}, 'nginx-app', 'our client id');
+    like($seen->{state} // '', qr/^[A-Za-z0-9_-]{22}$/, 'a random state');
+    like($at_op->{headers}{location}, qr{^http://localhost:$port/signed-out\?state=}, 'and sends the person back');
+    unlike(error_log(), qr/\Q$id_token\E/, 'the ID token is not logged');
 };
 
 subtest 'only POST' => sub {
