@@ -10,6 +10,9 @@ use warnings;
 use lib 't/lib';
 use Test::More;
 use JSON::PP ();
+use HTTP::Tiny;
+use POSIX ();
+use Test::TCP qw(empty_port wait_port);
 use Test::Nginx::SSO;
 use Test::Nginx::OidcOp;
 
@@ -23,10 +26,31 @@ print $fh "test-secret-1\n";
 close $fh;
 my $audit = "$env->{servroot}/audit.log";
 
+# The app's hook (t/jit/test_hook.mjs): provisions at login, and hears of every logout.
+my $hook_secret = "$env->{servroot}/hook.secret";
+open my $hs, '>', $hook_secret or die;
+print $hs "hook-secret-0123456789abcdef\n";
+close $hs;
+my $hook_port = empty_port();
+my $hook_pid = fork // die;
+if ($hook_pid == 0) {
+    open STDOUT, '>>', "$env->{servroot}/hook.log";
+    open STDERR, '>&', \*STDOUT;
+    exec 'node', "$env->{repo}/t/jit/test_hook.mjs", '--port', $hook_port, '--secret-file',
+        $hook_secret or POSIX::_exit(127);
+}
+END { kill 'TERM', $hook_pid if $hook_pid }
+wait_port({ port => $hook_port, max_wait => 20 });
+sub hook_events {
+    return JSON::PP::decode_json(HTTP::Tiny->new->get("http://127.0.0.1:$hook_port/stats")->{content})
+        ->{events};
+}
+
 start_nginx({
     http_config => <<"CONF",
 sso_session secure=off;
 sso_audit_log $audit;
+sso_provision_hook http://127.0.0.1:$hook_port/provision secret_file=$hook_secret;
 sso_provider op {
     oidc_issuer $op->{issuer};
     oidc_client_id nginx-app;
@@ -106,6 +130,8 @@ subtest 'a sid ends its session everywhere, at once, and no other' => sub {
     my $res = post_logout($token);
     is($res->{status}, 200, '200 to the provider');
     is($res->{headers}{'cache-control'}[0], 'no-store', 'not cached (§2.8)');
+    my ($told) = grep { $_->{reason} eq 'backchannel' } @{ hook_events() };
+    is($told->{sessions}, 1, "the app is told: one session ended") or diag(explain(hook_events()));
     is(works_everywhere($sessions[0]), $all_302, 'the session is gone on every worker and node');
     is(works_everywhere($sessions[1]), $all_200, 'the same person\'s other session goes on');
     like(error_log(), qr/back-channel logout: 1 session\(s\) ended/, 'logged');
@@ -120,7 +146,13 @@ subtest 'a sub without a sid ends every session of the person' => sub {
     is($res->{status}, 200, '200 to the provider');
     is(works_everywhere($_), $all_302, 'gone everywhere') for @sessions[1, 2];
     my $log = do { local (@ARGV, $/) = $audit; <> } // '';
-    like($log, qr/"event":"logout".*"reason":"backchannel".*"sessions":2/, 'the audit line says how many');
+    my ($line) = grep {/"reason":"backchannel"/ && /"sessions":2/} split /\n/, $log;
+    like($line // '', qr/"event":"logout"/, 'the audit line says how many sessions ended');
+    like($line // '', qr/"app":"told"/, 'and that the app was told');
+    my ($event) = grep { $_->{reason} eq 'backchannel' && $_->{sessions} == 2 } @{ hook_events() };
+    ok($event, 'the app heard of it through its hook (signature checked by the app)');
+    is($event->{subject}, 'alice-123', 'whose sessions');
+    like($event->{user_id} // '', qr/^\d+$/, 'the app\'s own user id');
     unlike($log, qr/\Q$sessions[1]\E/, 'no cookie in the audit log');
 };
 
@@ -144,6 +176,8 @@ subtest 'a local logout ends the session at the provider too (RP-initiated)' => 
     like($seen->{state} // '', qr/^[A-Za-z0-9_-]{22}$/, 'a random state');
     like($at_op->{headers}{location}, qr{^http://localhost:$port/signed-out\?state=}, 'and sends the person back');
     unlike(error_log(), qr/\Q$id_token\E/, 'the ID token is not logged');
+    my ($user_event) = grep { $_->{reason} eq 'user' } @{ hook_events() };
+    ok($user_event, 'the app heard of the local logout too');
 };
 
 subtest 'only POST' => sub {

@@ -4,7 +4,8 @@
 // approval, answers a repeated Idempotency-Key with the answer it gave that key, and reports
 // what it did at GET /stats. POST /control stages misbehaviour: a delay between look-up and
 // insert, a forced status, a connection that dies after the headers, two answers on one
-// connection.
+// connection. Events after the fact ({"event":"logout"}: sessions ended) are checked the same
+// way and kept in stats.events.
 //
 //   node test_hook.mjs --port P --secret-file F
 import crypto from 'node:crypto';
@@ -24,7 +25,7 @@ let nextId = 1000;
 let behaviour = {};
 let answers = new Map(); // Idempotency-Key -> [status, body] it was answered with
 const fresh = () => ({
-  calls: 0, creations: 0, replays: 0, bad_signatures: 0, requests: [], outcomes: [],
+  calls: 0, creations: 0, replays: 0, bad_signatures: 0, requests: [], outcomes: [], events: [],
   keys_by_subject: {}, // subject -> the distinct Idempotency-Keys its calls carried
 });
 const stats = fresh();
@@ -114,6 +115,10 @@ http
         return send(res, 401, { reason: 'bad signature' });
       }
       const login = JSON.parse(body);
+      if (login.event !== 'login') {
+        stats.events.push(login);
+        return send(res, behaviour.event_status || 200, {});
+      }
       const key = req.headers['idempotency-key'];
       stats.requests.push({ idempotency_key: key, body: login });
       if (stats.requests.length > 50) stats.requests.shift();

@@ -47,7 +47,7 @@ void FlowResume(sso_txn &txn, std::span<const sso_store_reply> replies, int64_t 
                    OidcCallbackResumeStore(txn, callback, replies, now_ms, out);
                  },
                  [&](ProvisionState &p) { ProvisionResumeStore(txn, p, replies, now_ms, out); },
-                 [&](LogoutState &logout) { LogoutResume(txn, logout, replies, out); },
+                 [&](LogoutState &logout) { LogoutResume(txn, logout, replies, now_ms, out); },
                  [&](BackchannelLogoutState &logout) {
                    BackchannelLogoutResumeStore(txn, logout, replies, now_ms, out);
                  },

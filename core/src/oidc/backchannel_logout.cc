@@ -9,6 +9,7 @@
 #include "engine/txn.h"
 #include "oidc/logout_token.h"
 #include "oidc/provider_documents.h"
+#include "session/notify.h"
 #include "session/session_id.h"
 #include "text/http_text.h"
 #include "text/views.h"
@@ -19,17 +20,22 @@ namespace {
 using Json = nlohmann::json;
 
 // Ends every session an index names, atomically: the records, the index, and one
-// announcement to every worker's cache. Returns how many records existed.
+// announcement to every worker's cache. Returns "<how many records existed>\n<the app's user
+// id in one of them>" (for telling the app).
 constexpr const char *kRevokeIndexScript =
     "local members = redis.call('smembers', KEYS[1]) "
-    "local ended, named = 0, {} "
+    "local ended, named, user = 0, {}, '' "
     "for _, digest in ipairs(members) do "
     "if #digest == 64 and not string.find(digest, '[^0-9a-f]') then "
-    "ended = ended + redis.call('del', ARGV[1] .. 's:' .. digest) "
+    "local key = ARGV[1] .. 's:' .. digest "
+    "if user == '' then local record = redis.call('get', key) "
+    "if record then local ok, r = pcall(cjson.decode, record) "
+    "if ok and type(r) == 'table' and type(r.user) == 'string' then user = r.user end end end "
+    "ended = ended + redis.call('del', key) "
     "table.insert(named, digest) end end "
     "redis.call('del', KEYS[1]) "
     "if #named > 0 then redis.call('publish', ARGV[2], table.concat(named, ' ')) end "
-    "return ended";
+    "return ended .. '\\n' .. user";
 
 OidcProvider *ProviderNamed(sso_txn &txn, const std::string &name) {
   auto it = txn.engine.oidc_providers.find(name);
@@ -72,6 +78,16 @@ void Refuse(sso_txn &txn, sso_status reason, sso_step &out) {
   txn.output.warning = std::string("back-channel logout refused: ") + sso_status_name(reason) +
                        " (" + sso_status_message(reason) + "), request_id: " + txn.request_id;
   out.warning = Str(txn.output.warning);
+}
+
+bool ParseCount(std::string_view text, long long &out) {
+  if (text.empty() || text.size() > 9) return false;
+  out = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return false;
+    out = out * 10 + (c - '0');
+  }
+  return true;
 }
 
 void Fetch(sso_txn &txn, BackchannelLogoutState &logout, BackchannelLogoutState::Stage stage,
@@ -125,13 +141,12 @@ void Revoke(sso_txn &txn, BackchannelLogoutState &logout, sso_step &out) {
   FlowStore(txn, std::move(commands), out);
 }
 
-void Ended(sso_txn &txn, const BackchannelLogoutState &logout, long long sessions, sso_step &out) {
-  Json audit = {{"event", "logout"},
-                {"reason", "backchannel"},
-                {"provider", logout.provider},
-                {"subject", logout.subject},
-                {"sid_given", !logout.sid.empty()},
-                {"sessions", sessions},
+void Ended(sso_txn &txn, const BackchannelLogoutState &logout, sso_step &out) {
+  long long sessions = logout.sessions;
+  Json audit = {{"event", "logout"},           {"reason", "backchannel"},
+                {"provider", logout.provider}, {"subject", logout.subject},
+                {"user", logout.user},         {"sid_given", !logout.sid.empty()},
+                {"sessions", sessions},        {"app", logout.app.empty() ? "no hook" : logout.app},
                 {"request_id", txn.request_id}};
   std::string notice = "back-channel logout: " + std::to_string(sessions) +
                        " session(s) ended, provider \"" + LogSafe(logout.provider, 64) +
@@ -164,6 +179,11 @@ void BackchannelLogoutBegin(sso_txn &txn, std::string_view form_body, int64_t no
 void BackchannelLogoutResumeHttp(sso_txn &txn, BackchannelLogoutState &logout, int status,
                                  std::string_view body, int64_t now_ms, sso_step &out) {
   out = sso_step{};
+  if (logout.stage == BackchannelLogoutState::Stage::kNotify) {
+    logout.app = NotifyOutcome(status);
+    BackchannelLogoutState done = EndFlow<BackchannelLogoutState>(txn.flow);
+    return Ended(txn, done, out);
+  }
   OidcProvider *p = ProviderNamed(txn, logout.provider);
   if (!p) return Refuse(txn, SSO_ERR_BAD_STATE, out);
   if (logout.stage == BackchannelLogoutState::Stage::kDiscovery) {
@@ -184,7 +204,7 @@ void BackchannelLogoutResumeHttp(sso_txn &txn, BackchannelLogoutState &logout, i
 }
 
 void BackchannelLogoutResumeStore(sso_txn &txn, BackchannelLogoutState &logout,
-                                  std::span<const sso_store_reply> replies, int64_t,
+                                  std::span<const sso_store_reply> replies, int64_t now_ms,
                                   sso_step &out) {
   out = sso_step{};
   sso_status why;
@@ -194,9 +214,23 @@ void BackchannelLogoutResumeStore(sso_txn &txn, BackchannelLogoutState &logout,
       if (replies[0].type == SSO_REPLY_NIL) return Refuse(txn, SSO_LOGOUT_TOKEN_REPLAY, out);
       return Revoke(txn, logout, out);
     case BackchannelLogoutState::Stage::kRevoke: {
-      if (replies[0].type != SSO_REPLY_INTEGER) return Refuse(txn, SSO_STORE_UNEXPECTED_REPLY, out);
+      // "<sessions>\n<user id>"
+      std::string_view answer = View(replies[0].str);
+      size_t newline = answer.find('\n');
+      long long sessions = 0;
+      if (replies[0].type != SSO_REPLY_STRING || newline == std::string_view::npos ||
+          !ParseCount(answer.substr(0, newline), sessions))
+        return Refuse(txn, SSO_STORE_UNEXPECTED_REPLY, out);
+      logout.sessions = sessions;
+      logout.user = std::string(answer.substr(newline + 1));
+      HookEvent event{"logout",    "backchannel",   logout.provider, logout.subject,
+                      logout.user, logout.sessions, txn.request_id,  now_ms};
+      if (sessions > 0 && NotifyApp(txn, event, out)) {
+        logout.stage = BackchannelLogoutState::Stage::kNotify;
+        return;
+      }
       BackchannelLogoutState done = EndFlow<BackchannelLogoutState>(txn.flow);
-      return Ended(txn, done, replies[0].integer, out);
+      return Ended(txn, done, out);
     }
     default:
       return Refuse(txn, SSO_ERR_BAD_STATE, out);

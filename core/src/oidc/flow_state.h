@@ -80,15 +80,21 @@ struct BackchannelLogoutState {
     kJwks,       // fetching the provider's keys (a first use or a rotation)
     kReplay,     // spending the token's jti
     kRevoke,     // ending the sessions its sid or sub names
+    kNotify,     // telling the app through its hook
   };
   Stage stage = Stage::kDiscovery;
-  bool AwaitsHttpAnswer() const { return stage == Stage::kDiscovery || stage == Stage::kJwks; }
+  bool AwaitsHttpAnswer() const {
+    return stage == Stage::kDiscovery || stage == Stage::kJwks || stage == Stage::kNotify;
+  }
 
   std::string provider;
   std::string token;  // until verified
   bool jwks_refreshed = false;
   std::string subject;  // what the verified token names
   std::string sid;
+  long long sessions = 0;  // how many it ended
+  std::string user;        // the app's user id, from one of their records
+  std::string app;         // what telling the app gave; empty: no hook
 };
 
 }  // namespace sso

@@ -75,10 +75,24 @@ HookRequest BuildHookRequest(const HookFacts &f, std::string_view secret) {
                {"request_id", f.request_id}};
   HookRequest out;
   out.body = body.dump(-1, ' ', false, Json::error_handler_t::replace);
-  std::string timestamp = std::to_string(f.now_ms / 1000);
-  out.headers = "Idempotency-Key: " + std::string(f.idempotency_key) +
-                "\r\nX-SSO-Signature: t=" + timestamp +
-                ",v1=" + HmacSha256Hex(secret, timestamp + "." + out.body) + "\r\n";
+  out.headers = "Idempotency-Key: " + std::string(f.idempotency_key) + "\r\n" +
+                SignatureHeader(secret, f.now_ms, out.body);
+  return out;
+}
+
+std::string SignatureHeader(std::string_view secret, int64_t now_ms, std::string_view body) {
+  std::string timestamp = std::to_string(now_ms / 1000);
+  return "X-SSO-Signature: t=" + timestamp +
+         ",v1=" + HmacSha256Hex(secret, timestamp + "." + std::string(body)) + "\r\n";
+}
+
+HookRequest BuildEventRequest(const HookEvent &e, std::string_view secret) {
+  Json body = {{"event", e.event},          {"reason", e.reason},   {"provider", e.provider},
+               {"subject", e.subject},      {"user_id", e.user_id}, {"sessions", e.sessions},
+               {"request_id", e.request_id}};
+  HookRequest out;
+  out.body = body.dump(-1, ' ', false, Json::error_handler_t::replace);
+  out.headers = SignatureHeader(secret, e.now_ms, out.body);
   return out;
 }
 

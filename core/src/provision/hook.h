@@ -33,6 +33,25 @@ struct HookFacts {
 // The body, the Idempotency-Key header and the HMAC-SHA256 signature over "<unix time>.<body>".
 HookRequest BuildHookRequest(const HookFacts &facts, std::string_view secret);
 
+// "X-SSO-Signature: t=<unix time>,v1=<HMAC-SHA256 of "<unix time>.<body>">\r\n".
+std::string SignatureHeader(std::string_view secret, int64_t now_ms, std::string_view body);
+
+// Something the app is told about an account after the fact (a logout, a revocation).
+struct HookEvent {
+  std::string event;   // "logout"
+  std::string reason;  // "user" | "backchannel" | "idp_slo" | "frontchannel" | "admin"
+  std::string provider;
+  std::string subject;
+  std::string user_id;  // the app's, from the session record; empty when unknown
+  long long sessions = 0;
+  std::string request_id;
+  int64_t now_ms = 0;
+};
+
+// The signed JSON body of an event, as the hook gets it (no Idempotency-Key: nothing is
+// created, and telling twice is harmless).
+HookRequest BuildEventRequest(const HookEvent &event, std::string_view secret);
+
 enum class HookOutcome { kCreated, kLinked, kUpdated, kUnchanged };
 
 struct HookAnswer {

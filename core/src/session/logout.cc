@@ -1,10 +1,13 @@
 #include "session/logout.h"
 
+#include <nlohmann/json.hpp>
+
 #include "engine/engine.h"
 #include "engine/flow_steps.h"
 #include "engine/store_keys.h"
 #include "engine/txn.h"
 #include "oidc/provider_documents.h"
+#include "session/notify.h"
 #include "session/record.h"
 #include "session/session_id.h"
 #include "text/encoding.h"
@@ -35,6 +38,20 @@ OidcProvider *EndsAtProvider(sso_txn &txn, const std::string &name) {
   return &it->second;
 }
 
+// The logout's audit line, on its last step: whose session ended and whether the app knows.
+void Audit(sso_txn &txn, const LogoutState &logout, sso_step &out) {
+  nlohmann::json line = {{"event", "logout"},
+                         {"reason", "user"},
+                         {"provider", logout.provider},
+                         {"subject", logout.subject},
+                         {"user", logout.user},
+                         {"sessions", 1},
+                         {"app", logout.app.empty() ? "no hook" : logout.app},
+                         {"request_id", txn.request_id}};
+  txn.output.audit = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  out.audit = Str(txn.output.audit);
+}
+
 // RP-Initiated Logout 1.0 §2: the provider's end_session_endpoint with the ID token as the
 // hint, our registered post-logout URL exactly as configured, our client id and a state.
 void ToProvider(sso_txn &txn, LogoutState &logout, const OidcProvider &p, sso_step &out) {
@@ -45,6 +62,21 @@ void ToProvider(sso_txn &txn, LogoutState &logout, const OidcProvider &p, sso_st
          "&post_logout_redirect_uri=" + UrlEncode(p.post_logout_redirect_uri) +
          "&client_id=" + UrlEncode(p.client.client_id) + "&state=" + logout.state;
   Redirect(txn, std::move(url), out);
+}
+
+// Once the app knows: to the provider when the session may end there too, else home.
+void Leave(sso_txn &txn, LogoutState &logout, sso_step &out) {
+  LogoutState done = logout;  // the flow's state goes with its last step
+  OidcProvider *p = logout.id_token.empty() ? nullptr : EndsAtProvider(txn, logout.provider);
+  if (p && !p->discovery) {
+    logout.stage = LogoutState::Stage::kDiscovery;
+    return FlowHttp(txn, {"GET", DiscoveryUrl(*p), "", "", "", "", 0}, out);
+  }
+  if (p)
+    ToProvider(txn, logout, *p, out);
+  else
+    Redirect(txn, txn.engine.settings.logout_redirect, out);
+  if (!done.provider.empty()) Audit(txn, done, out);
 }
 
 }  // namespace
@@ -59,7 +91,7 @@ void LogoutBegin(sso_txn &txn, std::string_view cookie, std::span<const uint8_t>
   txn.engine.cache.EvictCookie(cookie);
   // The record goes before the announcement, on one connection: a worker that hears it and
   // reads the session again must find it gone, or it would cache it anew. GETDEL also tells
-  // which provider the session came from.
+  // whose session it was (for the app, and the provider that may end its own).
   std::vector<StoreCommand> commands;
   commands.push_back(StoreCommand{"GETDEL", SessionKeyFromDigest(settings.key_prefix, digest)});
   commands.push_back(StoreCommand{"PUBLISH", txn.engine.revocation_channel, std::move(digest)});
@@ -71,7 +103,7 @@ void LogoutBegin(sso_txn &txn, std::string_view cookie, std::span<const uint8_t>
 }
 
 void LogoutResume(sso_txn &txn, LogoutState &logout, std::span<const sso_store_reply> replies,
-                  sso_step &out) {
+                  int64_t now_ms, sso_step &out) {
   out = sso_step{};
   if (replies.size() != 2 || logout.stage != LogoutState::Stage::kDelete)
     return FlowFail(txn, SSO_ERR_BAD_STATE, out);
@@ -86,19 +118,18 @@ void LogoutResume(sso_txn &txn, LogoutState &logout, std::span<const sso_store_r
 
   std::optional<SessionRecord> record;
   if (replies[0].type == SSO_REPLY_STRING) record = ParseRecord(View(replies[0].str));
-  OidcProvider *p = record ? EndsAtProvider(txn, record->identity.provider) : nullptr;
-  if (p && !record->logout.id_token.empty()) {
-    logout.provider = p->name;
+  if (record) {
+    logout.provider = record->identity.provider;
+    logout.subject = record->identity.subject;
+    logout.user = record->identity.user;
     logout.id_token = std::move(record->logout.id_token);
-    if (!p->discovery) {
-      logout.stage = LogoutState::Stage::kDiscovery;
-      FlowHttp(txn, {"GET", DiscoveryUrl(*p), "", "", "", "", 0}, out);
-    } else {
-      ToProvider(txn, logout, *p, out);
-    }
-  } else {
-    Redirect(txn, txn.engine.settings.logout_redirect, out);
   }
+  HookEvent event{"logout",    "user", logout.provider, logout.subject,
+                  logout.user, 1,      txn.request_id,  now_ms};
+  if (record && NotifyApp(txn, event, out))
+    logout.stage = LogoutState::Stage::kNotify;
+  else
+    Leave(txn, logout, out);
   txn.output.notice = "logout";
   out.notice = Str(txn.output.notice);
   if (!warning.empty()) {
@@ -110,12 +141,19 @@ void LogoutResume(sso_txn &txn, LogoutState &logout, std::span<const sso_store_r
 void LogoutResumeHttp(sso_txn &txn, LogoutState &logout, int status, std::string_view body,
                       int64_t now_ms, sso_step &out) {
   out = sso_step{};
-  OidcProvider *p = EndsAtProvider(txn, logout.provider);
+  if (logout.stage == LogoutState::Stage::kNotify) {
+    logout.app = NotifyOutcome(status);
+    return Leave(txn, logout, out);
+  }
   // The session is gone here whatever the provider answers: a provider we cannot reach
   // only means the person lands on our logout redirect instead of its page.
-  if (!p || AcceptDiscovery(*p, status, body, now_ms) != SSO_OK)
-    return Redirect(txn, txn.engine.settings.logout_redirect, out);
-  ToProvider(txn, logout, *p, out);
+  LogoutState done = logout;
+  OidcProvider *p = EndsAtProvider(txn, logout.provider);
+  if (p && AcceptDiscovery(*p, status, body, now_ms) == SSO_OK)
+    ToProvider(txn, logout, *p, out);
+  else
+    Redirect(txn, txn.engine.settings.logout_redirect, out);
+  Audit(txn, done, out);
 }
 
 }  // namespace sso

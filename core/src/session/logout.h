@@ -21,7 +21,7 @@ void LogoutBegin(sso_txn &txn, std::string_view cookie, std::span<const uint8_t>
                  sso_step &out);
 // The 303 once the record is gone; an error page if it could not be deleted.
 void LogoutResume(sso_txn &txn, LogoutState &logout, std::span<const sso_store_reply> replies,
-                  sso_step &out);
+                  int64_t now_ms, sso_step &out);
 // The provider's discovery document, fetched for its end_session_endpoint.
 void LogoutResumeHttp(sso_txn &txn, LogoutState &logout, int status, std::string_view body,
                       int64_t now_ms, sso_step &out);

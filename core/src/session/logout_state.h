@@ -1,5 +1,5 @@
-// A local logout: the record deleted (and read, for what the provider needs to end its own
-// session), then perhaps the provider's discovery document, before the redirect.
+// A local logout: the record deleted (and read: whose session it was), the app told, perhaps
+// the provider's discovery document fetched, then the redirect.
 #pragma once
 
 #include <string>
@@ -9,14 +9,19 @@ namespace sso {
 struct LogoutState {
   enum class Stage {
     kDelete,     // GETDEL of the record, then PUBLISH
+    kNotify,     // telling the app through its hook
     kDiscovery,  // this worker has no discovery document for the session's provider yet
   };
   Stage stage = Stage::kDelete;
-  bool AwaitsHttpAnswer() const { return stage == Stage::kDiscovery; }
+  bool AwaitsHttpAnswer() const { return stage != Stage::kDelete; }
 
-  std::string state;     // RP-Initiated Logout's state parameter
-  std::string provider;  // the ended session's, when it may end at the provider too
-  std::string id_token;  // its id_token_hint (secret: never logged)
+  std::string state;  // RP-Initiated Logout's state parameter
+  // Whose session ended (empty when the cookie named none).
+  std::string provider;
+  std::string subject;
+  std::string user;
+  std::string app;       // what telling the app gave ("told", "no answer"...); empty: no hook
+  std::string id_token;  // the provider's id_token_hint, when it ends there too (secret)
 };
 
 }  // namespace sso

@@ -60,6 +60,8 @@ class BackchannelLogout : public ::testing::Test {
   }
 
   struct Outcome {
+    std::string hook_body, hook_headers;
+    int64_t hook_timeout_ms = 0;
     sso_step step{};
     std::vector<std::string> urls;                   // back-channel calls, in order
     std::vector<std::vector<std::string>> commands;  // store commands, in order
@@ -72,7 +74,7 @@ class BackchannelLogout : public ::testing::Test {
                int http_status = 200) {
     if (!store)
       store = [](const std::vector<std::string> &c) {
-        return c[0] == "EVAL" ? IntegerReply(2)
+        return c[0] == "EVAL" ? sso_store_reply{SSO_REPLY_STRING, S("2\nuser-42"), 0, SSO_OK}
                               : sso_store_reply{SSO_REPLY_STATUS, S("OK"), 0, SSO_OK};
       };
     Outcome o;
@@ -88,9 +90,16 @@ class BackchannelLogout : public ::testing::Test {
       if (o.step.kind == SSO_STEP_HTTP) {
         std::string url = Str(o.step.http.url);
         o.urls.push_back(url);
+        int status = http_status;
+        if (url == kHook) {
+          o.hook_body = Str(o.step.http.body);
+          o.hook_headers = Str(o.step.http.headers);
+          o.hook_timeout_ms = o.step.http.timeout_ms;
+          status = hook_status_;
+        }
         held_ =
             url.ends_with("/jwks") ? Json{{"keys", {PublicJwk(*key_)}}}.dump() : Discovery().dump();
-        EXPECT_EQ(sso_flow_resume_http(txn_.get(), http_status, S(held_), kNow, &o.step), SSO_OK);
+        EXPECT_EQ(sso_flow_resume_http(txn_.get(), status, S(held_), kNow, &o.step), SSO_OK);
       } else if (o.step.kind == SSO_STEP_STORE) {
         std::vector<sso_store_reply> replies;
         for (size_t i = 0; i < o.step.commands_count; ++i) {
@@ -110,7 +119,15 @@ class BackchannelLogout : public ::testing::Test {
     return "logout_token=" + sso::UrlEncode(Token(key, claims));
   }
 
+  void UseHook(int status) {
+    sso_provisioning_config hook{S(kHook), S("hook-secret-0123456789"), 5000, 0};
+    ASSERT_EQ(sso_engine_set_provisioning(engine_.get(), &hook), SSO_OK);
+    hook_status_ = status;
+  }
+
+  static constexpr const char *kHook = "http://127.0.0.1:9/hook";
   static Key *key_;
+  int hook_status_ = 200;
   sso_test::EnginePtr engine_;
   sso_test::TxnPtr txn_;
   std::string held_;
@@ -203,6 +220,41 @@ TEST_F(BackchannelLogout, WhatWeCannotCheckIsA503TheProviderMayRetry) {
   });
   EXPECT_EQ(store.step.http_status, 503);
   EXPECT_NE(Str(store.step.body).find("temporarily_unavailable"), std::string::npos);
+}
+
+TEST_F(BackchannelLogout, TheAppIsToldWithinABoundAndItsAnswerAudited) {
+  UseHook(200);
+  Outcome o = Post(Form(LogoutClaims()));
+  ASSERT_EQ(o.step.http_status, 200) << sso_status_name(o.step.reason);
+  Json told = Json::parse(o.hook_body);
+  EXPECT_EQ(told["event"], "logout");
+  EXPECT_EQ(told["reason"], "backchannel");
+  EXPECT_EQ(told["provider"], "op");
+  EXPECT_EQ(told["subject"], "248289761001");
+  EXPECT_EQ(told["user_id"], "user-42") << "the app's own id, from the ended session's record";
+  EXPECT_EQ(told["sessions"], 2);
+  EXPECT_EQ(o.hook_headers.rfind("X-SSO-Signature: t=", 0), 0u) << "signed like the hook";
+  EXPECT_EQ(o.hook_timeout_ms, 2000) << "the provider waits at most this long for the app";
+  EXPECT_NE(Str(o.step.audit).find("\"app\":\"told\""), std::string::npos);
+
+  UseHook(0);
+  Outcome unheard = Post(Form(LogoutClaims()));
+  EXPECT_EQ(unheard.step.http_status, 200) << "the sessions ended: the provider hears so";
+  EXPECT_NE(Str(unheard.step.audit).find("\"app\":\"no answer\""), std::string::npos)
+      << "never lost silently";
+  UseHook(500);
+  EXPECT_NE(Str(Post(Form(LogoutClaims())).step.audit).find("\"app\":\"status 500\""),
+            std::string::npos);
+}
+
+TEST_F(BackchannelLogout, NothingEndedNothingToTell) {
+  UseHook(200);
+  Outcome o = Post(Form(LogoutClaims()), [](const std::vector<std::string> &c) {
+    return c[0] == "EVAL" ? sso_store_reply{SSO_REPLY_STRING, S("0\n"), 0, SSO_OK}
+                          : sso_store_reply{SSO_REPLY_STATUS, S("OK"), 0, SSO_OK};
+  });
+  EXPECT_EQ(o.step.http_status, 200);
+  EXPECT_EQ(o.hook_body, "");
 }
 
 }  // namespace

@@ -231,3 +231,27 @@ TEST(RpInitiatedLogout, ThePostLogoutUrlCannotBeAnOpenRedirect) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(LogoutNotice, TheAppIsToldWhoseSessionEndedBeforeThePersonLeaves) {
+  auto engine = EngineWithProvider("", true);
+  sso_provisioning_config hook{S("http://127.0.0.1:9/hook"), S("hook-secret-0123456789"), 5000, 0};
+  ASSERT_EQ(sso_engine_set_provisioning(engine.get(), &hook), SSO_OK);
+  auto txn = MakeTxn(engine.get());
+  sso_step step = LogoutWithRecord(txn.get(), RecordOf("op", ""));
+  ASSERT_EQ(step.kind, SSO_STEP_HTTP);
+  EXPECT_EQ(Str(step.http.url), "http://127.0.0.1:9/hook");
+  EXPECT_EQ(step.http.timeout_ms, 2000) << "the person waits at most this long";
+  std::string body = Str(step.http.body);
+  EXPECT_NE(body.find("\"event\":\"logout\""), std::string::npos);
+  EXPECT_NE(body.find("\"reason\":\"user\""), std::string::npos);
+  EXPECT_NE(body.find("\"user_id\":\"alice\""), std::string::npos);
+  EXPECT_NE(Str(step.http.headers).find("X-SSO-Signature: t="), std::string::npos);
+  ASSERT_EQ(sso_flow_resume_http(txn.get(), 0, S(""), 0, &step), SSO_OK);
+  EXPECT_EQ(step.kind, SSO_STEP_REDIRECT) << "an app that does not answer does not keep anyone";
+  EXPECT_NE(Str(step.audit).find("\"app\":\"no answer\""), std::string::npos);
+  EXPECT_NE(Str(step.audit).find("\"reason\":\"user\""), std::string::npos);
+}
+
+}  // namespace
