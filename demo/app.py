@@ -112,7 +112,13 @@ class App(BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
         if not signature_ok(self.headers.get("X-SSO-Signature", ""), body, SECRET):
             return self.answer(401, b'{"reason":"bad signature"}', "application/json")
-        status, answer = provision(json.loads(body), self.headers.get("Idempotency-Key", ""))
+        message = json.loads(body)
+        if message.get("event") != "login":
+            # sessions ended (a logout): an app would end its own state for that user here
+            print(f"sso event: {message.get('event')} ({message.get('reason')}) for user "
+                  f"{message.get('user_id')}, {message.get('sessions')} session(s)", flush=True)
+            return self.answer(200, b"{}", "application/json")
+        status, answer = provision(message, self.headers.get("Idempotency-Key", ""))
         self.answer(status, json.dumps(answer).encode(), "application/json")
 
     def do_GET(self):
