@@ -122,8 +122,8 @@ TEST(EngineSettings, CacheMustStayWellBelowIdle) {
 
 TEST(ProvisionSettings, TheHookIsCheckedWhereItIsConfigured) {
   auto check = [](std::string url, std::string secret, int64_t timeout = 0, int64_t lease = 0) {
-    sso_provisioning_config c{{url.data(), url.size()}, {secret.data(), secret.size()}, timeout,
-                              lease};
+    sso_provisioning_config c{
+        {url.data(), url.size()}, {secret.data(), secret.size()}, timeout, lease};
     return sso_provisioning_check(&c);
   };
   const std::string secret(16, 'k');
