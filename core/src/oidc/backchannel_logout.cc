@@ -69,9 +69,11 @@ void Answer(sso_txn &txn, int http_status, sso_status reason, std::string body, 
 }
 
 void Refuse(sso_txn &txn, sso_status reason, sso_step &out) {
+  // what kept us from checking the token (not the token's fault): the provider may retry
   bool ours = reason == SSO_OIDC_UNAVAILABLE || reason == SSO_OIDC_DISCOVERY_INVALID ||
-              reason == SSO_STORE_UNAVAILABLE || reason == SSO_STORE_TIMEOUT ||
-              reason == SSO_STORE_ERROR_REPLY || reason == SSO_STORE_UNEXPECTED_REPLY;
+              reason == SSO_JWKS_INVALID || reason == SSO_STORE_UNAVAILABLE ||
+              reason == SSO_STORE_TIMEOUT || reason == SSO_STORE_ERROR_REPLY ||
+              reason == SSO_STORE_UNEXPECTED_REPLY;
   Json body = {{"error", ours ? "temporarily_unavailable" : "invalid_request"},
                {"error_description", sso_status_message(reason)}};
   Answer(txn, ours ? 503 : 400, reason, body.dump(), out);
