@@ -180,6 +180,25 @@ subtest 'a local logout ends the session at the provider too (RP-initiated)' => 
     ok($user_event, 'the app heard of the local logout too');
 };
 
+subtest 'an app slower than the bound does not hold the provider or the person' => sub {
+    HTTP::Tiny->new->post("http://127.0.0.1:$hook_port/control",
+        { content => JSON::PP::encode_json({ behaviour => { event_delay_ms => 4000 } }) });
+    my @slow = map { Test::Nginx::OidcOp::login($op) } 1 .. 2;
+    my @slow_sids = @{ Test::Nginx::OidcOp::stats($op)->{sids} }[-2, -1];
+    my $res = post_logout(Test::Nginx::OidcOp::logout_token($op, sid => $slow_sids[0]));
+    is($res->{status}, 200, 'back-channel: 200 to the provider');
+    cmp_ok($res->{elapsed}, '<', 3.5, 'within the 2 s bound (not the app\'s 4 s)');
+    is(works_everywhere($slow[0]{session}), $all_302, 'and the session ended');
+    $res = http_request('POST', '/sso/logout', headers => ["Cookie: sso=$slow[1]{session}"]);
+    is($res->{status}, 303, 'local logout: 303');
+    cmp_ok($res->{elapsed}, '<', 3.5, 'within the bound too');
+    my $log = do { local (@ARGV, $/) = $audit; <> } // '';
+    my @unheard = grep {/"app":"no answer"/} split /\n/, $log;
+    is(scalar(@unheard), 2, 'both audit lines say the app did not answer in time');
+    HTTP::Tiny->new->post("http://127.0.0.1:$hook_port/control",
+        { content => JSON::PP::encode_json({ behaviour => { event_delay_ms => 0 } }) });
+};
+
 subtest 'only POST' => sub {
     is(http_request('GET', '/sso/oidc/backchannel-logout')->{status}, 405, 'GET: 405');
 };

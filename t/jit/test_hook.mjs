@@ -117,6 +117,7 @@ http
       const login = JSON.parse(body);
       if (login.event !== 'login') {
         stats.events.push(login);
+        if (behaviour.event_delay_ms) await new Promise((r) => setTimeout(r, behaviour.event_delay_ms));
         return send(res, behaviour.event_status || 200, {});
       }
       const key = req.headers['idempotency-key'];
