@@ -199,6 +199,17 @@ subtest 'an app slower than the bound does not hold the provider or the person' 
         { content => JSON::PP::encode_json({ behaviour => { event_delay_ms => 0 } }) });
 };
 
+subtest 'after nginx -s reload, new workers verify logout tokens too' => sub {
+    my $flow = Test::Nginx::OidcOp::login($op);
+    my $sid = Test::Nginx::OidcOp::stats($op)->{sids}[-1];
+    my $jwks_before = Test::Nginx::OidcOp::stats($op)->{jwks};
+    reload_nginx();    # new workers: no discovery document, no keys yet
+    my $res = post_logout(Test::Nginx::OidcOp::logout_token($op, sid => $sid));
+    is($res->{status}, 200, 'a worker started by the reload fetches the keys and ends the session');
+    cmp_ok(Test::Nginx::OidcOp::stats($op)->{jwks}, '>', $jwks_before, 'it fetched them');
+    is(works_everywhere($flow->{session}), $all_302, 'gone everywhere');
+};
+
 subtest 'only POST' => sub {
     is(http_request('GET', '/sso/oidc/backchannel-logout')->{status}, 405, 'GET: 405');
 };
