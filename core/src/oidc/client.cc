@@ -36,15 +36,6 @@ std::string RandomToken(std::span<const uint8_t> bytes) {
 
 }  // namespace
 
-bool IsAcceptableEndpoint(std::string_view url) {
-  if (url.rfind("https://", 0) == 0) return url.size() > 8 && !HasControlCharacter(url);
-  for (std::string_view loopback : {"http://127.0.0.1:", "http://127.0.0.1/", "http://localhost:",
-                                    "http://localhost/", "http://[::1]:", "http://[::1]/"}) {
-    if (url.rfind(loopback, 0) == 0) return !HasControlCharacter(url);
-  }
-  return false;
-}
-
 sso_status ParseDiscovery(std::string_view json, std::string_view expected_issuer, Algorithm alg,
                           Discovery &out) {
   out = Discovery{};

@@ -12,6 +12,7 @@
 #include "oidc/client_assertion.h"
 #include "oidc/jwt.h"
 #include "sso/sso.h"
+#include "text/http_text.h"
 
 namespace sso::oidc {
 
@@ -31,8 +32,8 @@ struct Discovery {
 sso_status ParseDiscovery(std::string_view json, std::string_view expected_issuer, Algorithm alg,
                           Discovery &out);
 
-// True for https URLs, and for http URLs on 127.0.0.1, [::1] or localhost.
-bool IsAcceptableEndpoint(std::string_view url);
+// True for https URLs, and for http URLs on 127.0.0.1, [::1] or localhost (text/http_text.h).
+using sso::IsAcceptableEndpoint;
 
 struct ClientSettings {
   std::string client_id;

@@ -8,6 +8,25 @@ namespace sso::saml {
 namespace {
 
 constexpr const char *kRedirectBinding = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect";
+constexpr const char *kPostBinding = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST";
+
+// The first SingleLogoutService of each binding we speak (HTTP-Redirect, HTTP-POST); a
+// Location that is not an absolute https (or loopback http) URL is not taken.
+void ReadSingleLogout(xmlNode *idp, IdentityProvider &out) {
+  for (xmlNode *slo : Children(idp, kNsMetadata, "SingleLogoutService")) {
+    auto binding = Attribute(slo, "Binding");
+    std::string location = Attribute(slo, "Location").value_or("");
+    std::string response = Attribute(slo, "ResponseLocation").value_or(location);
+    if (!IsAcceptableEndpoint(location) || !IsAcceptableEndpoint(response)) continue;
+    if (binding == kRedirectBinding && out.slo_redirect_url.empty()) {
+      out.slo_redirect_url = location;
+      out.slo_redirect_response_url = response;
+    } else if (binding == kPostBinding && out.slo_post_url.empty()) {
+      out.slo_post_url = location;
+      out.slo_post_response_url = response;
+    }
+  }
+}
 
 xmlNode *FindIdpEntity(xmlNode *root) {
   if (Is(root, kNsMetadata, "EntityDescriptor")) return root;
@@ -46,6 +65,7 @@ sso_status ParseIdpMetadata(std::string_view xml, IdpMetadata &out) {
     }
   }
   if (out.idp.sso_url.empty()) return SSO_SAML_METADATA_INVALID;
+  ReadSingleLogout(idp, out.idp);
 
   size_t index = 0;
   for (xmlNode *descriptor : Children(idp, kNsMetadata, "KeyDescriptor")) {

@@ -16,7 +16,14 @@ namespace sso::saml {
 // What we trust about one identity provider (from its metadata or from directives).
 struct IdentityProvider {
   std::string entity_id;
-  std::string sso_url;                  // HTTP-Redirect SingleSignOnService
+  std::string sso_url;  // HTTP-Redirect SingleSignOnService
+  // SingleLogoutService, when the IdP offers it: where a LogoutRequest goes (HTTP-Redirect,
+  // or HTTP-POST when it offers only that) and where a LogoutResponse goes (its
+  // ResponseLocation, else the same Location)
+  std::string slo_redirect_url;
+  std::string slo_redirect_response_url;
+  std::string slo_post_url;
+  std::string slo_post_response_url;
   std::vector<SharedKey> signing_keys;  // pinned; several during a certificate rollover
 };
 

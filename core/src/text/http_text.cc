@@ -158,6 +158,15 @@ std::string_view CookieFromHeaders(std::span<const std::string_view> headers,
   return {};
 }
 
+bool IsAcceptableEndpoint(std::string_view url) {
+  if (url.rfind("https://", 0) == 0) return url.size() > 8 && !HasControlCharacter(url);
+  for (std::string_view loopback : {"http://127.0.0.1:", "http://127.0.0.1/", "http://localhost:",
+                                    "http://localhost/", "http://[::1]:", "http://[::1]/"}) {
+    if (url.rfind(loopback, 0) == 0) return !HasControlCharacter(url);
+  }
+  return false;
+}
+
 std::string SetCookieValue(const CookieSettings &cookie, std::string_view value,
                            int64_t max_age_s) {
   std::string out;

@@ -46,6 +46,10 @@ std::string HtmlEscape(std::string_view text);
 std::string_view CookieFromHeaders(std::span<const std::string_view> headers,
                                    std::string_view name);
 
+// An absolute https URL, or http on loopback only (tests, a provider on the same host); no
+// control characters.
+bool IsAcceptableEndpoint(std::string_view url);
+
 struct CookieSettings {
   std::string_view name;
   bool secure;

@@ -157,6 +157,31 @@ TEST(SamlMetadataIn, ReadsEntitySsoUrlAndEverySigningCertificate) {
   EXPECT_EQ(sso::saml::ParseIdpMetadata("<!DOCTYPE x><x/>", m), SSO_SAML_METADATA_INVALID);
 }
 
+TEST(SamlMetadataIn, ReadsTheSingleLogoutServicesItOffers) {
+  std::string xml = IdpMetadata({"idp"});
+  std::string slo =
+      "<md:SingleLogoutService Binding=\"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST\" "
+      "Location=\"https://idp.test.invalid/slo-post\"/>"
+      "<md:SingleLogoutService Binding=\"urn:oasis:names:tc:SAML:2.0:bindings:SOAP\" "
+      "Location=\"https://idp.test.invalid/slo-soap\"/>"
+      "<md:SingleLogoutService Binding=\"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect\" "
+      "Location=\"http://evil.example/slo\"/>"
+      "<md:SingleLogoutService Binding=\"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect\" "
+      "Location=\"https://idp.test.invalid/slo\" "
+      "ResponseLocation=\"https://idp.test.invalid/slo-done\"/>";
+  xml.insert(xml.find("<md:SingleSignOnService"), slo);
+  sso::saml::IdpMetadata m;
+  ASSERT_EQ(sso::saml::ParseIdpMetadata(xml, m), SSO_OK);
+  EXPECT_EQ(m.idp.slo_redirect_url, "https://idp.test.invalid/slo")
+      << "a plain-http endpoint off loopback is passed over";
+  EXPECT_EQ(m.idp.slo_redirect_response_url, "https://idp.test.invalid/slo-done");
+  EXPECT_EQ(m.idp.slo_post_url, "https://idp.test.invalid/slo-post");
+  EXPECT_EQ(m.idp.slo_post_response_url, "https://idp.test.invalid/slo-post")
+      << "no ResponseLocation: the Location";
+  ASSERT_EQ(sso::saml::ParseIdpMetadata(IdpMetadata({"idp"}), m), SSO_OK);
+  EXPECT_EQ(m.idp.slo_redirect_url, "") << "none offered: none";
+}
+
 TEST(SamlMetadataOut, DescribesOurAcsAndCertificate) {
   Provider p;
   p.sp_key = ReadFile(KeyPath("sp.key"));
