@@ -32,16 +32,7 @@ open $fh, '>', "$root/op.secret" or die;
 print $fh "test-secret-1\n";
 close $fh;
 
-my $hook_port = empty_port();
-my $hook_pid = fork // die;
-if ($hook_pid == 0) {
-    open STDOUT, '>>', "$root/hook.log";
-    open STDERR, '>&', \*STDOUT;
-    exec 'node', "$env->{repo}/t/jit/test_hook.mjs", '--port', $hook_port,
-        '--secret-file', "$root/hook.secret" or POSIX::_exit(127);
-}
-END { kill 'TERM', $hook_pid if $hook_pid }
-wait_port({ port => $hook_port, max_wait => 20 });
+my $hook_port = start_test_hook("$root/hook.secret");
 
 my $op = Test::Nginx::OidcOp::start();
 my $other_op = Test::Nginx::OidcOp::start();

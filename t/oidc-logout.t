@@ -11,8 +11,6 @@ use lib 't/lib';
 use Test::More;
 use JSON::PP ();
 use HTTP::Tiny;
-use POSIX ();
-use Test::TCP qw(empty_port wait_port);
 use Test::Nginx::SSO;
 use Test::Nginx::OidcOp;
 
@@ -31,16 +29,7 @@ my $hook_secret = "$env->{servroot}/hook.secret";
 open my $hs, '>', $hook_secret or die;
 print $hs "hook-secret-0123456789abcdef\n";
 close $hs;
-my $hook_port = empty_port();
-my $hook_pid = fork // die;
-if ($hook_pid == 0) {
-    open STDOUT, '>>', "$env->{servroot}/hook.log";
-    open STDERR, '>&', \*STDOUT;
-    exec 'node', "$env->{repo}/t/jit/test_hook.mjs", '--port', $hook_port, '--secret-file',
-        $hook_secret or POSIX::_exit(127);
-}
-END { kill 'TERM', $hook_pid if $hook_pid }
-wait_port({ port => $hook_port, max_wait => 20 });
+my $hook_port = start_test_hook($hook_secret);
 sub hook_events {
     return JSON::PP::decode_json(HTTP::Tiny->new->get("http://127.0.0.1:$hook_port/stats")->{content})
         ->{events};

@@ -60,12 +60,7 @@ void ExpectOnlyTheReadUntilANilReplyEndsIt(sso_txn *txn, sso_status reason) {
 
 EnginePtr EngineWithOidcProvider() {
   auto engine = MakeEngine();
-  sso_oidc_provider_config c{};
-  c.name = S("op");
-  c.issuer = S(kIssuer);
-  c.client_id = S("client");
-  c.client_secret = S("s3cret");
-  c.redirect_uri = S("https://app.test.invalid/sso/oidc/callback");
+  sso_oidc_provider_config c = OidcProviderConfig(kIssuer, "client");
   EXPECT_EQ(sso_engine_add_oidc_provider(engine.get(), &c), SSO_OK);
   return engine;
 }

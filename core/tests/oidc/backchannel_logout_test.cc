@@ -31,14 +31,6 @@ Json LogoutClaims() {
           {"jti", "jti-1"},         {"events", {{kEvent, Json::object()}}}};
 }
 
-Json Discovery() {
-  return {{"issuer", kIssuer},
-          {"authorization_endpoint", std::string(kIssuer) + "/auth"},
-          {"token_endpoint", std::string(kIssuer) + "/token"},
-          {"jwks_uri", std::string(kIssuer) + "/jwks"},
-          {"id_token_signing_alg_values_supported", {"RS256"}}};
-}
-
 std::string Hash(const std::string &provider, const std::string &value) {
   return sso::Sha256Hex(provider + '\0' + value);
 }
@@ -49,12 +41,7 @@ class BackchannelLogout : public ::testing::Test {
 
   void SetUp() override {
     engine_ = MakeEngine();
-    sso_oidc_provider_config c{};
-    c.name = S("op");
-    c.issuer = S(kIssuer);
-    c.client_id = S(kClient);
-    c.client_secret = S("s3cret");
-    c.redirect_uri = S("https://app.test.invalid/sso/oidc/callback");
+    sso_oidc_provider_config c = sso_test::OidcProviderConfig(kIssuer, kClient);
     c.clock_skew_ms = 120000;
     ASSERT_EQ(sso_engine_add_oidc_provider(engine_.get(), &c), SSO_OK);
   }
@@ -97,8 +84,8 @@ class BackchannelLogout : public ::testing::Test {
           o.hook_timeout_ms = o.step.http.timeout_ms;
           status = hook_status_;
         }
-        held_ =
-            url.ends_with("/jwks") ? Json{{"keys", {PublicJwk(*key_)}}}.dump() : Discovery().dump();
+        held_ = url.ends_with("/jwks") ? Json{{"keys", {PublicJwk(*key_)}}}.dump()
+                                       : DiscoveryDocument().dump();
         EXPECT_EQ(sso_flow_resume_http(txn_.get(), status, S(held_), kNow, &o.step), SSO_OK);
       } else if (o.step.kind == SSO_STEP_STORE) {
         std::vector<sso_store_reply> replies;

@@ -23,14 +23,6 @@ using sso_test::Str;
 
 constexpr const char *kRedirect = "https://app.test.invalid/sso/oidc/callback";
 
-Json Discovery() {
-  return {{"issuer", kIssuer},
-          {"authorization_endpoint", std::string(kIssuer) + "/auth"},
-          {"token_endpoint", std::string(kIssuer) + "/token"},
-          {"jwks_uri", std::string(kIssuer) + "/jwks"},
-          {"id_token_signing_alg_values_supported", {"RS256"}}};
-}
-
 class OidcFlow : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -80,7 +72,7 @@ class OidcFlow : public ::testing::Test {
     if (step.kind == SSO_STEP_HTTP) {
       EXPECT_EQ(Str(step.http.url), std::string(kIssuer) + "/.well-known/openid-configuration");
       ++discovery_fetches_;
-      Json discovery = Discovery();
+      Json discovery = DiscoveryDocument();
       discovery["userinfo_endpoint"] = std::string(kIssuer) + "/userinfo";
       std::string doc = discovery.dump();
       EXPECT_EQ(sso_flow_resume_http(txn.get(), discovery_status_, S(doc), now_, &step), SSO_OK);
@@ -158,7 +150,7 @@ class OidcFlow : public ::testing::Test {
         body = jwks.dump();
       } else if (url.ends_with("/.well-known/openid-configuration")) {
         ++r.discovery_fetches;
-        body = Discovery().dump();
+        body = DiscoveryDocument().dump();
         status = callback_discovery_status_;
       }
       held_ = body;
@@ -339,7 +331,7 @@ TEST_F(OidcFlow, AFailedRefreshDoesNotPullTheDocumentFromALoginInFlight) {
     sso_step st;
     ASSERT_EQ(sso_login_begin(other.get(), &login, &st), SSO_OK);
     ASSERT_EQ(st.kind, SSO_STEP_HTTP);
-    Json bad = Discovery();
+    Json bad = DiscoveryDocument();
     bad["issuer"] = "https://evil.test.invalid";
     std::string doc = bad.dump();
     ASSERT_EQ(sso_flow_resume_http(other.get(), 200, S(doc), now_, &st), SSO_OK);

@@ -119,12 +119,7 @@ constexpr const char *kOp = "https://op.test.invalid";
 
 sso_test::EnginePtr EngineWithProvider(const std::string &post_logout, bool explicit_endpoints) {
   auto engine = MakeEngine();
-  sso_oidc_provider_config c{};
-  c.name = S("op");
-  c.issuer = S(kOp);
-  c.client_id = S("app client");
-  c.client_secret = S("s3cret");
-  c.redirect_uri = S("https://app.test.invalid/sso/oidc/callback");
+  sso_oidc_provider_config c = OidcProviderConfig(kOp, "app client");
   c.post_logout_redirect_uri = S(post_logout);
   std::string auth = std::string(kOp) + "/auth", token = std::string(kOp) + "/token",
               jwks = std::string(kOp) + "/jwks", end = std::string(kOp) + "/end?tenant=a";
@@ -218,12 +213,7 @@ TEST(RpInitiatedLogout, ThePostLogoutUrlCannotBeAnOpenRedirect) {
        {"//evil.example/", "/\\evil.example", "https:evil.example", "javascript:alert(1)",
         "http://evil.example/", "https://app.example/a\r\nSet-Cookie: x=1",
         "https://app.example/#frag", "/signed-out", "%2F%2Fevil.example"}) {
-    sso_oidc_provider_config c{};
-    c.name = S("op");
-    c.issuer = S(kOp);
-    c.client_id = S("app");
-    c.client_secret = S("s3cret");
-    c.redirect_uri = S("https://app.test.invalid/sso/oidc/callback");
+    sso_oidc_provider_config c = OidcProviderConfig(kOp, "app");
     c.post_logout_redirect_uri = S(bad);
     EXPECT_EQ(sso_engine_add_oidc_provider(engine.get(), &c), SSO_CONFIG_BAD_POST_LOGOUT_URI)
         << bad;

@@ -108,6 +108,15 @@ inline std::string SignBytes(const Key &k, const std::string &input) {
   return sig;
 }
 
+// The provider's discovery document (kIssuer's endpoints, RS256).
+inline Json DiscoveryDocument() {
+  return {{"issuer", kIssuer},
+          {"authorization_endpoint", std::string(kIssuer) + "/auth"},
+          {"token_endpoint", std::string(kIssuer) + "/token"},
+          {"jwks_uri", std::string(kIssuer) + "/jwks"},
+          {"id_token_signing_alg_values_supported", {"RS256"}}};
+}
+
 inline Json Claims() {
   return {{"iss", kIssuer},
           {"aud", kClient},

@@ -55,6 +55,19 @@ inline TxnPtr MakeTxn(sso_engine *engine) {
   return TxnPtr(txn);
 }
 
+// The OpenID provider "op" as the tests configure it (secret, our callback); `issuer` and
+// `client_id` must outlive the config. Tests add the lines they are about.
+inline sso_oidc_provider_config OidcProviderConfig(std::string_view issuer,
+                                                   std::string_view client_id) {
+  sso_oidc_provider_config c{};
+  c.name = S("op");
+  c.issuer = S(issuer);
+  c.client_id = S(client_id);
+  c.client_secret = S("s3cret");
+  c.redirect_uri = S("https://app.test.invalid/sso/oidc/callback");
+  return c;
+}
+
 // A request to an sso_endpoints location, as the module would hand it over.
 struct EndpointRequest {
   std::string method = "GET";

@@ -138,6 +138,26 @@ sub start_upstream {
     close $listener;
 }
 
+# The app's provisioning hook of the tests (t/jit/test_hook.mjs), checking signatures with the
+# first line of $secret_file. Returns its port; stopped at exit.
+my @hook_pids;
+END { kill 'TERM', @hook_pids if @hook_pids }
+sub start_test_hook {
+    my ($secret_file) = @_;
+    my $port = empty_port();
+    my $pid = fork // die "fork: $!";
+    if ($pid == 0) {
+        open STDOUT, '>>', "$env{servroot}/hook.log";
+        open STDERR, '>&', \*STDOUT;
+        exec 'node', "$env{repo}/t/jit/test_hook.mjs", '--port', $port,
+            '--secret-file', $secret_file or POSIX::_exit(127);
+    }
+    push @hook_pids, $pid;
+    wait_port({ port => $port, max_wait => 20 });
+    return $port;
+}
+push @EXPORT, 'start_test_hook';
+
 sub serve_echo {
     my ($client) = @_;
     local $/ = "\r\n";
