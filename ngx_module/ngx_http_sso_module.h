@@ -127,9 +127,11 @@ typedef struct {
     ngx_str_t                    idp_metadata;
     ngx_str_t                    idp_entity_id;
     ngx_str_t                    idp_sso_url;
+    ngx_str_t                    idp_slo_url;
     ngx_array_t                 *idp_certificates;   /* of ngx_str_t (file contents) */
     ngx_str_t                    sp_entity_id;
     ngx_str_t                    acs_url;
+    ngx_str_t                    slo_url;
     ngx_str_t                    sp_key;
     ngx_str_t                    sp_certificate;
     ngx_uint_t                   sign_requests;      /* unset: as the metadata asks */

@@ -120,10 +120,12 @@ ngx_http_sso_add_saml(ngx_http_sso_main_conf_t *smcf, ngx_http_sso_provider_conf
     c.idp_metadata_xml = ngx_http_sso_view(&pcf->idp_metadata);
     c.idp_entity_id = ngx_http_sso_view(&pcf->idp_entity_id);
     c.idp_sso_url = ngx_http_sso_view(&pcf->idp_sso_url);
+    c.idp_slo_url = ngx_http_sso_view(&pcf->idp_slo_url);
     c.idp_certificates = l->idp_certificates;
     c.idp_certificates_count = ngx_http_sso_count(pcf->idp_certificates);
     c.sp_entity_id = ngx_http_sso_view(&pcf->sp_entity_id);
     c.acs_url = ngx_http_sso_view(&pcf->acs_url);
+    c.slo_url = ngx_http_sso_view(&pcf->slo_url);
     c.sp_key_pem = ngx_http_sso_view(&pcf->sp_key);
     c.sp_certificate_pem = ngx_http_sso_view(&pcf->sp_certificate);
     c.sign_requests = (pcf->sign_requests == NGX_CONF_UNSET_UINT)

@@ -155,6 +155,8 @@ typedef enum {
   SSO_CONFIG_WEAK_HOOK_SECRET,
   SSO_LOGOUT_TOKEN_MISSING,
   SSO_CONFIG_BAD_POST_LOGOUT_URI,
+  SSO_CONFIG_BAD_SLO_URL,
+  SSO_SAML_SLO_NOT_CONFIGURED,
 
   SSO_STATUS_COUNT
 } sso_status;
@@ -356,6 +358,8 @@ typedef struct {
   sso_str acs_url;            /* absolute URL of our ACS endpoint */
   sso_str sp_key_pem;         /* optional: signs AuthnRequests */
   sso_str sp_certificate_pem; /* optional: published in our metadata */
+  sso_str slo_url;            /* our SingleLogoutService; empty: acs_url with "/acs" -> "/slo" */
+  sso_str idp_slo_url;        /* overrides / completes the metadata: HTTP-Redirect SLO */
   int sign_requests;          /* 1, 0, or -1: as the IdP metadata asks */
   int allow_idp_initiated;    /* unsolicited responses; off unless 1 */
   int64_t clock_skew_ms;

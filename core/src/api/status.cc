@@ -190,6 +190,12 @@ StatusText TextOf(sso_status status) {
     SSO_STATUS_TEXT(CONFIG_BAD_POST_LOGOUT_URI,
                     "oidc_post_logout_redirect_uri must be an absolute https URL (http only on "
                     "loopback) without a fragment")
+    SSO_STATUS_TEXT(CONFIG_BAD_SLO_URL,
+                    "saml_slo_url and saml_idp_slo_url must be absolute https URLs (http only on "
+                    "loopback) without a fragment")
+    SSO_STATUS_TEXT(SAML_SLO_NOT_CONFIGURED,
+                    "single logout is not set up for this provider: it needs saml_sp_key (logout "
+                    "messages are signed) and a SingleLogoutService of ours (saml_slo_url)")
     case SSO_STATUS_COUNT:
       break;
   }

@@ -7,7 +7,7 @@
 namespace sso {
 
 struct AwaitingBodyState {
-  enum class For { kAcs, kBackchannelLogout };
+  enum class For { kAcs, kBackchannelLogout, kSamlSlo };
   For endpoint = For::kAcs;
   std::vector<uint8_t> random;  // the request's CSPRNG bytes, for the flow the body starts
 };

@@ -8,6 +8,7 @@
 #include "oidc/login_flow.h"
 #include "provision/flow.h"
 #include "saml/login_flow.h"
+#include "saml/slo_flow.h"
 #include "session/logout.h"
 
 namespace sso {
@@ -31,7 +32,7 @@ bool Holds(const FlowState &flow) noexcept {
 
 bool TakesStoreReplies(const sso_txn &txn) noexcept {
   return Holds<SamlLoginState, SamlAcsState, OidcLoginState, OidcCallbackState, ProvisionState,
-               LogoutState, BackchannelLogoutState>(txn.flow);
+               LogoutState, BackchannelLogoutState, SamlSloState>(txn.flow);
 }
 
 void FlowResume(sso_txn &txn, std::span<const sso_store_reply> replies, int64_t now_ms,
@@ -51,6 +52,7 @@ void FlowResume(sso_txn &txn, std::span<const sso_store_reply> replies, int64_t 
                  [&](BackchannelLogoutState &logout) {
                    BackchannelLogoutResumeStore(txn, logout, replies, now_ms, out);
                  },
+                 [&](SamlSloState &slo) { SamlSloResumeStore(txn, slo, replies, now_ms, out); },
                  [&](auto &) { FlowFail(txn, SSO_ERR_BAD_STATE, out); },
              },
              txn.flow);
@@ -64,6 +66,7 @@ bool AwaitsHttpAnswer(const sso_txn &txn) noexcept {
   if (const auto *logout = std::get_if<BackchannelLogoutState>(&txn.flow))
     return logout->AwaitsHttpAnswer();
   if (const auto *logout = std::get_if<LogoutState>(&txn.flow)) return logout->AwaitsHttpAnswer();
+  if (const auto *slo = std::get_if<SamlSloState>(&txn.flow)) return slo->AwaitsHttpAnswer();
   return false;
 }
 
@@ -82,6 +85,7 @@ void FlowResumeHttp(sso_txn &txn, int status, std::string_view body, int64_t now
             BackchannelLogoutResumeHttp(txn, logout, status, body, now_ms, out);
           },
           [&](LogoutState &logout) { LogoutResumeHttp(txn, logout, status, body, now_ms, out); },
+          [&](SamlSloState &slo) { SamlSloResumeHttp(txn, slo, status, now_ms, out); },
           [&](auto &) {
             out = sso_step{};
             FlowFail(txn, SSO_ERR_BAD_STATE, out);

@@ -9,6 +9,7 @@
 #include "oidc/backchannel_logout.h"
 #include "oidc/login_flow.h"
 #include "saml/login_flow.h"
+#include "saml/slo_flow.h"
 #include "session/logout.h"
 #include "text/http_text.h"
 #include "text/views.h"
@@ -19,23 +20,35 @@ namespace {
 // The ACS's form: a signed response with a few certificates fits many times over.
 constexpr size_t kMaxFormBytes = 1024 * 1024;
 
-enum class Endpoint { kAcs, kMetadata, kOidcCallback, kBackchannelLogout, kLogin, kLogout };
+enum class Endpoint {
+  kAcs,
+  kMetadata,
+  kOidcCallback,
+  kBackchannelLogout,
+  kSamlSlo,
+  kLogin,
+  kLogout
+};
+
+enum class Methods { kGet, kPost, kGetOrPost };  // GET includes HEAD
 
 struct Route {
   std::string_view suffix;  // the path's last segments
   Endpoint endpoint;
-  bool post;  // POST only; otherwise GET and HEAD
+  Methods methods;
 };
 
 // A cross-site GET must not log people out or post an assertion: those take POST only
-// (SameSite=Lax keeps the session cookie off cross-site POSTs).
-constexpr std::array<Route, 6> kRoutes = {{
-    {"/saml/acs", Endpoint::kAcs, true},
-    {"/oidc/backchannel-logout", Endpoint::kBackchannelLogout, true},
-    {"/saml/metadata", Endpoint::kMetadata, false},
-    {"/oidc/callback", Endpoint::kOidcCallback, false},
-    {"/login", Endpoint::kLogin, false},
-    {"/logout", Endpoint::kLogout, true},
+// (SameSite=Lax keeps the session cookie off cross-site POSTs). SAML Single Logout is the
+// exception its binding requires: a GET there acts only on a message the IdP signed.
+constexpr std::array<Route, 7> kRoutes = {{
+    {"/saml/acs", Endpoint::kAcs, Methods::kPost},
+    {"/saml/slo", Endpoint::kSamlSlo, Methods::kGetOrPost},
+    {"/oidc/backchannel-logout", Endpoint::kBackchannelLogout, Methods::kPost},
+    {"/saml/metadata", Endpoint::kMetadata, Methods::kGet},
+    {"/oidc/callback", Endpoint::kOidcCallback, Methods::kGet},
+    {"/login", Endpoint::kLogin, Methods::kGet},
+    {"/logout", Endpoint::kLogout, Methods::kPost},
 }};
 
 const Route *FindRoute(std::string_view path) {
@@ -45,8 +58,16 @@ const Route *FindRoute(std::string_view path) {
 }
 
 bool MethodFits(const Route &route, std::string_view method) {
-  if (route.post) return method == "POST";
-  return method == "GET" || method == "HEAD";
+  bool get = method == "GET" || method == "HEAD";
+  switch (route.methods) {
+    case Methods::kGet:
+      return get;
+    case Methods::kPost:
+      return method == "POST";
+    case Methods::kGetOrPost:
+      return get || method == "POST";
+  }
+  return false;
 }
 
 void StatusStep(int http_status, sso_step &out) {
@@ -121,6 +142,13 @@ void EndpointBegin(sso_txn &txn, const sso_endpoint_request &request, sso_step &
       case Endpoint::kBackchannelLogout:
         AwaitForm(txn, AwaitingBodyState::For::kBackchannelLogout, request, out);
         break;
+      case Endpoint::kSamlSlo:
+        if (View(request.method) == "POST")
+          AwaitForm(txn, AwaitingBodyState::For::kSamlSlo, request, out);
+        else
+          SamlSloBegin(txn, false, View(request.query), request.now_ms,
+                       {request.random, request.random_len}, out);
+        break;
       case Endpoint::kMetadata:
         Metadata(txn, request, out);
         break;
@@ -144,6 +172,8 @@ void EndpointResumeBody(sso_txn &txn, std::string_view body, int64_t now_ms, sso
   if (waiting.endpoint == AwaitingBodyState::For::kBackchannelLogout)
     return BackchannelLogoutBegin(txn, body, now_ms, out);
   std::vector<uint8_t> random = std::move(waiting.random);
+  if (waiting.endpoint == AwaitingBodyState::For::kSamlSlo)
+    return SamlSloBegin(txn, true, body, now_ms, random, out);
   sso_acs_request acs{{body.data(), body.size()}, now_ms, random.data(), random.size()};
   AcsBegin(txn, acs, out);
   std::fill(random.begin(), random.end(), 0);

@@ -19,7 +19,7 @@ namespace sso {
 using FlowState = std::variant<std::monostate,  // no flow: none begun, or the last one ended
                                GateState, RevokeState, SamlLoginState, SamlAcsState, OidcLoginState,
                                OidcCallbackState, ProvisionState, LogoutState, AwaitingBodyState,
-                               BackchannelLogoutState>;
+                               BackchannelLogoutState, SamlSloState>;
 
 // Ends the running flow, a `State`, handing its state to the flow's last step.
 template <class State>

@@ -10,6 +10,7 @@
 #include "oidc/logout_token.h"
 #include "oidc/provider_documents.h"
 #include "session/notify.h"
+#include "session/revoke.h"
 #include "session/session_id.h"
 #include "text/http_text.h"
 #include "text/views.h"
@@ -18,24 +19,6 @@ namespace sso {
 namespace {
 
 using Json = nlohmann::json;
-
-// Ends every session an index names, atomically: the records, the index, and one
-// announcement to every worker's cache. Returns "<how many records existed>\n<the app's user
-// id in one of them>" (for telling the app).
-constexpr const char *kRevokeIndexScript =
-    "local members = redis.call('smembers', KEYS[1]) "
-    "local ended, named, user = 0, {}, '' "
-    "for _, digest in ipairs(members) do "
-    "if #digest == 64 and not string.find(digest, '[^0-9a-f]') then "
-    "local key = ARGV[1] .. 's:' .. digest "
-    "if user == '' then local record = redis.call('get', key) "
-    "if record then local ok, r = pcall(cjson.decode, record) "
-    "if ok and type(r) == 'table' and type(r.user) == 'string' then user = r.user end end end "
-    "ended = ended + redis.call('del', key) "
-    "table.insert(named, digest) end end "
-    "redis.call('del', KEYS[1]) "
-    "if #named > 0 then redis.call('publish', ARGV[2], table.concat(named, ' ')) end "
-    "return ended .. '\\n' .. user";
 
 OidcProvider *ProviderNamed(sso_txn &txn, const std::string &name) {
   auto it = txn.engine.oidc_providers.find(name);
@@ -80,16 +63,6 @@ void Refuse(sso_txn &txn, sso_status reason, sso_step &out) {
   txn.output.warning = std::string("back-channel logout refused: ") + sso_status_name(reason) +
                        " (" + sso_status_message(reason) + "), request_id: " + txn.request_id;
   out.warning = Str(txn.output.warning);
-}
-
-bool ParseCount(std::string_view text, long long &out) {
-  if (text.empty() || text.size() > 9) return false;
-  out = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9') return false;
-    out = out * 10 + (c - '0');
-  }
-  return true;
 }
 
 void Fetch(sso_txn &txn, BackchannelLogoutState &logout, BackchannelLogoutState::Stage stage,
@@ -137,8 +110,7 @@ void Revoke(sso_txn &txn, BackchannelLogoutState &logout, sso_step &out) {
   std::string index = logout.sid.empty() ? SubjectIndexKey(prefix, logout.provider, logout.subject)
                                          : SidIndexKey(prefix, logout.provider, logout.sid);
   std::vector<StoreCommand> commands;
-  commands.push_back(StoreCommand{"EVAL", kRevokeIndexScript, "1", std::move(index), prefix,
-                                  txn.engine.revocation_channel});
+  commands.push_back(RevokeIndexes(prefix, txn.engine.revocation_channel, {index}, ""));
   logout.stage = BackchannelLogoutState::Stage::kRevoke;
   FlowStore(txn, std::move(commands), out);
 }
@@ -216,18 +188,14 @@ void BackchannelLogoutResumeStore(sso_txn &txn, BackchannelLogoutState &logout,
       if (replies[0].type == SSO_REPLY_NIL) return Refuse(txn, SSO_LOGOUT_TOKEN_REPLAY, out);
       return Revoke(txn, logout, out);
     case BackchannelLogoutState::Stage::kRevoke: {
-      // "<sessions>\n<user id>"
-      std::string_view answer = View(replies[0].str);
-      size_t newline = answer.find('\n');
-      long long sessions = 0;
-      if (replies[0].type != SSO_REPLY_STRING || newline == std::string_view::npos ||
-          !ParseCount(answer.substr(0, newline), sessions))
+      RevokeAnswer answer;
+      if (!ReadRevokeAnswer(replies[0], answer))
         return Refuse(txn, SSO_STORE_UNEXPECTED_REPLY, out);
-      logout.sessions = sessions;
-      logout.user = std::string(answer.substr(newline + 1));
+      logout.sessions = answer.sessions;
+      logout.user = std::move(answer.user);
       HookEvent event{"logout",    "backchannel",   logout.provider, logout.subject,
                       logout.user, logout.sessions, txn.request_id,  now_ms};
-      if (sessions > 0 && NotifyApp(txn, event, out)) {
+      if (logout.sessions > 0 && NotifyApp(txn, event, out)) {
         logout.stage = BackchannelLogoutState::Stage::kNotify;
         return;
       }

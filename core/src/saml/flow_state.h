@@ -28,4 +28,28 @@ struct SamlAcsState {
   LogoutRefs logout;  // the NameID's format and qualifiers, the SessionIndex
 };
 
+// Our SingleLogoutService: a LogoutRequest from the IdP on its way to ended sessions and our
+// LogoutResponse, or the IdP's LogoutResponse to the LogoutRequest we sent it.
+struct SamlSloState {
+  enum class Stage {
+    kReplay,   // marking the IdP's LogoutRequest ID as used
+    kRevoke,   // ending the sessions it names
+    kNotify,   // telling the app
+    kPending,  // spending the record of the LogoutRequest we sent
+  };
+  Stage stage = Stage::kReplay;
+  bool AwaitsHttpAnswer() const { return stage == Stage::kNotify; }
+
+  std::string provider;
+  std::string request_id;   // the IdP's LogoutRequest ID, which our answer names
+  std::string relay_state;  // echoed in our answer
+  std::string subject;      // the NameID
+  std::vector<std::string> session_indexes;
+  std::string response_id;  // our LogoutResponse's ID
+  long long sessions = 0;
+  std::string user;
+  std::string app;         // what telling the app gave; empty: no hook
+  std::string idp_status;  // a LogoutResponse's top-level status
+};
+
 }  // namespace sso

@@ -26,16 +26,6 @@ using Json = nlohmann::json;
 constexpr int64_t kRelayStateTtlMs = 10 * 60 * 1000;  // time a person may spend at the IdP
 constexpr size_t kRelayHandleBytes = 16;
 
-std::string Hex(std::span<const uint8_t> bytes) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (uint8_t b : bytes) {
-    out.push_back(kHex[b >> 4]);
-    out.push_back(kHex[b & 0xf]);
-  }
-  return out;
-}
-
 bool IsRelayHandle(std::string_view s) {
   if (s.size() != 22) return false;  // base64url of 16 bytes
   for (char c : s)
@@ -283,7 +273,8 @@ void SamlMetadata(sso_txn &txn, std::string_view name, sso_step &out) {
   if (!provider) return FlowFail(txn, SSO_LOGIN_UNKNOWN_PROVIDER, out);
   Page(txn, 200, "application/samlmetadata+xml",
        saml::SpMetadata({provider->sp.entity_id, provider->sp.acs_url, provider->sp_certificate,
-                         provider->sign_requests}),
+                         provider->sign_requests,
+                         provider->SingleLogout() ? provider->slo_url : std::string()}),
        out);
 }
 

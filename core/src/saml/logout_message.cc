@@ -141,4 +141,24 @@ sso_status ValidateLogoutResponse(std::string_view xml, const IdentityProvider &
   return SSO_OK;
 }
 
+sso_status ClaimedIssuer(std::string_view xml, std::string &issuer) {
+  XmlDocPtr doc;
+  xmlNode *root = nullptr;
+  sso_status s = ParseMessage(xml, "LogoutRequest", doc, root);
+  if (s == SSO_SAML_NOT_A_LOGOUT_MESSAGE) s = ParseMessage(xml, "LogoutResponse", doc, root);
+  if (s != SSO_OK) return s;
+  size_t n = 0;
+  xmlNode *element = OnlyChild(root, kNsAssertion, "Issuer", &n);
+  if (!element) return SSO_SAML_ISSUER_MISMATCH;
+  issuer = Text(element);
+  return SSO_OK;
+}
+
+std::optional<std::string> ClaimedInResponseTo(std::string_view xml) {
+  XmlDocPtr doc;
+  xmlNode *root = nullptr;
+  if (ParseMessage(xml, "LogoutResponse", doc, root) != SSO_OK) return std::nullopt;
+  return Attribute(root, "InResponseTo");
+}
+
 }  // namespace sso::saml

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -78,5 +79,13 @@ struct ReceivedLogoutResponse {
 sso_status ValidateLogoutResponse(std::string_view xml, const IdentityProvider &idp,
                                   const LogoutRules &rules, std::string_view request_id,
                                   ReceivedLogoutResponse &out);
+
+// The Issuer a LogoutRequest or LogoutResponse claims, its signature NOT checked: only to
+// choose the IdP whose keys and rules then validate it. SSO_SAML_DTD_FORBIDDEN,
+// SSO_SAML_XML_MALFORMED or SSO_SAML_NOT_A_LOGOUT_MESSAGE if it is not such a message.
+sso_status ClaimedIssuer(std::string_view xml, std::string &issuer);
+// The InResponseTo a LogoutResponse claims, likewise unchecked: which request of ours to
+// validate it against.
+std::optional<std::string> ClaimedInResponseTo(std::string_view xml);
 
 }  // namespace sso::saml

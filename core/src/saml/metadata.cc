@@ -119,6 +119,14 @@ std::string SpMetadata(const SpMetadataInput &sp) {
            "</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>\n";
     }
   }
+  // The schema puts SingleLogoutService before NameIDFormat.
+  if (!sp.slo_url.empty()) {
+    for (const char *binding : {"HTTP-Redirect", "HTTP-POST"}) {
+      x += "    <md:SingleLogoutService Binding=\"urn:oasis:names:tc:SAML:2.0:bindings:";
+      x += binding;
+      x += "\" Location=\"" + HtmlEscape(sp.slo_url) + "\"/>\n";
+    }
+  }
   x += "    <md:NameIDFormat>urn:oasis:names:tc:SAML:2.0:nameid-format:persistent"
        "</md:NameIDFormat>\n";
   x += "    <md:NameIDFormat>urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress"

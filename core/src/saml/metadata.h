@@ -28,6 +28,7 @@ struct SpMetadataInput {
   std::string acs_url;
   std::string certificate_base64;  // DER, no PEM armour; empty if we have no key
   bool sign_requests = false;
+  std::string slo_url;  // our SingleLogoutService (HTTP-Redirect and HTTP-POST); empty: none
 };
 
 // An EntityDescriptor an IdP administrator can import as it is.

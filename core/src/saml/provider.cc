@@ -42,6 +42,25 @@ const std::vector<std::string> *Values(const saml::Assertion &a, const SamlProvi
   return nullptr;
 }
 
+// "https://app/sso/saml/acs" -> "https://app/sso/saml/slo": the endpoints location serves both.
+std::string DefaultSloUrl(const std::string &acs_url) {
+  constexpr std::string_view kAcs = "/acs";
+  if (!acs_url.ends_with(kAcs)) return {};
+  return acs_url.substr(0, acs_url.size() - kAcs.size()) + "/slo";
+}
+
+sso_status SetSingleLogout(const sso_saml_provider_config &c, SamlProvider &out) {
+  out.slo_url = c.slo_url.len ? String(c.slo_url) : DefaultSloUrl(out.sp.acs_url);
+  if (c.slo_url.len && !IsAcceptableEndpoint(out.slo_url)) return SSO_CONFIG_BAD_SLO_URL;
+  if (c.idp_slo_url.len) {
+    std::string url = String(c.idp_slo_url);
+    if (!IsAcceptableEndpoint(url)) return SSO_CONFIG_BAD_SLO_URL;
+    out.idp.slo_redirect_url = url;
+    out.idp.slo_redirect_response_url = std::move(url);
+  }
+  return SSO_OK;
+}
+
 }  // namespace
 
 sso_status MakeSamlProvider(const sso_saml_provider_config &c, SamlProvider &out,
@@ -96,6 +115,7 @@ sso_status MakeSamlProvider(const sso_saml_provider_config &c, SamlProvider &out
     out.sp_certificate = saml::PemBody(View(c.sp_certificate_pem));
     if (out.sp_certificate.empty()) return SSO_SAML_KEY_INVALID;
   }
+  if (sso_status s = SetSingleLogout(c, out); s != SSO_OK) return s;
   if (c.sign_requests >= 0) out.sign_requests = c.sign_requests != 0;
   if (out.sign_requests && !out.sp_key) return SSO_SAML_KEY_INVALID;
 

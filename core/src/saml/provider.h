@@ -19,6 +19,10 @@ struct SamlProvider {
   saml::PrivateKey sp_key;     // signs AuthnRequests when sign_requests
   std::string sp_certificate;  // base64 DER for our metadata
   bool sign_requests = false;
+  // Our SingleLogoutService. Single Logout runs when it is set and we have a key: every
+  // logout message is signed.
+  std::string slo_url;
+  bool SingleLogout() const { return sp_key && !slo_url.empty(); }
   std::vector<std::string> email_domains;
   std::map<std::string, std::string> attribute_map;  // profile field -> IdP attribute name
 };

@@ -155,22 +155,53 @@ std::optional<std::string> RedirectBindingUrl(std::string_view destination,
   return url + query;
 }
 
-sso_status ReadRedirectMessage(std::string_view raw_query, MessageParameter parameter,
-                               std::span<const SharedKey> keys, RedirectMessage &out) {
-  std::string_view name = ParameterName(parameter);
-  auto raw = SplitQuery(raw_query, name);
-  if (!raw || raw->message.empty()) return SSO_SAML_BAD_ENCODING;
-  if (raw->message.size() > kMaxRedirectMessageBytes) return SSO_SAML_RESPONSE_TOO_LARGE;
-  if (sso_status s = CheckSignature(*raw, name, keys); s != SSO_OK) return s;
-  auto encoded = FormDecode(raw->message);
+namespace {
+
+sso_status Decode(const RawParameters &raw, RedirectMessage &out) {
+  auto encoded = FormDecode(raw.message);
   auto deflated = encoded ? Base64Decode(*encoded) : std::nullopt;
   auto xml = deflated ? Inflate(*deflated, kMaxRedirectMessageBytes) : std::nullopt;
   if (!xml) return SSO_SAML_BAD_ENCODING;
-  auto relay_state = FormDecode(raw->relay_state);
+  auto relay_state = FormDecode(raw.relay_state);
   if (!relay_state) return SSO_SAML_BAD_ENCODING;
   out.xml = std::move(*xml);
   out.relay_state = std::move(*relay_state);
   return SSO_OK;
+}
+
+sso_status Split(std::string_view raw_query, std::string_view name, RawParameters &out) {
+  auto raw = SplitQuery(raw_query, name);
+  if (!raw || raw->message.empty()) return SSO_SAML_BAD_ENCODING;
+  if (raw->message.size() > kMaxRedirectMessageBytes) return SSO_SAML_RESPONSE_TOO_LARGE;
+  out = *raw;
+  return SSO_OK;
+}
+
+}  // namespace
+
+std::optional<MessageParameter> RedirectMessageKind(std::string_view raw_query) {
+  auto request = SplitQuery(raw_query, ParameterName(MessageParameter::kRequest));
+  auto response = SplitQuery(raw_query, ParameterName(MessageParameter::kResponse));
+  if (!request || !response) return std::nullopt;
+  bool has_request = !request->message.empty(), has_response = !response->message.empty();
+  if (has_request == has_response) return std::nullopt;
+  return has_request ? MessageParameter::kRequest : MessageParameter::kResponse;
+}
+
+sso_status PeekRedirectMessage(std::string_view raw_query, MessageParameter parameter,
+                               RedirectMessage &out) {
+  RawParameters raw;
+  if (sso_status s = Split(raw_query, ParameterName(parameter), raw); s != SSO_OK) return s;
+  return Decode(raw, out);
+}
+
+sso_status ReadRedirectMessage(std::string_view raw_query, MessageParameter parameter,
+                               std::span<const SharedKey> keys, RedirectMessage &out) {
+  std::string_view name = ParameterName(parameter);
+  RawParameters raw;
+  if (sso_status s = Split(raw_query, name, raw); s != SSO_OK) return s;
+  if (sso_status s = CheckSignature(raw, name, keys); s != SSO_OK) return s;
+  return Decode(raw, out);
 }
 
 }  // namespace sso::saml

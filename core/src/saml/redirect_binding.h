@@ -39,4 +39,12 @@ struct RedirectMessage {
 sso_status ReadRedirectMessage(std::string_view raw_query, MessageParameter parameter,
                                std::span<const SharedKey> keys, RedirectMessage &out);
 
+// Which message a raw query carries; nullopt for neither, both, or a repeated parameter.
+std::optional<MessageParameter> RedirectMessageKind(std::string_view raw_query);
+
+// The message inflated with its signature NOT checked: only to learn which IdP it claims to
+// come from, whose keys ReadRedirectMessage then checks it with.
+sso_status PeekRedirectMessage(std::string_view raw_query, MessageParameter parameter,
+                               RedirectMessage &out);
+
 }  // namespace sso::saml

@@ -7,6 +7,7 @@
 #include "engine/store_keys.h"
 #include "engine/txn.h"
 #include "oidc/provider_documents.h"
+#include "saml/slo_flow.h"
 #include "session/notify.h"
 #include "session/record.h"
 #include "session/session_id.h"
@@ -64,8 +65,36 @@ void ToProvider(sso_txn &txn, LogoutState &logout, const OidcProvider &p, sso_st
   Redirect(txn, std::move(url), out);
 }
 
+// SAML Single Logout: the LogoutRequest is remembered (its LogoutResponse must answer it),
+// then goes to the IdP. The session here is gone already: if the store cannot remember the
+// request, the person goes home instead.
+void ToSamlIdp(sso_txn &txn, std::span<const sso_store_reply> replies, sso_step &out) {
+  LogoutState done = EndFlow<LogoutState>(txn.flow);
+  sso_status why = SSO_OK;
+  auto p = txn.engine.saml_providers.find(done.saml_provider);
+  bool sent =
+      replies.size() == 1 && !FlowStoreFailed(replies, why) &&
+      p != txn.engine.saml_providers.end() &&
+      SendToIdp(txn, p->second, saml::MessageParameter::kRequest, done.saml_request, "", out);
+  if (!sent) {
+    Redirect(txn, txn.engine.settings.logout_redirect, out);
+    txn.output.warning = std::string("SAML logout request not sent to the IdP: ") +
+                         (why == SSO_OK ? "it could not be signed" : sso_status_name(why)) +
+                         "; the session here has ended, request_id: " + txn.request_id;
+    out.warning = Str(txn.output.warning);
+  }
+  Audit(txn, done, out);
+}
+
 // Once the app knows: to the provider when the session may end there too, else home.
 void Leave(sso_txn &txn, LogoutState &logout, sso_step &out) {
+  if (!logout.saml_request.empty()) {
+    std::vector<StoreCommand> commands;
+    commands.push_back(StoreCommand{"SET", logout.saml_pending_key, "1", "PX",
+                                    std::to_string(logout.saml_pending_ttl_ms)});
+    logout.stage = LogoutState::Stage::kSamlPending;
+    return FlowStore(txn, std::move(commands), out);
+  }
   LogoutState done = logout;  // the flow's state goes with its last step
   OidcProvider *p = logout.id_token.empty() ? nullptr : EndsAtProvider(txn, logout.provider);
   if (p && !p->discovery) {
@@ -99,12 +128,14 @@ void LogoutBegin(sso_txn &txn, std::string_view cookie, std::span<const uint8_t>
   auto bytes = random.first(16);
   logout.state =
       Base64UrlEncode(std::string_view(reinterpret_cast<const char *>(bytes.data()), bytes.size()));
+  if (random.size() >= 32) logout.saml_request_id = "_" + Hex(random.subspan(16, 16));
   FlowStore(txn, std::move(commands), out);
 }
 
 void LogoutResume(sso_txn &txn, LogoutState &logout, std::span<const sso_store_reply> replies,
                   int64_t now_ms, sso_step &out) {
   out = sso_step{};
+  if (logout.stage == LogoutState::Stage::kSamlPending) return ToSamlIdp(txn, replies, out);
   if (replies.size() != 2 || logout.stage != LogoutState::Stage::kDelete)
     return FlowFail(txn, SSO_ERR_BAD_STATE, out);
   sso_status why;
@@ -123,6 +154,12 @@ void LogoutResume(sso_txn &txn, LogoutState &logout, std::span<const sso_store_r
     logout.subject = record->identity.subject;
     logout.user = record->identity.user;
     logout.id_token = std::move(record->logout.id_token);
+    if (auto saml = PrepareSpLogout(txn, *record, logout.saml_request_id, now_ms)) {
+      logout.saml_provider = saml->provider->name;
+      logout.saml_request = std::move(saml->xml);
+      logout.saml_pending_key = std::move(saml->pending_key);
+      logout.saml_pending_ttl_ms = saml->pending_ttl_ms;
+    }
   }
   HookEvent event{"logout",    "user", logout.provider, logout.subject,
                   logout.user, 1,      txn.request_id,  now_ms};

@@ -1,7 +1,9 @@
 // Base64 in the two alphabets the protocols use.
 #pragma once
 
+#include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -9,6 +11,9 @@ namespace sso {
 
 // Standard alphabet with '=' padding (SAML bindings, HTTP Basic).
 std::string Base64Encode(std::string_view bytes);
+
+// Lower-case hex of `bytes`.
+std::string Hex(std::span<const uint8_t> bytes);
 
 // Standard alphabet, with the line breaks and spaces IdPs and browsers put in it; nullopt if
 // invalid or empty.

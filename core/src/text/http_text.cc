@@ -290,10 +290,7 @@ PageText PageFor(sso_status reason) {
   }
 }
 
-}  // namespace
-
-ErrorPage RenderErrorPage(sso_status reason, std::string_view request_id) {
-  PageText text = PageFor(reason);
+ErrorPage Render(const PageText &text, std::string_view request_id) {
   std::string id = HtmlEscape(request_id.empty() ? std::string_view("-") : request_id);
   std::string body;
   body.reserve(512);
@@ -308,6 +305,39 @@ ErrorPage RenderErrorPage(sso_status reason, std::string_view request_id) {
       .append(id)
       .append("</code>.</p>\n</body></html>\n");
   return {text.http_status, std::move(body)};
+}
+
+PageText LogoutPageFor(sso_status reason) {
+  switch (reason) {
+    case SSO_SAML_STATUS_NOT_SUCCESS:
+      return {200, "Signed out of this application",
+              "You are signed out here, but the identity provider could not end all of your "
+              "other sessions. To be sure, close your browser."};
+    case SSO_SAML_SLO_NOT_CONFIGURED:
+      return {501, "Single sign-out is not set up",
+              "This application cannot take part in single sign-out yet. Please tell the "
+              "site's administrator."};
+    case SSO_STORE_UNAVAILABLE:
+    case SSO_STORE_TIMEOUT:
+    case SSO_STORE_ERROR_REPLY:
+    case SSO_STORE_UNEXPECTED_REPLY:
+      return {503, "Sign-out is temporarily unavailable",
+              "Your sign-out could not be completed right now. Please try again in a minute."};
+    default:
+      return {400, "Sign-out message not accepted",
+              "The sign-out message did not pass our checks. If you meant to sign out, sign "
+              "out from the application again."};
+  }
+}
+
+}  // namespace
+
+ErrorPage RenderErrorPage(sso_status reason, std::string_view request_id) {
+  return Render(PageFor(reason), request_id);
+}
+
+ErrorPage RenderLogoutPage(sso_status reason, std::string_view request_id) {
+  return Render(LogoutPageFor(reason), request_id);
 }
 
 }  // namespace sso

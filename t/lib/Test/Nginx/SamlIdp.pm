@@ -19,6 +19,9 @@ sub new {
         sso_url => $opt{sso_url} // 'https://idp.test.invalid/sso',
         keys_dir => $opt{keys_dir},
         key => $opt{key} // 'idp',
+        # SingleLogoutService endpoints in the metadata (none unless given)
+        slo_redirect => $opt{slo_redirect},
+        slo_post => $opt{slo_post},
         dir => tempdir(CLEANUP => 1),
         counter => 0,
     }, $class;
@@ -50,6 +53,8 @@ sub write_metadata {
         . qq{xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="$self->{entity_id}">}
         . qq{<md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">}
         . $keys
+        . ($self->{slo_redirect} ? qq{<md:SingleLogoutService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="$self->{slo_redirect}"/>} : '')
+        . ($self->{slo_post} ? qq{<md:SingleLogoutService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="$self->{slo_post}"/>} : '')
         . qq{<md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" }
         . qq{Location="$self->{sso_url}"/></md:IDPSSODescriptor></md:EntityDescriptor>};
     close $fh;
@@ -93,6 +98,150 @@ sub url_encode {
 }
 
 sub iso { strftime('%Y-%m-%dT%H:%M:%SZ', gmtime($_[0])) }
+
+# An enveloped-signature template for xmlsec1 --sign, over the element with ID `$id`.
+sub signature_template {
+    my ($id) = @_;
+    return qq{<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:SignedInfo>}
+        . qq{<ds:CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/>}
+        . qq{<ds:SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"/>}
+        . qq{<ds:Reference URI="#$id"><ds:Transforms>}
+        . qq{<ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/>}
+        . qq{<ds:Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/></ds:Transforms>}
+        . qq{<ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/>}
+        . qq{<ds:DigestValue/></ds:Reference></ds:SignedInfo><ds:SignatureValue/>}
+        . qq{<ds:KeyInfo><ds:X509Data/></ds:KeyInfo></ds:Signature>};
+}
+
+sub slurp {
+    my ($path) = @_;
+    open my $fh, '<', $path or die "$path: $!";
+    local $/;
+    my $text = <$fh>;
+    close $fh;
+    return $text;
+}
+
+sub spew {
+    my ($path, $text) = @_;
+    open my $fh, '>', $path or die "$path: $!";
+    print $fh $text;
+    close $fh;
+}
+
+# A Single Logout message from this IdP: a LogoutRequest, or with `response` a LogoutResponse.
+# binding => 'redirect' (default): returns { query => ..., id => ... }, the query signed with
+# `openssl dgst` (sign => 'none' leaves SigAlg and Signature out; sha1 => 1 signs RSA-SHA1).
+# binding => 'post': returns { form => ..., id => ... }, the XML signed with xmlsec1.
+# Knobs: destination (required), issuer, key, id, name_id (undef: none), session_indexes,
+# issue_offset (s), in_response_to, status, relay_state, tamper (on the XML), doctype.
+sub logout_message {
+    my ($self, %o) = @_;
+    my $n = ++$self->{counter};
+    my $id = $o{id} // "_lo$n$$";
+    my $issuer = $o{issuer} // $self->{entity_id};
+    my $kind = $o{response} ? 'LogoutResponse' : 'LogoutRequest';
+    my $binding = $o{binding} // 'redirect';
+    my $sign = $o{sign} // 'yes';
+    my $key = $o{key} // $self->{key};
+    my $irt = defined $o{in_response_to} ? qq{ InResponseTo="$o{in_response_to}"} : '';
+    my $content;
+    if ($o{response}) {
+        my $status = $o{status} // 'urn:oasis:names:tc:SAML:2.0:status:Success';
+        $content = qq{<samlp:Status><samlp:StatusCode Value="$status"/></samlp:Status>};
+    } else {
+        $content = exists $o{name_id} && !defined $o{name_id} ? ''
+            : qq{<saml:NameID Format="urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress">}
+              . ($o{name_id} // 'new.hire@corp.example') . '</saml:NameID>';
+        $content .= "<samlp:SessionIndex>$_</samlp:SessionIndex>" for @{ $o{session_indexes} // [] };
+    }
+    my $xml = ($o{doctype} ? qq{<!DOCTYPE r [<!ENTITY x "y">]>} : '')
+        . qq{<samlp:$kind xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" }
+        . qq{xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="$id" Version="2.0" }
+        . qq{IssueInstant="} . iso(time + ($o{issue_offset} // 0)) . qq{" Destination="$o{destination}"$irt>}
+        . qq{<saml:Issuer>$issuer</saml:Issuer>}
+        . ($binding eq 'post' && $sign ne 'none' ? signature_template($id) : '')
+        . $content . "</samlp:$kind>";
+    if ($binding eq 'post' && $sign ne 'none' && !$o{doctype}) {
+        spew("$self->{dir}/lo$n.xml", $xml);
+        system('xmlsec1', '--sign', '--privkey-pem',
+            "$self->{keys_dir}/$key.key,$self->{keys_dir}/$key.crt",
+            '--id-attr:ID', "urn:oasis:names:tc:SAML:2.0:protocol:$kind",
+            '--output', "$self->{dir}/lo$n.signed.xml", "$self->{dir}/lo$n.xml") == 0
+            or die "xmlsec1 --sign failed";
+        $xml = slurp("$self->{dir}/lo$n.signed.xml");
+    }
+    $xml = $o{tamper}->($xml) if $o{tamper};
+    my $param = $o{response} ? 'SAMLResponse' : 'SAMLRequest';
+    my $relay = defined $o{relay_state} ? '&RelayState=' . url_encode($o{relay_state}) : '';
+    if ($binding eq 'post') {
+        return { id => $id, form => "$param=" . url_encode(encode_base64($xml, '')) . $relay };
+    }
+    my ($deflater) = Compress::Zlib::deflateInit(-WindowBits => -15);
+    my ($deflated) = $deflater->deflate($xml);
+    my ($rest) = $deflater->flush();
+    my $query = "$param=" . url_encode(encode_base64($deflated . $rest, '')) . $relay;
+    return { id => $id, query => $query } if $sign eq 'none';
+    my ($digest, $alg) = $o{sha1} ? ('-sha1', 'http://www.w3.org/2000/09/xmldsig#rsa-sha1')
+                                  : ('-sha256', 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256');
+    $query .= '&SigAlg=' . url_encode($alg);
+    spew("$self->{dir}/q$n", $query);
+    system('openssl', 'dgst', $digest, '-sign', "$self->{keys_dir}/$key.key",
+        '-out', "$self->{dir}/q$n.sig", "$self->{dir}/q$n") == 0 or die 'openssl dgst -sign failed';
+    $query .= '&Signature=' . url_encode(encode_base64(slurp("$self->{dir}/q$n.sig"), ''));
+    return { id => $id, query => $query };
+}
+
+# What the SP sent the browser to the IdP's SingleLogoutService with, over HTTP-Redirect
+# (`location`) or HTTP-POST (`form_page`, its auto-posting page): the URL, the parameter, the
+# XML, the RelayState, and whether the SP's signature verifies with `$sp_cert` (openssl for
+# the query's signature, xmlsec1 for the XML's).
+sub read_sp_message {
+    my ($self, %o) = @_;
+    my %m;
+    if (defined $o{location}) {
+        my ($url, $query) = $o{location} =~ /^([^?]*)\?(.*)$/ or return;
+        my (%raw, @order);
+        for my $pair (split /&/, $query) {
+            my ($k, $v) = split /=/, $pair, 2;
+            $raw{$k} = $v // '';
+            push @order, $k;
+        }
+        $m{url} = $url;
+        ($m{param}) = grep { exists $raw{$_} } qw(SAMLRequest SAMLResponse);
+        my ($inflater) = Compress::Zlib::inflateInit(-WindowBits => -15);
+        ($m{xml}) = $inflater->inflate(decode_base64(url_decode($raw{ $m{param} })));
+        $m{relay_state} = exists $raw{RelayState} ? url_decode($raw{RelayState}) : undef;
+        my $signed = join '&', map {"$_=$raw{$_}"} grep { $_ ne 'Signature' } @order;
+        my $n = ++$self->{counter};
+        spew("$self->{dir}/v$n", $signed);
+        spew("$self->{dir}/v$n.sig", decode_base64(url_decode($raw{Signature} // '')));
+        system("openssl x509 -pubkey -noout -in '$o{sp_cert}' > '$self->{dir}/v$n.pub'") == 0 or die;
+        $m{sig_alg} = url_decode($raw{SigAlg} // '');
+        $m{signature_ok} = exists $raw{Signature} && system("openssl dgst -sha256 -verify "
+            . "'$self->{dir}/v$n.pub' -signature '$self->{dir}/v$n.sig' '$self->{dir}/v$n' >/dev/null 2>&1") == 0;
+    } else {
+        my $page = $o{form_page};
+        ($m{url}) = $page =~ /<form[^>]+action="([^"]+)"/;
+        ($m{param}, my $value) = $page =~ /name="(SAMLRequest|SAMLResponse)" value="([^"]+)"/;
+        my ($relay) = $page =~ /name="RelayState" value="([^"]*)"/;
+        $m{relay_state} = $relay;
+        $m{xml} = decode_base64($value // '');
+        my $n = ++$self->{counter};
+        spew("$self->{dir}/v$n.xml", $m{xml});
+        my ($kind) = $m{param} eq 'SAMLRequest' ? 'LogoutRequest' : 'LogoutResponse';
+        $m{signature_ok} = system("xmlsec1 --verify --pubkey-cert-pem '$o{sp_cert}' "
+            . "--id-attr:ID urn:oasis:names:tc:SAML:2.0:protocol:$kind '$self->{dir}/v$n.xml' >/dev/null 2>&1") == 0;
+    }
+    ($m{id}) = $m{xml} =~ /\bID="([^"]+)"/;
+    ($m{in_response_to}) = $m{xml} =~ /InResponseTo="([^"]+)"/;
+    ($m{destination}) = $m{xml} =~ /Destination="([^"]+)"/;
+    ($m{status}) = $m{xml} =~ /StatusCode Value="([^"]+)"/;
+    ($m{name_id}) = $m{xml} =~ /<saml:NameID[^>]*>([^<]+)</;
+    ($m{name_id_format}) = $m{xml} =~ /<saml:NameID[^>]*Format="([^"]+)"/;
+    $m{session_indexes} = [ $m{xml} =~ /<samlp:SessionIndex>([^<]+)</g ];
+    return \%m;
+}
 
 # Replaces the Assertion by an EncryptedAssertion, with xmlsec1: the session key encrypted
 # to the SP certificate with RSA-OAEP, the assertion with `$content` (aes128-gcm, aes128-cbc).
@@ -153,18 +302,7 @@ sub response {
             . '</saml:Attribute>';
     }
     $attrs = "<saml:AttributeStatement>$attrs</saml:AttributeStatement>" if $attrs;
-    my $sig = sub {
-        my ($id) = @_;
-        return qq{<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:SignedInfo>}
-            . qq{<ds:CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/>}
-            . qq{<ds:SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"/>}
-            . qq{<ds:Reference URI="#$id"><ds:Transforms>}
-            . qq{<ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/>}
-            . qq{<ds:Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/></ds:Transforms>}
-            . qq{<ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/>}
-            . qq{<ds:DigestValue/></ds:Reference></ds:SignedInfo><ds:SignatureValue/>}
-            . qq{<ds:KeyInfo><ds:X509Data/></ds:KeyInfo></ds:Signature>};
-    };
+    my $sig = \&signature_template;
     my $xml = ($o{doctype} ? qq{<!DOCTYPE r [<!ENTITY x "y">]>} : '')
         . qq{<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" }
         . qq{xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="$rid" Version="2.0" }
