@@ -1,14 +1,42 @@
 #!/usr/bin/python3
 """A scripted SAML identity provider built on pysaml2 (Debian's python3-pysaml2), for the
 interop test: nobody here wrote the code that parses our AuthnRequest, builds the response
-and signs it.
+and signs it, nor the code that builds, signs, parses and verifies the Single Logout messages.
 
-  pysaml2_idp.py metadata --keys DIR --entity-id ID --sso-url URL
+  pysaml2_idp.py metadata --keys DIR --entity-id ID --sso-url URL [--slo-url URL]
   pysaml2_idp.py respond  --keys DIR --entity-id ID --sso-url URL --sp-metadata FILE
                           --redirect URL [--sha1] [--email E]
+  pysaml2_idp.py logout-request --keys DIR --entity-id ID --sso-url URL --slo-url URL
+                          --sp-metadata FILE --name-id E --session-index S [--relay-state R]
+                          [--sha1]
+  pysaml2_idp.py logout-response-check --keys DIR --entity-id ID --sso-url URL --slo-url URL
+                          --sp-metadata FILE --redirect URL
+  pysaml2_idp.py logout-respond --keys DIR --entity-id ID --sso-url URL --slo-url URL
+                          --sp-metadata FILE --redirect URL [--name-id E --session-index S]
 
 `respond` reads the redirect our SP sent the browser to, and prints JSON with the
-SAMLResponse and RelayState a browser would POST to the ACS.
+SAMLResponse and RelayState a browser would POST to the ACS, and the SessionIndex pysaml2
+put in the AuthnStatement.
+
+`logout-request` (IdP-initiated logout): pysaml2 builds a LogoutRequest for our SP's
+HTTP-Redirect SingleLogoutService (from our metadata) and signs the query (RSA-SHA256, or
+with --sha1 pysaml2's default RSA-SHA1); prints JSON with the URL and the request's ID.
+
+`logout-response-check`: reads the redirect our SP answered with, verifies the query
+signature of its LogoutResponse with the signing certificate in our metadata (a missing or
+bad signature is an error: exit status 1) and parses it; prints JSON with its status and
+InResponseTo.
+
+`logout-respond` (SP-initiated logout): reads the redirect our SP sent the browser to,
+verifies its LogoutRequest's query signature the same way, parses it, checks the NameID and
+SessionIndex, and prints JSON with the URL of a LogoutResponse (HTTP-Redirect, query signed
+RSA-SHA256) back to our SingleLogoutService.
+
+pysaml2 verifies no HTTP-Redirect query signature by itself: parse_logout_request and
+parse_logout_request_response only look for a signature inside the XML, which this binding
+does not carry. Its own example IdP calls saml2.sigver.verify_redirect_signature with the
+sender's certificates from metadata; so do we, and a message without SigAlg and Signature is
+refused here.
 """
 import argparse
 import base64
@@ -20,19 +48,28 @@ from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
 from saml2.config import IdPConfig
 from saml2.metadata import entity_descriptor
 from saml2.saml import NAMEID_FORMAT_EMAILADDRESS, NameID
+from saml2.samlp import response_from_string
 from saml2.server import Server
+from saml2.sigver import verify_redirect_signature
 
 SHA256 = ("http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
           "http://www.w3.org/2001/04/xmlenc#sha256")
 SHA1 = ("http://www.w3.org/2000/09/xmldsig#rsa-sha1", "http://www.w3.org/2000/09/xmldsig#sha1")
 
 
+class Refused(Exception):
+    pass
+
+
 def config(args, sp_metadata=None):
+    endpoints = {"single_sign_on_service": [(args.sso_url, BINDING_HTTP_REDIRECT)]}
+    if args.slo_url:
+        endpoints["single_logout_service"] = [(args.slo_url, BINDING_HTTP_REDIRECT)]
     conf = {
         "entityid": args.entity_id,
         "service": {
             "idp": {
-                "endpoints": {"single_sign_on_service": [(args.sso_url, BINDING_HTTP_REDIRECT)]},
+                "endpoints": endpoints,
                 "policy": {"default": {"lifetime": {"minutes": 5},
                                        "name_form": "urn:oasis:names:tc:SAML:2.0:attrname-format:uri"}},
                 "name_id_format": [NAMEID_FORMAT_EMAILADDRESS],
@@ -48,23 +85,45 @@ def config(args, sp_metadata=None):
     return c
 
 
-def main():
-    p = argparse.ArgumentParser()
-    p.add_argument("mode", choices=["metadata", "respond"])
-    p.add_argument("--keys", required=True)
-    p.add_argument("--entity-id", required=True)
-    p.add_argument("--sso-url", required=True)
-    p.add_argument("--sp-metadata")
-    p.add_argument("--redirect")
-    p.add_argument("--email", default="new.hire@corp.example")
-    p.add_argument("--sha1", action="store_true", help="pysaml2's own default algorithms")
-    args = p.parse_args()
+def sp_entity_id(server):
+    (entity_id,) = list(server.metadata.keys())
+    return entity_id
 
-    if args.mode == "metadata":
-        print(str(entity_descriptor(config(args))))
-        return 0
 
-    server = Server(config=config(args, args.sp_metadata))
+def read_redirect(url, parameter):
+    """The query of an HTTP-Redirect binding URL as verify_redirect_signature wants it."""
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query, keep_blank_values=True)
+    for name, values in query.items():
+        if len(values) != 1:
+            raise Refused(f"{name} repeated")
+    msg = {name: values[0] for name, values in query.items()}
+    if parameter not in msg:
+        raise Refused(f"no {parameter}")
+    return msg
+
+
+def verify_query_signature(server, msg, issuer):
+    """Required: SigAlg and Signature present, and a signing certificate of the sender's (from
+    its metadata) verifies them."""
+    if "SigAlg" not in msg or "Signature" not in msg:
+        raise Refused("the query is not signed")
+    certs = server.metadata.certs(issuer, "spsso", "signing")
+    if not certs:
+        raise Refused(f"no signing certificate for {issuer} in the metadata")
+    for cert in certs:
+        try:
+            if verify_redirect_signature(msg, server.sec.sec_backend, cert):
+                return msg["SigAlg"]
+        except Exception as err:  # a malformed signature is a bad one
+            print(f"verify_redirect_signature: {err!r}", file=sys.stderr)
+    raise Refused("the query signature does not verify")
+
+
+def redirect_location(info):
+    return dict(info["headers"])["Location"]
+
+
+def respond(server, args):
     query = urllib.parse.parse_qs(urllib.parse.urlsplit(args.redirect).query)
     request = server.parse_authn_request(query["SAMLRequest"][0], BINDING_HTTP_REDIRECT)
     response_args = server.response_args(request.message, [BINDING_HTTP_POST])
@@ -80,11 +139,119 @@ def main():
         digest_alg=digest_alg,
         **response_args,
     )
+    # the SessionIndex pysaml2 made up for the AuthnStatement, for a later LogoutRequest
+    (assertion,) = response_from_string(str(response)).assertion
+    (statement,) = assertion.authn_statement
     json.dump({
         "SAMLResponse": base64.b64encode(str(response).encode()).decode(),
         "RelayState": query.get("RelayState", [""])[0],
         "destination": response_args["destination"],
+        "session_index": statement.session_index,
     }, sys.stdout)
+
+
+def logout_request(server, args):
+    sp = sp_entity_id(server)
+    binding, destination = server.pick_binding(
+        "single_logout_service", [BINDING_HTTP_REDIRECT], "spsso", entity_id=sp)
+    request_id, request = server.create_logout_request(
+        destination, sp,
+        name_id=NameID(format=NAMEID_FORMAT_EMAILADDRESS, text=args.name_id),
+        session_indexes=[args.session_index] if args.session_index else None,
+        sign=False)  # the HTTP-Redirect binding signs the query, not the XML
+    info = server.apply_binding(binding, str(request), destination, args.relay_state,
+                                sign=True, sigalg=(SHA1 if args.sha1 else SHA256)[0])
+    json.dump({"url": redirect_location(info), "id": request_id, "destination": destination},
+              sys.stdout)
+
+
+def logout_response_check(server, args):
+    msg = read_redirect(args.redirect, "SAMLResponse")
+    # which SP says it sent it, to pick its certificate; nothing is believed before the check
+    unverified = server.parse_logout_request_response(msg["SAMLResponse"], BINDING_HTTP_REDIRECT)
+    issuer = unverified.issuer()
+    sig_alg = verify_query_signature(server, msg, issuer)
+    response = server.parse_logout_request_response(msg["SAMLResponse"], BINDING_HTTP_REDIRECT)
+    # _parse_response ignores what verify() says about Destination and IssueInstant: ask again
+    if not response.verify():
+        raise Refused("the LogoutResponse is not for us, or not of now")
+    message = response.response
+    json.dump({
+        "url": urllib.parse.urlunsplit(urllib.parse.urlsplit(args.redirect)._replace(query="")),
+        "issuer": issuer,
+        "sig_alg": sig_alg,
+        "signature_verified": True,
+        "destination": message.destination,
+        "in_response_to": message.in_response_to,
+        "status": message.status.status_code.value,
+        "relay_state": msg.get("RelayState"),
+    }, sys.stdout)
+
+
+def logout_respond(server, args):
+    msg = read_redirect(args.redirect, "SAMLRequest")
+    unverified = server.parse_logout_request(msg["SAMLRequest"], BINDING_HTTP_REDIRECT)
+    issuer = unverified.sender()
+    sig_alg = verify_query_signature(server, msg, issuer)
+    # parse_logout_request checks the Destination is our SingleLogoutService
+    request = server.parse_logout_request(msg["SAMLRequest"], BINDING_HTTP_REDIRECT)
+    if not request.issue_instant_ok():
+        raise Refused("the LogoutRequest is not of now")
+    message = request.message
+    name_id = message.name_id
+    session_indexes = [si.text for si in message.session_index]
+    if args.name_id is not None and (name_id is None or name_id.text != args.name_id):
+        raise Refused(f"NameID {name_id and name_id.text!r}, expected {args.name_id!r}")
+    if args.session_index is not None and session_indexes != [args.session_index]:
+        raise Refused(f"SessionIndex {session_indexes!r}, expected {args.session_index!r}")
+    # the IdP ends its session, and answers over the SP's HTTP-Redirect SingleLogoutService
+    response = server.create_logout_response(message, [BINDING_HTTP_REDIRECT], sign=False)
+    info = server.apply_binding(BINDING_HTTP_REDIRECT, str(response), response.destination,
+                                msg.get("RelayState", ""), response=True, sign=True,
+                                sigalg=SHA256[0])
+    json.dump({
+        "url": redirect_location(info),
+        "response_id": response.id,
+        "request_id": message.id,
+        "issuer": issuer,
+        "sig_alg": sig_alg,
+        "signature_verified": True,
+        "name_id": name_id.text,
+        "name_id_format": name_id.format,
+        "session_indexes": session_indexes,
+    }, sys.stdout)
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("mode", choices=["metadata", "respond", "logout-request",
+                                    "logout-response-check", "logout-respond"])
+    p.add_argument("--keys", required=True)
+    p.add_argument("--entity-id", required=True)
+    p.add_argument("--sso-url", required=True)
+    p.add_argument("--slo-url", help="our SingleLogoutService (HTTP-Redirect)")
+    p.add_argument("--sp-metadata")
+    p.add_argument("--redirect")
+    p.add_argument("--email", default="new.hire@corp.example")
+    p.add_argument("--sha1", action="store_true", help="pysaml2's own default algorithms")
+    p.add_argument("--name-id")
+    p.add_argument("--session-index")
+    p.add_argument("--relay-state", default="")
+    args = p.parse_args()
+
+    if args.mode == "metadata":
+        print(str(entity_descriptor(config(args))))
+        return 0
+
+    server = Server(config=config(args, args.sp_metadata))
+    try:
+        {"respond": respond,
+         "logout-request": logout_request,
+         "logout-response-check": logout_response_check,
+         "logout-respond": logout_respond}[args.mode](server, args)
+    except Refused as err:
+        print(f"refused: {err}", file=sys.stderr)
+        return 1
     return 0
 
 
