@@ -286,5 +286,25 @@ subtest 'a provider without a key does no Single Logout, and says why' => sub {
     is(works_everywhere($gina), $all_302, 'and ends the session');
 };
 
+subtest 'sso-admin ends every session of a person, and the app is told' => sub {
+    my @henry = map { login($corp, 'corp', 'henry@corp.example') } 1 .. 2;
+    is(works_everywhere($_), $all_200, 'signed in') for @henry;
+    my ($count, $exit) = revoke_sessions(provider => 'corp', subject => 'henry@corp.example',
+        hook => "http://127.0.0.1:$hook_port/provision", hook_secret_file => $hook_secret);
+    is($count, 2, 'two sessions revoked');
+    is($exit, 0, 'the app was told: exit 0');
+    is(works_everywhere($_), $all_302, 'gone everywhere') for @henry;
+    my ($told) = grep { $_->{reason} eq 'admin' } @{ hook_events() };
+    is($told->{sessions}, 2, 'the app hears "admin" and how many') or diag(explain(hook_events()));
+    ok($told->{user_id}, 'with the app\'s user id');
+
+    my $ivan = login($corp, 'corp', 'ivan@corp.example');
+    ($count, $exit) = revoke_sessions(provider => 'corp', subject => 'ivan@corp.example',
+        hook => 'http://127.0.0.1:9/down', hook_secret_file => $hook_secret);
+    is($count, 1, 'a hook that is down does not stop the revocation');
+    is($exit, 3, 'but the exit code says the app was not told');
+    is(works_everywhere($ivan), $all_302, 'gone everywhere');
+};
+
 unlike(error_log(), qr/\[(alert|crit|emerg)\]/, 'no alert in the error log');
 done_testing();

@@ -2,9 +2,13 @@
 // (and so the same record format and keys) that the nginx module uses.
 //
 //   sso-admin [store options] session create --provider P --subject S [identity options]
-//   sso-admin [store options] session revoke --provider P --subject S
+//   sso-admin [store options] [hook options] session revoke --provider P --subject S
 //
-// Prints the new cookie value (create) or the number of sessions removed (revoke).
+// Prints the new cookie value (create) or the number of sessions removed (revoke). With the
+// hook options (the values of sso_provision_hook), a revocation tells the app like any other
+// logout ("reason": "admin"); its audit line goes to stderr, and the exit code is 3 when
+// sessions ended but the app could not be told.
+#include <curl/curl.h>
 #include <hiredis/hiredis.h>
 #include <openssl/rand.h>
 
@@ -44,6 +48,8 @@ struct Options {
   std::string password_file;
   int64_t ttl_ms = 8 * 3600 * 1000LL;
   int64_t idle_ms = 30 * 60 * 1000LL;
+  std::string hook_url, hook_secret_file;
+  int64_t hook_timeout_ms = 5000;
   std::string object, verb;
   std::string provider, subject, issuer, user, email, name;
   std::vector<std::string> groups, roles;
@@ -57,6 +63,7 @@ int Usage() {
                "                 session create --provider P --subject S [--issuer I] [--user U]\n"
                "                        [--email E] [--name N] [--group G]... [--role R]...\n"
                "                        [--attr NAME=VALUE]...\n"
+               "                 [--hook URL --hook-secret-file F [--hook-timeout DUR]]\n"
                "                 session revoke --provider P --subject S\n"
                "DUR: 30s, 15m, 8h, 1d, 500ms (like nginx time values)\n");
   return 2;
@@ -96,11 +103,15 @@ bool ParseArgs(int argc, char **argv, Options &o) {
       o.prefix = *v;
     else if (arg == "--password-file")
       o.password_file = *v;
-    else if (arg == "--ttl" || arg == "--idle") {
+    else if (arg == "--ttl" || arg == "--idle" || arg == "--hook-timeout") {
       auto ms = ParseDurationMs(*v);
       if (!ms) return false;
-      (arg == "--ttl" ? o.ttl_ms : o.idle_ms) = *ms;
-    } else if (arg == "--provider")
+      (arg == "--ttl" ? o.ttl_ms : arg == "--idle" ? o.idle_ms : o.hook_timeout_ms) = *ms;
+    } else if (arg == "--hook")
+      o.hook_url = *v;
+    else if (arg == "--hook-secret-file")
+      o.hook_secret_file = *v;
+    else if (arg == "--provider")
       o.provider = *v;
     else if (arg == "--subject")
       o.subject = *v;
@@ -214,28 +225,154 @@ int Create(redisContext *c, sso_txn *txn, const Options &o) {
   return 0;
 }
 
+// A store step's commands, run in order; the replies as the core reads them.
+bool RunStoreStep(redisContext *c, const sso_step &step, std::vector<ReplyPtr> &owned,
+                  std::vector<sso_store_reply> &replies) {
+  for (size_t i = 0; i < step.commands_count; ++i) {
+    ReplyPtr reply = Run(c, step.commands[i]);
+    if (!reply) {
+      std::fprintf(stderr, "sso-admin: redis: no reply (%s)\n", c->errstr);
+      return false;
+    }
+    sso_store_reply r{SSO_REPLY_NIL, {"", 0}, 0, SSO_OK};
+    switch (reply->type) {
+      case REDIS_REPLY_STRING:
+      case REDIS_REPLY_STATUS:
+        r = {SSO_REPLY_STRING, {reply->str, reply->len}, 0, SSO_OK};
+        break;
+      case REDIS_REPLY_INTEGER:
+        r = {SSO_REPLY_INTEGER, {"", 0}, reply->integer, SSO_OK};
+        break;
+      case REDIS_REPLY_ERROR:
+        std::fprintf(stderr, "sso-admin: redis: %s\n", reply->str);
+        r = {SSO_REPLY_ERROR, {reply->str, reply->len}, 0, SSO_STORE_ERROR_REPLY};
+        break;
+      default:
+        break;
+    }
+    replies.push_back(r);
+    owned.push_back(std::move(reply));
+  }
+  return true;
+}
+
+struct CurlFree {
+  void operator()(CURL *c) const { curl_easy_cleanup(c); }
+};
+struct SlistFree {
+  void operator()(curl_slist *l) const { curl_slist_free_all(l); }
+};
+
+// The hook call the core asked for; the answer's status, 0 when there was none.
+int CallHook(const sso_step &step) {
+  std::unique_ptr<CURL, CurlFree> curl(curl_easy_init());
+  if (!curl) return 0;
+  std::unique_ptr<curl_slist, SlistFree> headers;
+  auto add = [&](const std::string &line) {
+    curl_slist *next = curl_slist_append(headers.get(), line.c_str());
+    if (next) {
+      (void)headers.release();
+      headers.reset(next);
+    }
+  };
+  std::string lines(step.http.headers.data, step.http.headers.len);
+  for (size_t start = 0; start < lines.size();) {
+    size_t end = lines.find("\r\n", start);
+    if (end == std::string::npos) end = lines.size();
+    if (end > start) add(lines.substr(start, end - start));
+    start = end + 2;
+  }
+  if (step.http.content_type.len)
+    add("Content-Type: " + std::string(step.http.content_type.data, step.http.content_type.len));
+  add("Expect:");  // no 100-continue round trip
+  std::string url(step.http.url.data, step.http.url.len);
+  CURL *c = curl.get();
+  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(c, CURLOPT_POSTFIELDS, step.http.body.data);
+  curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, static_cast<long>(step.http.body.len));
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
+  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(step.http.timeout_ms));
+  curl_easy_setopt(
+      c, CURLOPT_WRITEFUNCTION, +[](char *, size_t size, size_t n, void *) { return size * n; });
+  if (CURLcode rc = curl_easy_perform(c); rc != CURLE_OK) {
+    std::fprintf(stderr, "sso-admin: the hook did not answer: %s\n", curl_easy_strerror(rc));
+    return 0;
+  }
+  long status = 0;
+  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+  return static_cast<int>(status);
+}
+
+std::string RequestId() {
+  uint8_t bytes[16];
+  if (RAND_bytes(bytes, sizeof bytes) != 1) return "sso-admin";
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id;
+  for (uint8_t b : bytes) {
+    id.push_back(kHex[b >> 4]);
+    id.push_back(kHex[b & 0xf]);
+  }
+  return id;
+}
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// The core's revocation flow, driven step by step: the store, then perhaps the app's hook.
 int Revoke(redisContext *c, sso_txn *txn, const Options &o) {
-  sso_command command;
-  if (sso_status s = sso_revoke_plan_begin(txn, Str(o.provider), Str(o.subject), &command);
+  std::string request_id = RequestId();
+  sso_step step;
+  if (sso_status s =
+          sso_admin_revoke_begin(txn, Str(o.provider), Str(o.subject), Str(request_id), &step);
       s != SSO_OK)
     return Fail("revoke", s);
-  ReplyPtr members = Run(c, command);
-  if (!Ok(members, "SMEMBERS")) return 1;
-  std::vector<sso_str> names;
-  for (size_t i = 0; i < members->elements; ++i)
-    names.push_back({members->element[i]->str, members->element[i]->len});
-  sso_command publish;
-  if (sso_status s = sso_revoke_plan_finish(txn, names.data(), names.size(), &command, &publish);
-      s != SSO_OK)
-    return Fail("revoke", s);
-  ReplyPtr deleted = Run(c, command);
-  if (!Ok(deleted, "DEL")) return 1;
-  // Every nginx worker drops these sessions from its cache now, not at cache expiry.
-  if (!Ok(Run(c, publish), "PUBLISH")) return 1;
-  // DEL counts the index key too when it existed.
-  long long sessions = deleted->integer > 0 ? deleted->integer - 1 : 0;
-  std::printf("%lld\n", sessions);
-  return 0;
+  for (int steps = 0; steps < 8; ++steps) {
+    sso_status s = SSO_OK;
+    if (step.kind == SSO_STEP_STORE) {
+      std::vector<ReplyPtr> owned;
+      std::vector<sso_store_reply> replies;
+      if (!RunStoreStep(c, step, owned, replies)) return 1;
+      s = sso_flow_resume(txn, replies.data(), replies.size(), NowMs(), &step);
+    } else if (step.kind == SSO_STEP_HTTP) {
+      s = sso_flow_resume_http(txn, CallHook(step), {"", 0}, NowMs(), &step);
+    } else if (step.kind == SSO_STEP_PAGE) {
+      if (step.audit.len)
+        std::fprintf(stderr, "%.*s\n", static_cast<int>(step.audit.len), step.audit.data);
+      std::string result(step.body.data, step.body.len);
+      // {"app":"...","sessions":N,"user":"..."}: the count goes to stdout
+      auto at = result.find("\"sessions\":");
+      long long sessions = at == std::string::npos ? 0 : std::atoll(result.c_str() + at + 11);
+      std::printf("%lld\n", sessions);
+      bool told = result.find("\"app\":\"told\"") != std::string::npos ||
+                  result.find("\"app\":\"no hook\"") != std::string::npos;
+      return sessions > 0 && !told ? 3 : 0;
+    } else {
+      return Fail("revoke", step.reason);
+    }
+    if (s != SSO_OK) return Fail("revoke", s);
+  }
+  return Fail("revoke", SSO_ERR_BAD_STATE);
+}
+
+bool SetHook(sso_engine *engine, const Options &o) {
+  if (o.hook_url.empty() && o.hook_secret_file.empty()) return true;
+  std::ifstream in(o.hook_secret_file);
+  std::string secret;
+  std::getline(in, secret);
+  if (o.hook_url.empty() || secret.empty()) {
+    std::fprintf(stderr, "sso-admin: --hook needs --hook-secret-file with the hook's secret\n");
+    return false;
+  }
+  sso_provisioning_config hook{Str(o.hook_url), Str(secret), o.hook_timeout_ms, 0};
+  if (sso_status s = sso_engine_set_provisioning(engine, &hook); s != SSO_OK) {
+    Fail("--hook", s);
+    return false;
+  }
+  return true;
 }
 
 }  // namespace
@@ -249,6 +386,7 @@ int main(int argc, char **argv) {
   if (sso_status s = sso_engine_create(&config, &raw_engine); s != SSO_OK)
     return Fail("configuration", s);
   std::unique_ptr<sso_engine, EngineFree> engine(raw_engine);
+  if (!SetHook(engine.get(), o)) return 2;
   sso_txn *raw_txn = nullptr;
   if (sso_status s = sso_txn_create(engine.get(), &raw_txn); s != SSO_OK) return Fail("txn", s);
   std::unique_ptr<sso_txn, TxnFree> txn(raw_txn);

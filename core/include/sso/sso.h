@@ -570,14 +570,15 @@ SSO_API sso_status sso_session_plan_create(sso_txn *txn, const sso_identity *ide
                                            const uint8_t *random, size_t random_len, int64_t now_ms,
                                            sso_session_plan *out);
 
-/* Revoking every session of (provider, subject): run the `SMEMBERS index` command from
- * begin, feed its members to finish, then run `del` and `publish` (which tells every nginx
- * worker to drop the sessions from its cache). */
-SSO_API sso_status sso_revoke_plan_begin(sso_txn *txn, sso_str provider, sso_str subject,
-                                         sso_command *out);
-SSO_API sso_status sso_revoke_plan_finish(sso_txn *txn, const sso_str *members,
-                                          size_t members_count, sso_command *del,
-                                          sso_command *publish);
+/* An administrator ends every session of (provider, subject), as sso-admin does. A flow like
+ * the others: a STORE step (one EVAL deletes the sessions and their index and tells every
+ * nginx worker to drop them from its cache) for sso_flow_resume; then, when sessions ended
+ * and the engine has a hook, an HTTP step telling the app ("event": "logout", "reason":
+ * "admin") for sso_flow_resume_http; last a PAGE step with a JSON body
+ * {"sessions": N, "user": "<the app's user id>", "app": "told" | "no hook" | "status 500" |
+ * "no answer"} and its audit line. */
+SSO_API sso_status sso_admin_revoke_begin(sso_txn *txn, sso_str provider, sso_str subject,
+                                          sso_str request_id, sso_step *out);
 
 #ifdef __cplusplus
 }

@@ -13,6 +13,7 @@
 #include "oidc/login_flow.h"
 #include "saml/login_flow.h"
 #include "saml/provider.h"
+#include "session/admin_revoke.h"
 #include "session/gate.h"
 #include "session/plan.h"
 #include "sso/sso.h"
@@ -368,26 +369,14 @@ sso_status sso_saml_metadata(sso_txn *txn, sso_str provider, sso_step *out) {
   });
 }
 
-sso_status sso_revoke_plan_begin(sso_txn *txn, sso_str provider, sso_str subject,
-                                 sso_command *out) {
-  if (!txn || !out || !ValidStr(provider) || !ValidStr(subject)) return SSO_ERR_INVALID_ARGUMENT;
+sso_status sso_admin_revoke_begin(sso_txn *txn, sso_str provider, sso_str subject,
+                                  sso_str request_id, sso_step *out) {
+  if (!txn || !out || !ValidStr(provider) || !ValidStr(subject) || !ValidStr(request_id) ||
+      provider.len == 0 || subject.len == 0)
+    return SSO_ERR_INVALID_ARGUMENT;
   return Barrier([&] {
-    sso::PlanRevokeBegin(*txn, View(provider), View(subject));
-    *out = txn->output.command.View();
-    return SSO_OK;
-  });
-}
-
-sso_status sso_revoke_plan_finish(sso_txn *txn, const sso_str *members, size_t members_count,
-                                  sso_command *del, sso_command *publish) {
-  if (!txn || !del || !publish || (members_count && !members)) return SSO_ERR_INVALID_ARGUMENT;
-  if (!std::holds_alternative<sso::RevokeState>(txn->flow)) return SSO_ERR_BAD_STATE;
-  return Barrier([&] {
-    std::vector<std::string_view> views;
-    for (size_t i = 0; i < members_count; ++i) views.push_back(View(members[i]));
-    sso::PlanRevokeFinish(*txn, views);
-    *del = txn->output.command.View();
-    *publish = txn->output.cleanup.View();
+    txn->request_id = std::string(View(request_id));
+    sso::AdminRevokeBegin(*txn, View(provider), View(subject), *out);
     return SSO_OK;
   });
 }

@@ -9,6 +9,7 @@
 #include "provision/flow.h"
 #include "saml/login_flow.h"
 #include "saml/slo_flow.h"
+#include "session/admin_revoke.h"
 #include "session/logout.h"
 
 namespace sso {
@@ -32,7 +33,7 @@ bool Holds(const FlowState &flow) noexcept {
 
 bool TakesStoreReplies(const sso_txn &txn) noexcept {
   return Holds<SamlLoginState, SamlAcsState, OidcLoginState, OidcCallbackState, ProvisionState,
-               LogoutState, BackchannelLogoutState, SamlSloState>(txn.flow);
+               LogoutState, BackchannelLogoutState, SamlSloState, RevokeState>(txn.flow);
 }
 
 void FlowResume(sso_txn &txn, std::span<const sso_store_reply> replies, int64_t now_ms,
@@ -40,22 +41,24 @@ void FlowResume(sso_txn &txn, std::span<const sso_store_reply> replies, int64_t 
   out = sso_step{};
   // One reply for each command of the store step the flow asked for last.
   if (replies.size() != txn.output.step_views.size()) return FlowFail(txn, SSO_ERR_BAD_STATE, out);
-  std::visit(Overloaded{
-                 [&](SamlLoginState &login) { SamlLoginResume(txn, login, replies, out); },
-                 [&](SamlAcsState &acs) { AcsResume(txn, acs, replies, now_ms, out); },
-                 [&](OidcLoginState &login) { OidcLoginResumeStore(txn, login, replies, out); },
-                 [&](OidcCallbackState &callback) {
-                   OidcCallbackResumeStore(txn, callback, replies, now_ms, out);
-                 },
-                 [&](ProvisionState &p) { ProvisionResumeStore(txn, p, replies, now_ms, out); },
-                 [&](LogoutState &logout) { LogoutResume(txn, logout, replies, now_ms, out); },
-                 [&](BackchannelLogoutState &logout) {
-                   BackchannelLogoutResumeStore(txn, logout, replies, now_ms, out);
-                 },
-                 [&](SamlSloState &slo) { SamlSloResumeStore(txn, slo, replies, now_ms, out); },
-                 [&](auto &) { FlowFail(txn, SSO_ERR_BAD_STATE, out); },
-             },
-             txn.flow);
+  std::visit(
+      Overloaded{
+          [&](SamlLoginState &login) { SamlLoginResume(txn, login, replies, out); },
+          [&](SamlAcsState &acs) { AcsResume(txn, acs, replies, now_ms, out); },
+          [&](OidcLoginState &login) { OidcLoginResumeStore(txn, login, replies, out); },
+          [&](OidcCallbackState &callback) {
+            OidcCallbackResumeStore(txn, callback, replies, now_ms, out);
+          },
+          [&](ProvisionState &p) { ProvisionResumeStore(txn, p, replies, now_ms, out); },
+          [&](LogoutState &logout) { LogoutResume(txn, logout, replies, now_ms, out); },
+          [&](BackchannelLogoutState &logout) {
+            BackchannelLogoutResumeStore(txn, logout, replies, now_ms, out);
+          },
+          [&](SamlSloState &slo) { SamlSloResumeStore(txn, slo, replies, now_ms, out); },
+          [&](RevokeState &revoke) { AdminRevokeResumeStore(txn, revoke, replies, now_ms, out); },
+          [&](auto &) { FlowFail(txn, SSO_ERR_BAD_STATE, out); },
+      },
+      txn.flow);
 }
 
 bool AwaitsHttpAnswer(const sso_txn &txn) noexcept {
@@ -67,6 +70,7 @@ bool AwaitsHttpAnswer(const sso_txn &txn) noexcept {
     return logout->AwaitsHttpAnswer();
   if (const auto *logout = std::get_if<LogoutState>(&txn.flow)) return logout->AwaitsHttpAnswer();
   if (const auto *slo = std::get_if<SamlSloState>(&txn.flow)) return slo->AwaitsHttpAnswer();
+  if (const auto *revoke = std::get_if<RevokeState>(&txn.flow)) return revoke->AwaitsHttpAnswer();
   return false;
 }
 
@@ -86,6 +90,7 @@ void FlowResumeHttp(sso_txn &txn, int status, std::string_view body, int64_t now
           },
           [&](LogoutState &logout) { LogoutResumeHttp(txn, logout, status, body, now_ms, out); },
           [&](SamlSloState &slo) { SamlSloResumeHttp(txn, slo, status, now_ms, out); },
+          [&](RevokeState &revoke) { AdminRevokeResumeHttp(txn, revoke, status, out); },
           [&](auto &) {
             out = sso_step{};
             FlowFail(txn, SSO_ERR_BAD_STATE, out);

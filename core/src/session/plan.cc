@@ -72,30 +72,6 @@ sso_status PlanSession(sso_txn &txn, Identity identity, std::span<const uint8_t>
   return SSO_OK;
 }
 
-void PlanRevokeBegin(sso_txn &txn, std::string_view provider, std::string_view subject) {
-  RevokeState revoke{SubjectIndexKey(txn.engine.settings.key_prefix, provider, subject)};
-  txn.output.command = StoreCommand{"SMEMBERS", revoke.index_key};
-  txn.flow = std::move(revoke);
-}
-
-void PlanRevokeFinish(sso_txn &txn, std::span<const std::string_view> members) {
-  RevokeState revoke = EndFlow<RevokeState>(txn.flow);
-  txn.output.command = StoreCommand{"DEL", std::move(revoke.index_key)};
-  std::string announcement;
-  std::vector<std::string_view> revoked;
-  for (std::string_view member : members) {
-    // Only digests we wrote ourselves become keys to delete.
-    if (!IsHexDigest(member)) continue;
-    txn.output.command.Append(SessionKeyFromDigest(txn.engine.settings.key_prefix, member));
-    revoked.push_back(member);
-    if (!announcement.empty()) announcement.push_back(' ');
-    announcement.append(member);
-  }
-  txn.engine.cache.EvictDigests(revoked);
-  txn.output.cleanup =
-      StoreCommand{"PUBLISH", txn.engine.revocation_channel, std::move(announcement)};
-}
-
 void OnRevocation(sso_engine &engine, std::string_view message) {
   std::vector<std::string_view> revoked;
   while (!message.empty()) {

@@ -1,4 +1,4 @@
-// Creating and revoking sessions: the store commands, the cookie.
+// Creating sessions (the store commands, the cookie), and hearing of revocations.
 #pragma once
 
 #include <span>
@@ -13,10 +13,6 @@ namespace sso {
 // `logout`: what later logout messages may name the session by (indexed when set).
 sso_status PlanSession(sso_txn &txn, Identity identity, std::span<const uint8_t> random,
                        int64_t now_ms, LogoutRefs logout = {});
-
-// Revocation of every session of a subject, in two steps (read the index, delete members).
-void PlanRevokeBegin(sso_txn &txn, std::string_view provider, std::string_view subject);
-void PlanRevokeFinish(sso_txn &txn, std::span<const std::string_view> members);
 
 // A revocation announcement: drops the named sessions from this process's cache.
 void OnRevocation(sso_engine &engine, std::string_view message);

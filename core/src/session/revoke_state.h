@@ -1,4 +1,5 @@
-// What a revocation keeps while the store reads the subject's sessions.
+// An administrator's revocation of every session of a person (sso-admin session revoke): the
+// sessions deleted, then the app told.
 #pragma once
 
 #include <string>
@@ -6,7 +7,18 @@
 namespace sso {
 
 struct RevokeState {
-  std::string index_key;  // the subject's index, deleted with its members
+  enum class Stage {
+    kRevoke,  // the EVAL that ends the sessions
+    kNotify,  // telling the app
+  };
+  Stage stage = Stage::kRevoke;
+  bool AwaitsHttpAnswer() const { return stage == Stage::kNotify; }
+
+  std::string provider;
+  std::string subject;
+  long long sessions = 0;
+  std::string user;  // the app's user id, from one of the records
+  std::string app;   // what telling the app gave; empty: no hook
 };
 
 }  // namespace sso

@@ -21,15 +21,13 @@ enum Resume : unsigned {
   kHttpAnswer = 2,
   kWakeUp = 4,
   kSessionRead = 8,
-  kRevokeMembers = 16,
-  kEveryResume = 31
+  kEveryResume = 15
 };
 
 // Expects each resume in `refused` to return SSO_ERR_BAD_STATE.
 void ExpectRefused(sso_txn *txn, unsigned refused) {
   sso_step step{};
   sso_store_reply nil{SSO_REPLY_NIL, S(""), 0, SSO_OK};
-  sso_command del{}, publish{};
   if (refused & kStoreReplies) {
     EXPECT_EQ(sso_flow_resume(txn, &nil, 1, kNow, &step), SSO_ERR_BAD_STATE) << "store replies";
   }
@@ -42,15 +40,11 @@ void ExpectRefused(sso_txn *txn, unsigned refused) {
   if (refused & kSessionRead) {
     EXPECT_EQ(sso_gate_resume(txn, &nil, kNow, &step), SSO_ERR_BAD_STATE) << "session read";
   }
-  if (refused & kRevokeMembers) {
-    EXPECT_EQ(sso_revoke_plan_finish(txn, nullptr, 0, &del, &publish), SSO_ERR_BAD_STATE)
-        << "revoke members";
-  }
 }
 
 // A flow that asked for one store read takes nothing else; a nil reply ends it with `reason`.
 void ExpectOnlyTheReadUntilANilReplyEndsIt(sso_txn *txn, sso_status reason) {
-  ExpectRefused(txn, kHttpAnswer | kWakeUp | kSessionRead | kRevokeMembers);
+  ExpectRefused(txn, kHttpAnswer | kWakeUp | kSessionRead);
   sso_store_reply nil{SSO_REPLY_NIL, S(""), 0, SSO_OK};
   sso_step step{};
   ASSERT_EQ(sso_flow_resume(txn, &nil, 1, kNow, &step), SSO_OK);
@@ -104,15 +98,20 @@ TEST(ResumeState, TheGateTakesOnlyItsSessionRead) {
   ExpectRefused(txn.get(), kEveryResume);  // decided
 }
 
-TEST(ResumeState, ARevocationTakesOnlyItsMembers) {
+TEST(ResumeState, AnAdminRevocationTakesOnlyItsStoreReply) {
   auto engine = MakeEngine();
   auto txn = MakeTxn(engine.get());
-  sso_command command{}, publish{};
-  ASSERT_EQ(sso_revoke_plan_begin(txn.get(), S("corp"), S("00u1"), &command), SSO_OK);
-  ExpectRefused(txn.get(), kEveryResume & ~kRevokeMembers);
+  sso_step step{};
+  ASSERT_EQ(sso_admin_revoke_begin(txn.get(), S("corp"), S("00u1"), S("r1"), &step), SSO_OK);
+  ASSERT_EQ(step.kind, SSO_STEP_STORE);
+  EXPECT_EQ(Args(step.commands[0])[0], "EVAL");
+  ExpectRefused(txn.get(), kHttpAnswer | kWakeUp | kSessionRead);
 
-  ASSERT_EQ(sso_revoke_plan_finish(txn.get(), nullptr, 0, &command, &publish), SSO_OK);
-  EXPECT_EQ(Args(command)[0], "DEL");
+  sso_store_reply answer{SSO_REPLY_STRING, S("2\n42"), 0, SSO_OK};
+  ASSERT_EQ(sso_flow_resume(txn.get(), &answer, 1, kNow, &step), SSO_OK);
+  EXPECT_EQ(step.kind, SSO_STEP_PAGE);  // no hook: done
+  EXPECT_EQ(std::string(step.body.data, step.body.len),
+            R"({"app":"no hook","sessions":2,"user":"42"})");
   ExpectRefused(txn.get(), kEveryResume);
 }
 
@@ -133,12 +132,12 @@ TEST(ResumeState, AnOidcLoginTakesWhatItsStageWaitsFor) {
   auto txn = MakeTxn(engine.get());
   std::array<uint8_t, 96> random{3};
   sso_step step = BeginOidcLogin(txn.get(), random);
-  ExpectRefused(txn.get(), kWakeUp | kSessionRead | kRevokeMembers);
+  ExpectRefused(txn.get(), kWakeUp | kSessionRead);
 
   std::string discovery = DiscoveryDocument();
   ASSERT_EQ(sso_flow_resume_http(txn.get(), 200, S(discovery), kNow, &step), SSO_OK);
   ASSERT_EQ(step.kind, SSO_STEP_STORE);
-  ExpectRefused(txn.get(), kHttpAnswer | kWakeUp | kSessionRead | kRevokeMembers);
+  ExpectRefused(txn.get(), kHttpAnswer | kWakeUp | kSessionRead);
 
   sso_store_reply ok{SSO_REPLY_STATUS, S("OK"), 0, SSO_OK};
   ASSERT_EQ(sso_flow_resume(txn.get(), &ok, 1, kNow, &step), SSO_OK);

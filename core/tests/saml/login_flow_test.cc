@@ -220,11 +220,9 @@ TEST(SamlLogin, TakesOnlyTheStoreRepliesItAskedFor) {
   ASSERT_EQ(sso_login_begin(txn.get(), &req, &step), SSO_OK);
   ASSERT_EQ(step.kind, SSO_STEP_STORE);
   sso_store_reply nil = Nil();
-  sso_command del, publish;
   EXPECT_EQ(sso_flow_resume_http(txn.get(), 200, S("{}"), kNow, &step), SSO_ERR_BAD_STATE);
   EXPECT_EQ(sso_flow_resume_wait(txn.get(), kNow, &step), SSO_ERR_BAD_STATE);
   EXPECT_EQ(sso_gate_resume(txn.get(), &nil, kNow, &step), SSO_ERR_BAD_STATE);
-  EXPECT_EQ(sso_revoke_plan_finish(txn.get(), nullptr, 0, &del, &publish), SSO_ERR_BAD_STATE);
 
   std::array<sso_store_reply, 1> ok{Ok()};
   ASSERT_EQ(sso_flow_resume(txn.get(), ok.data(), 1, kNow, &step), SSO_OK);

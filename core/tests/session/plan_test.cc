@@ -89,29 +89,4 @@ TEST(SessionPlan, WithoutIdleTheRecordLivesForTheTtl) {
   EXPECT_EQ(Args(plan.commands[0])[4], std::to_string(o.ttl_ms));
 }
 
-TEST(Revoke, DeletesOnlyDigestMembersAndTheIndex) {
-  auto engine = MakeEngine();
-  auto txn = MakeTxn(engine.get());
-  sso_command command;
-  ASSERT_EQ(sso_revoke_plan_begin(txn.get(), S("corp"), S("00u1"), &command), SSO_OK);
-  auto smembers = Args(command);
-  ASSERT_EQ(smembers.size(), 2u);
-  EXPECT_EQ(smembers[0], "SMEMBERS");
-
-  std::string digest = sso::Sha256Hex("x");
-  std::array<sso_str, 3> members{S(digest), S("../../etc"), S("sso:s:*")};
-  sso_command publish;
-  ASSERT_EQ(sso_revoke_plan_finish(txn.get(), members.data(), members.size(), &command, &publish),
-            SSO_OK);
-  EXPECT_EQ(Args(command), (std::vector<std::string>{"DEL", smembers[1], "sso:s:" + digest}));
-  EXPECT_EQ(Args(publish), (std::vector<std::string>{"PUBLISH", "sso:revoked", digest}));
-}
-
-TEST(Revoke, FinishNeedsBegin) {
-  auto engine = MakeEngine();
-  auto txn = MakeTxn(engine.get());
-  sso_command command;
-  EXPECT_EQ(sso_revoke_plan_finish(txn.get(), nullptr, 0, &command, &command), SSO_ERR_BAD_STATE);
-}
-
 }  // namespace

@@ -459,15 +459,19 @@ sub create_session {
     return $cookie;
 }
 
+# The number of sessions revoked; in list context also sso-admin's exit code. With `hook` and
+# `hook_secret_file`, the app is told through its hook.
 sub revoke_sessions {
     my (%f) = @_;
-    my @args = (admin_store_args(), 'session', 'revoke', '--provider', $f{provider} // 'corp',
-        '--subject', $f{subject});
+    my @hook = $f{hook} ? ('--hook', $f{hook}, '--hook-secret-file', $f{hook_secret_file}) : ();
+    my @args = (admin_store_args(), @hook, 'session', 'revoke', '--provider',
+        $f{provider} // 'corp', '--subject', $f{subject});
     open my $fh, '-|', $env{admin}, @args or die "sso-admin: $!";
     my $count = <$fh>;
     close $fh;
+    my $exit = $? >> 8;
     chomp $count if defined $count;
-    return $count;
+    return wantarray ? ($count, $exit) : $count;
 }
 
 # ---- HTTP over a raw socket, so header names go out exactly as written ----

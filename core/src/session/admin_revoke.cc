@@ -1,0 +1,83 @@
+#include "session/admin_revoke.h"
+
+#include <nlohmann/json.hpp>
+
+#include "engine/engine.h"
+#include "engine/flow_steps.h"
+#include "engine/store_keys.h"
+#include "engine/txn.h"
+#include "session/notify.h"
+#include "session/revoke.h"
+#include "text/views.h"
+
+namespace sso {
+namespace {
+
+using Json = nlohmann::json;
+
+void Done(sso_txn &txn, const RevokeState &revoke, sso_step &out) {
+  std::string app = revoke.app.empty() ? "no hook" : revoke.app;
+  Json result = {{"sessions", revoke.sessions}, {"user", revoke.user}, {"app", app}};
+  Json audit = {{"event", "logout"},
+                {"reason", "admin"},
+                {"provider", revoke.provider},
+                {"subject", revoke.subject},
+                {"user", revoke.user},
+                {"sessions", revoke.sessions},
+                {"app", app},
+                {"request_id", txn.request_id}};
+  txn.flow = std::monostate{};
+  txn.output.body = result.dump(-1, ' ', false, Json::error_handler_t::replace);
+  txn.output.content_type = "application/json";
+  txn.output.audit = audit.dump(-1, ' ', false, Json::error_handler_t::replace);
+  out.kind = SSO_STEP_PAGE;
+  out.reason = SSO_OK;
+  out.http_status = 200;
+  out.content_type = Str(txn.output.content_type);
+  out.body = Str(txn.output.body);
+  out.audit = Str(txn.output.audit);
+}
+
+}  // namespace
+
+void AdminRevokeBegin(sso_txn &txn, std::string_view provider, std::string_view subject,
+                      sso_step &out) {
+  out = sso_step{};
+  const auto &prefix = txn.engine.settings.key_prefix;
+  auto &revoke = txn.flow.emplace<RevokeState>();
+  revoke.provider = std::string(provider);
+  revoke.subject = std::string(subject);
+  std::vector<StoreCommand> commands;
+  commands.push_back(RevokeIndexes(prefix, txn.engine.revocation_channel,
+                                   {SubjectIndexKey(prefix, provider, subject)}, revoke.subject));
+  FlowStore(txn, std::move(commands), out);
+}
+
+void AdminRevokeResumeStore(sso_txn &txn, RevokeState &revoke,
+                            std::span<const sso_store_reply> replies, int64_t now_ms,
+                            sso_step &out) {
+  out = sso_step{};
+  sso_status why = SSO_ERR_BAD_STATE;
+  RevokeAnswer answer;
+  if (revoke.stage != RevokeState::Stage::kRevoke || replies.size() != 1 ||
+      FlowStoreFailed(replies, why) || !ReadRevokeAnswer(replies[0], answer))
+    return FlowFail(txn, why == SSO_ERR_BAD_STATE ? SSO_STORE_UNEXPECTED_REPLY : why, out);
+  revoke.sessions = answer.sessions;
+  revoke.user = std::move(answer.user);
+  HookEvent event{"logout",    "admin",         revoke.provider, revoke.subject,
+                  revoke.user, revoke.sessions, txn.request_id,  now_ms};
+  if (revoke.sessions > 0 && NotifyApp(txn, event, out)) {
+    revoke.stage = RevokeState::Stage::kNotify;
+    return;
+  }
+  Done(txn, EndFlow<RevokeState>(txn.flow), out);
+}
+
+void AdminRevokeResumeHttp(sso_txn &txn, RevokeState &revoke, int status, sso_step &out) {
+  out = sso_step{};
+  if (revoke.stage != RevokeState::Stage::kNotify) return FlowFail(txn, SSO_ERR_BAD_STATE, out);
+  revoke.app = NotifyOutcome(status);
+  Done(txn, EndFlow<RevokeState>(txn.flow), out);
+}
+
+}  // namespace sso

@@ -1,0 +1,23 @@
+// An administrator ends every session of a person (provider, subject), as sso-admin does: on
+// every worker and node at once, the app told ("event": "logout", "reason": "admin") like for
+// any other logout. The last step is a PAGE whose JSON body says what happened:
+// {"sessions": N, "user": "...", "app": "told" | "no hook" | "status 500" | "no answer"}.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+#include "session/revoke_state.h"
+#include "sso/sso.h"
+
+namespace sso {
+
+void AdminRevokeBegin(sso_txn &txn, std::string_view provider, std::string_view subject,
+                      sso_step &out);
+void AdminRevokeResumeStore(sso_txn &txn, RevokeState &revoke,
+                            std::span<const sso_store_reply> replies, int64_t now_ms,
+                            sso_step &out);
+void AdminRevokeResumeHttp(sso_txn &txn, RevokeState &revoke, int status, sso_step &out);
+
+}  // namespace sso
