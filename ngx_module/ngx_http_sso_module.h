@@ -124,6 +124,7 @@ typedef struct {
     ngx_str_t                    userinfo_endpoint;
     ngx_str_t                    end_session_endpoint;
     ngx_str_t                    post_logout_redirect_uri;
+    ngx_uint_t                   frontchannel_logout;
     ngx_str_t                    idp_metadata;
     ngx_str_t                    idp_entity_id;
     ngx_str_t                    idp_sso_url;

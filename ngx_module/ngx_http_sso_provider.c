@@ -140,6 +140,8 @@ static ngx_command_t  ngx_http_sso_provider_commands[] = {
     ngx_http_sso_str_line("oidc_end_session_endpoint", end_session_endpoint),
     ngx_http_sso_str_line("oidc_post_logout_redirect_uri", post_logout_redirect_uri),
     ngx_http_sso_enum_line("oidc_userinfo", userinfo, ngx_http_sso_on_off),
+    ngx_http_sso_enum_line("oidc_frontchannel_logout", frontchannel_logout,
+                           ngx_http_sso_on_off),
     ngx_http_sso_line("oidc_jwks_refresh_interval", NGX_CONF_TAKE1,
                       ngx_conf_set_msec_slot, jwks_refresh_interval,
                       &ngx_http_sso_at_least_1s_post),
@@ -191,6 +193,7 @@ ngx_http_sso_provider_init(ngx_conf_t *cf, ngx_http_sso_main_conf_t *smcf,
     pcf->token_auth = NGX_CONF_UNSET_UINT;
     pcf->jwks_refresh_interval = NGX_CONF_UNSET_MSEC;
     pcf->userinfo = NGX_CONF_UNSET_UINT;
+    pcf->frontchannel_logout = NGX_CONF_UNSET_UINT;
     pcf->sign_requests = NGX_CONF_UNSET_UINT;
     pcf->allow_idp_initiated = NGX_CONF_UNSET_UINT;
     pcf->clock_skew = NGX_CONF_UNSET_MSEC;
@@ -211,6 +214,7 @@ ngx_http_sso_provider_done(ngx_conf_t *cf, ngx_http_sso_provider_conf_t *pcf)
     ngx_conf_init_uint_value(pcf->token_auth, NGX_HTTP_SSO_CLIENT_SECRET_BASIC);
     ngx_conf_init_msec_value(pcf->jwks_refresh_interval, 0);
     ngx_conf_init_uint_value(pcf->userinfo, 0);
+    ngx_conf_init_uint_value(pcf->frontchannel_logout, 0);
     ngx_conf_init_uint_value(pcf->allow_idp_initiated, 0);
     ngx_conf_init_msec_value(pcf->clock_skew, 180000);
     ngx_conf_init_uint_value(pcf->link_existing, SSO_LINK_OFF);

@@ -94,6 +94,7 @@ ngx_http_sso_add_oidc(ngx_http_sso_main_conf_t *smcf, ngx_http_sso_provider_conf
     oc.clock_skew_ms = pcf->clock_skew;
     oc.jwks_refresh_interval_ms = pcf->jwks_refresh_interval;
     oc.userinfo = (int) pcf->userinfo;
+    oc.frontchannel_logout = (int) pcf->frontchannel_logout;
     oc.userinfo_endpoint = ngx_http_sso_view(&pcf->userinfo_endpoint);
     oc.end_session_endpoint = ngx_http_sso_view(&pcf->end_session_endpoint);
     oc.post_logout_redirect_uri = ngx_http_sso_view(&pcf->post_logout_redirect_uri);

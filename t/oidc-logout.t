@@ -13,6 +13,7 @@ use JSON::PP ();
 use HTTP::Tiny;
 use Test::Nginx::SSO;
 use Test::Nginx::OidcOp;
+use Test::Nginx::SamlIdp;
 
 import_servers();
 my $env = Test::Nginx::SSO::env();
@@ -46,6 +47,7 @@ sso_provider op {
     oidc_client_secret_file $secret_file;
     oidc_redirect_uri http://localhost:$port/sso/oidc/callback;
     oidc_post_logout_redirect_uri http://localhost:$port/signed-out;
+    oidc_frontchannel_logout on;
 }
 CONF
     config => <<'CONF',
@@ -197,6 +199,32 @@ subtest 'after nginx -s reload, new workers verify logout tokens too' => sub {
     is($res->{status}, 200, 'a worker started by the reload fetches the keys and ends the session');
     cmp_ok(Test::Nginx::OidcOp::stats($op)->{jwks}, '>', $jwks_before, 'it fetched them');
     is(works_everywhere($flow->{session}), $all_302, 'gone everywhere');
+};
+
+subtest 'front-channel: iss and sid in a GET end that session, and only with both' => sub {
+    my @front = map { Test::Nginx::OidcOp::login($op) } 1 .. 2;
+    my @front_sids = @{ Test::Nginx::OidcOp::stats($op)->{sids} }[-2, -1];
+    is(works_everywhere($_->{session}), $all_200, 'signed in') for @front;
+    my $iss = Test::Nginx::SamlIdp::url_encode($op->{issuer});
+    for my $case (["iss=$iss", 'no sid'], ["sid=$front_sids[0]", 'no iss'],
+                  ['iss=https%3A%2F%2Fevil.example&sid=' . $front_sids[0], 'another issuer']) {
+        clear_error_log();
+        my $res = http_request('GET', "/sso/oidc/frontchannel-logout?$case->[0]");
+        is($res->{status}, 400, "$case->[1]: 400");
+        like(error_log(), qr/front-channel logout refused: FRONTCHANNEL_LOGOUT_INVALID/,
+            "$case->[1]: the log names the check");
+    }
+    is(works_everywhere($front[0]{session}), $all_200, 'nothing ended');
+    my $res = http_request('GET', "/sso/oidc/frontchannel-logout?iss=$iss&sid=$front_sids[0]");
+    is($res->{status}, 200, '200 for the provider\'s iframe');
+    like($res->{headers}{'content-type'}[0], qr{^text/html}, 'a page');
+    is($res->{headers}{'cache-control'}[0], 'no-store', 'not cached');
+    ok(!$res->{headers}{'x-frame-options'}, 'that the provider may frame');
+    is(works_everywhere($front[0]{session}), $all_302, 'the session of that sid is gone everywhere');
+    is(works_everywhere($front[1]{session}), $all_200, 'the person\'s other session goes on');
+    my ($told) = grep { $_->{reason} eq 'frontchannel' } @{ hook_events() };
+    is($told->{sessions}, 1, 'the app is told') or diag(explain(hook_events()));
+    is(http_request('POST', '/sso/oidc/frontchannel-logout')->{status}, 405, 'POST: 405');
 };
 
 subtest 'only POST' => sub {

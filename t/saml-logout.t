@@ -286,6 +286,27 @@ subtest 'a provider without a key does no Single Logout, and says why' => sub {
     is(works_everywhere($gina), $all_302, 'and ends the session');
 };
 
+subtest 'no logout path redirects where a request says' => sub {
+    my @payloads = ('//evil.example', '/\\evil.example', 'https:evil.example', 'https://evil.example',
+        '%2F%2Fevil.example', '/%5Cevil.example', '%0d%0aLocation:%20https://evil.example',
+        '/%09/evil.example', 'javascript:alert(1)', '\\/\\/evil.example', '%252F%252Fevil.example');
+    for my $payload (@payloads) {
+        my $query = join '&', map {"$_=$payload"} qw(return_to next redirect redirect_uri
+            post_logout_redirect_uri RelayState);
+        my $res = http_request('POST', "/sso/logout?$query");
+        is($res->{headers}{location}[0], "http://localhost:$port/", "logout ?…=$payload: home");
+        my $carl = login($corp, 'corp', 'carl@corp.example');
+        $res = http_request('POST', "/sso/logout?$query", headers => ["Cookie: sso=$carl->{cookie}"]);
+        my $req = $corp->read_sp_message(location => $res->{headers}{location}[0],
+            sp_cert => "$keys/sp.crt");
+        is($req->{url}, 'https://idp.test.invalid/slo', "SAML logout ?…=$payload: to the IdP only");
+        my $answer = $corp->logout_message(response => 1, destination => $slo,
+            in_response_to => $req->{id}, relay_state => Test::Nginx::SamlIdp::url_decode($payload));
+        $res = http_request('GET', "/sso/saml/slo?$answer->{query}&return_to=$payload");
+        is($res->{headers}{location}[0], "http://localhost:$port/", "LogoutResponse, RelayState=$payload: home");
+    }
+};
+
 subtest 'sso-admin ends every session of a person, and the app is told' => sub {
     my @henry = map { login($corp, 'corp', 'henry@corp.example') } 1 .. 2;
     is(works_everywhere($_), $all_200, 'signed in') for @henry;

@@ -157,6 +157,7 @@ typedef enum {
   SSO_CONFIG_BAD_POST_LOGOUT_URI,
   SSO_CONFIG_BAD_SLO_URL,
   SSO_SAML_SLO_NOT_CONFIGURED,
+  SSO_FRONTCHANNEL_LOGOUT_INVALID,
 
   SSO_STATUS_COUNT
 } sso_status;
@@ -480,6 +481,7 @@ typedef struct {
    * absolute URL registered there, sent as it is); set, a local logout also ends the session
    * at the provider (when it offers an end_session_endpoint). Empty: local logout only. */
   sso_str post_logout_redirect_uri;
+  int frontchannel_logout; /* 1: GET .../oidc/frontchannel-logout?iss=&sid= ends sessions */
   sso_str end_session_endpoint; /* with explicit endpoints; else from discovery */
 } sso_oidc_provider_config;
 

@@ -196,6 +196,9 @@ StatusText TextOf(sso_status status) {
     SSO_STATUS_TEXT(SAML_SLO_NOT_CONFIGURED,
                     "single logout is not set up for this provider: it needs saml_sp_key (logout "
                     "messages are signed) and a SingleLogoutService of ours (saml_slo_url)")
+    SSO_STATUS_TEXT(FRONTCHANNEL_LOGOUT_INVALID,
+                    "front-channel logout needs iss and sid, iss the issuer of a provider with "
+                    "oidc_frontchannel_logout on")
     case SSO_STATUS_COUNT:
       break;
   }

@@ -25,6 +25,7 @@ enum class Endpoint {
   kMetadata,
   kOidcCallback,
   kBackchannelLogout,
+  kFrontchannelLogout,
   kSamlSlo,
   kLogin,
   kLogout
@@ -39,12 +40,14 @@ struct Route {
 };
 
 // A cross-site GET must not log people out or post an assertion: those take POST only
-// (SameSite=Lax keeps the session cookie off cross-site POSTs). SAML Single Logout is the
-// exception its binding requires: a GET there acts only on a message the IdP signed.
-constexpr std::array<Route, 7> kRoutes = {{
+// (SameSite=Lax keeps the session cookie off cross-site POSTs). The exceptions are the ones
+// a spec requires: SAML Single Logout's GET acts only on a message the IdP signed; OIDC
+// Front-Channel Logout's only for providers that turned it on, and only on a sid.
+constexpr std::array<Route, 8> kRoutes = {{
     {"/saml/acs", Endpoint::kAcs, Methods::kPost},
     {"/saml/slo", Endpoint::kSamlSlo, Methods::kGetOrPost},
     {"/oidc/backchannel-logout", Endpoint::kBackchannelLogout, Methods::kPost},
+    {"/oidc/frontchannel-logout", Endpoint::kFrontchannelLogout, Methods::kGet},
     {"/saml/metadata", Endpoint::kMetadata, Methods::kGet},
     {"/oidc/callback", Endpoint::kOidcCallback, Methods::kGet},
     {"/login", Endpoint::kLogin, Methods::kGet},
@@ -141,6 +144,9 @@ void EndpointBegin(sso_txn &txn, const sso_endpoint_request &request, sso_step &
         break;
       case Endpoint::kBackchannelLogout:
         AwaitForm(txn, AwaitingBodyState::For::kBackchannelLogout, request, out);
+        break;
+      case Endpoint::kFrontchannelLogout:
+        FrontchannelLogoutBegin(txn, View(request.query), out);
         break;
       case Endpoint::kSamlSlo:
         if (View(request.method) == "POST")

@@ -39,11 +39,22 @@ OidcProvider *ClaimedProvider(sso_txn &txn, std::string_view token) {
   return nullptr;
 }
 
-// The answer to the provider, a JSON body (Back-Channel Logout §2.8), and a log line.
-void Answer(sso_txn &txn, int http_status, sso_status reason, std::string body, sso_step &out) {
+bool FrontChannel(const sso_txn &txn) {
+  const auto *logout = std::get_if<BackchannelLogoutState>(&txn.flow);
+  return logout && logout->front_channel;
+}
+
+// The answer to the provider: a JSON body (Back-Channel Logout §2.8), or for the front
+// channel a page for the provider's iframe.
+void Answer(sso_txn &txn, bool front, int http_status, sso_status reason, std::string body,
+            sso_step &out) {
   txn.flow = std::monostate{};
+  if (front)
+    body =
+        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Signed out</title>"
+        "</head><body></body></html>\n";
   txn.output.body = std::move(body);
-  txn.output.content_type = "application/json";
+  txn.output.content_type = front ? "text/html; charset=utf-8" : "application/json";
   out.kind = SSO_STEP_PAGE;
   out.reason = reason;
   out.http_status = http_status;
@@ -52,6 +63,8 @@ void Answer(sso_txn &txn, int http_status, sso_status reason, std::string body, 
 }
 
 void Refuse(sso_txn &txn, sso_status reason, sso_step &out) {
+  bool front = FrontChannel(txn);
+  const char *channel = front ? "front-channel" : "back-channel";
   // what kept us from checking the token (not the token's fault): the provider may retry
   bool ours = reason == SSO_OIDC_UNAVAILABLE || reason == SSO_OIDC_DISCOVERY_INVALID ||
               reason == SSO_JWKS_INVALID || reason == SSO_STORE_UNAVAILABLE ||
@@ -59,9 +72,9 @@ void Refuse(sso_txn &txn, sso_status reason, sso_step &out) {
               reason == SSO_STORE_UNEXPECTED_REPLY;
   Json body = {{"error", ours ? "temporarily_unavailable" : "invalid_request"},
                {"error_description", sso_status_message(reason)}};
-  Answer(txn, ours ? 503 : 400, reason, body.dump(), out);
-  txn.output.warning = std::string("back-channel logout refused: ") + sso_status_name(reason) +
-                       " (" + sso_status_message(reason) + "), request_id: " + txn.request_id;
+  Answer(txn, front, ours ? 503 : 400, reason, body.dump(), out);
+  txn.output.warning = std::string(channel) + " logout refused: " + sso_status_name(reason) + " (" +
+                       sso_status_message(reason) + "), request_id: " + txn.request_id;
   out.warning = Str(txn.output.warning);
 }
 
@@ -117,15 +130,17 @@ void Revoke(sso_txn &txn, BackchannelLogoutState &logout, sso_step &out) {
 
 void Ended(sso_txn &txn, const BackchannelLogoutState &logout, sso_step &out) {
   long long sessions = logout.sessions;
-  Json audit = {{"event", "logout"},           {"reason", "backchannel"},
+  const char *reason = logout.front_channel ? "frontchannel" : "backchannel";
+  Json audit = {{"event", "logout"},           {"reason", reason},
                 {"provider", logout.provider}, {"subject", logout.subject},
                 {"user", logout.user},         {"sid_given", !logout.sid.empty()},
                 {"sessions", sessions},        {"app", logout.app.empty() ? "no hook" : logout.app},
                 {"request_id", txn.request_id}};
-  std::string notice = "back-channel logout: " + std::to_string(sessions) +
+  std::string notice = std::string(logout.front_channel ? "front" : "back") +
+                       "-channel logout: " + std::to_string(sessions) +
                        " session(s) ended, provider \"" + LogSafe(logout.provider, 64) +
                        "\", request_id: " + txn.request_id;
-  Answer(txn, 200, SSO_OK, "{}", out);
+  Answer(txn, logout.front_channel, 200, SSO_OK, "{}", out);
   txn.output.audit = audit.dump(-1, ' ', false, Json::error_handler_t::replace);
   txn.output.notice = std::move(notice);
   out.audit = Str(txn.output.audit);
@@ -193,8 +208,10 @@ void BackchannelLogoutResumeStore(sso_txn &txn, BackchannelLogoutState &logout,
         return Refuse(txn, SSO_STORE_UNEXPECTED_REPLY, out);
       logout.sessions = answer.sessions;
       logout.user = std::move(answer.user);
-      HookEvent event{"logout",    "backchannel",   logout.provider, logout.subject,
-                      logout.user, logout.sessions, txn.request_id,  now_ms};
+      HookEvent event{"logout",        logout.front_channel ? "frontchannel" : "backchannel",
+                      logout.provider, logout.subject,
+                      logout.user,     logout.sessions,
+                      txn.request_id,  now_ms};
       if (logout.sessions > 0 && NotifyApp(txn, event, out)) {
         logout.stage = BackchannelLogoutState::Stage::kNotify;
         return;
@@ -205,6 +222,26 @@ void BackchannelLogoutResumeStore(sso_txn &txn, BackchannelLogoutState &logout,
     default:
       return Refuse(txn, SSO_ERR_BAD_STATE, out);
   }
+}
+
+void FrontchannelLogoutBegin(sso_txn &txn, std::string_view query, sso_step &out) {
+  out = sso_step{};
+  txn.flow = std::monostate{};
+  auto params = ParseForm(query);
+  std::string iss = params ? (*params)["iss"] : std::string();
+  std::string sid = params ? (*params)["sid"] : std::string();
+  const OidcProvider *provider = nullptr;
+  for (const auto &[name, p] : txn.engine.oidc_providers)
+    if (p.frontchannel_logout && !iss.empty() && p.issuer == iss) provider = &p;
+  auto &logout = txn.flow.emplace<BackchannelLogoutState>();
+  logout.front_channel = true;
+  // Without a sid the request names nobody we could find without the session cookie, which
+  // a third-party iframe does not carry (SameSite=Lax).
+  if (!provider || sid.empty() || sid.size() > 256)
+    return Refuse(txn, SSO_FRONTCHANNEL_LOGOUT_INVALID, out);
+  logout.provider = provider->name;
+  logout.sid = std::move(sid);
+  Revoke(txn, logout, out);
 }
 
 }  // namespace sso

@@ -13,6 +13,12 @@
 
 namespace sso {
 
+// Front-Channel Logout 1.0: the provider's page loads `.../oidc/frontchannel-logout?iss=&sid=`
+// in an iframe. A GET that ends sessions, so only for providers that turned it on
+// (oidc_frontchannel_logout), only with both iss and sid, and only the sessions of that sid:
+// 200 with an empty page, or 400.
+void FrontchannelLogoutBegin(sso_txn &txn, std::string_view query, sso_step &out);
+
 void BackchannelLogoutBegin(sso_txn &txn, std::string_view form_body, int64_t now_ms,
                             sso_step &out);
 void BackchannelLogoutResumeStore(sso_txn &txn, BackchannelLogoutState &logout,

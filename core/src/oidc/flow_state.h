@@ -87,6 +87,7 @@ struct BackchannelLogoutState {
     return stage == Stage::kDiscovery || stage == Stage::kJwks || stage == Stage::kNotify;
   }
 
+  bool front_channel = false;  // Front-Channel Logout 1.0: iss and sid in a GET
   std::string provider;
   std::string token;  // until verified
   bool jwks_refreshed = false;

@@ -48,6 +48,7 @@ sso_status MakeOidcProvider(const sso_oidc_provider_config &c, OidcProvider &out
   if (!alg) return SSO_JWT_ALG_NOT_ALLOWED;
   out.algorithm = *alg;
   out.post_logout_redirect_uri = String(c.post_logout_redirect_uri);
+  out.frontchannel_logout = c.frontchannel_logout == 1;
   if (!out.post_logout_redirect_uri.empty() &&
       (!oidc::IsAcceptableEndpoint(out.post_logout_redirect_uri) ||
        out.post_logout_redirect_uri.find('#') != std::string::npos))

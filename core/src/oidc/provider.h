@@ -26,6 +26,7 @@ struct OidcProvider {
   std::vector<std::string> email_domains;
   std::map<std::string, std::string> claim_map;  // profile field -> claim name
   std::string post_logout_redirect_uri;          // empty: no RP-initiated logout
+  bool frontchannel_logout = false;              // GET with iss and sid ends sessions
 
   // Learned per process. Explicit endpoints fill `discovery` at configuration and are never
   // fetched; a fetched document is fetched again when older than kDiscoveryMaxAgeMs.

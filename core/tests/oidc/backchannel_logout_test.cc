@@ -245,3 +245,49 @@ TEST_F(BackchannelLogout, NothingEndedNothingToTell) {
 }
 
 }  // namespace
+
+namespace {
+
+// Front-Channel Logout: a GET that ends sessions, so off unless the provider's block says so.
+sso_step FrontChannel(sso_txn *txn, const std::string &query) {
+  sso_step step{};
+  EXPECT_EQ(BeginEndpoint(txn, {.path = "/sso/oidc/frontchannel-logout", .query = query}, &step),
+            SSO_OK);
+  return step;
+}
+
+std::string IssuerQuery() { return "iss=" + sso::UrlEncode(kIssuer); }
+
+TEST(FrontchannelLogout, IsOffUnlessTheProviderTurnsItOn) {
+  auto engine = MakeEngine();
+  sso_oidc_provider_config c = sso_test::OidcProviderConfig(kIssuer, kClient);
+  ASSERT_EQ(sso_engine_add_oidc_provider(engine.get(), &c), SSO_OK);
+  auto txn = MakeTxn(engine.get());
+  sso_step step = FrontChannel(txn.get(), IssuerQuery() + "&sid=op-session-7");
+  EXPECT_EQ(step.kind, SSO_STEP_PAGE);
+  EXPECT_EQ(step.http_status, 400);
+  EXPECT_EQ(step.reason, SSO_FRONTCHANNEL_LOGOUT_INVALID);
+}
+
+TEST(FrontchannelLogout, EndsTheSessionsOfItsSidOnly) {
+  auto engine = MakeEngine();
+  sso_oidc_provider_config c = sso_test::OidcProviderConfig(kIssuer, kClient);
+  c.frontchannel_logout = 1;
+  ASSERT_EQ(sso_engine_add_oidc_provider(engine.get(), &c), SSO_OK);
+  auto txn = MakeTxn(engine.get());
+  EXPECT_EQ(FrontChannel(txn.get(), IssuerQuery()).http_status, 400) << "no sid: nobody named";
+  EXPECT_EQ(FrontChannel(txn.get(), "sid=op-session-7").http_status, 400) << "no iss";
+  sso_step step = FrontChannel(txn.get(), IssuerQuery() + "&sid=op-session-7");
+  ASSERT_EQ(step.kind, SSO_STEP_STORE);
+  auto eval = Args(step.commands[0]);
+  EXPECT_EQ(eval[0], "EVAL");
+  EXPECT_EQ(eval[3], "sso:sid:" + Hash("op", "op-session-7"));
+  sso_store_reply ended{SSO_REPLY_STRING, S("1\nuser-42"), 0, SSO_OK};
+  ASSERT_EQ(sso_flow_resume(txn.get(), &ended, 1, kNow, &step), SSO_OK);
+  EXPECT_EQ(step.kind, SSO_STEP_PAGE);
+  EXPECT_EQ(step.http_status, 200);
+  EXPECT_EQ(Str(step.content_type), "text/html; charset=utf-8") << "for the provider's iframe";
+  EXPECT_NE(Str(step.audit).find("\"reason\":\"frontchannel\""), std::string::npos);
+}
+
+}  // namespace
