@@ -123,6 +123,7 @@ ngx_http_sso_access_handler(ngx_http_request_t *r)
 
     gate.session_cookie = ngx_http_sso_view(&cookie);
     gate.now_ms = ngx_http_sso_now_ms();
+    gate.rules = slcf->require;
 
     rc = sso_gate_begin(ctx->txn, &gate, &ctx->step);
     if (rc != SSO_OK) {

@@ -104,6 +104,13 @@ static ngx_command_t  ngx_http_sso_commands[] = {
       0,
       NULL },
 
+    { ngx_string("sso_require"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_sso_require,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("sso_endpoints"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
       ngx_http_sso_endpoints,
@@ -244,6 +251,7 @@ ngx_http_sso_create_loc_conf(ngx_conf_t *cf)
     slcf->enable = NGX_CONF_UNSET;
     slcf->endpoints = NGX_CONF_UNSET;
     slcf->strip_headers = NGX_CONF_UNSET_PTR;
+    slcf->require = NGX_CONF_UNSET_PTR;
 
     return slcf;
 }
@@ -260,6 +268,7 @@ ngx_http_sso_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_value(conf->enable, prev->enable, 0);
     ngx_conf_merge_value(conf->endpoints, prev->endpoints, 0);
     ngx_conf_merge_ptr_value(conf->strip_headers, prev->strip_headers, NULL);
+    ngx_conf_merge_ptr_value(conf->require, prev->require, NULL);
 
     if (conf->enable) {
         smcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_sso_module);

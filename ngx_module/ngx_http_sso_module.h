@@ -57,6 +57,7 @@ typedef struct {
     ngx_flag_t                   enable;
     ngx_flag_t                   endpoints;      /* sso_endpoints here: never gated */
     ngx_array_t                 *strip_headers;  /* of ngx_str_t, normalized */
+    sso_access_rules            *require;        /* sso_require lines; NULL: none */
 } ngx_http_sso_loc_conf_t;
 
 
@@ -173,6 +174,7 @@ ngx_int_t ngx_http_sso_strip_identity_headers(ngx_http_request_t *r,
 char *ngx_http_sso_strip_header(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 
 char *ngx_http_sso_endpoints(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+char *ngx_http_sso_require(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 /* nginx -t: the login URL must not be served by a gated location */
 ngx_int_t ngx_http_sso_check_login_location(ngx_conf_t *cf,
     ngx_http_sso_main_conf_t *smcf);

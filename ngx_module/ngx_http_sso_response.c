@@ -167,9 +167,18 @@ ngx_http_sso_send_failure(ngx_http_request_t *r, ngx_http_sso_ctx_t *ctx,
     smcf = ngx_http_get_module_main_conf(r, ngx_http_sso_module);
     request_id = ngx_http_sso_request_id(r, smcf);
 
-    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                  "sso: request failed: %s (%s), request_id: %V",
-                  sso_status_name(status), sso_status_message(status), &request_id);
+    /* e.g. the sso_require line a signed-in user did not meet */
+    if (ctx->step.warning.len) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "sso: request failed: %s (%s): %*s, request_id: %V",
+                      sso_status_name(status), sso_status_message(status),
+                      ctx->step.warning.len, ctx->step.warning.data, &request_id);
+
+    } else {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "sso: request failed: %s (%s), request_id: %V",
+                      sso_status_name(status), sso_status_message(status), &request_id);
+    }
 
     id = ngx_http_sso_view(&request_id);
 

@@ -28,6 +28,7 @@ extern "C" {
 
 typedef struct sso_engine sso_engine;
 typedef struct sso_txn sso_txn;
+typedef struct sso_access_rules sso_access_rules;
 
 typedef struct {
   const char *data;
@@ -158,6 +159,8 @@ typedef enum {
   SSO_CONFIG_BAD_SLO_URL,
   SSO_SAML_SLO_NOT_CONFIGURED,
   SSO_FRONTCHANNEL_LOGOUT_INVALID,
+  SSO_CONFIG_BAD_REQUIRE,
+  SSO_ACCESS_DENIED,
 
   SSO_STATUS_COUNT
 } sso_status;
@@ -264,6 +267,7 @@ typedef struct {
   sso_str x_requested_with; /* X-Requested-With header, may be empty */
   sso_str session_cookie;   /* value of the session cookie, empty if absent */
   int64_t now_ms;           /* wall clock, milliseconds since the Unix epoch */
+  const sso_access_rules *rules; /* the location's sso_require lines; NULL: none */
 } sso_gate_request;
 
 typedef enum {
@@ -282,6 +286,15 @@ typedef struct {
   long long integer;
   sso_status failure;
 } sso_store_reply;
+
+/* sso_require: the rules of one configuration level, built line by line at configuration
+ * time (`*rules` NULL: a new set). `args`: the line's values after the directive name;
+ * `where`: "file:line" for log lines. SSO_CONFIG_BAD_REQUIRE names what is wrong. A signed-in
+ * user who fails a rule gets SSO_STEP_ERROR with SSO_ACCESS_DENIED from the gate (a 403 page,
+ * JSON for API clients), its `warning` naming the rule. */
+SSO_API sso_status sso_access_rules_add(sso_access_rules **rules, const sso_str *args,
+                                        size_t count, sso_str where);
+SSO_API void sso_access_rules_destroy(sso_access_rules *rules);
 
 /* Session gate: decide what to do with a request to a protected location. */
 SSO_API sso_status sso_gate_begin(sso_txn *txn, const sso_gate_request *request, sso_step *out);

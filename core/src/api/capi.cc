@@ -5,6 +5,7 @@
 #include <variant>
 #include <vector>
 
+#include "authz/rules.h"
 #include "endpoints/resume.h"
 #include "endpoints/router.h"
 #include "engine/engine.h"
@@ -368,6 +369,24 @@ sso_status sso_saml_metadata(sso_txn *txn, sso_str provider, sso_step *out) {
     return SSO_OK;
   });
 }
+
+sso_status sso_access_rules_add(sso_access_rules **rules, const sso_str *args, size_t count,
+                                sso_str where) {
+  if (!rules || (count && !args) || !ValidStr(where)) return SSO_ERR_INVALID_ARGUMENT;
+  for (size_t i = 0; i < count; ++i)
+    if (!ValidStr(args[i])) return SSO_ERR_INVALID_ARGUMENT;
+  return Barrier([&] {
+    std::vector<std::string_view> views;
+    for (size_t i = 0; i < count; ++i) views.push_back(View(args[i]));
+    sso::AccessRule rule;
+    if (sso_status s = sso::ParseAccessRule(views, View(where), rule); s != SSO_OK) return s;
+    if (!*rules) *rules = new sso_access_rules;
+    (*rules)->rules.rules.push_back(std::move(rule));
+    return SSO_OK;
+  });
+}
+
+void sso_access_rules_destroy(sso_access_rules *rules) { delete rules; }
 
 sso_status sso_admin_revoke_begin(sso_txn *txn, sso_str provider, sso_str subject,
                                   sso_str request_id, sso_step *out) {

@@ -199,6 +199,11 @@ StatusText TextOf(sso_status status) {
     SSO_STATUS_TEXT(FRONTCHANNEL_LOGOUT_INVALID,
                     "front-channel logout needs iss and sid, iss the issuer of a provider with "
                     "oidc_frontchannel_logout on")
+    SSO_STATUS_TEXT(CONFIG_BAD_REQUIRE,
+                    "sso_require takes signed_in, or role, group, email_domain, provider or user "
+                    "with one or more values, or attr NAME with one or more values")
+    SSO_STATUS_TEXT(ACCESS_DENIED,
+                    "signed in, but a sso_require rule of this location does not hold")
     case SSO_STATUS_COUNT:
       break;
   }

@@ -6,12 +6,14 @@
 namespace sso {
 
 void ErrorStep(sso_txn &txn, sso_status reason, std::string_view request_id, sso_step &out) {
-  ErrorPage page = RenderErrorPage(reason, request_id);
+  ErrorPage page =
+      txn.json_errors ? RenderErrorJson(reason, request_id) : RenderErrorPage(reason, request_id);
   txn.output.body = std::move(page.body);
   out.kind = SSO_STEP_ERROR;
   out.reason = reason;
   out.http_status = page.http_status;
-  out.content_type = {"text/html; charset=utf-8", 24};
+  out.content_type =
+      txn.json_errors ? sso_str{"application/json", 16} : sso_str{"text/html; charset=utf-8", 24};
   out.body = Str(txn.output.body);
 }
 

@@ -17,9 +17,10 @@ struct sso_txn {
   explicit sso_txn(sso_engine &e) : engine(e) {}
 
   sso_engine &engine;
-  std::string request_id;  // the caller's, for audit lines and hook calls
-  sso::FlowState flow;     // what resumes are taken (SSO_ERR_BAD_STATE for the others)
-  sso::StepOutput output;  // behind the views handed out in sso_step / plans
+  std::string request_id;    // the caller's, for audit lines and hook calls
+  bool json_errors = false;  // error pages as JSON: the gate refused an API client
+  sso::FlowState flow;       // what resumes are taken (SSO_ERR_BAD_STATE for the others)
+  sso::StepOutput output;    // behind the views handed out in sso_step / plans
 
   // The identity of a valid session (after SSO_STEP_ALLOW), possibly shared with the cache.
   std::shared_ptr<const sso::ValidSession> session;

@@ -3,6 +3,7 @@
 #include <cctype>
 #include <string_view>
 
+#include "authz/rules.h"
 #include "engine/engine.h"
 #include "engine/flow_steps.h"
 #include "engine/store_keys.h"
@@ -67,6 +68,22 @@ void LoginRequired(sso_txn &txn, const GateState &gate, sso_status reason, sso_s
   out.body = Str(txn.output.body);
 }
 
+// A session, and a rule of the location it does not meet: 403, a page for a person, JSON for
+// a program, and a log line naming the rule (the login redirect would not help).
+bool Denied(sso_txn &txn, const AccessRules *rules, const ValidSession &session,
+            bool browser_navigation, sso_step &out) {
+  if (!rules) return false;
+  const AccessRule *unmet = FirstUnmetRule(*rules, session.record.identity);
+  if (!unmet) return false;
+  const Identity &id = session.record.identity;
+  txn.json_errors = !browser_navigation;
+  ErrorStep(txn, SSO_ACCESS_DENIED, "", out);
+  txn.output.warning = unmet->text + " does not hold for user \"" + LogSafe(id.user, 128) +
+                       "\" of provider \"" + LogSafe(id.provider, 64) + "\"";
+  out.warning = Str(txn.output.warning);
+  return true;
+}
+
 }  // namespace
 
 bool IsBrowserNavigation(std::string_view method, std::string_view accept,
@@ -81,6 +98,8 @@ void GateBegin(sso_txn &txn, const sso_gate_request &request, sso_step &out) {
   ResetStep(out);
   txn.flow = std::monostate{};
   txn.session.reset();
+  txn.json_errors = false;
+  const auto *rules = request.rules ? &request.rules->rules : nullptr;
 
   std::string_view cookie = View(request.session_cookie);
   bool well_formed = IsWellFormedSessionId(cookie);
@@ -88,6 +107,12 @@ void GateBegin(sso_txn &txn, const sso_gate_request &request, sso_step &out) {
   // hashing is needed).
   if (well_formed) {
     if (auto cached = txn.engine.cache.Find(cookie, request.now_ms)) {
+      if (rules &&
+          Denied(txn, rules, *cached,
+                 IsBrowserNavigation(View(request.method), View(request.accept),
+                                     View(request.sec_fetch_mode), View(request.x_requested_with)),
+                 out))
+        return;
       txn.session = std::move(cached);
       out.kind = SSO_STEP_ALLOW;
       out.reason = SSO_SESSION_VALID;
@@ -97,6 +122,7 @@ void GateBegin(sso_txn &txn, const sso_gate_request &request, sso_step &out) {
 
   // Facts needed only if the answer may be "log in first".
   GateState gate;
+  gate.rules = rules;
   gate.had_cookie = !cookie.empty();
   gate.browser_navigation =
       IsBrowserNavigation(View(request.method), View(request.accept), View(request.sec_fetch_mode),
@@ -166,6 +192,7 @@ void GateResume(sso_txn &txn, const sso_store_reply &reply, int64_t now_ms, sso_
   valid->record = std::move(*record);
   txn.engine.cache.Insert(std::move(gate.session_cookie), gate.session_digest, valid, now_ms,
                           gate.cache_generation);
+  if (Denied(txn, gate.rules, *valid, gate.browser_navigation, out)) return;
   txn.session = std::move(valid);
   out.kind = SSO_STEP_ALLOW;
   out.reason = SSO_SESSION_VALID;

@@ -7,7 +7,10 @@
 
 namespace sso {
 
+struct AccessRules;
+
 struct GateState {
+  const AccessRules *rules = nullptr;  // the location's sso_require lines (configuration's)
   bool browser_navigation = false;
   bool had_cookie = false;
   bool login_url_request = false;  // the request is for the login URL itself

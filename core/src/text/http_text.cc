@@ -278,6 +278,10 @@ PageText PageFor(sso_status reason) {
       return {503, "Sign-in is temporarily unavailable",
               "Your account could not be set up right now. Nothing was changed; please try "
               "again in a minute."};
+    case SSO_ACCESS_DENIED:
+      return {403, "You don't have access to this page",
+              "You are signed in, but this page is restricted. If you need it, ask your "
+              "administrator for access."};
     case SSO_LOGIN_NO_PROVIDER:
       return {503, "Sign-in is not set up",
               "No identity provider is configured for this site yet."};
@@ -288,6 +292,25 @@ PageText PageFor(sso_status reason) {
     default:
       return {500, "Something went wrong", "The request could not be completed."};
   }
+}
+
+// A JSON string's content: quotes, backslashes and control characters escaped.
+std::string JsonEscape(std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (char c : text) {
+    auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out.push_back('\\');
+      out.push_back(c);
+    } else if (u < 0x20) {
+      out.append("\\u00").push_back(kHex[u >> 4]);
+      out.push_back(kHex[u & 0xf]);
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
 }
 
 ErrorPage Render(const PageText &text, std::string_view request_id) {
@@ -334,6 +357,15 @@ PageText LogoutPageFor(sso_status reason) {
 
 ErrorPage RenderErrorPage(sso_status reason, std::string_view request_id) {
   return Render(PageFor(reason), request_id);
+}
+
+ErrorPage RenderErrorJson(sso_status reason, std::string_view request_id) {
+  PageText text = PageFor(reason);
+  std::string error = sso_status_name(reason);
+  for (char &c : error) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::string body = "{\"error\":\"" + error + "\",\"message\":\"" + JsonEscape(text.advice) +
+                     "\",\"request_id\":\"" + JsonEscape(request_id) + "\"}\n";
+  return {text.http_status, std::move(body)};
 }
 
 ErrorPage RenderLogoutPage(sso_status reason, std::string_view request_id) {

@@ -64,6 +64,8 @@ struct ErrorPage {
   std::string body;
 };
 ErrorPage RenderErrorPage(sso_status reason, std::string_view request_id);
+// The same for an API client: {"error": "access_denied", "message": ..., "request_id": ...}.
+ErrorPage RenderErrorJson(sso_status reason, std::string_view request_id);
 // The same for a sign-out message we could not act on (SAML Single Logout), which is not a
 // failed sign-in; SSO_SAML_STATUS_NOT_SUCCESS: the IdP could not end all its sessions.
 ErrorPage RenderLogoutPage(sso_status reason, std::string_view request_id);
