@@ -108,6 +108,10 @@ ngx_http_sso_access_handler(ngx_http_request_t *r)
 
     smcf = ngx_http_get_module_main_conf(r, ngx_http_sso_module);
 
+    if (smcf->subscriber) {
+        ngx_http_sso_redis_read_ready(smcf->subscriber);
+    }
+
     cookie = ngx_http_sso_session_cookie(r, smcf);
 
     ngx_memzero(&gate, sizeof(sso_gate_request));

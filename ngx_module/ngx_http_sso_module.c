@@ -104,6 +104,20 @@ static ngx_command_t  ngx_http_sso_commands[] = {
       0,
       NULL },
 
+    { ngx_string("sso_identity_token"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_1MORE,
+      ngx_http_sso_identity_token,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("sso_identity_audience"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_sso_loc_conf_t, identity_audience),
+      NULL },
+
     { ngx_string("sso_require"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
       ngx_http_sso_require,
@@ -269,6 +283,7 @@ ngx_http_sso_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_value(conf->endpoints, prev->endpoints, 0);
     ngx_conf_merge_ptr_value(conf->strip_headers, prev->strip_headers, NULL);
     ngx_conf_merge_ptr_value(conf->require, prev->require, NULL);
+    ngx_conf_merge_str_value(conf->identity_audience, prev->identity_audience, "");
 
     if (conf->enable) {
         smcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_sso_module);
@@ -314,6 +329,12 @@ ngx_http_sso_init(ngx_conf_t *cf)
 
     if (smcf->hook_url.len
         && ngx_http_sso_init_provisioning(cf, smcf) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    if (smcf->identity_token_keys
+        && ngx_http_sso_init_identity_token(cf, smcf) != NGX_OK)
     {
         return NGX_ERROR;
     }

@@ -42,6 +42,11 @@ typedef struct {
     ngx_str_t                    hook_secret;
     ngx_log_t                   *audit_log;          /* NULL: the error log */
 
+    /* $sso_identity_token */
+    ngx_array_t                 *identity_token_keys;  /* of ngx_str_t (PEM); NULL: none */
+    ngx_str_t                    identity_token_issuer;
+    ngx_msec_t                   identity_token_ttl;   /* 0: the core's default */
+
     sso_engine                  *engine;
     ngx_http_sso_redis_t        *store;      /* per worker, from init_process */
     ngx_int_t                    request_id_index;
@@ -58,6 +63,7 @@ typedef struct {
     ngx_flag_t                   endpoints;      /* sso_endpoints here: never gated */
     ngx_array_t                 *strip_headers;  /* of ngx_str_t, normalized */
     sso_access_rules            *require;        /* sso_require lines; NULL: none */
+    ngx_str_t                    identity_audience;  /* empty: the token's default */
 } ngx_http_sso_loc_conf_t;
 
 
@@ -175,6 +181,9 @@ char *ngx_http_sso_strip_header(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 
 char *ngx_http_sso_endpoints(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 char *ngx_http_sso_require(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+char *ngx_http_sso_identity_token(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+ngx_int_t ngx_http_sso_init_identity_token(ngx_conf_t *cf,
+    ngx_http_sso_main_conf_t *smcf);
 /* nginx -t: the login URL must not be served by a gated location */
 ngx_int_t ngx_http_sso_check_login_location(ngx_conf_t *cf,
     ngx_http_sso_main_conf_t *smcf);

@@ -78,6 +78,22 @@ ngx_http_sso_redis_destroy(ngx_http_sso_redis_t *redis)
 
 
 void
+ngx_http_sso_redis_read_ready(ngx_http_sso_redis_t *redis)
+{
+    ngx_connection_t  *c;
+
+    c = redis->peer.connection;
+
+    if (c == NULL || redis->state != NGX_HTTP_SSO_REDIS_READY || !c->read->ready) {
+        return;
+    }
+
+    /* the posted event, if any, finds nothing left to read (EAGAIN) */
+    c->read->handler(c->read);
+}
+
+
+void
 ngx_http_sso_redis_connect(ngx_http_sso_redis_t *redis)
 {
     if (redis->state == NGX_HTTP_SSO_REDIS_CLOSED) {

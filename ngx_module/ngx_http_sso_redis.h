@@ -52,6 +52,13 @@ void ngx_http_sso_redis_connect(ngx_http_sso_redis_t *redis);
 ngx_http_sso_redis_cmd_t *ngx_http_sso_redis_send(ngx_http_sso_redis_t *redis,
     const sso_command *command, ngx_http_sso_redis_handler_pt handler, void *data);
 
+/*
+ * Reads now what the event loop has reported readable but not handled yet (the subscriber:
+ * a revocation that arrived in the same loop iteration as a request must be heard before
+ * the request trusts the session cache). No system call unless there is data.
+ */
+void ngx_http_sso_redis_read_ready(ngx_http_sso_redis_t *redis);
+
 /* The handler of `cmd` will not be called; the reply is still consumed in order. */
 void ngx_http_sso_redis_cancel(ngx_http_sso_redis_cmd_t *cmd);
 

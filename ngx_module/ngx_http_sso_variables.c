@@ -11,6 +11,8 @@ static ngx_int_t ngx_http_sso_field_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 static ngx_int_t ngx_http_sso_attr_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_sso_token_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
 
 
 static ngx_http_variable_t  ngx_http_sso_vars[] = {
@@ -35,6 +37,9 @@ static ngx_http_variable_t  ngx_http_sso_vars[] = {
 
     { ngx_string("sso_subject"), NULL, ngx_http_sso_field_variable,
       SSO_FIELD_SUBJECT, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("sso_identity_token"), NULL, ngx_http_sso_token_variable,
+      0, NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
     { ngx_string("sso_attr_"), NULL, ngx_http_sso_attr_variable,
       0, NGX_HTTP_VAR_NOCACHEABLE|NGX_HTTP_VAR_PREFIX, 0 },
@@ -125,6 +130,34 @@ ngx_http_sso_attr_variable(ngx_http_request_t *r, ngx_http_variable_value_t *v,
     }
 
     return ngx_http_sso_set_value(r, v, value);
+}
+
+
+/* signed by the core, or reused while it has life left: rarely a signature per request */
+static ngx_int_t
+ngx_http_sso_token_variable(ngx_http_request_t *r, ngx_http_variable_value_t *v,
+    uintptr_t data)
+{
+    sso_str                   token;
+    ngx_http_sso_ctx_t       *ctx;
+    ngx_http_sso_loc_conf_t  *slcf;
+
+    ctx = ngx_http_sso_allowed_ctx(r);
+    if (ctx == NULL) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    slcf = ngx_http_get_module_loc_conf(r, ngx_http_sso_module);
+
+    token = sso_txn_identity_token(ctx->txn, ngx_http_sso_view(&slcf->identity_audience),
+                                   ngx_http_sso_now_ms());
+    if (token.len == 0) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    return ngx_http_sso_set_value(r, v, token);
 }
 
 

@@ -161,6 +161,7 @@ typedef enum {
   SSO_FRONTCHANNEL_LOGOUT_INVALID,
   SSO_CONFIG_BAD_REQUIRE,
   SSO_ACCESS_DENIED,
+  SSO_CONFIG_BAD_IDENTITY_TOKEN,
 
   SSO_STATUS_COUNT
 } sso_status;
@@ -315,6 +316,23 @@ typedef enum {
   SSO_FIELD_PROVIDER,
   SSO_FIELD_SUBJECT
 } sso_field;
+
+/* ---- the identity token ($sso_identity_token, published keys at .../jwks.json) ---- */
+
+typedef struct {
+  const sso_str *keys_pem; /* PEM keys; the first signs (private), the others are published */
+  size_t keys_count;
+  sso_str issuer;  /* the tokens' iss: an https URL (http only on loopback) */
+  int64_t ttl_ms;  /* the tokens' life; 0: 60 s */
+} sso_identity_token_config;
+
+SSO_API sso_status sso_engine_set_identity_token(sso_engine *engine,
+                                                 const sso_identity_token_config *config);
+
+/* After SSO_STEP_ALLOW: the identity token for `audience` (empty: the default, the issuer),
+ * reused while more than half its life is left (per worker, session and audience), so a
+ * request rarely costs a signature. Empty without a session or without sso_identity_token. */
+SSO_API sso_str sso_txn_identity_token(sso_txn *txn, sso_str audience, int64_t now_ms);
 
 /* After SSO_STEP_ALLOW: identity fields. Empty when absent. Never contain CR, LF or NUL. */
 SSO_API sso_str sso_txn_identity_field(sso_txn *txn, sso_field field);

@@ -1,5 +1,8 @@
 // The exported C functions: argument checks and the exception barrier, nothing else.
 // No exception may cross into nginx (a throw through C frames kills the worker).
+#include <openssl/rand.h>
+
+#include <algorithm>
 #include <new>
 #include <string_view>
 #include <variant>
@@ -15,9 +18,11 @@
 #include "saml/login_flow.h"
 #include "saml/provider.h"
 #include "session/admin_revoke.h"
+#include "session/cache.h"
 #include "session/gate.h"
 #include "session/plan.h"
 #include "sso/sso.h"
+#include "text/encoding.h"
 #include "text/http_text.h"
 #include "text/views.h"
 
@@ -148,6 +153,52 @@ sso_status sso_error_page(sso_txn *txn, sso_status status, sso_str request_id, s
     sso::ErrorStep(*txn, status, View(request_id), *out);
     return SSO_OK;
   });
+}
+
+sso_status sso_engine_set_identity_token(sso_engine *engine,
+                                         const sso_identity_token_config *config) {
+  if (!engine || !config || (config->keys_count && !config->keys_pem) || !ValidStr(config->issuer))
+    return SSO_ERR_INVALID_ARGUMENT;
+  for (size_t i = 0; i < config->keys_count; ++i)
+    if (!ValidStr(config->keys_pem[i])) return SSO_ERR_INVALID_ARGUMENT;
+  return Barrier([&] {
+    sso::IdentityTokenSettings settings;
+    if (sso_status s = sso::MakeIdentityTokenSettings(*config, settings); s != SSO_OK) return s;
+    engine->identity_token = std::move(settings);
+    return SSO_OK;
+  });
+}
+
+sso_str sso_txn_identity_token(sso_txn *txn, sso_str audience, int64_t now_ms) {
+  if (!txn || !txn->session || !txn->engine.identity_token || !ValidStr(audience)) return {"", 0};
+  sso_str out{"", 0};
+  (void)Barrier([&] {
+    const auto &settings = *txn->engine.identity_token;
+    std::string_view aud = View(audience);
+    if (aud.empty()) aud = settings.default_audience;
+    auto &tokens = txn->session->tokens;
+    for (const auto &t : tokens)
+      if (t.audience == aud && now_ms < t.reuse_until_ms) {
+        out = Str(t.token);
+        return SSO_OK;
+      }
+    uint8_t random[16];
+    if (RAND_bytes(random, sizeof random) != 1) return SSO_ERR_INTERNAL;
+    std::string jti = sso::Hex(random);
+    std::string token =
+        sso::SignIdentityToken(settings, txn->session->record.identity, {aud, now_ms, jti});
+    if (token.empty()) return SSO_ERR_INTERNAL;
+    // reused for half its life: a verifier always gets one with at least half of it left
+    int64_t reuse_until = now_ms + settings.ttl_ms / 2;
+    auto it = std::find_if(tokens.begin(), tokens.end(),
+                           [&](const auto &t) { return t.audience == aud; });
+    if (it == tokens.end()) it = tokens.insert(tokens.end(), {std::string(aud), "", 0});
+    it->token = std::move(token);
+    it->reuse_until_ms = reuse_until;
+    out = Str(it->token);
+    return SSO_OK;
+  });
+  return out;
 }
 
 sso_str sso_txn_identity_field(sso_txn *txn, sso_field field) {

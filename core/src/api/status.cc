@@ -204,6 +204,9 @@ StatusText TextOf(sso_status status) {
                     "with one or more values, or attr NAME with one or more values")
     SSO_STATUS_TEXT(ACCESS_DENIED,
                     "signed in, but a sso_require rule of this location does not hold")
+    SSO_STATUS_TEXT(CONFIG_BAD_IDENTITY_TOKEN,
+                    "sso_identity_token needs key= files with P-256 (ES256) or Ed25519 (EdDSA) "
+                    "keys, the first one private, issuer= an https URL, and ttl= from 10s to 1h")
     case SSO_STATUS_COUNT:
       break;
   }

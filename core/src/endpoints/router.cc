@@ -27,6 +27,7 @@ enum class Endpoint {
   kBackchannelLogout,
   kFrontchannelLogout,
   kSamlSlo,
+  kJwks,
   kLogin,
   kLogout
 };
@@ -43,13 +44,14 @@ struct Route {
 // (SameSite=Lax keeps the session cookie off cross-site POSTs). The exceptions are the ones
 // a spec requires: SAML Single Logout's GET acts only on a message the IdP signed; OIDC
 // Front-Channel Logout's only for providers that turned it on, and only on a sid.
-constexpr std::array<Route, 8> kRoutes = {{
+constexpr std::array<Route, 9> kRoutes = {{
     {"/saml/acs", Endpoint::kAcs, Methods::kPost},
     {"/saml/slo", Endpoint::kSamlSlo, Methods::kGetOrPost},
     {"/oidc/backchannel-logout", Endpoint::kBackchannelLogout, Methods::kPost},
     {"/oidc/frontchannel-logout", Endpoint::kFrontchannelLogout, Methods::kGet},
     {"/saml/metadata", Endpoint::kMetadata, Methods::kGet},
     {"/oidc/callback", Endpoint::kOidcCallback, Methods::kGet},
+    {"/jwks.json", Endpoint::kJwks, Methods::kGet},
     {"/login", Endpoint::kLogin, Methods::kGet},
     {"/logout", Endpoint::kLogout, Methods::kPost},
 }};
@@ -92,6 +94,18 @@ std::string JoinCookieHeaders(const sso_endpoint_request &request) {
 void Login(sso_txn &txn, const sso_endpoint_request &request, sso_step &out) {
   sso_login_request login{request.query, request.now_ms, request.random, request.random_len};
   LoginBegin(txn, login, out);
+}
+
+// The identity token's public keys, for the app to verify it; 404 when there is no token.
+void Jwks(sso_txn &txn, sso_step &out) {
+  if (!txn.engine.identity_token) return StatusStep(404, out);
+  txn.output.body = IdentityTokenJwks(*txn.engine.identity_token);
+  txn.output.content_type = "application/jwk-set+json";
+  out.kind = SSO_STEP_PAGE;
+  out.reason = SSO_OK;
+  out.http_status = 200;
+  out.content_type = Str(txn.output.content_type);
+  out.body = Str(txn.output.body);
 }
 
 void Metadata(sso_txn &txn, const sso_endpoint_request &request, sso_step &out) {
@@ -160,6 +174,9 @@ void EndpointBegin(sso_txn &txn, const sso_endpoint_request &request, sso_step &
         break;
       case Endpoint::kOidcCallback:
         OidcCallback(txn, request, out);
+        break;
+      case Endpoint::kJwks:
+        Jwks(txn, out);
         break;
       case Endpoint::kLogin:
         Login(txn, request, out);

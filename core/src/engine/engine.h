@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "authz/identity_token.h"
 #include "oidc/provider.h"
 #include "provision/policy.h"
 #include "saml/provider.h"
@@ -53,9 +54,10 @@ struct sso_engine {
   const sso::EngineSettings settings;
   const std::string revocation_channel;
   sso::SessionCache cache;
-  std::map<std::string, sso::SamlProvider> saml_providers;  // by name
-  std::map<std::string, sso::OidcProvider> oidc_providers;  // by name, distinct from SAML's
-  std::map<std::string, sso::ProvisionPolicy> policies;     // by provider name
-  std::optional<sso::ProvisionSettings> provisioning;       // the app's hook, if any
+  std::map<std::string, sso::SamlProvider> saml_providers;   // by name
+  std::map<std::string, sso::OidcProvider> oidc_providers;   // by name, distinct from SAML's
+  std::map<std::string, sso::ProvisionPolicy> policies;      // by provider name
+  std::optional<sso::ProvisionSettings> provisioning;        // the app's hook, if any
+  std::optional<sso::IdentityTokenSettings> identity_token;  // $sso_identity_token, if set
   std::vector<std::string> warnings;  // of the last sso_engine_add_*_provider call
 };

@@ -206,6 +206,7 @@ void BackchannelLogoutResumeStore(sso_txn &txn, BackchannelLogoutState &logout,
       RevokeAnswer answer;
       if (!ReadRevokeAnswer(replies[0], answer))
         return Refuse(txn, SSO_STORE_UNEXPECTED_REPLY, out);
+      EvictRevoked(txn.engine.cache, answer);
       logout.sessions = answer.sessions;
       logout.user = std::move(answer.user);
       HookEvent event{"logout",        logout.front_channel ? "frontchannel" : "backchannel",

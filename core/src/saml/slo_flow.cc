@@ -353,6 +353,7 @@ void SamlSloResumeStore(sso_txn &txn, SamlSloState &slo, std::span<const sso_sto
         why = SSO_STORE_UNEXPECTED_REPLY;
       }
       if (failed) return Failed(txn, EndFlow<SamlSloState>(txn.flow), why, now_ms, out);
+      EvictRevoked(txn.engine.cache, answer);
       slo.sessions = answer.sessions;
       slo.user = std::move(answer.user);
       HookEvent event{"logout", "idp_slo",    slo.provider,   slo.subject,

@@ -62,6 +62,7 @@ void AdminRevokeResumeStore(sso_txn &txn, RevokeState &revoke,
   if (revoke.stage != RevokeState::Stage::kRevoke || replies.size() != 1 ||
       FlowStoreFailed(replies, why) || !ReadRevokeAnswer(replies[0], answer))
     return FlowFail(txn, why == SSO_ERR_BAD_STATE ? SSO_STORE_UNEXPECTED_REPLY : why, out);
+  EvictRevoked(txn.engine.cache, answer);
   revoke.sessions = answer.sessions;
   revoke.user = std::move(answer.user);
   HookEvent event{"logout",    "admin",         revoke.provider, revoke.subject,

@@ -20,6 +20,15 @@ struct ValidSession {
   SessionRecord record;
   std::string groups;  // JoinList(record.identity.groups)
   std::string roles;   // JoinList(record.identity.roles)
+
+  // Identity tokens signed for this session, one per audience, reused while they have life
+  // left. Mutable: a cache beside the record, in a single-threaded worker.
+  struct Token {
+    std::string audience;
+    std::string token;
+    int64_t reuse_until_ms = 0;
+  };
+  mutable std::vector<Token> tokens;
 };
 
 class SessionCache {

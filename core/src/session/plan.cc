@@ -10,16 +10,6 @@
 #include "text/http_text.h"
 
 namespace sso {
-namespace {
-
-bool IsHexDigest(std::string_view s) {
-  return s.size() == 64 && std::all_of(s.begin(), s.end(), [](char c) {
-           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-         });
-}
-
-}  // namespace
-
 sso_status PlanSession(sso_txn &txn, Identity identity, std::span<const uint8_t> random,
                        int64_t now_ms, LogoutRefs logout) {
   if (sso_status status = ValidateIdentity(identity); status != SSO_OK) return status;

@@ -1,5 +1,6 @@
 #include "session/revoke.h"
 
+#include "session/session_id.h"
 #include "text/views.h"
 
 namespace sso {
@@ -25,7 +26,7 @@ constexpr const char *kRevokeIndexesScript =
     "else redis.call('srem', index, digest) end end "
     "if redis.call('scard', index) == 0 then redis.call('del', index) end end "
     "if #named > 0 then redis.call('publish', ARGV[2], table.concat(named, ' ')) end "
-    "return ended .. '\\n' .. user";
+    "return ended .. '\\n' .. user .. '\\n' .. table.concat(named, ' ')";
 
 bool ParseCount(std::string_view text, long long &out) {
   if (text.empty() || text.size() > 9) return false;
@@ -55,8 +56,25 @@ bool ReadRevokeAnswer(const sso_store_reply &reply, RevokeAnswer &out) {
   size_t newline = answer.find('\n');
   if (newline == std::string_view::npos || !ParseCount(answer.substr(0, newline), out.sessions))
     return false;
-  out.user = std::string(answer.substr(newline + 1));
+  answer.remove_prefix(newline + 1);
+  newline = answer.find('\n');
+  out.user = std::string(answer.substr(0, newline));
+  out.digests.clear();
+  if (newline == std::string_view::npos) return true;
+  std::string_view named = answer.substr(newline + 1);
+  while (!named.empty()) {
+    size_t space = named.find(' ');
+    std::string_view digest = named.substr(0, space);
+    if (IsHexDigest(digest)) out.digests.emplace_back(digest);
+    if (space == std::string_view::npos) break;
+    named.remove_prefix(space + 1);
+  }
   return true;
+}
+
+void EvictRevoked(SessionCache &cache, const RevokeAnswer &answer) {
+  std::vector<std::string_view> digests(answer.digests.begin(), answer.digests.end());
+  cache.EvictDigests(digests);
 }
 
 }  // namespace sso

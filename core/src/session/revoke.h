@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "engine/store_command.h"
+#include "session/cache.h"
 #include "sso/sso.h"
 
 namespace sso {
@@ -14,16 +15,21 @@ namespace sso {
 // EVAL of the script over `index_keys` (sets of session digests). With `subject` set, only
 // records of that subject end (a SAML SessionIndex is the IdP's, the NameID must match too);
 // records already gone leave their indexes. The reply is "<sessions ended>\n<the app's user
-// id of one of them>".
+// id of one of them>\n<the digests announced, space-separated>".
 StoreCommand RevokeIndexes(const std::string &key_prefix, const std::string &channel,
                            const std::vector<std::string> &index_keys, const std::string &subject);
 
 struct RevokeAnswer {
   long long sessions = 0;
-  std::string user;  // empty when no session ended
+  std::string user;                  // empty when no session ended
+  std::vector<std::string> digests;  // announced to every worker
 };
 
 // False for a reply the script cannot have given.
 bool ReadRevokeAnswer(const sso_store_reply &reply, RevokeAnswer &out);
+
+// The worker that ended the sessions drops them from its own cache at once, without waiting
+// for the announcement to come back to it.
+void EvictRevoked(SessionCache &cache, const RevokeAnswer &answer);
 
 }  // namespace sso

@@ -2,6 +2,7 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <memory>
 
 namespace sso {
@@ -82,6 +83,12 @@ std::string Sha256Hex(std::string_view text) {
     out.push_back(kHex[c & 0xf]);
   }
   return out;
+}
+
+bool IsHexDigest(std::string_view s) {
+  return s.size() == 64 && std::all_of(s.begin(), s.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
 }
 
 }  // namespace sso

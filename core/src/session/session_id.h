@@ -22,6 +22,9 @@ bool IsWellFormedSessionId(std::string_view cookie);
 // Lower-case hex SHA-256 of the text. The store only ever sees this digest of the cookie.
 std::string Sha256Hex(std::string_view text);
 
+// True for what Sha256Hex gives: 64 lower-case hex digits (a session digest).
+bool IsHexDigest(std::string_view text);
+
 // The raw 32-byte SHA-256 of the text (empty on failure).
 std::string Sha256(std::string_view text);
 
