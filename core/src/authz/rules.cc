@@ -32,7 +32,7 @@ bool AnyShared(const std::vector<std::string> &values, const std::vector<std::st
   return std::any_of(held.begin(), held.end(), [&](const auto &h) { return AnyOf(values, h); });
 }
 
-bool Holds(const AccessRule &rule, const Identity &id) {
+bool Holds(const AccessRule &rule, const Identity &id, std::string_view email_domain) {
   switch (rule.kind) {
     case AccessRule::Kind::kSignedIn:
       return true;
@@ -40,11 +40,10 @@ bool Holds(const AccessRule &rule, const Identity &id) {
       return AnyShared(rule.values, id.roles);
     case AccessRule::Kind::kGroup:
       return AnyShared(rule.values, id.groups);
-    case AccessRule::Kind::kEmailDomain: {
-      auto domain = EmailDomain(id.email);
-      return domain && std::any_of(rule.values.begin(), rule.values.end(),
-                                   [&](const auto &v) { return DomainMatches(*domain, v); });
-    }
+    case AccessRule::Kind::kEmailDomain:
+      return !email_domain.empty() &&
+             std::any_of(rule.values.begin(), rule.values.end(),
+                         [&](const auto &v) { return DomainMatches(email_domain, v); });
     case AccessRule::Kind::kProvider:
       return AnyOf(rule.values, id.provider);
     case AccessRule::Kind::kUser:
@@ -93,9 +92,10 @@ sso_status ParseAccessRule(std::span<const std::string_view> args, std::string_v
   return SSO_OK;
 }
 
-const AccessRule *FirstUnmetRule(const AccessRules &rules, const Identity &identity) {
+const AccessRule *FirstUnmetRule(const AccessRules &rules, const Identity &identity,
+                                 std::string_view email_domain) {
   for (const auto &rule : rules.rules)
-    if (!Holds(rule, identity)) return &rule;
+    if (!Holds(rule, identity, email_domain)) return &rule;
   return nullptr;
 }
 

@@ -38,8 +38,11 @@ struct AccessRules {
 sso_status ParseAccessRule(std::span<const std::string_view> args, std::string_view where,
                            AccessRule &out);
 
-// The first rule `identity` does not meet; nullptr when all hold.
-const AccessRule *FirstUnmetRule(const AccessRules &rules, const Identity &identity);
+// The first rule `identity` does not meet; nullptr when all hold. `email_domain`: the
+// identity's EmailDomain() (empty if none), computed once per session rather than per request
+// (IDNA is not free).
+const AccessRule *FirstUnmetRule(const AccessRules &rules, const Identity &identity,
+                                 std::string_view email_domain);
 
 }  // namespace sso
 

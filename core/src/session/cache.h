@@ -18,8 +18,9 @@ namespace sso {
 // A validated session, shared between the cache and the transactions that use it.
 struct ValidSession {
   SessionRecord record;
-  std::string groups;  // JoinList(record.identity.groups)
-  std::string roles;   // JoinList(record.identity.roles)
+  std::string groups;        // JoinList(record.identity.groups)
+  std::string roles;         // JoinList(record.identity.roles)
+  std::string email_domain;  // EmailDomain(record.identity.email), empty if none (sso_require)
 
   // Identity tokens signed for this session, one per audience, reused while they have life
   // left. Mutable: a cache beside the record, in a single-threaded worker.

@@ -10,6 +10,7 @@
 #include "engine/txn.h"
 #include "session/gate_state.h"
 #include "session/session_id.h"
+#include "text/email_domain.h"
 #include "text/http_text.h"
 #include "text/views.h"
 
@@ -73,7 +74,7 @@ void LoginRequired(sso_txn &txn, const GateState &gate, sso_status reason, sso_s
 bool Denied(sso_txn &txn, const AccessRules *rules, const ValidSession &session,
             bool browser_navigation, sso_step &out) {
   if (!rules) return false;
-  const AccessRule *unmet = FirstUnmetRule(*rules, session.record.identity);
+  const AccessRule *unmet = FirstUnmetRule(*rules, session.record.identity, session.email_domain);
   if (!unmet) return false;
   const Identity &id = session.record.identity;
   txn.json_errors = !browser_navigation;
@@ -189,6 +190,7 @@ void GateResume(sso_txn &txn, const sso_store_reply &reply, int64_t now_ms, sso_
   auto valid = std::make_shared<ValidSession>();
   valid->groups = JoinList(record->identity.groups);
   valid->roles = JoinList(record->identity.roles);
+  valid->email_domain = EmailDomain(record->identity.email).value_or("");
   valid->record = std::move(*record);
   txn.engine.cache.Insert(std::move(gate.session_cookie), gate.session_digest, valid, now_ms,
                           gate.cache_generation);

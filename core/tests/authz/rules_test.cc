@@ -5,6 +5,8 @@
 
 #include <vector>
 
+#include "text/email_domain.h"
+
 namespace {
 
 using sso::AccessRule;
@@ -31,7 +33,7 @@ Identity Person() {
 
 bool Allows(std::vector<std::string_view> args, const Identity &id = Person()) {
   AccessRules rules{{Rule(args)}};
-  return sso::FirstUnmetRule(rules, id) == nullptr;
+  return sso::FirstUnmetRule(rules, id, sso::EmailDomain(id.email).value_or("")) == nullptr;
 }
 
 TEST(AccessRules, EachKindHoldsOrNot) {
@@ -54,7 +56,7 @@ TEST(AccessRules, EachKindHoldsOrNot) {
 
 TEST(AccessRules, AllLinesMustHoldAndTheFirstUnmetIsNamed) {
   AccessRules rules{{Rule({"role", "developer"}), Rule({"provider", "partner"})}};
-  const AccessRule *unmet = sso::FirstUnmetRule(rules, Person());
+  const AccessRule *unmet = sso::FirstUnmetRule(rules, Person(), "eng.corp.example");
   ASSERT_NE(unmet, nullptr);
   EXPECT_EQ(unmet->text, "sso_require provider partner (nginx.conf:7)");
   Identity nobody;
