@@ -6,9 +6,13 @@
 //
 //   node oidc_provider.mjs --port P --tls-cert C --tls-key K --keys keys.json
 //       --redirect-uri URI --client-secret S [--backchannel-logout-uri URI]
+//       [--post-logout-redirect-uri URI]
 // With --backchannel-logout-uri the client is registered for Back-Channel Logout 1.0 with
 // sessions required (sid in its ID tokens and logout tokens), and signing out at the
 // provider's end_session endpoint POSTs a logout token there.
+// With --post-logout-redirect-uri the client registers that URI in post_logout_redirect_uris,
+// so RP-Initiated Logout 1.0 (oidc-provider's end_session endpoint, on by default: a confirm
+// page, then a POST with its xsrf) may send the browser back there with the client's state.
 // keys.json is a JWKS with private keys; the first key signs. Restarting with another file
 // is how this provider rotates keys.
 import crypto from 'node:crypto';
@@ -55,6 +59,9 @@ const provider = new Provider(issuer, {
       ...(args['backchannel-logout-uri']
         ? { backchannel_logout_uri: args['backchannel-logout-uri'], backchannel_logout_session_required: true }
         : {}),
+      ...(args['post-logout-redirect-uri']
+        ? { post_logout_redirect_uris: [args['post-logout-redirect-uri']] }
+        : {}),
     },
   ],
   jwks: JSON.parse(fs.readFileSync(args.keys, 'utf8')),
@@ -73,6 +80,9 @@ const provider = new Provider(issuer, {
 provider.proxy = false;
 provider.on('backchannel.success', (ctx, client, accountId, sid) => console.log(`backchannel logout sent: sid ${sid}`));
 provider.on('backchannel.error', (ctx, err) => console.log(`backchannel logout failed: ${err.message}`));
+provider.on('end_session.success', () => console.log('end_session: signed out'));
+for (const event of ['end_session.error', 'end_session_confirm.error'])
+  provider.on(event, (ctx, err) => console.log(`${event}: ${err.message} (${err.error_description || ''})`));
 
 // Sign in as alice and grant what the client asked for.
 provider.use(async (ctx, next) => {
