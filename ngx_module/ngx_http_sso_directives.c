@@ -4,7 +4,7 @@
  *
  *   sso_redis    ADDRESS [db=N] [prefix=P] [password_file=F] [timeout=T]
  *                [connect_timeout=T];
- *   sso_session  [ttl=T] [idle=T] [cookie=NAME] [secure=on|off] [cache=T];
+ *   sso_session  [ttl=T] [idle=T] [cookie=NAME] [secure=on|off] [cache=T] [cache_size=N];
  *
  * Their defaults are set in ngx_http_sso_init_main_conf(); the core checks the session's
  * values and the key prefix again when the engine is created.
@@ -127,6 +127,7 @@ ngx_http_sso_session(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_sso_main_conf_t *smcf = conf;
 
+    ngx_int_t    n;
     ngx_str_t   *value, s;
     ngx_uint_t   i;
     ngx_msec_t   ms;
@@ -162,6 +163,16 @@ ngx_http_sso_session(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
                 smcf->cache = ms;
             }
 
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "cache_size=", 11) == 0) {
+            n = ngx_atoi(value[i].data + 11, value[i].len - 11);
+            if (n <= 0) {
+                goto invalid;
+            }
+
+            smcf->cache_size = (size_t) n;
             continue;
         }
 

@@ -239,12 +239,15 @@ ngx_http_sso_init_main_conf(ngx_conf_t *cf, void *conf)
         ngx_str_set(&smcf->login_url, "/sso/login");
     }
 
-    /* default: 2s, and never more than half of idle */
+    /*
+     * default: a minute, never more than idle; revocations are pushed to every worker and
+     * hits slide the idle timeout in the background
+     */
     if (smcf->cache == NGX_CONF_UNSET_MSEC) {
-        smcf->cache = 2000;
+        smcf->cache = 60000;
 
-        if (smcf->idle && smcf->cache > smcf->idle / 2) {
-            smcf->cache = smcf->idle / 2;
+        if (smcf->idle && smcf->cache > smcf->idle) {
+            smcf->cache = smcf->idle;
         }
     }
 
@@ -375,6 +378,7 @@ ngx_http_sso_create_engine(ngx_conf_t *cf, ngx_http_sso_main_conf_t *smcf)
     config.idle_ms = smcf->idle;
     config.login_url = ngx_http_sso_view(&smcf->login_url);
     config.cache_ms = smcf->cache;
+    config.cache_entries = smcf->cache_size;
     config.logout_redirect = ngx_http_sso_view(&smcf->logout_redirect);
 
     cln = ngx_pool_cleanup_add(cf->pool, 0);

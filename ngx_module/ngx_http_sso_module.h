@@ -23,6 +23,7 @@ typedef struct {
     ngx_msec_t                   ttl;
     ngx_msec_t                   idle;
     ngx_msec_t                   cache;
+    size_t                       cache_size;      /* entries; 0: the core's default */
     ngx_str_t                    cookie_name;
     ngx_flag_t                   cookie_secure;
     ngx_flag_t                   session_configured;

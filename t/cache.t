@@ -142,11 +142,30 @@ subtest 'cache=0 asks Redis every time' => sub {
     is(subscribers(), 0, 'no subscriber without a cache');
 };
 
-subtest 'cache longer than half of idle is refused' => sub {
-    my ($ok, $out) = nginx_config_test({ http_config => 'sso_session idle=2s cache=1500ms;',
+subtest 'cache longer than idle is refused' => sub {
+    my ($ok, $out) = nginx_config_test({ http_config => 'sso_session idle=2s cache=2500ms;',
         config => '' });
     ok(!$ok, 'nginx -t fails');
-    like($out, qr/session cache must be >= 0 and at most half of idle/, 'and says why');
+    like($out, qr/session cache must be >= 0 and at most idle/, 'and says why');
+};
+
+subtest 'hits keep the idle timeout sliding in Redis, in the background' => sub {
+    start_nginx({ http_config => 'sso_session idle=3s cache=3s;', config => $location });
+    ok(wait_subscribed(2), 'subscribed');
+    my $cookie = create_session(user => 'c7');
+    my ($key) = grep {/^sso:s:/} split /\n/, redis_cli('--scan', '--pattern', 'sso:s:*');
+    my $before = store_lookups();
+    my @statuses;
+    my $start = time;
+    while (time - $start < 7) {    # more than twice the idle timeout, in use all along
+        push @statuses, get($cookie);
+        sleep 0.25;
+    }
+    is(join(',', grep { $_ != 200 } @statuses), '', 'every request for 7 s passed (idle=3s)');
+    cmp_ok(store_lookups() - $before, '<=', 2 * 3, 'mostly from the cache (a read per worker and entry life)');
+    cmp_ok(redis_cli('PTTL', $key), '>', 1000, 'the key\'s idle TTL was slid by the hits');
+    sleep 3.2;
+    is(get($cookie), 401, 'left alone for the idle timeout, it ends');
 };
 
 unlike(error_log(), qr/\[(alert|crit|emerg)\]/, 'no alert in the error log');

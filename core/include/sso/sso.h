@@ -180,10 +180,11 @@ typedef struct {
   int64_t ttl_ms;      /* absolute session lifetime, > 0 */
   int64_t idle_ms;     /* idle timeout, 0 = none, <= ttl_ms */
   sso_str login_url;   /* same-origin path, e.g. "/sso/login" */
-  int64_t cache_ms;    /* per-process session cache lifetime, 0 = no cache; <= idle_ms / 2 */
+  int64_t cache_ms;    /* per-process session cache lifetime, 0 = no cache; <= idle_ms */
 
   /* where logout sends the browser: a same-origin path without "//"; empty = "/" */
   sso_str logout_redirect;
+  size_t cache_entries; /* the cache's bound (least recently used go first); 0: 100000 */
 } sso_engine_config;
 
 SSO_API sso_status sso_engine_create(const sso_engine_config *config, sso_engine **out);

@@ -63,6 +63,7 @@ sso_status sso_engine_create(const sso_engine_config *config, sso_engine **out) 
                                  config->cache_ms};
     // empty: the default
     if (config->logout_redirect.len) settings.logout_redirect = String(config->logout_redirect);
+    if (config->cache_entries) settings.cache_entries = config->cache_entries;
     if (sso_status status = sso::ValidateSettings(settings); status != SSO_OK) return status;
     *out = new sso_engine(std::move(settings));
     return SSO_OK;

@@ -32,7 +32,7 @@ StatusText TextOf(sso_status status) {
     SSO_STATUS_TEXT(CONFIG_BAD_KEY_PREFIX,
                     "sso_redis prefix=: the redis key prefix is too long or has control characters")
     SSO_STATUS_TEXT(CONFIG_BAD_CACHE_TTL,
-                    "sso_session cache=: the session cache must be >= 0 and at most half of idle=")
+                    "sso_session cache=: the session cache must be >= 0 and at most idle=")
     SSO_STATUS_TEXT(CONFIG_BAD_LOGOUT_REDIRECT,
                     "sso_logout_redirect: the logout redirect must be a same-origin path starting "
                     "with a single /, without //, backslash, spaces or control characters")

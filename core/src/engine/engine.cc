@@ -39,8 +39,9 @@ sso_status ValidateSettings(const EngineSettings &settings) {
     return SSO_CONFIG_BAD_LOGOUT_REDIRECT;
   if (settings.key_prefix.size() > 64 || HasControlCharacter(settings.key_prefix))
     return SSO_CONFIG_BAD_KEY_PREFIX;
-  // The cache delays idle sliding by up to its lifetime: keep that small against idle.
-  if (settings.cache_ms < 0 || (settings.idle_ms > 0 && settings.cache_ms > settings.idle_ms / 2))
+  // Hits slide the idle timeout in the background; an entry is still never trusted longer
+  // than the idle timeout itself.
+  if (settings.cache_ms < 0 || (settings.idle_ms > 0 && settings.cache_ms > settings.idle_ms))
     return SSO_CONFIG_BAD_CACHE_TTL;
   return SSO_OK;
 }

@@ -24,6 +24,7 @@ struct EngineSettings {
   int64_t idle_ms = 0;
   std::string login_url;
   int64_t cache_ms = 0;
+  size_t cache_entries = 100000;
   std::string logout_redirect = "/";
 };
 
@@ -47,9 +48,7 @@ struct sso_engine {
   explicit sso_engine(sso::EngineSettings s)
       : settings(std::move(s)),
         revocation_channel(settings.key_prefix + "revoked"),
-        cache(settings.cache_ms, kMaxCachedSessions) {}
-
-  static constexpr size_t kMaxCachedSessions = 100000;
+        cache(settings.cache_ms, settings.cache_entries, settings.idle_ms) {}
 
   const sso::EngineSettings settings;
   const std::string revocation_channel;

@@ -1,57 +1,65 @@
 #include "session/cache.h"
 
-#include <unordered_set>
-
 namespace sso {
 
 void SessionCache::SetEnabled(bool enabled) {
   enabled_ = enabled;
   if (!enabled) {
-    entries_.clear();
+    by_cookie_.clear();
+    by_digest_.clear();
+    lru_.clear();
     ++generation_;
   }
 }
 
-std::shared_ptr<const ValidSession> SessionCache::Find(std::string_view cookie, int64_t now_ms) {
+void SessionCache::Erase(Lru::iterator it) {
+  by_cookie_.erase(it->cookie);
+  if (auto d = by_digest_.find(it->digest); d != by_digest_.end() && d->second == it)
+    by_digest_.erase(d);
+  lru_.erase(it);
+}
+
+std::shared_ptr<const ValidSession> SessionCache::Find(std::string_view cookie, int64_t now_ms,
+                                                       std::string *slide_digest) {
   if (!usable()) return nullptr;
-  auto it = entries_.find(cookie);
-  if (it == entries_.end()) return nullptr;
-  const Entry &entry = it->second;
+  auto found = by_cookie_.find(cookie);
+  if (found == by_cookie_.end()) return nullptr;
+  Lru::iterator it = found->second;
+  Entry &entry = *it;
   if (now_ms - entry.cached_at_ms >= ttl_ms_ || now_ms < entry.cached_at_ms ||
-      now_ms >= entry.session->record.expires_ms) {
-    entries_.erase(it);
+      now_ms >= entry.session->record.expires_ms ||
+      (idle_ms_ > 0 && now_ms - entry.slid_at_ms >= idle_ms_)) {
+    Erase(it);
     return nullptr;
   }
+  if (idle_ms_ > 0 && now_ms - entry.slid_at_ms >= SlideIntervalMs()) {
+    entry.slid_at_ms = now_ms;
+    if (slide_digest) *slide_digest = entry.digest;
+  }
+  lru_.splice(lru_.begin(), lru_, it);  // most recently used; iterators stay valid
   return entry.session;
 }
 
 void SessionCache::Insert(std::string cookie, std::string digest,
                           std::shared_ptr<const ValidSession> session, int64_t now_ms,
                           uint64_t lookup_generation) {
-  if (!usable() || lookup_generation != generation_) return;
-  if (entries_.size() >= max_entries_) DropStale(now_ms);
-  // Still full of fresh entries: start over rather than grow without bound.
-  if (entries_.size() >= max_entries_) entries_.clear();
-  entries_[std::move(cookie)] = Entry{std::move(session), std::move(digest), now_ms};
+  if (!usable() || lookup_generation != generation_ || max_entries_ == 0) return;
+  if (auto old = by_cookie_.find(cookie); old != by_cookie_.end()) Erase(old->second);
+  while (lru_.size() >= max_entries_) Erase(std::prev(lru_.end()));
+  lru_.push_front(Entry{std::move(cookie), std::move(digest), std::move(session), now_ms, now_ms});
+  by_cookie_[lru_.front().cookie] = lru_.begin();
+  by_digest_[lru_.front().digest] = lru_.begin();
 }
 
 void SessionCache::EvictDigests(std::span<const std::string_view> digests) {
   ++generation_;
-  if (entries_.empty() || digests.empty()) return;
-  std::unordered_set<std::string_view> revoked(digests.begin(), digests.end());
-  std::erase_if(entries_, [&](const auto &item) { return revoked.count(item.second.digest) > 0; });
+  for (std::string_view digest : digests)
+    if (auto it = by_digest_.find(digest); it != by_digest_.end()) Erase(it->second);
 }
 
 void SessionCache::EvictCookie(std::string_view cookie) {
   ++generation_;
-  if (auto it = entries_.find(cookie); it != entries_.end()) entries_.erase(it);
-}
-
-void SessionCache::DropStale(int64_t now_ms) {
-  std::erase_if(entries_, [&](const auto &item) {
-    return now_ms - item.second.cached_at_ms >= ttl_ms_ ||
-           now_ms >= item.second.session->record.expires_ms;
-  });
+  if (auto it = by_cookie_.find(cookie); it != by_cookie_.end()) Erase(it->second);
 }
 
 }  // namespace sso

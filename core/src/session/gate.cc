@@ -107,7 +107,8 @@ void GateBegin(sso_txn &txn, const sso_gate_request &request, sso_step &out) {
   // The hot path: a session this process confirmed moments ago (found by the cookie, so no
   // hashing is needed).
   if (well_formed) {
-    if (auto cached = txn.engine.cache.Find(cookie, request.now_ms)) {
+    std::string slide_digest;
+    if (auto cached = txn.engine.cache.Find(cookie, request.now_ms, &slide_digest)) {
       if (rules &&
           Denied(txn, rules, *cached,
                  IsBrowserNavigation(View(request.method), View(request.accept),
@@ -117,6 +118,16 @@ void GateBegin(sso_txn &txn, const sso_gate_request &request, sso_step &out) {
       txn.session = std::move(cached);
       out.kind = SSO_STEP_ALLOW;
       out.reason = SSO_SESSION_VALID;
+      // Keep the store's idle timeout sliding while this worker answers from its cache: one
+      // fire-and-forget PEXPIRE per session and slide interval (it creates no key, so it
+      // cannot bring back a revoked session).
+      if (!slide_digest.empty()) {
+        const auto &settings = txn.engine.settings;
+        txn.output.cleanup =
+            StoreCommand{"PEXPIRE", SessionKeyFromDigest(settings.key_prefix, slide_digest),
+                         std::to_string(settings.idle_ms)};
+        out.cleanup = txn.output.cleanup.View();
+      }
       return;
     }
   }

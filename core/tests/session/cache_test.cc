@@ -69,6 +69,42 @@ TEST(SessionCache, RevocationByDigestDropsOnlyThoseSessions) {
   EXPECT_EQ(cache.Find("cookie-b", kNow + 1), nullptr);
 }
 
+TEST(SessionCache, TheLeastRecentlyUsedGoFirst) {
+  sso::SessionCache cache(60000, 3);
+  cache.SetEnabled(true);
+  for (const char *c : {"a", "b", "c"})
+    cache.Insert(c, std::string("digest-") + c, Session(kNow + 100000), kNow, cache.generation());
+  EXPECT_NE(cache.Find("a", kNow + 1), nullptr);  // a is now the most recently used
+  cache.Insert("d", "digest-d", Session(kNow + 100000), kNow + 2, cache.generation());
+  EXPECT_EQ(cache.size(), 3u);
+  EXPECT_EQ(cache.Find("b", kNow + 3), nullptr) << "b was the least recently used";
+  EXPECT_NE(cache.Find("a", kNow + 3), nullptr);
+  EXPECT_NE(cache.Find("c", kNow + 3), nullptr);
+  EXPECT_NE(cache.Find("d", kNow + 3), nullptr);
+  std::vector<std::string_view> revoked{"digest-c"};
+  cache.EvictDigests(revoked);
+  EXPECT_EQ(cache.Find("c", kNow + 4), nullptr) << "found by digest, without a scan";
+  EXPECT_EQ(cache.size(), 2u);
+}
+
+TEST(SessionCache, HitsAskForTheIdleTimeoutToBeSlidAtMostOncePerInterval) {
+  sso::SessionCache cache(600000, 10, 40000);  // idle 40 s: slide every 10 s
+  cache.SetEnabled(true);
+  cache.Insert("a", "digest-a", Session(kNow + 10'000'000), kNow, cache.generation());
+  std::string slide;
+  EXPECT_NE(cache.Find("a", kNow + 9999, &slide), nullptr);
+  EXPECT_EQ(slide, "") << "the read that cached it slid it";
+  EXPECT_NE(cache.Find("a", kNow + 10000, &slide), nullptr);
+  EXPECT_EQ(slide, "digest-a") << "due";
+  slide.clear();
+  EXPECT_NE(cache.Find("a", kNow + 15000, &slide), nullptr);
+  EXPECT_EQ(slide, "") << "once per interval";
+  EXPECT_NE(cache.Find("a", kNow + 49999, &slide), nullptr);
+  EXPECT_EQ(slide, "digest-a") << "and again";
+  EXPECT_EQ(cache.Find("a", kNow + 49999 + 40000), nullptr)
+      << "unused for the idle timeout: the store let it expire, so does the cache";
+}
+
 TEST(SessionCache, ZeroTtlMeansNoCache) {
   sso::SessionCache cache(0, 10);
   cache.SetEnabled(true);
