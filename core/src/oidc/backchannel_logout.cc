@@ -147,6 +147,19 @@ void Ended(sso_txn &txn, const BackchannelLogoutState &logout, sso_step &out) {
   out.notice = Str(txn.output.notice);
 }
 
+void Notify(sso_txn &txn, BackchannelLogoutState &logout, int64_t now_ms, sso_step &out) {
+  HookEvent event{"logout",        logout.front_channel ? "frontchannel" : "backchannel",
+                  logout.provider, logout.subject,
+                  logout.user,     logout.sessions,
+                  txn.request_id,  now_ms};
+  if (logout.sessions > 0 && NotifyApp(txn, event, out)) {
+    logout.stage = BackchannelLogoutState::Stage::kNotify;
+    return;
+  }
+  BackchannelLogoutState done = EndFlow<BackchannelLogoutState>(txn.flow);
+  Ended(txn, done, out);
+}
+
 }  // namespace
 
 void BackchannelLogoutBegin(sso_txn &txn, std::string_view form_body, int64_t now_ms,
@@ -196,6 +209,9 @@ void BackchannelLogoutResumeStore(sso_txn &txn, BackchannelLogoutState &logout,
                                   std::span<const sso_store_reply> replies, int64_t now_ms,
                                   sso_step &out) {
   out = sso_step{};
+  // the sessions are gone whatever the barrier's reply: only other caches' timing was at stake
+  if (logout.stage == BackchannelLogoutState::Stage::kBarrier)
+    return Notify(txn, logout, now_ms, out);
   sso_status why;
   if (FlowStoreFailed(replies, why)) return Refuse(txn, why, out);
   switch (logout.stage) {
@@ -209,16 +225,10 @@ void BackchannelLogoutResumeStore(sso_txn &txn, BackchannelLogoutState &logout,
       EvictRevoked(txn.engine.cache, answer);
       logout.sessions = answer.sessions;
       logout.user = std::move(answer.user);
-      HookEvent event{"logout",        logout.front_channel ? "frontchannel" : "backchannel",
-                      logout.provider, logout.subject,
-                      logout.user,     logout.sessions,
-                      txn.request_id,  now_ms};
-      if (logout.sessions > 0 && NotifyApp(txn, event, out)) {
-        logout.stage = BackchannelLogoutState::Stage::kNotify;
-        return;
-      }
-      BackchannelLogoutState done = EndFlow<BackchannelLogoutState>(txn.flow);
-      return Ended(txn, done, out);
+      std::vector<StoreCommand> commands;
+      commands.push_back(AnnouncementBarrier());
+      logout.stage = BackchannelLogoutState::Stage::kBarrier;
+      return FlowStore(txn, std::move(commands), out);
     }
     default:
       return Refuse(txn, SSO_ERR_BAD_STATE, out);

@@ -80,6 +80,7 @@ struct BackchannelLogoutState {
     kJwks,       // fetching the provider's keys (a first use or a rotation)
     kReplay,     // spending the token's jti
     kRevoke,     // ending the sessions its sid or sub names
+    kBarrier,    // until every worker's subscriber has the announcement
     kNotify,     // telling the app through its hook
   };
   Stage stage = Stage::kDiscovery;

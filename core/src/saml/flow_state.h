@@ -34,6 +34,7 @@ struct SamlSloState {
   enum class Stage {
     kReplay,   // marking the IdP's LogoutRequest ID as used
     kRevoke,   // ending the sessions it names
+    kBarrier,  // until every worker's subscriber has the announcement
     kNotify,   // telling the app
     kPending,  // spending the record of the LogoutRequest we sent
   };

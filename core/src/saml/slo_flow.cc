@@ -356,6 +356,13 @@ void SamlSloResumeStore(sso_txn &txn, SamlSloState &slo, std::span<const sso_sto
       EvictRevoked(txn.engine.cache, answer);
       slo.sessions = answer.sessions;
       slo.user = std::move(answer.user);
+      std::vector<StoreCommand> commands;
+      commands.push_back(AnnouncementBarrier());
+      slo.stage = SamlSloState::Stage::kBarrier;
+      return FlowStore(txn, std::move(commands), out);
+    }
+    case SamlSloState::Stage::kBarrier: {
+      // the sessions are gone whatever its reply: only other caches' timing was at stake
       HookEvent event{"logout", "idp_slo",    slo.provider,   slo.subject,
                       slo.user, slo.sessions, txn.request_id, now_ms};
       if (slo.sessions > 0 && NotifyApp(txn, event, out)) {

@@ -38,6 +38,18 @@ void Done(sso_txn &txn, const RevokeState &revoke, sso_step &out) {
   out.audit = Str(txn.output.audit);
 }
 
+// Whatever the barrier's reply: the sessions are gone, only the timing of other caches was
+// at stake.
+void Notify(sso_txn &txn, RevokeState &revoke, int64_t now_ms, sso_step &out) {
+  HookEvent event{"logout",    "admin",         revoke.provider, revoke.subject,
+                  revoke.user, revoke.sessions, txn.request_id,  now_ms};
+  if (revoke.sessions > 0 && NotifyApp(txn, event, out)) {
+    revoke.stage = RevokeState::Stage::kNotify;
+    return;
+  }
+  Done(txn, EndFlow<RevokeState>(txn.flow), out);
+}
+
 }  // namespace
 
 void AdminRevokeBegin(sso_txn &txn, std::string_view provider, std::string_view subject,
@@ -57,6 +69,7 @@ void AdminRevokeResumeStore(sso_txn &txn, RevokeState &revoke,
                             std::span<const sso_store_reply> replies, int64_t now_ms,
                             sso_step &out) {
   out = sso_step{};
+  if (revoke.stage == RevokeState::Stage::kBarrier) return Notify(txn, revoke, now_ms, out);
   sso_status why = SSO_ERR_BAD_STATE;
   RevokeAnswer answer;
   if (revoke.stage != RevokeState::Stage::kRevoke || replies.size() != 1 ||
@@ -65,13 +78,10 @@ void AdminRevokeResumeStore(sso_txn &txn, RevokeState &revoke,
   EvictRevoked(txn.engine.cache, answer);
   revoke.sessions = answer.sessions;
   revoke.user = std::move(answer.user);
-  HookEvent event{"logout",    "admin",         revoke.provider, revoke.subject,
-                  revoke.user, revoke.sessions, txn.request_id,  now_ms};
-  if (revoke.sessions > 0 && NotifyApp(txn, event, out)) {
-    revoke.stage = RevokeState::Stage::kNotify;
-    return;
-  }
-  Done(txn, EndFlow<RevokeState>(txn.flow), out);
+  std::vector<StoreCommand> commands;
+  commands.push_back(AnnouncementBarrier());
+  revoke.stage = RevokeState::Stage::kBarrier;
+  FlowStore(txn, std::move(commands), out);
 }
 
 void AdminRevokeResumeHttp(sso_txn &txn, RevokeState &revoke, int status, sso_step &out) {

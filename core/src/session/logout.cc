@@ -10,6 +10,7 @@
 #include "saml/slo_flow.h"
 #include "session/notify.h"
 #include "session/record.h"
+#include "session/revoke.h"
 #include "session/session_id.h"
 #include "text/encoding.h"
 #include "text/http_text.h"
@@ -86,6 +87,19 @@ void ToSamlIdp(sso_txn &txn, std::span<const sso_store_reply> replies, sso_step 
   Audit(txn, done, out);
 }
 
+void Leave(sso_txn &txn, LogoutState &logout, sso_step &out);
+
+// Every worker can hear of it now (whatever the barrier's reply: the record is gone): the app
+// is told, then the person leaves.
+void Announced(sso_txn &txn, LogoutState &logout, int64_t now_ms, sso_step &out) {
+  HookEvent event{"logout",    "user", logout.provider, logout.subject,
+                  logout.user, 1,      txn.request_id,  now_ms};
+  if (logout.had_record && NotifyApp(txn, event, out))
+    logout.stage = LogoutState::Stage::kNotify;
+  else
+    Leave(txn, logout, out);
+}
+
 // Once the app knows: to the provider when the session may end there too, else home.
 void Leave(sso_txn &txn, LogoutState &logout, sso_step &out) {
   if (!logout.saml_request.empty()) {
@@ -136,6 +150,7 @@ void LogoutResume(sso_txn &txn, LogoutState &logout, std::span<const sso_store_r
                   int64_t now_ms, sso_step &out) {
   out = sso_step{};
   if (logout.stage == LogoutState::Stage::kSamlPending) return ToSamlIdp(txn, replies, out);
+  if (logout.stage == LogoutState::Stage::kBarrier) return Announced(txn, logout, now_ms, out);
   if (replies.size() != 2 || logout.stage != LogoutState::Stage::kDelete)
     return FlowFail(txn, SSO_ERR_BAD_STATE, out);
   sso_status why;
@@ -161,12 +176,11 @@ void LogoutResume(sso_txn &txn, LogoutState &logout, std::span<const sso_store_r
       logout.saml_pending_ttl_ms = saml->pending_ttl_ms;
     }
   }
-  HookEvent event{"logout",    "user", logout.provider, logout.subject,
-                  logout.user, 1,      txn.request_id,  now_ms};
-  if (record && NotifyApp(txn, event, out))
-    logout.stage = LogoutState::Stage::kNotify;
-  else
-    Leave(txn, logout, out);
+  logout.had_record = record.has_value();
+  std::vector<StoreCommand> commands;
+  commands.push_back(AnnouncementBarrier());
+  logout.stage = LogoutState::Stage::kBarrier;
+  FlowStore(txn, std::move(commands), out);
   txn.output.notice = "logout";
   out.notice = Str(txn.output.notice);
   if (!warning.empty()) {

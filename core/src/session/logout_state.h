@@ -10,6 +10,7 @@ namespace sso {
 struct LogoutState {
   enum class Stage {
     kDelete,       // GETDEL of the record, then PUBLISH
+    kBarrier,      // until every worker's subscriber has the announcement
     kNotify,       // telling the app through its hook
     kDiscovery,    // this worker has no discovery document for the session's provider yet
     kSamlPending,  // remembering the SAML LogoutRequest we are about to send
@@ -22,8 +23,9 @@ struct LogoutState {
   std::string provider;
   std::string subject;
   std::string user;
-  std::string app;       // what telling the app gave ("told", "no answer"...); empty: no hook
-  std::string id_token;  // the provider's id_token_hint, when it ends there too (secret)
+  bool had_record = false;  // the cookie named a session that existed
+  std::string app;          // what telling the app gave ("told", "no answer"...); empty: no hook
+  std::string id_token;     // the provider's id_token_hint, when it ends there too (secret)
   // SAML Single Logout: our LogoutRequest's ID, the request, and the key remembering it.
   std::string saml_request_id;
   std::string saml_provider;

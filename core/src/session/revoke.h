@@ -28,6 +28,13 @@ struct RevokeAnswer {
 // False for a reply the script cannot have given.
 bool ReadRevokeAnswer(const sso_store_reply &reply, RevokeAnswer &out);
 
+// The round trip a revoker makes after the script's reply, before it answers anyone. Redis
+// may write the script's reply before the announcement to the subscribers, but it writes
+// every pending reply and message before it reads another command: once this PING is
+// answered, every worker's subscriber socket holds the announcement, and a request sent after
+// our answer cannot be served from a cache that has not heard it.
+inline StoreCommand AnnouncementBarrier() { return StoreCommand{"PING"}; }
+
 // The worker that ended the sessions drops them from its own cache at once, without waiting
 // for the announcement to come back to it.
 void EvictRevoked(SessionCache &cache, const RevokeAnswer &answer);

@@ -8,8 +8,9 @@ namespace sso {
 
 struct RevokeState {
   enum class Stage {
-    kRevoke,  // the EVAL that ends the sessions
-    kNotify,  // telling the app
+    kRevoke,   // the EVAL that ends the sessions
+    kBarrier,  // until every worker's subscriber has the announcement
+    kNotify,   // telling the app
   };
   Stage stage = Stage::kRevoke;
   bool AwaitsHttpAnswer() const { return stage == Stage::kNotify; }

@@ -39,6 +39,7 @@ TEST(AdminRevoke, TellsTheAppWhenSessionsEnded) {
   ASSERT_EQ(sso_admin_revoke_begin(txn.get(), S("corp"), S("00u1"), S("r1"), &step), SSO_OK);
   sso_store_reply answer{SSO_REPLY_STRING, S("2\n42"), 0, SSO_OK};
   ASSERT_EQ(sso_flow_resume(txn.get(), &answer, 1, kNow, &step), SSO_OK);
+  step = PassBarrier(txn.get(), step);
   ASSERT_EQ(step.kind, SSO_STEP_HTTP);
   EXPECT_EQ(Str(step.http.url), "http://127.0.0.1:9/hook");
   Json event = Json::parse(Str(step.http.body));
@@ -68,6 +69,7 @@ TEST(AdminRevoke, NothingEndedTellsNobody) {
   ASSERT_EQ(sso_admin_revoke_begin(txn.get(), S("corp"), S("00u1"), S("r1"), &step), SSO_OK);
   sso_store_reply answer{SSO_REPLY_STRING, S("0\n"), 0, SSO_OK};
   ASSERT_EQ(sso_flow_resume(txn.get(), &answer, 1, kNow, &step), SSO_OK);
+  step = PassBarrier(txn.get(), step);
   ASSERT_EQ(step.kind, SSO_STEP_PAGE);
   EXPECT_EQ(Json::parse(Str(step.body))["sessions"], 0);
 }

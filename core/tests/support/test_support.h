@@ -104,4 +104,20 @@ inline sso_store_reply FailedReply(sso_status why) {
   return reply;
 }
 
+// Revokers make one more round trip before they answer (session/revoke.h,
+// AnnouncementBarrier): checks that `step` is that PING, answers it, and returns the next step.
+// `notice` and `warning` get what the barrier step carried.
+inline sso_step PassBarrier(sso_txn *txn, const sso_step &step, std::string *notice = nullptr,
+                            std::string *warning = nullptr, int64_t now_ms = 0) {
+  EXPECT_EQ(step.kind, SSO_STEP_STORE);
+  EXPECT_EQ(step.commands_count, 1u);
+  if (step.commands_count == 1) EXPECT_EQ(Args(step.commands[0]), std::vector<std::string>{"PING"});
+  if (notice) *notice = Str(step.notice);
+  if (warning) *warning = Str(step.warning);
+  sso_store_reply pong{SSO_REPLY_STATUS, S("PONG"), 0, SSO_OK};
+  sso_step next{};
+  EXPECT_EQ(sso_flow_resume(txn, &pong, 1, now_ms, &next), SSO_OK);
+  return next;
+}
+
 }  // namespace sso_test
