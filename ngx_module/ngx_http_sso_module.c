@@ -240,11 +240,11 @@ ngx_http_sso_init_main_conf(ngx_conf_t *cf, void *conf)
     }
 
     /*
-     * default: a minute, never more than idle; revocations are pushed to every worker and
+     * default: five minutes, never more than idle; revocations are pushed to every worker and
      * hits slide the idle timeout in the background
      */
     if (smcf->cache == NGX_CONF_UNSET_MSEC) {
-        smcf->cache = 60000;
+        smcf->cache = 300000;
 
         if (smcf->idle && smcf->cache > smcf->idle) {
             smcf->cache = smcf->idle;
