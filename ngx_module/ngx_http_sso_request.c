@@ -194,7 +194,8 @@ ngx_http_sso_cleanup(void *data)
         }
     }
 
-    sso_txn_destroy(ctx->txn);
+    /* the engine (the configuration's) outlives every request of this worker */
+    sso_txn_recycle(ctx->txn);
     ctx->txn = NULL;
 }
 

@@ -206,6 +206,10 @@ SSO_API sso_str sso_revocation_channel(sso_engine *engine);
 
 SSO_API sso_status sso_txn_create(sso_engine *engine, sso_txn **out);
 SSO_API void sso_txn_destroy(sso_txn *txn);
+/* Like destroy, but the transaction goes back to its engine for the next sso_txn_create, so
+ * that a request on the hot path allocates nothing. Only while the engine lives (it frees
+ * what it keeps when it is destroyed). */
+SSO_API void sso_txn_recycle(sso_txn *txn);
 
 /* What the core asks the caller to do next. */
 typedef enum {

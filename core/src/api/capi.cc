@@ -97,13 +97,30 @@ sso_str sso_revocation_channel(sso_engine *engine) {
 sso_status sso_txn_create(sso_engine *engine, sso_txn **out) {
   if (!engine || !out) return SSO_ERR_INVALID_ARGUMENT;
   *out = nullptr;
+  if (!engine->idle_txns.empty()) {
+    *out = engine->idle_txns.back();
+    engine->idle_txns.pop_back();
+    return SSO_OK;
+  }
   return Barrier([&] {
     *out = new sso_txn(*engine);
+    engine->idle_txns.reserve(sso_engine::kMaxIdleTxns);  // no allocation when it comes back
     return SSO_OK;
   });
 }
 
 void sso_txn_destroy(sso_txn *txn) { delete txn; }
+
+void sso_txn_recycle(sso_txn *txn) {
+  if (!txn) return;
+  auto &idle = txn->engine.idle_txns;
+  if (idle.size() < sso_engine::kMaxIdleTxns) {
+    txn->Reset();
+    idle.push_back(txn);
+    return;
+  }
+  delete txn;
+}
 
 sso_status sso_gate_begin(sso_txn *txn, const sso_gate_request *request, sso_step *out) {
   if (!txn || !request || !out) return SSO_ERR_INVALID_ARGUMENT;

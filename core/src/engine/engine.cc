@@ -1,5 +1,6 @@
 #include "engine/engine.h"
 
+#include "engine/txn.h"
 #include "text/http_text.h"
 #include "text/views.h"
 
@@ -66,3 +67,7 @@ sso_status MakeProvisionSettings(const sso_provisioning_config &config, Provisio
 }
 
 }  // namespace sso
+
+sso_engine::~sso_engine() {
+  for (sso_txn *txn : idle_txns) delete txn;
+}

@@ -59,4 +59,12 @@ struct sso_engine {
   std::optional<sso::ProvisionSettings> provisioning;        // the app's hook, if any
   std::optional<sso::IdentityTokenSettings> identity_token;  // $sso_identity_token, if set
   std::vector<std::string> warnings;  // of the last sso_engine_add_*_provider call
+
+  // Transactions that ended, kept for the next requests: a request on the hot path then
+  // allocates nothing on the heap (engine.cc frees them with the engine).
+  static constexpr size_t kMaxIdleTxns = 1024;
+  std::vector<sso_txn *> idle_txns;
+  ~sso_engine();
+  sso_engine(const sso_engine &) = delete;
+  sso_engine &operator=(const sso_engine &) = delete;
 };

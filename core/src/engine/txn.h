@@ -24,4 +24,13 @@ struct sso_txn {
 
   // The identity of a valid session (after SSO_STEP_ALLOW), possibly shared with the cache.
   std::shared_ptr<const sso::ValidSession> session;
+
+  // As new, for the next request (nothing of this one may leak into it).
+  void Reset() {
+    request_id.clear();
+    json_errors = false;
+    flow = std::monostate{};
+    output = sso::StepOutput{};
+    session.reset();
+  }
 };

@@ -1,0 +1,73 @@
+// The hot path allocates nothing on the heap: a request whose session is in the worker's cache
+// takes a transaction from the engine's free list, finds the session, reads the identity and
+// gives the transaction back, all without operator new. (This file replaces the global
+// operator new of the test binary to count; it counts only inside the measured section.)
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstdlib>
+#include <new>
+
+#include "support/test_support.h"
+
+namespace {
+bool g_counting = false;
+long g_allocations = 0;
+}  // namespace
+
+void *operator new(std::size_t size) {
+  if (g_counting) ++g_allocations;
+  if (void *p = std::malloc(size ? size : 1)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void *p) noexcept { std::free(p); }
+void operator delete(void *p, std::size_t) noexcept { std::free(p); }
+
+namespace {
+
+using namespace sso_test;
+
+constexpr int64_t kNow = 1'700'000'000'000;
+
+TEST(HotPath, ACachedSessionCostsNoHeapAllocation) {
+  EngineOptions o;
+  o.cache_ms = 60000;
+  auto engine = MakeEngine(o);
+  ASSERT_TRUE(engine);
+  sso_engine_cache_set_enabled(engine.get(), 1);
+  std::array<uint8_t, 32> random{9};
+  sso_identity id{S("corp"), S("s"), S(""),   S("42"), S("a@corp.example"), S("A"), nullptr, 0,
+                  nullptr,   0,      nullptr, 0};
+  std::string cookie, record;
+  {
+    auto txn = MakeTxn(engine.get());
+    sso_session_plan plan;
+    ASSERT_EQ(sso_session_plan_create(txn.get(), &id, random.data(), 32, kNow, &plan), SSO_OK);
+    cookie = Str(plan.cookie_value);
+    record = Args(plan.commands[0])[2];
+  }
+  sso_gate_request req{S("GET"), S("/"), S(""), S(""), S(""), S(cookie), kNow};
+  auto request = [&](int64_t now, bool count) {
+    sso_txn *txn = nullptr;
+    req.now_ms = now;
+    g_allocations = 0;
+    g_counting = count;
+    EXPECT_EQ(sso_txn_create(engine.get(), &txn), SSO_OK);
+    sso_step step;
+    EXPECT_EQ(sso_gate_begin(txn, &req, &step), SSO_OK);
+    if (step.kind == SSO_STEP_STORE) {  // the first request: Redis confirms, the cache keeps it
+      sso_store_reply reply{SSO_REPLY_STRING, S(record), 0, SSO_OK};
+      EXPECT_EQ(sso_gate_resume(txn, &reply, now, &step), SSO_OK);
+    }
+    EXPECT_EQ(step.kind, SSO_STEP_ALLOW);
+    EXPECT_EQ(Str(sso_txn_identity_field(txn, SSO_FIELD_USER)), "42");
+    sso_txn_recycle(txn);
+    g_counting = false;
+    return g_allocations;
+  };
+  request(kNow, false);  // fills the cache and the engine's free list
+  EXPECT_EQ(request(kNow + 1, true), 0) << "a cache hit allocates nothing";
+  EXPECT_EQ(request(kNow + 2, true), 0);
+}
+
+}  // namespace
