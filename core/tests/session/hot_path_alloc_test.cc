@@ -3,11 +3,14 @@
 // gives the transaction back, all without operator new. (This file replaces the global
 // operator new of the test binary to count; it counts only inside the measured section.)
 #include <gtest/gtest.h>
+#include <openssl/bio.h>
+#include <openssl/pem.h>
 
 #include <array>
 #include <cstdlib>
 #include <new>
 
+#include "support/jwt_fixtures.h"
 #include "support/test_support.h"
 
 namespace {
@@ -68,6 +71,68 @@ TEST(HotPath, ACachedSessionCostsNoHeapAllocation) {
   request(kNow, false);  // fills the cache and the engine's free list
   EXPECT_EQ(request(kNow + 1, true), 0) << "a cache hit allocates nothing";
   EXPECT_EQ(request(kNow + 2, true), 0);
+}
+
+std::string PrivatePem(EVP_PKEY *key) {
+  BIO *bio = BIO_new(BIO_s_mem());
+  PEM_write_bio_PrivateKey(bio, key, nullptr, nullptr, 0, nullptr, nullptr);
+  char *data = nullptr;
+  long len = BIO_get_mem_data(bio, &data);
+  std::string pem(data, static_cast<size_t>(len));
+  BIO_free(bio);
+  return pem;
+}
+
+TEST(HotPath, RulesAndAReusedIdentityTokenCostNoHeapAllocationEither) {
+  EngineOptions o;
+  o.cache_ms = 60000;
+  auto engine = MakeEngine(o);
+  ASSERT_TRUE(engine);
+  sso_engine_cache_set_enabled(engine.get(), 1);
+  std::string pem = PrivatePem(jwt_test::Generate("EC", "P-256").get());
+  sso_str keys[] = {S(pem)};
+  sso_identity_token_config token{keys, 1, S("https://app.test.invalid"), 60000};
+  ASSERT_EQ(sso_engine_set_identity_token(engine.get(), &token), SSO_OK);
+  sso_access_rules *rules = nullptr;
+  sso_str group[] = {S("group"), S("engineering")};
+  sso_str domain[] = {S("email_domain"), S("corp.example")};
+  ASSERT_EQ(sso_access_rules_add(&rules, group, 2, S("t:1")), SSO_OK);
+  ASSERT_EQ(sso_access_rules_add(&rules, domain, 2, S("t:2")), SSO_OK);
+
+  std::array<uint8_t, 32> random{5};
+  sso_str groups[] = {S("engineering")};
+  sso_identity id{S("corp"), S("s"), S(""),   S("42"), S("a@eng.corp.example"), S("A"), groups, 1,
+                  nullptr,   0,      nullptr, 0};
+  std::string cookie, record;
+  {
+    auto txn = MakeTxn(engine.get());
+    sso_session_plan plan;
+    ASSERT_EQ(sso_session_plan_create(txn.get(), &id, random.data(), 32, kNow, &plan), SSO_OK);
+    cookie = Str(plan.cookie_value);
+    record = Args(plan.commands[0])[2];
+  }
+  sso_gate_request req{S("GET"), S("/"), S(""), S(""), S(""), S(cookie), kNow, rules};
+  auto request = [&](int64_t now, bool count) {
+    sso_txn *txn = nullptr;
+    req.now_ms = now;
+    g_allocations = 0;
+    g_counting = count;
+    EXPECT_EQ(sso_txn_create(engine.get(), &txn), SSO_OK);
+    sso_step step;
+    EXPECT_EQ(sso_gate_begin(txn, &req, &step), SSO_OK);
+    if (step.kind == SSO_STEP_STORE) {
+      sso_store_reply reply{SSO_REPLY_STRING, S(record), 0, SSO_OK};
+      EXPECT_EQ(sso_gate_resume(txn, &reply, now, &step), SSO_OK);
+    }
+    EXPECT_EQ(step.kind, SSO_STEP_ALLOW);
+    EXPECT_NE(sso_txn_identity_token(txn, S(""), now).len, 0u);
+    sso_txn_recycle(txn);
+    g_counting = false;
+    return g_allocations;
+  };
+  request(kNow, false);  // the session cached, the token signed once
+  EXPECT_EQ(request(kNow + 1000, true), 0) << "two rules and the token, reused";
+  sso_access_rules_destroy(rules);
 }
 
 }  // namespace
