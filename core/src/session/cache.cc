@@ -47,8 +47,10 @@ void SessionCache::Insert(std::string cookie, std::string digest,
   if (auto old = by_cookie_.find(cookie); old != by_cookie_.end()) Erase(old->second);
   while (lru_.size() >= max_entries_) Erase(std::prev(lru_.end()));
   lru_.push_front(Entry{std::move(cookie), std::move(digest), std::move(session), now_ms, now_ms});
-  by_cookie_[lru_.front().cookie] = lru_.begin();
-  by_digest_[lru_.front().digest] = lru_.begin();
+  // The maps' keys are views into the entry itself: replace a key, never only its value.
+  by_cookie_.emplace(lru_.front().cookie, lru_.begin());
+  by_digest_.erase(lru_.front().digest);
+  by_digest_.emplace(lru_.front().digest, lru_.begin());
 }
 
 void SessionCache::EvictDigests(std::span<const std::string_view> digests) {
