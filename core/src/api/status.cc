@@ -199,6 +199,16 @@ StatusText TextOf(sso_status status) {
     SSO_STATUS_TEXT(FRONTCHANNEL_LOGOUT_INVALID,
                     "front-channel logout needs iss and sid, iss the issuer of a provider with "
                     "oidc_frontchannel_logout on")
+    SSO_STATUS_TEXT(JIT_ACCOUNT_INACTIVE,
+                    "the account is deactivated or deleted through SCIM by the identity provider")
+    SSO_STATUS_TEXT(CONFIG_WEAK_SCIM_TOKEN,
+                    "scim_token_file needs a token of at least 32 characters without control "
+                    "characters (the bearer token the identity provider sends)")
+    SSO_STATUS_TEXT(SCIM_UNAUTHORIZED, "SCIM request without the provider's bearer token")
+    SSO_STATUS_TEXT(SCIM_BAD_REQUEST, "SCIM request refused (see its scimType and detail)")
+    SSO_STATUS_TEXT(SCIM_APP_NOT_TOLD,
+                    "the app's hook did not take a SCIM event (no answer or not 2xx); the "
+                    "identity provider gets a 503 and retries")
     case SSO_STATUS_COUNT:
       break;
   }

@@ -10,6 +10,7 @@
 #include "oidc/provider.h"
 #include "provision/policy.h"
 #include "saml/provider.h"
+#include "scim/settings.h"
 #include "session/cache.h"
 #include "sso/sso.h"
 
@@ -57,5 +58,6 @@ struct sso_engine {
   std::map<std::string, sso::OidcProvider> oidc_providers;  // by name, distinct from SAML's
   std::map<std::string, sso::ProvisionPolicy> policies;     // by provider name
   std::optional<sso::ProvisionSettings> provisioning;       // the app's hook, if any
+  std::map<std::string, sso::scim::Settings> scim;          // by provider name: SCIM is on
   std::vector<std::string> warnings;  // of the last sso_engine_add_*_provider call
 };

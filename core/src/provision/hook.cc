@@ -96,6 +96,33 @@ HookRequest BuildEventRequest(const HookEvent &e, std::string_view secret) {
   return out;
 }
 
+HookRequest BuildAccountEventRequest(const AccountEvent &e, std::string_view secret) {
+  Json scim = {{"id", e.scim_id}, {"userName", e.user_name}, {"active", e.active}};
+  if (!e.external_id.empty()) scim["externalId"] = e.external_id;
+  Json body = {{"event", e.event},
+               {"protocol", "scim"},
+               {"provider", e.provider},
+               {"issuer", e.issuer},
+               {"user_id", e.user_id.empty() ? Json(nullptr) : Json(e.user_id)},
+               {"scim", std::move(scim)},
+               {"email", e.email},
+               {"name", e.name},
+               {"request_id", e.request_id}};
+  if (!e.reason.empty()) body["reason"] = e.reason;
+  if (e.sessions >= 0) body["sessions"] = e.sessions;
+  if (e.event == "provision") {
+    body["roles"] = e.roles;
+    body["create"] = e.create;
+    body["link"] = e.link_allowed ? "verified_email" : "off";
+  }
+  HookRequest out;
+  out.body = body.dump(-1, ' ', false, Json::error_handler_t::replace);
+  out.headers = SignatureHeader(secret, e.now_ms, out.body);
+  if (!e.idempotency_key.empty())
+    out.headers = "Idempotency-Key: " + e.idempotency_key + "\r\n" + out.headers;
+  return out;
+}
+
 HookAnswer ParseHookAnswer(int status, std::string_view body, bool link_allowed,
                            bool create_allowed) {
   HookAnswer out;
