@@ -136,6 +136,10 @@ ngx_http_sso_send_page(ngx_http_request_t *r, sso_step *step)
     r->headers_out.status = step->http_status;
     r->headers_out.content_length_n = step->body.len;
 
+    /* the core decided: If-Match and the like were its to check (SCIM), not nginx's
+     * not_modified filter's, which would refuse a 200 whose ETag it does not know */
+    r->disable_not_modified = 1;
+
     r->headers_out.content_type.len = step->content_type.len;
     r->headers_out.content_type.data = ngx_pnalloc(r->pool, step->content_type.len);
     if (r->headers_out.content_type.data == NULL) {

@@ -68,7 +68,9 @@ HookRequest BuildHookRequest(const HookFacts &f, std::string_view secret) {
                {"groups", id.groups},
                {"roles", id.roles},
                {"attributes", id.attributes},
-               {"user_id", f.known_user_id ? Json(*f.known_user_id) : Json(nullptr)},
+               {"user_id", f.known_user_id                  ? Json(*f.known_user_id)
+                           : !f.provisioned_user_id.empty() ? Json(f.provisioned_user_id)
+                                                            : Json(nullptr)},
                {"first_login", !f.known_user_id},
                {"link", f.policy.link_allowed ? "verified_email" : "off"},
                {"create", f.auto_create},

@@ -25,6 +25,7 @@ struct HookFacts {
   const PolicyOutcome &policy;
   bool auto_create;
   std::optional<std::string> known_user_id;  // from an earlier login, if any
+  std::string provisioned_user_id;           // else the app's answer to SCIM's "provision"
   std::string_view request_id;
   std::string_view idempotency_key;  // the attempt's (provision_lock.h)
   int64_t now_ms;
