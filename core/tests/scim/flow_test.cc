@@ -252,8 +252,13 @@ TEST_F(ScimFlow, CreatesWithoutAHook) {
   step = Call("POST", "/Users", R"({"userName":)");
   EXPECT_EQ(Body(step)["scimType"], "invalidSyntax");
   txn_ = MakeTxn(engine_.get());
-  step = Call("POST", "/Users", std::string(20, '[') + std::string(20, ']'));
+  step = Call("POST", "/Users",
+              R"({"userName":"deep","x":)" + std::string(16, '[') + std::string(16, ']') + "}");
   EXPECT_EQ(Body(step)["scimType"], "invalidSyntax") << "too deep, refused before parsing";
+  txn_ = MakeTxn(engine_.get());
+  step = Call("POST", "/Users",
+              R"({"userName":"deep","x":)" + std::string(15, '[') + std::string(15, ']') + "}");
+  EXPECT_EQ(step.kind, SSO_STEP_STORE) << "16 levels are fine";
 }
 
 TEST_F(ScimFlow, CreatingTellsTheAppFirstAndKeepsItsUserId) {
