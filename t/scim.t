@@ -260,6 +260,9 @@ subtest 'bodies are checked and bounded' => sub {
         title => 'x' x 70000 }))->{status}, 413, 'a body over 64 KiB is not read');
     is(scim('GET', '/Users?filter=userName%20eq%20%22b@corp.example%22')->{json}{totalResults}, 0,
         'none of them was stored');
+    like(error_log(), qr/SCIM request refused: 400 invalidValue \(userName is required/,
+        'a refusal is logged (info), naming the check');
+    unlike(error_log(), qr/b\d*\@corp\.example|hunter2/, 'but none of the data');
 };
 
 subtest 'filters and paging' => sub {
@@ -614,4 +617,6 @@ subtest 'the token file is checked by nginx -t' => sub {
 };
 
 unlike(error_log(), qr/\[(alert|crit|emerg)\]/, 'no alert/crit/emerg in the error log');
+unlike(error_log(), qr/filter=|user\d\@corp|nobody\@corp|ext-\d/,
+    'no filter value in the error log (SCIM queries are kept out of the request line)');
 done_testing();

@@ -133,8 +133,13 @@ void EndpointBegin(sso_txn &txn, const sso_endpoint_request &request, sso_step &
   out = sso_step{};
   txn.flow = std::monostate{};
   txn.request_id = std::string(View(request.request_id));
-  // SCIM has its own tree of resources, and answers in its own format (RFC 7644)
-  if (IsScimPath(View(request.path))) return ScimBegin(txn, request, out);
+  // SCIM has its own tree of resources, and answers in its own format (RFC 7644). Its
+  // queries carry people's names and addresses (filter=userName eq ...): not for the logs.
+  if (IsScimPath(View(request.path))) {
+    ScimBegin(txn, request, out);
+    out.redact_query = 1;
+    return;
+  }
   const Route *route = FindRoute(View(request.path));
   if (!route) return StatusStep(404, out);
   // The callback's query carries the authorization code; whatever the answer, the request

@@ -25,6 +25,11 @@ void Answer(sso_txn &txn, int status, std::string body, sso_step &out, std::stri
 
 void AnswerError(sso_txn &txn, const Error &error, sso_step &out) {
   Answer(txn, error.status, ErrorBody(error), out);
+  // for whoever sets up the identity provider; the details are ours, never the request's data
+  txn.output.notice = "SCIM request refused: " + std::to_string(error.status) +
+                      (error.scim_type.empty() ? "" : " " + error.scim_type) + " (" + error.detail +
+                      "), request_id: " + txn.request_id;
+  out.notice = Str(txn.output.notice);
 }
 
 void AnswerUnauthorized(sso_txn &txn, std::string_view provider, sso_step &out) {

@@ -14,6 +14,7 @@ namespace sso::scim {
 void Answer(sso_txn &txn, int status, std::string body, sso_step &out, std::string etag = {},
             std::string location = {});
 
+// The error, and an info line naming it (its detail is always a text of ours).
 void AnswerError(sso_txn &txn, const Error &error, sso_step &out);
 
 // 401 with WWW-Authenticate: Bearer, and a warning line (never the token).
