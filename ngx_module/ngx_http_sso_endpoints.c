@@ -1,11 +1,11 @@
 
 /*
  * sso_endpoints: the module's own URLs under a location. The core routes each request
- * (login, SAML ACS and metadata, OIDC callback, logout, SCIM), checks its method and runs its
- * flow; this file hands it the request as received and performs the steps it asks for:
- * STORE steps on the worker's Redis connection, HTTP steps on a back-channel connection
- * of their own (ngx_http_sso_http.c), WAIT on a timer, READ_BODY through nginx's body
- * reader. The request waits (NGX_DONE) without blocking anything else.
+ * (login, SAML ACS and metadata, OIDC callback, logout, SCIM), checks its method and
+ * runs its flow; this file hands it the request as received and performs the steps it
+ * asks for: STORE steps on the worker's Redis connection, HTTP steps on a back-channel
+ * connection of their own (ngx_http_sso_http.c), WAIT on a timer, READ_BODY through
+ * nginx's body reader. The request waits (NGX_DONE) without blocking anything else.
  */
 
 #include "ngx_http_sso_module.h"

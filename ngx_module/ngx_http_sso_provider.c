@@ -20,8 +20,9 @@
  *   }
  *
  * A provider is SAML or OIDC by its lines; `email_domains`, `attribute`, the policy lines
- * and `scim_token_file` serve both (for OIDC, `attribute` names a claim). `email_domains`, `attribute`,
- * `role` and `saml_idp_certificate` may repeat; every other line may not.
+ * and `scim_token_file` serve both (for OIDC, `attribute` names a claim).
+ * `email_domains`, `attribute`, `role` and `saml_idp_certificate` may repeat; every other
+ * line may not.
  */
 
 #include "ngx_http_sso_module.h"
