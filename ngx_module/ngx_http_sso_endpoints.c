@@ -1,11 +1,11 @@
 
 /*
  * sso_endpoints: the module's own URLs under a location. The core routes each request
- * (login, SAML ACS and metadata, OIDC callback, logout), checks its method and runs its
- * flow; this file hands it the request as received and performs the steps it asks for:
- * STORE steps on the worker's Redis connection, HTTP steps on a back-channel connection
- * of their own (ngx_http_sso_http.c), WAIT on a timer, READ_BODY through nginx's body
- * reader. The request waits (NGX_DONE) without blocking anything else.
+ * (login, SAML ACS and metadata, OIDC callback, logout, SCIM), checks its method and
+ * runs its flow; this file hands it the request as received and performs the steps it
+ * asks for: STORE steps on the worker's Redis connection, HTTP steps on a back-channel
+ * connection of their own (ngx_http_sso_http.c), WAIT on a timer, READ_BODY through
+ * nginx's body reader. The request waits (NGX_DONE) without blocking anything else.
  */
 
 #include "ngx_http_sso_module.h"
@@ -64,6 +64,15 @@ ngx_http_sso_endpoints_handler(ngx_http_request_t *r)
     request.now_ms = ngx_http_sso_now_ms();
     request.random = random;
     request.random_len = sizeof(random);
+
+    /* SCIM's bearer token (a secret: never logged) and its ETag precondition */
+    if (r->headers_in.authorization) {
+        request.authorization = ngx_http_sso_view(&r->headers_in.authorization->value);
+    }
+
+    if (r->headers_in.if_match) {
+        request.if_match = ngx_http_sso_view(&r->headers_in.if_match->value);
+    }
 
     if (ngx_http_sso_cookie_headers(r, &request) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;

@@ -153,6 +153,7 @@ typedef struct {
     ngx_uint_t                   link_existing;      /* sso_link_policy */
     ngx_uint_t                   sync;               /* sso_sync_policy */
     ngx_uint_t                   auto_create;
+    ngx_str_t                    scim_token;         /* set: SCIM is on */
     ngx_str_t                    file;               /* where it was defined, for errors */
     ngx_uint_t                   line;
 } ngx_http_sso_provider_conf_t;

@@ -19,9 +19,10 @@
  *       oidc_redirect_uri        https://app.example.com/sso/oidc/callback;
  *   }
  *
- * A provider is SAML or OIDC by its lines; `email_domains`, `attribute` and the policy
- * lines serve both (for OIDC, `attribute` names a claim). `email_domains`, `attribute`,
- * `role` and `saml_idp_certificate` may repeat; every other line may not.
+ * A provider is SAML or OIDC by its lines; `email_domains`, `attribute`, the policy lines
+ * and `scim_token_file` serve both (for OIDC, `attribute` names a claim).
+ * `email_domains`, `attribute`, `role` and `saml_idp_certificate` may repeat; every other
+ * line may not.
  */
 
 #include "ngx_http_sso_module.h"
@@ -103,6 +104,10 @@ static ngx_command_t  ngx_http_sso_provider_commands[] = {
     ngx_http_sso_enum_line("link_existing", link_existing, ngx_http_sso_link_existing),
     ngx_http_sso_enum_line("sync", sync, ngx_http_sso_sync),
     ngx_http_sso_enum_line("auto_create", auto_create, ngx_http_sso_on_off),
+
+    /* SCIM 2.0: the identity provider's bearer token (the first line of the file) */
+    ngx_http_sso_line("scim_token_file", NGX_CONF_TAKE1, ngx_http_sso_provider_file,
+                      scim_token, "secret"),
 
     /* SAML */
     ngx_http_sso_file_line("saml_idp_metadata", idp_metadata),

@@ -18,6 +18,7 @@ static ngx_str_t  ngx_http_sso_set_cookie = ngx_string("Set-Cookie");
 static ngx_str_t  ngx_http_sso_location = ngx_string("Location");
 static ngx_str_t  ngx_http_sso_www_authenticate = ngx_string("WWW-Authenticate");
 static ngx_str_t  ngx_http_sso_cache_control = ngx_string("Cache-Control");
+static ngx_str_t  ngx_http_sso_etag = ngx_string("ETag");
 
 
 /* Sends what the core decided; returns an rc for ngx_http_finalize_request(). */
@@ -55,8 +56,28 @@ ngx_http_sso_send_step(ngx_http_request_t *r, sso_step *step)
         r->headers_out.www_authenticate = h;
         break;
 
-    case SSO_STEP_ERROR:
     case SSO_STEP_PAGE:
+        /* SCIM: the created resource (made absolute like a redirect's), its version */
+        if (step->location.len) {
+            if (ngx_http_sso_add_header(r, &ngx_http_sso_location, step->location, &h)
+                != NGX_OK)
+            {
+                return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            }
+
+            r->headers_out.location = h;
+        }
+
+        if (step->etag.len
+            && ngx_http_sso_add_header(r, &ngx_http_sso_etag, step->etag, NULL)
+               != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        break;
+
+    case SSO_STEP_ERROR:
         break;
 
     default:
@@ -114,6 +135,10 @@ ngx_http_sso_send_page(ngx_http_request_t *r, sso_step *step)
 
     r->headers_out.status = step->http_status;
     r->headers_out.content_length_n = step->body.len;
+
+    /* the core decided: If-Match and the like were its to check (SCIM), not nginx's
+     * not_modified filter's, which would refuse a 200 whose ETag it does not know */
+    r->disable_not_modified = 1;
 
     r->headers_out.content_type.len = step->content_type.len;
     r->headers_out.content_type.data = ngx_pnalloc(r->pool, step->content_type.len);

@@ -4,8 +4,11 @@
 // approval, answers a repeated Idempotency-Key with the answer it gave that key, and reports
 // what it did at GET /stats. POST /control stages misbehaviour: a delay between look-up and
 // insert, a forced status, a connection that dies after the headers, two answers on one
-// connection. Events after the fact ({"event":"logout"}: sessions ended) are checked the same
-// way and kept in stats.events.
+// connection. Events after the fact ({"event":"logout"}: sessions ended; SCIM's "deprovision"
+// and "reactivate") are checked the same way and kept in stats.events. SCIM's "provision"
+// (an account before the first login) is answered like a login: the account of that person
+// if the app has one (linked to the same issuer, or by email where linking is allowed), else a
+// new one; a later login that carries its user_id is that account.
 //
 //   node test_hook.mjs --port P --secret-file F
 import crypto from 'node:crypto';
@@ -68,6 +71,13 @@ async function decide(login) {
   if ((behaviour.deny_emails || []).includes(login.email)) return [403, { reason: 'blocked by the app' }];
   if ((behaviour.pending_emails || []).includes(login.email)) return [202, { status: 'pending' }];
 
+  // the account this person was given before (a provisioned one, at its first login)
+  const given = login.user_id != null && users.find((u) => String(u.id) === String(login.user_id));
+  if (given) {
+    if (!given.links.includes(key)) given.links.push(key);
+    given.email = login.email;
+    return [200, { user_id: String(given.id), roles: login.roles, outcome: 'updated' }];
+  }
   let user = users.find((u) => u.links.includes(key));
   const byEmail = users.find((u) => u.email.toLowerCase() === login.email.toLowerCase());
   await pause();
@@ -86,6 +96,29 @@ async function decide(login) {
   users.push(user);
   stats.creations++;
   return [201, { user_id: String(user.id), roles: login.roles }];
+}
+
+// SCIM's "provision": the person's account before any login (no subject yet).
+function provision(event) {
+  const email = (event.email || '').toLowerCase();
+  const sameEmail = (u) => email !== '' && u.email.toLowerCase() === email;
+  const sameIssuer = (u) => u.links.some((l) => l.startsWith(`${event.issuer}\n`));
+  let user = users.find((u) => u.scim_id === event.scim.id || (sameEmail(u) && sameIssuer(u)));
+  if (user) {
+    user.scim_id = event.scim.id;
+    return [200, { user_id: String(user.id), outcome: 'updated' }];
+  }
+  user = users.find(sameEmail);
+  if (user) {
+    if (event.link !== 'verified_email') return [409, { reason: 'account exists' }];
+    user.scim_id = event.scim.id;
+    return [200, { user_id: String(user.id), outcome: 'linked' }];
+  }
+  if (!event.create) return [403, { reason: 'self sign-up is closed' }];
+  user = { id: nextId++, email: event.email, links: [], scim_id: event.scim.id };
+  users.push(user);
+  stats.creations++;
+  return [201, { user_id: String(user.id) }];
 }
 
 http
@@ -115,6 +148,18 @@ http
         return send(res, 401, { reason: 'bad signature' });
       }
       const login = JSON.parse(body);
+      if (login.event === 'provision') {
+        stats.events.push({ ...login, idempotency_key: req.headers['idempotency-key'] });
+        if (behaviour.provision_status) return send(res, behaviour.provision_status, {});
+        const key = req.headers['idempotency-key'];
+        if (key && answers.has(key)) {
+          stats.replays++;
+          return send(res, ...answers.get(key));
+        }
+        const answer = provision(login);
+        if (key) answers.set(key, answer);
+        return send(res, ...answer);
+      }
       if (login.event !== 'login') {
         stats.events.push(login);
         if (behaviour.event_delay_ms) await new Promise((r) => setTimeout(r, behaviour.event_delay_ms));

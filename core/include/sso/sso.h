@@ -162,6 +162,11 @@ typedef enum {
   SSO_CONFIG_BAD_REQUIRE,
   SSO_ACCESS_DENIED,
   SSO_CONFIG_BAD_IDENTITY_TOKEN,
+  SSO_JIT_ACCOUNT_INACTIVE,
+  SSO_CONFIG_WEAK_SCIM_TOKEN,
+  SSO_SCIM_UNAUTHORIZED,
+  SSO_SCIM_BAD_REQUEST,
+  SSO_SCIM_APP_NOT_TOLD,
 
   SSO_STATUS_COUNT
 } sso_status;
@@ -240,7 +245,7 @@ typedef struct {
   size_t commands_count;
   sso_command cleanup;      /* any kind: optional fire-and-forget command (argc 0 if none) */
   int http_status;          /* REDIRECT / UNAUTHORIZED / ERROR */
-  sso_str location;         /* REDIRECT */
+  sso_str location;         /* REDIRECT; PAGE: a Location header when set (201 Created) */
   sso_str www_authenticate; /* UNAUTHORIZED */
   sso_str set_cookie;       /* optional Set-Cookie value to add (len 0 if none) */
   sso_str set_cookie2;      /* a second one (e.g. clearing a login's binding cookie) */
@@ -252,6 +257,7 @@ typedef struct {
                              * succeeded, new session, request_id: ...") */
   int redact_query;         /* any kind: the request's query carries a secret (an authorization
                              * code): keep it out of the request line that logs show */
+  sso_str etag;             /* PAGE: an ETag header to send (len 0 if none) */
   int64_t delay_ms;         /* WAIT */
   size_t body_limit;        /* READ_BODY */
   struct {
@@ -360,6 +366,10 @@ typedef struct {
  *   .../oidc/callback  GET: the OpenID Connect redirect URI (code, state, iss)
  *   .../oidc/backchannel-logout  POST: a provider's logout token (Back-Channel Logout 1.0)
  *   .../logout         POST: ends the session, clears the cookie, 303 to sso_logout_redirect
+ *   .../scim/v2/<provider>/...  SCIM 2.0 (RFC 7644) for a provider with a SCIM token: Users,
+ *                      Groups, discovery; answers are application/scim+json PAGE steps (with
+ *                      `location` and `etag` set where SCIM sends those headers), or an
+ *                      UNAUTHORIZED step for a missing or wrong bearer token
  * Unknown paths get a STATUS 404 step, a method an endpoint does not take a STATUS 405.
  * Steps are driven like a login flow's; READ_BODY comes back through sso_endpoint_resume_body.
  */
@@ -373,6 +383,9 @@ typedef struct {
   int64_t now_ms;
   const uint8_t *random; /* >= 96 bytes from a CSPRNG: IDs, handles, a new session id */
   size_t random_len;
+  sso_str authorization; /* the Authorization header (SCIM's bearer token), may be empty; a
+                          * secret: never log it */
+  sso_str if_match;      /* the If-Match header, may be empty */
 } sso_endpoint_request;
 
 SSO_API sso_status sso_endpoint_begin(sso_txn *txn, const sso_endpoint_request *request,
@@ -578,6 +591,14 @@ typedef struct {
  * each login, auto-create on. */
 SSO_API sso_status sso_engine_set_provider_policy(sso_engine *engine, sso_str provider,
                                                   const sso_provider_policy *policy);
+
+/* ---- SCIM 2.0: the provider deprovisions (and may pre-provision) accounts ---- */
+
+/* Turns on .../scim/v2/<provider>/ for a provider added before, authenticated with `token`
+ * (the bearer token the identity provider sends; at least 32 characters, no control
+ * characters: SSO_CONFIG_WEAK_SCIM_TOKEN otherwise). Logins of that provider are then refused
+ * while the SCIM user they match is deactivated or deleted. */
+SSO_API sso_status sso_engine_set_scim(sso_engine *engine, sso_str provider, sso_str token);
 
 /* ---- session creation (used by login flows and by the sso-admin tool) ---- */
 

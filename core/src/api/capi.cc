@@ -144,6 +144,7 @@ sso_status sso_gate_resume(sso_txn *txn, const sso_store_reply *reply, int64_t n
 sso_status sso_endpoint_begin(sso_txn *txn, const sso_endpoint_request *request, sso_step *out) {
   if (!txn || !request || !out || !ValidStr(request->method) || !ValidStr(request->path) ||
       !ValidStr(request->query) || !ValidStr(request->request_id) ||
+      !ValidStr(request->authorization) || !ValidStr(request->if_match) ||
       (request->cookie_headers_count && !request->cookie_headers) || !request->random ||
       request->random_len < 96)
     return SSO_ERR_INVALID_ARGUMENT;
@@ -399,6 +400,19 @@ sso_status sso_engine_set_provider_policy(sso_engine *engine, sso_str provider,
     sso::ProvisionPolicy p;
     if (sso_status s = sso::MakeProvisionPolicy(*policy, p); s != SSO_OK) return s;
     engine->policies[name] = std::move(p);
+    return SSO_OK;
+  });
+}
+
+sso_status sso_engine_set_scim(sso_engine *engine, sso_str provider, sso_str token) {
+  if (!engine || !ValidStr(provider) || !ValidStr(token)) return SSO_ERR_INVALID_ARGUMENT;
+  return Barrier([&] {
+    std::string name(View(provider));
+    if (!engine->saml_providers.count(name) && !engine->oidc_providers.count(name))
+      return SSO_LOGIN_UNKNOWN_PROVIDER;
+    sso::scim::Settings settings;
+    if (sso_status s = sso::scim::MakeSettings(View(token), settings); s != SSO_OK) return s;
+    engine->scim[name] = std::move(settings);
     return SSO_OK;
   });
 }

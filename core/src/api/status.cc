@@ -207,6 +207,16 @@ StatusText TextOf(sso_status status) {
     SSO_STATUS_TEXT(CONFIG_BAD_IDENTITY_TOKEN,
                     "sso_identity_token needs key= files with P-256 (ES256) or Ed25519 (EdDSA) "
                     "keys, the first one private, issuer= an https URL, and ttl= from 10s to 1h")
+    SSO_STATUS_TEXT(JIT_ACCOUNT_INACTIVE,
+                    "the account is deactivated or deleted through SCIM by the identity provider")
+    SSO_STATUS_TEXT(CONFIG_WEAK_SCIM_TOKEN,
+                    "scim_token_file needs a token of at least 32 characters without control "
+                    "characters (the bearer token the identity provider sends)")
+    SSO_STATUS_TEXT(SCIM_UNAUTHORIZED, "SCIM request without the provider's bearer token")
+    SSO_STATUS_TEXT(SCIM_BAD_REQUEST, "SCIM request refused (see its scimType and detail)")
+    SSO_STATUS_TEXT(SCIM_APP_NOT_TOLD,
+                    "the app's hook did not take a SCIM event (no answer or not 2xx); the "
+                    "identity provider gets a 503 and retries")
     case SSO_STATUS_COUNT:
       break;
   }

@@ -9,6 +9,7 @@
 #include "provision/flow.h"
 #include "saml/login_flow.h"
 #include "saml/slo_flow.h"
+#include "scim/flow.h"
 #include "session/admin_revoke.h"
 #include "session/logout.h"
 
@@ -33,7 +34,7 @@ bool Holds(const FlowState &flow) noexcept {
 
 bool TakesStoreReplies(const sso_txn &txn) noexcept {
   return Holds<SamlLoginState, SamlAcsState, OidcLoginState, OidcCallbackState, ProvisionState,
-               LogoutState, BackchannelLogoutState, SamlSloState, RevokeState>(txn.flow);
+               LogoutState, BackchannelLogoutState, SamlSloState, RevokeState, ScimState>(txn.flow);
 }
 
 void FlowResume(sso_txn &txn, std::span<const sso_store_reply> replies, int64_t now_ms,
@@ -56,6 +57,7 @@ void FlowResume(sso_txn &txn, std::span<const sso_store_reply> replies, int64_t 
           },
           [&](SamlSloState &slo) { SamlSloResumeStore(txn, slo, replies, now_ms, out); },
           [&](RevokeState &revoke) { AdminRevokeResumeStore(txn, revoke, replies, now_ms, out); },
+          [&](ScimState &scim) { ScimResumeStore(txn, scim, replies, now_ms, out); },
           [&](auto &) { FlowFail(txn, SSO_ERR_BAD_STATE, out); },
       },
       txn.flow);
@@ -71,6 +73,7 @@ bool AwaitsHttpAnswer(const sso_txn &txn) noexcept {
   if (const auto *logout = std::get_if<LogoutState>(&txn.flow)) return logout->AwaitsHttpAnswer();
   if (const auto *slo = std::get_if<SamlSloState>(&txn.flow)) return slo->AwaitsHttpAnswer();
   if (const auto *revoke = std::get_if<RevokeState>(&txn.flow)) return revoke->AwaitsHttpAnswer();
+  if (const auto *scim = std::get_if<ScimState>(&txn.flow)) return scim->AwaitsHttpAnswer();
   return false;
 }
 
@@ -91,6 +94,7 @@ void FlowResumeHttp(sso_txn &txn, int status, std::string_view body, int64_t now
           [&](LogoutState &logout) { LogoutResumeHttp(txn, logout, status, body, now_ms, out); },
           [&](SamlSloState &slo) { SamlSloResumeHttp(txn, slo, status, now_ms, out); },
           [&](RevokeState &revoke) { AdminRevokeResumeHttp(txn, revoke, status, out); },
+          [&](ScimState &scim) { ScimResumeHttp(txn, scim, status, body, now_ms, out); },
           [&](auto &) {
             out = sso_step{};
             FlowFail(txn, SSO_ERR_BAD_STATE, out);

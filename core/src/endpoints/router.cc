@@ -10,6 +10,7 @@
 #include "oidc/login_flow.h"
 #include "saml/login_flow.h"
 #include "saml/slo_flow.h"
+#include "scim/flow.h"
 #include "session/logout.h"
 #include "text/http_text.h"
 #include "text/views.h"
@@ -132,7 +133,9 @@ void Logout(sso_txn &txn, const sso_endpoint_request &request, sso_step &out) {
 // it is in.
 void AwaitForm(sso_txn &txn, AwaitingBodyState::For endpoint, const sso_endpoint_request &request,
                sso_step &out) {
-  txn.flow = AwaitingBodyState{endpoint, {request.random, request.random + request.random_len}};
+  auto &waiting = txn.flow.emplace<AwaitingBodyState>();
+  waiting.endpoint = endpoint;
+  waiting.random.assign(request.random, request.random + request.random_len);
   out.kind = SSO_STEP_READ_BODY;
   out.reason = SSO_OK;
   out.body_limit = kMaxFormBytes;
@@ -144,6 +147,13 @@ void EndpointBegin(sso_txn &txn, const sso_endpoint_request &request, sso_step &
   out = sso_step{};
   txn.flow = std::monostate{};
   txn.request_id = std::string(View(request.request_id));
+  // SCIM has its own tree of resources, and answers in its own format (RFC 7644). Its
+  // queries carry people's names and addresses (filter=userName eq ...): not for the logs.
+  if (IsScimPath(View(request.path))) {
+    ScimBegin(txn, request, out);
+    out.redact_query = 1;
+    return;
+  }
   const Route *route = FindRoute(View(request.path));
   if (!route) return StatusStep(404, out);
   // The callback's query carries the authorization code; whatever the answer, the request
@@ -192,6 +202,8 @@ void EndpointBegin(sso_txn &txn, const sso_endpoint_request &request, sso_step &
 void EndpointResumeBody(sso_txn &txn, std::string_view body, int64_t now_ms, sso_step &out) {
   out = sso_step{};
   AwaitingBodyState waiting = EndFlow<AwaitingBodyState>(txn.flow);
+  if (waiting.endpoint == AwaitingBodyState::For::kScim)
+    return ScimResumeBody(txn, std::move(waiting.scim), body, now_ms, out);
   if (waiting.endpoint == AwaitingBodyState::For::kBackchannelLogout)
     return BackchannelLogoutBegin(txn, body, now_ms, out);
   std::vector<uint8_t> random = std::move(waiting.random);

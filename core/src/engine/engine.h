@@ -11,6 +11,7 @@
 #include "oidc/provider.h"
 #include "provision/policy.h"
 #include "saml/provider.h"
+#include "scim/settings.h"
 #include "session/cache.h"
 #include "sso/sso.h"
 
@@ -58,6 +59,7 @@ struct sso_engine {
   std::map<std::string, sso::ProvisionPolicy> policies;      // by provider name
   std::optional<sso::ProvisionSettings> provisioning;        // the app's hook, if any
   std::optional<sso::IdentityTokenSettings> identity_token;  // $sso_identity_token, if set
+  std::map<std::string, sso::scim::Settings> scim;           // by provider name: SCIM is on
   std::vector<std::string> warnings;  // of the last sso_engine_add_*_provider call
 
   // Transactions that ended, kept for the next requests: a request on the hot path then

@@ -10,6 +10,7 @@
 #include "oidc/flow_state.h"
 #include "provision/flow_state.h"
 #include "saml/flow_state.h"
+#include "scim/flow_state.h"
 #include "session/gate_state.h"
 #include "session/logout_state.h"
 #include "session/revoke_state.h"
@@ -19,7 +20,7 @@ namespace sso {
 using FlowState = std::variant<std::monostate,  // no flow: none begun, or the last one ended
                                GateState, RevokeState, SamlLoginState, SamlAcsState, OidcLoginState,
                                OidcCallbackState, ProvisionState, LogoutState, AwaitingBodyState,
-                               BackchannelLogoutState, SamlSloState>;
+                               BackchannelLogoutState, SamlSloState, ScimState>;
 
 // Ends the running flow, a `State`, handing its state to the flow's last step.
 template <class State>

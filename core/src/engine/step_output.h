@@ -30,6 +30,7 @@ struct StepOutput {
   std::vector<sso_command> plan_views;      // sso_session_plan.commands
   HttpCall http;
   std::string location;
+  std::string etag;
   std::string www_authenticate;
   std::string content_type;
   std::string set_cookie;

@@ -6,8 +6,10 @@
 
 #include "engine/engine.h"
 #include "engine/flow_steps.h"
+#include "engine/store_keys.h"
 #include "provision/hook.h"
 #include "provision/lock.h"
+#include "scim/login_match.h"
 #include "session/plan.h"
 #include "session/session_id.h"
 #include "text/views.h"
@@ -103,7 +105,20 @@ void StoreSession(sso_txn &txn, ProvisionState &p, std::vector<StoreCommand> bef
   sso_status s = PlanSession(txn, p.login.identity, random, now_ms, std::move(p.login.logout));
   std::fill(random.begin(), random.end(), 0);
   if (s != SSO_OK) return FlowFail(txn, s, out);
+  if (p.scim) p.session_key = txn.output.plan_commands[0].args()[1];
   for (auto &c : txn.output.plan_commands) before.push_back(std::move(c));
+  if (p.scim) {
+    // Remembered where a deactivation looks for the person's sessions; then the SCIM users
+    // are checked again, after the session exists: a deactivation that came meanwhile either
+    // finds this session or is found here (scim/store.h SeenIndexes).
+    const Identity &id = p.login.identity;
+    const std::string &prefix = txn.engine.settings.key_prefix;
+    for (auto &c :
+         scim::RememberLogin(p.scim_seen, SubjectIndexKey(prefix, id.provider, id.subject),
+                             txn.engine.settings.ttl_ms))
+      before.push_back(std::move(c));
+    before.push_back(scim::MatchLogin(p.scim_lookup));
+  }
   p.stage = ProvisionState::Stage::kSession;
   FlowStore(txn, std::move(before), out);
 }
@@ -127,13 +142,31 @@ void CallHook(sso_txn &txn, ProvisionState &p, int64_t now_ms, sso_step &out) {
   const Identity &identity = p.login.identity;
   HookRequest request =
       BuildHookRequest({p.login.protocol, identity, p.policy, PolicyOf(txn, identity).auto_create,
-                        p.known_user, txn.request_id, p.attempt_key, now_ms},
+                        p.known_user, p.provisioned_user, txn.request_id, p.attempt_key, now_ms},
                        settings.hook_secret);
   p.stage = ProvisionState::Stage::kHook;
   FlowHttp(txn,
            {"POST", settings.hook_url, "", "application/json", std::move(request.body),
             std::move(request.headers), settings.hook_timeout_ms},
            out);
+}
+
+// Once the policy (and SCIM) allowed the login: the session, through the hook if there is one.
+void AfterPolicy(sso_txn &txn, ProvisionState &p, int64_t now_ms, sso_step &out) {
+  Identity &identity = p.login.identity;
+  if (!txn.engine.provisioning) return StoreSession(txn, p, {}, now_ms, out);  // subject = user
+
+  // One hook call at a time per account, across workers and nginx nodes.
+  std::string account = Sha256Hex(identity.issuer + '\n' + identity.subject);
+  const std::string &prefix = txn.engine.settings.key_prefix;
+  p.account_key = prefix + "acct:" + account;
+  p.lock = {prefix + "lock:" + account, prefix + "attempt:" + account};
+  std::string bytes(p.login.session_random.begin(), p.login.session_random.end());
+  p.lock_token = Sha256Hex(bytes + "lock").substr(0, 32);
+  // The Idempotency-Key if this login starts a new attempt (one-way from the random bytes).
+  p.fresh_key = Sha256Hex(bytes + "attempt").substr(0, 32);
+  std::fill(bytes.begin(), bytes.end(), 0);
+  AskForLock(txn, p, out);
 }
 
 }  // namespace
@@ -150,19 +183,20 @@ void ProvisionBegin(sso_txn &txn, ValidatedLogin login, int64_t now_ms, sso_step
       identity);
   if (p.policy.status != SSO_OK)
     return Deny(txn, p, p.policy.status, "denied", "", -1, now_ms, Lock::kNotHeld, out);
-  if (!hook) return StoreSession(txn, p, {}, now_ms, out);  // the subject is the user
-
-  // One hook call at a time per account, across workers and nginx nodes.
-  std::string account = Sha256Hex(identity.issuer + '\n' + identity.subject);
-  const std::string &prefix = txn.engine.settings.key_prefix;
-  p.account_key = prefix + "acct:" + account;
-  p.lock = {prefix + "lock:" + account, prefix + "attempt:" + account};
-  std::string bytes(p.login.session_random.begin(), p.login.session_random.end());
-  p.lock_token = Sha256Hex(bytes + "lock").substr(0, 32);
-  // The Idempotency-Key if this login starts a new attempt (one-way from the random bytes).
-  p.fresh_key = Sha256Hex(bytes + "attempt").substr(0, 32);
-  std::fill(bytes.begin(), bytes.end(), 0);
-  AskForLock(txn, p, out);
+  if (txn.engine.scim.count(identity.provider)) {
+    // Is the person deactivated (or deleted) through SCIM, or provisioned by it?
+    p.scim = true;
+    scim::LoginKeys keys =
+        scim::LoginKeysOf(txn.engine.settings.key_prefix, identity.provider, identity.subject,
+                          p.policy.email_verified ? identity.email : std::string());
+    p.scim_lookup = std::move(keys.lookup);
+    p.scim_seen = std::move(keys.seen);
+    std::vector<StoreCommand> commands;
+    commands.push_back(scim::MatchLogin(p.scim_lookup));
+    p.stage = ProvisionState::Stage::kScim;
+    return FlowStore(txn, std::move(commands), out);
+  }
+  AfterPolicy(txn, p, now_ms, out);
 }
 
 void ProvisionResumeWait(sso_txn &txn, ProvisionState &p, int64_t now_ms, sso_step &out) {
@@ -178,6 +212,19 @@ void ProvisionResumeStore(sso_txn &txn, ProvisionState &p, std::span<const sso_s
   bool failed = FlowStoreFailed(replies, why);
 
   switch (p.stage) {
+    case ProvisionState::Stage::kScim: {
+      if (failed) return Deny(txn, p, why, "failed", "", -1, now_ms, Lock::kNotHeld, out);
+      scim::LoginMatch match = scim::ParseLoginMatch(replies[0]);
+      if (!match.valid)
+        return Deny(txn, p, SSO_STORE_UNEXPECTED_REPLY, "failed", "", -1, now_ms, Lock::kNotHeld,
+                    out);
+      if (match.inactive)
+        return Deny(txn, p, SSO_JIT_ACCOUNT_INACTIVE, "denied", "", -1, now_ms, Lock::kNotHeld,
+                    out);
+      p.provisioned_user = std::move(match.app_user);
+      return AfterPolicy(txn, p, now_ms, out);
+    }
+
     case ProvisionState::Stage::kLock: {
       if (failed) return Deny(txn, p, why, "failed", "", -1, now_ms, Lock::kRelease, out);
       LockReply lock = ParseLockReply(replies[0]);
@@ -224,6 +271,17 @@ void ProvisionResumeStore(sso_txn &txn, ProvisionState &p, std::span<const sso_s
 
     case ProvisionState::Stage::kSession:
       if (failed) return FlowFail(txn, why, out);
+      if (p.scim) {
+        // deactivated while this login was under way: its session goes again
+        scim::LoginMatch match = scim::ParseLoginMatch(replies.back());
+        if (!match.valid || match.inactive) {
+          txn.output.cleanup = StoreCommand{"DEL", p.session_key};
+          out.cleanup = txn.output.cleanup.View();
+          sso_status reason = match.valid ? SSO_JIT_ACCOUNT_INACTIVE : SSO_STORE_UNEXPECTED_REPLY;
+          return Deny(txn, p, reason, match.valid ? "denied" : "failed", "", -1, now_ms,
+                      Lock::kNotHeld, out);
+        }
+      }
       txn.output.location = std::move(p.login.return_to);
       txn.output.set_cookie2 = std::move(p.login.binding_clear);  // an OIDC login's is spent
       txn.flow = std::monostate{};

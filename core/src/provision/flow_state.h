@@ -25,6 +25,7 @@ struct ValidatedLogin {
 
 struct ProvisionState {
   enum class Stage {
+    kScim,     // the provider has SCIM: is the person deactivated, or provisioned?
     kLock,     // taking the account's single-flight lock, reading its record
     kWait,     // another login of the account holds the lock
     kHook,     // calling the app's hook
@@ -44,6 +45,14 @@ struct ProvisionState {
   std::string attempt_key;  // the attempt's key, once the lock is ours
   bool attempt_new = false;
   std::optional<std::string> known_user;
+  // SCIM (scim/login_match.h): where a matching SCIM user would be, where this login is
+  // remembered, the app's user id of a provisioned match; the session's key, deleted again
+  // when the check after writing it finds the person deactivated meanwhile.
+  bool scim = false;
+  std::vector<std::string> scim_lookup;
+  std::vector<std::string> scim_seen;
+  std::string provisioned_user;
+  std::string session_key;
 };
 
 }  // namespace sso

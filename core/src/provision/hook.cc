@@ -68,7 +68,9 @@ HookRequest BuildHookRequest(const HookFacts &f, std::string_view secret) {
                {"groups", id.groups},
                {"roles", id.roles},
                {"attributes", id.attributes},
-               {"user_id", f.known_user_id ? Json(*f.known_user_id) : Json(nullptr)},
+               {"user_id", f.known_user_id                  ? Json(*f.known_user_id)
+                           : !f.provisioned_user_id.empty() ? Json(f.provisioned_user_id)
+                                                            : Json(nullptr)},
                {"first_login", !f.known_user_id},
                {"link", f.policy.link_allowed ? "verified_email" : "off"},
                {"create", f.auto_create},
@@ -93,6 +95,33 @@ HookRequest BuildEventRequest(const HookEvent &e, std::string_view secret) {
   HookRequest out;
   out.body = body.dump(-1, ' ', false, Json::error_handler_t::replace);
   out.headers = SignatureHeader(secret, e.now_ms, out.body);
+  return out;
+}
+
+HookRequest BuildAccountEventRequest(const AccountEvent &e, std::string_view secret) {
+  Json scim = {{"id", e.scim_id}, {"userName", e.user_name}, {"active", e.active}};
+  if (!e.external_id.empty()) scim["externalId"] = e.external_id;
+  Json body = {{"event", e.event},
+               {"protocol", "scim"},
+               {"provider", e.provider},
+               {"issuer", e.issuer},
+               {"user_id", e.user_id.empty() ? Json(nullptr) : Json(e.user_id)},
+               {"scim", std::move(scim)},
+               {"email", e.email},
+               {"name", e.name},
+               {"request_id", e.request_id}};
+  if (!e.reason.empty()) body["reason"] = e.reason;
+  if (e.sessions >= 0) body["sessions"] = e.sessions;
+  if (e.event == "provision") {
+    body["roles"] = e.roles;
+    body["create"] = e.create;
+    body["link"] = e.link_allowed ? "verified_email" : "off";
+  }
+  HookRequest out;
+  out.body = body.dump(-1, ' ', false, Json::error_handler_t::replace);
+  out.headers = SignatureHeader(secret, e.now_ms, out.body);
+  if (!e.idempotency_key.empty())
+    out.headers = "Idempotency-Key: " + e.idempotency_key + "\r\n" + out.headers;
   return out;
 }
 

@@ -25,6 +25,7 @@ struct HookFacts {
   const PolicyOutcome &policy;
   bool auto_create;
   std::optional<std::string> known_user_id;  // from an earlier login, if any
+  std::string provisioned_user_id;           // else the app's answer to SCIM's "provision"
   std::string_view request_id;
   std::string_view idempotency_key;  // the attempt's (provision_lock.h)
   int64_t now_ms;
@@ -51,6 +52,33 @@ struct HookEvent {
 // The signed JSON body of an event, as the hook gets it (no Idempotency-Key: nothing is
 // created, and telling twice is harmless).
 HookRequest BuildEventRequest(const HookEvent &event, std::string_view secret);
+
+// An account the identity provider changed through SCIM: "provision" (it may create the
+// account before the first login, and answers like a login), "deprovision" (deactivated or
+// deleted: its sessions ended) or "reactivate".
+struct AccountEvent {
+  std::string event;
+  std::string reason;  // deprovision: "deactivated" | "deleted"
+  std::string provider;
+  std::string issuer;       // the provider's IdP entity ID or OIDC issuer
+  std::string user_id;      // the app's; empty: null
+  long long sessions = -1;  // deprovision: how many ended with this request; -1: not sent
+  std::string scim_id;
+  std::string user_name;
+  std::string external_id;
+  std::string email;
+  std::string name;
+  bool active = true;
+  // provision: what the app may do, as for a first login
+  std::vector<std::string> roles;
+  bool create = true;
+  bool link_allowed = false;
+  std::string idempotency_key;  // provision: the same for a retry of the same request
+  std::string request_id;
+  int64_t now_ms = 0;
+};
+
+HookRequest BuildAccountEventRequest(const AccountEvent &event, std::string_view secret);
 
 enum class HookOutcome { kCreated, kLinked, kUpdated, kUnchanged };
 

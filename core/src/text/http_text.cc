@@ -264,6 +264,10 @@ PageText PageFor(sso_status reason) {
       return {403, "Access denied",
               "You signed in, but your account is not allowed to use this application. Ask your "
               "administrator for access."};
+    case SSO_JIT_ACCOUNT_INACTIVE:
+      return {403, "Account deactivated",
+              "You signed in, but your organization has deactivated your account for this "
+              "application. Ask your administrator if you think this is wrong."};
     case SSO_JIT_PENDING:
       return {403, "Waiting for approval",
               "Your account has been requested and is waiting for an administrator to approve "

@@ -54,6 +54,11 @@ TEST(Router, TheCallbacksQueryIsRedactedWhateverTheAnswer) {
             1)
       << "a 405 is logged with its request line too";
   EXPECT_EQ(Route(engine.get(), {.path = "/sso/login", .query = "return_to=/a"}).redact_query, 0);
+  EXPECT_EQ(Route(engine.get(),
+                  {.path = "/sso/scim/v2/corp/Users", .query = "filter=userName%20eq%20%22a%22"})
+                .redact_query,
+            1)
+      << "a SCIM filter names people";
 }
 
 TEST(Router, TheAcsReadsItsFormFirstWithinALimit) {

@@ -114,12 +114,29 @@ TEST(ProvisionPolicy, TheHashFollowsWhatTheHookWouldBeTold) {
   EXPECT_NE(Apply(c, kCorp).attributes_hash, Apply(a, kCorp).attributes_hash);
 }
 
+TEST(HookRequest, AFirstLoginOfAProvisionedPersonNamesTheAccountTheAppGaveIt) {
+  Identity id = Person("a@corp.example");
+  PolicyOutcome policy = Apply(id, kCorp);
+  sso::HookRequest r = sso::BuildHookRequest({"oidc", id, policy, true, std::nullopt, "1042",
+                                              "req-1", std::string(32, 'a'), jwt_test::kNow},
+                                             "0123456789abcdef");
+  Json body = Json::parse(r.body);
+  EXPECT_EQ(body["user_id"], "1042") << "SCIM's provision answer";
+  EXPECT_TRUE(body["first_login"].get<bool>()) << "still this subject's first login";
+  sso::HookRequest known =
+      sso::BuildHookRequest({"oidc", id, policy, true, std::string("7"), "1042", "req-1",
+                             std::string(32, 'a'), jwt_test::kNow},
+                            "0123456789abcdef");
+  EXPECT_EQ(Json::parse(known.body)["user_id"], "7") << "an account from a login comes first";
+}
+
 TEST(HookRequest, IsSignedAndCarriesTheAttemptsKey) {
   Identity id = Person("a@corp.example");
   PolicyOutcome policy = Apply(id, kCorp);
   const std::string key(32, 'a');
   sso::HookRequest r = sso::BuildHookRequest(
-      {"oidc", id, policy, true, std::nullopt, "req-1", key, jwt_test::kNow}, "0123456789abcdef");
+      {"oidc", id, policy, true, std::nullopt, "", "req-1", key, jwt_test::kNow},
+      "0123456789abcdef");
   Json body = Json::parse(r.body);
   EXPECT_EQ(body["subject"], "s-1");
   EXPECT_EQ(body["issuer"], "https://op.test.invalid");

@@ -77,6 +77,8 @@ struct EndpointRequest {
   std::string request_id = "req-1";
   int64_t now_ms = 1'700'000'000'000;
   uint8_t random_seed = 1;
+  std::string authorization;
+  std::string if_match;
 };
 
 inline sso_status BeginEndpoint(sso_txn *txn, const EndpointRequest &r, sso_step *out) {
@@ -84,9 +86,9 @@ inline sso_status BeginEndpoint(sso_txn *txn, const EndpointRequest &r, sso_step
   for (const auto &c : r.cookie_headers) cookies.push_back(S(c));
   std::array<uint8_t, 96> random;
   for (size_t i = 0; i < random.size(); ++i) random[i] = static_cast<uint8_t>(r.random_seed + i);
-  sso_endpoint_request request{S(r.method),    S(r.path),      S(r.query),
-                               cookies.data(), cookies.size(), S(r.request_id),
-                               r.now_ms,       random.data(),  random.size()};
+  sso_endpoint_request request{S(r.method),    S(r.path),          S(r.query),   cookies.data(),
+                               cookies.size(), S(r.request_id),    r.now_ms,     random.data(),
+                               random.size(),  S(r.authorization), S(r.if_match)};
   return sso_endpoint_begin(txn, &request, out);
 }
 
