@@ -4,15 +4,14 @@
 
 #include "engine/engine.h"
 #include "engine/flow_steps.h"
-#include "engine/store_keys.h"
 #include "engine/txn.h"
 #include "provision/hook.h"
 #include "scim/answer.h"
+#include "scim/change_flow.h"
 #include "scim/patch.h"
 #include "scim/store.h"
 #include "scim/user.h"
 #include "session/notify.h"
-#include "session/revoke.h"
 #include "session/session_id.h"
 #include "text/email_domain.h"
 #include "text/http_text.h"
@@ -30,10 +29,6 @@ using Op = ScimRequest::Op;
 // Loads after a concurrent change made the write fail, before giving up with a 503.
 constexpr int kMaxAttempts = 3;
 
-constexpr std::string_view kDeactivated = "deprovision:deactivated";
-constexpr std::string_view kDeleted = "deprovision:deleted";
-constexpr std::string_view kReactivate = "reactivate";
-
 const std::string &Prefix(const sso_txn &txn) { return txn.engine.settings.key_prefix; }
 
 std::vector<StoreCommand> One(StoreCommand command) {
@@ -42,11 +37,6 @@ std::vector<StoreCommand> One(StoreCommand command) {
   return commands;
 }
 bool HasHook(const sso_txn &txn) { return txn.engine.provisioning.has_value(); }
-bool Deprovision(std::string_view event) { return event.starts_with("deprovision:"); }
-
-std::string RecordKeyOf(const sso_txn &txn, const ScimState &s) {
-  return scim::RecordKey(Prefix(txn), s.request.provider, s.request.id);
-}
 
 std::string NameKey(const sso_txn &txn, const ScimState &s, const StoredUser &user) {
   return scim::ValueKey(Prefix(txn), s.request.provider, 'n',
@@ -78,14 +68,6 @@ const std::vector<std::string> &DomainsOf(const sso_txn &txn, const std::string 
   return kNone;
 }
 
-std::string IssuerOf(const sso_txn &txn, const std::string &provider) {
-  if (auto s = txn.engine.saml_providers.find(provider); s != txn.engine.saml_providers.end())
-    return s->second.idp.entity_id;
-  if (auto o = txn.engine.oidc_providers.find(provider); o != txn.engine.oidc_providers.end())
-    return o->second.issuer;
-  return {};
-}
-
 const ProvisionPolicy &PolicyOf(const sso_txn &txn, const std::string &provider) {
   static const ProvisionPolicy kDefault;
   auto it = txn.engine.policies.find(provider);
@@ -103,66 +85,12 @@ bool LinkAllowed(const sso_txn &txn, const std::string &provider, const std::str
                      [&](const std::string &d) { return DomainMatches(*domain, d); });
 }
 
-std::string AuditTime(int64_t now_ms) {
-  std::string iso = scim::IsoTime(now_ms);  // keep the audit log's second precision
-  return iso.substr(0, 19) + "Z";
-}
-
-// The audit and info lines of a change (ids only, no SCIM data); `result` says whether it is
-// done.
-void Record(sso_txn &txn, const ScimState &s, std::string_view result, int64_t now_ms,
-            sso_step &out) {
-  if (s.action.empty()) return;
-  std::string app = !s.app.empty() ? s.app : HasHook(txn) ? "not told" : "no hook";
-  Json audit = {{"time", AuditTime(now_ms)},      {"event", "scim"},         {"action", s.action},
-                {"provider", s.request.provider}, {"scim_id", s.request.id}, {"app", app},
-                {"request_id", txn.request_id}};
-  if (!s.user.empty()) audit["user_id"] = s.user;
-  if (Deprovision(s.event)) audit["sessions"] = s.sessions;
-  if (result != "done") audit["result"] = result;
-  txn.output.audit = audit.dump(-1, ' ', false, Json::error_handler_t::replace);
-  out.audit = Str(txn.output.audit);
-  std::string notice = "scim: user " + LogSafe(s.request.id, 64) + " " + s.action;
-  if (Deprovision(s.event)) notice += ", " + std::to_string(s.sessions) + " session(s) ended";
-  notice += ", app " + app + ", provider \"" + LogSafe(s.request.provider, 64) +
-            "\", request_id: " + txn.request_id;
-  txn.output.notice = std::move(notice);
-  out.notice = Str(txn.output.notice);
-}
-
-// The answer once everything is done: the user (201 with Location, 200), or 204.
-void Done(sso_txn &txn, int64_t now_ms, sso_step &out) {
-  ScimState s = EndFlow<ScimState>(txn.flow);
-  auto user = scim::ParseStoredUser(s.record);
-  if (!user) return scim::AnswerUnavailable(txn, SSO_ERR_INTERNAL, "internal error", out);
-  if (s.status == 204) {
-    scim::Answer(txn, 204, "", out);
-  } else {
-    Json resource = scim::RenderUser(*user, s.request.base);
-    std::string location = s.status == 201 ? s.request.base + "/Users/" + user->id : "";
-    scim::Answer(txn, s.status, resource.dump(-1, ' ', false, Json::error_handler_t::replace), out,
-                 scim::ETagOf(user->version), std::move(location));
-  }
-  Record(txn, s, "done", now_ms, out);
-}
-
-// The change is saved, but ending sessions or telling the app failed: the identity provider
-// gets a 503 and retries; its retry finds the pending event and finishes it.
-void Unfinished(sso_txn &txn, sso_status why, int64_t now_ms, sso_step &out) {
-  ScimState s = EndFlow<ScimState>(txn.flow);
-  scim::AnswerUnavailable(txn, why,
-                          "the change is saved, but its sessions or the app's notice are not "
-                          "done; retry the request",
-                          out);
-  Record(txn, s, "incomplete", now_ms, out);
-}
-
 void Unavailable(sso_txn &txn, sso_status why, sso_step &out) {
   scim::AnswerUnavailable(txn, why, "the user store is unavailable; retry", out);
 }
 
 void Load(sso_txn &txn, ScimState &s, sso_step &out) {
-  std::string key = RecordKeyOf(txn, s);
+  std::string key = ScimRecordKey(txn, s);
   std::vector<StoreCommand> commands;
   commands.push_back(StoreCommand{"GET", key});
   commands.push_back(StoreCommand{"GET", scim::PendingKey(key)});
@@ -174,7 +102,7 @@ void Write(sso_txn &txn, ScimState &s, scim::WriteMode mode, const StoredUser &u
            long long expected_version, std::string pending, sso_step &out) {
   scim::WriteArgs args;
   args.mode = mode;
-  args.record_key = RecordKeyOf(txn, s);
+  args.record_key = ScimRecordKey(txn, s);
   args.all_key = scim::AllUsersKey(Prefix(txn), s.request.provider);
   args.name_key = NameKey(txn, s, user);
   args.expected_version = expected_version;
@@ -185,79 +113,6 @@ void Write(sso_txn &txn, ScimState &s, scim::WriteMode mode, const StoredUser &u
   FlowStore(txn, One(scim::WriteUser(args)), out);
 }
 
-// Where the sessions of the person a record stands for are: the seen sets of its values, and
-// the subject indexes of its userName and externalId. Both of the record before and after a
-// change, so a deactivation that also renames finds the logins of either.
-void AddKeysOf(const sso_txn &txn, ScimState &s, const Json &attributes) {
-  scim::MatchValues values = scim::MatchValuesOf(attributes);
-  auto add = [](std::vector<std::string> &to, std::vector<std::string> keys) {
-    for (auto &k : keys)
-      if (std::find(to.begin(), to.end(), k) == to.end()) to.push_back(std::move(k));
-  };
-  add(s.seen_keys, scim::SeenKeysOf(Prefix(txn), s.request.provider, values));
-  // logins whose subject is the userName or the externalId exactly
-  std::vector<std::string> subjects;
-  for (const auto *subject : {&values.user_name, &values.external_id})
-    if (!subject->empty())
-      subjects.push_back(SubjectIndexKey(Prefix(txn), s.request.provider, *subject));
-  add(s.revoke_keys, std::move(subjects));
-}
-
-void Clear(sso_txn &txn, ScimState &s, sso_step &out) {
-  s.stage = Stage::kClear;
-  FlowStore(txn, One(scim::ClearPending(scim::PendingKey(RecordKeyOf(txn, s)), s.event)), out);
-}
-
-void Notify(sso_txn &txn, ScimState &s, int64_t now_ms, sso_step &out) {
-  if (!HasHook(txn)) return Deprovision(s.event) ? Clear(txn, s, out) : Done(txn, now_ms, out);
-  auto user = scim::ParseStoredUser(s.record);
-  if (!user) return Unfinished(txn, SSO_ERR_INTERNAL, now_ms, out);
-  scim::MatchValues values = scim::MatchValuesOf(user->attributes);
-  AccountEvent event;
-  event.event = Deprovision(s.event) ? "deprovision" : "reactivate";
-  if (Deprovision(s.event)) {
-    event.reason = s.event.substr(s.event.find(':') + 1);
-    event.sessions = s.sessions;
-  }
-  event.provider = s.request.provider;
-  event.issuer = IssuerOf(txn, s.request.provider);
-  event.user_id = s.user;
-  event.scim_id = user->id;
-  event.user_name = values.user_name;
-  event.external_id = values.external_id;
-  event.email = scim::PrimaryEmail(user->attributes);
-  event.name = scim::DisplayName(user->attributes);
-  event.active = user->active && !user->deleted;
-  event.request_id = txn.request_id;
-  event.now_ms = now_ms;
-  const ProvisionSettings &hook = *txn.engine.provisioning;
-  HookRequest request = BuildAccountEventRequest(event, hook.hook_secret);
-  s.stage = Stage::kNotify;
-  FlowHttp(txn,
-           {"POST", hook.hook_url, "", "application/json", std::move(request.body),
-            std::move(request.headers), hook.hook_timeout_ms},
-           out);
-}
-
-// What a change (or an earlier request's unfinished one) still has to do.
-void Finish(sso_txn &txn, ScimState &s, int64_t now_ms, sso_step &out) {
-  if (s.event.empty()) return Done(txn, now_ms, out);
-  if (!Deprovision(s.event)) return Notify(txn, s, now_ms, out);
-  auto user = scim::ParseStoredUser(s.record);
-  if (!user) return Unfinished(txn, SSO_ERR_INTERNAL, now_ms, out);
-  AddKeysOf(txn, s, user->attributes);
-  s.stage = Stage::kSeen;
-  FlowStore(txn, One(scim::SeenIndexes(s.seen_keys)), out);
-}
-
-// Whether an event left pending by an earlier request still fits the user as it is now.
-bool PendingFits(std::string_view pending, const StoredUser &user) {
-  if (pending == kDeleted) return user.deleted;
-  if (pending == kDeactivated) return !user.active && !user.deleted;
-  if (pending == kReactivate) return user.active && !user.deleted;
-  return false;
-}
-
 void CallProvision(sso_txn &txn, ScimState &s, int64_t now_ms, sso_step &out) {
   auto user = scim::ParseStoredUser(s.record);
   if (!user) return Unavailable(txn, SSO_ERR_INTERNAL, out);
@@ -266,7 +121,7 @@ void CallProvision(sso_txn &txn, ScimState &s, int64_t now_ms, sso_step &out) {
   AccountEvent event;
   event.event = "provision";
   event.provider = s.request.provider;
-  event.issuer = IssuerOf(txn, s.request.provider);
+  event.issuer = ScimIssuer(txn, s.request.provider);
   event.scim_id = user->id;
   event.user_name = values.user_name;
   event.external_id = values.external_id;
@@ -318,7 +173,7 @@ void Create(sso_txn &txn, ScimState &s, int64_t now_ms, sso_step &out) {
   s.status = 201;
   s.action = "created";
   // created inactive: like a deactivation (a person who signed in before may have sessions)
-  if (!user.active) s.event = std::string(kDeactivated);
+  if (!user.active) s.event = std::string(kScimDeactivated);
   if (!HasHook(txn)) return WriteCreated(txn, s, out);
   // A userName taken is a 409 before the app hears of it.
   s.stage = Stage::kNameCheck;
@@ -356,10 +211,11 @@ void Change(sso_txn &txn, ScimState &s, const StoredUser &current, const std::st
   if (!changed) {
     // Nothing new: no write, no event; only what an earlier request left unfinished.
     s.record = scim::SerializeStoredUser(current);
-    if (pending.empty() || !PendingFits(pending, current)) return Done(txn, now_ms, out);
+    if (pending.empty() || !ScimPendingFits(pending, current.active, current.deleted))
+      return ScimDone(txn, now_ms, out);
     s.event = pending;
-    s.action = Deprovision(pending) ? "deactivated" : "reactivated";
-    return Finish(txn, s, now_ms, out);
+    s.action = ScimDeprovision(pending) ? "deactivated" : "reactivated";
+    return ScimFinish(txn, s, now_ms, out);
   }
 
   next.version = current.version + 1;
@@ -367,23 +223,23 @@ void Change(sso_txn &txn, ScimState &s, const StoredUser &current, const std::st
   next.keys = scim::IndexKeysOf(Prefix(txn), r.provider, scim::MatchValuesOf(next.attributes));
   std::string write_pending;  // '' leaves the pending event, '-' drops it
   if (next.deleted) {
-    s.event = std::string(kDeleted);
+    s.event = std::string(kScimDeleted);
     s.action = "deleted";
   } else if (current.active && !next.active) {
-    s.event = std::string(kDeactivated);
+    s.event = std::string(kScimDeactivated);
     s.action = "deactivated";
   } else if (!current.active && next.active) {
-    s.event = std::string(kReactivate);
+    s.event = std::string(kScimReactivate);
     s.action = "reactivated";
   } else {
     s.action = "updated";
   }
-  if (Deprovision(s.event) || (s.event == kReactivate && HasHook(txn)))
+  if (ScimDeprovision(s.event) || (s.event == kScimReactivate && HasHook(txn)))
     write_pending = s.event;
-  else if (s.event == kReactivate)
+  else if (s.event == kScimReactivate)
     write_pending = "-";
   // a deactivation also ends the logins of the values the user had until now
-  if (Deprovision(s.event)) AddKeysOf(txn, s, current.attributes);
+  if (ScimDeprovision(s.event)) ScimAddSessionKeys(txn, s, current.attributes);
   s.record = scim::SerializeStoredUser(next);
   Write(txn, s, next.deleted ? scim::WriteMode::kDelete : scim::WriteMode::kReplace, next,
         current.version, std::move(write_pending), out);
@@ -400,18 +256,18 @@ void Loaded(sso_txn &txn, ScimState &s, std::span<const sso_store_reply> replies
   s.user = current->app_user;
   if (current->deleted) {
     // a DELETE whose sessions or notice an earlier request could not finish
-    if (s.request.op == Op::kDeleteUser && pending == kDeleted) {
+    if (s.request.op == Op::kDeleteUser && pending == kScimDeleted) {
       s.record = scim::SerializeStoredUser(*current);
       s.event = pending;
       s.action = "deleted";
       s.status = 204;
-      return Finish(txn, s, now_ms, out);
+      return ScimFinish(txn, s, now_ms, out);
     }
     return scim::AnswerError(txn, {404, "", "no User with that id"}, out);
   }
   if (s.request.op == Op::kGetUser) {
     s.record = scim::SerializeStoredUser(*current);
-    return Done(txn, now_ms, out);
+    return ScimDone(txn, now_ms, out);
   }
   Change(txn, s, *current, pending, now_ms, out);
 }
@@ -420,7 +276,7 @@ void Written(sso_txn &txn, ScimState &s, const sso_store_reply &reply, int64_t n
              sso_step &out) {
   switch (scim::ParseWriteReply(reply)) {
     case scim::WriteReply::kOk:
-      return Finish(txn, s, now_ms, out);
+      return ScimFinish(txn, s, now_ms, out);
     case scim::WriteReply::kConflict:
       // changed by another request since we read it: read it again and redo the change
       if (++s.attempts < kMaxAttempts) {
@@ -471,34 +327,11 @@ void ScimUserResumeStore(sso_txn &txn, ScimState &s, std::span<const sso_store_r
     case Stage::kWrite:
       if (failed) return Unavailable(txn, why, out);
       return Written(txn, s, replies[0], now_ms, out);
-    case Stage::kSeen: {
-      std::vector<std::string> seen;
-      if (failed || !scim::ParseSeenIndexes(replies[0], seen))
-        return Unfinished(txn, failed ? why : SSO_STORE_UNEXPECTED_REPLY, now_ms, out);
-      for (auto &key : seen)
-        if (std::find(s.revoke_keys.begin(), s.revoke_keys.end(), key) == s.revoke_keys.end())
-          s.revoke_keys.push_back(std::move(key));
-      s.stage = Stage::kRevoke;
-      return FlowStore(
-          txn, One(RevokeIndexes(Prefix(txn), txn.engine.revocation_channel, s.revoke_keys, "")),
-          out);
-    }
-    case Stage::kRevoke: {
-      RevokeAnswer answer;
-      if (failed || !ReadRevokeAnswer(replies[0], answer))
-        return Unfinished(txn, failed ? why : SSO_STORE_UNEXPECTED_REPLY, now_ms, out);
-      EvictRevoked(txn.engine.cache, answer);
-      s.sessions = answer.sessions;
-      if (s.user.empty()) s.user = std::move(answer.user);
-      s.stage = Stage::kBarrier;
-      return FlowStore(txn, One(AnnouncementBarrier()), out);
-    }
+    case Stage::kSeen:
+    case Stage::kRevoke:
     case Stage::kBarrier:
-      // the sessions are gone whatever its reply: only other caches' timing was at stake
-      return Notify(txn, s, now_ms, out);
     case Stage::kClear:
-      // not cleared (the store failed): a repeat of the request tells the app again, harmless
-      return Done(txn, now_ms, out);
+      return ScimChangeResumeStore(txn, s, replies, now_ms, out);
     default:
       return Unavailable(txn, SSO_ERR_BAD_STATE, out);
   }
@@ -506,11 +339,7 @@ void ScimUserResumeStore(sso_txn &txn, ScimState &s, std::span<const sso_store_r
 
 void ScimUserResumeHttp(sso_txn &txn, ScimState &s, int status, std::string_view body,
                         int64_t now_ms, sso_step &out) {
-  if (s.stage == Stage::kNotify) {
-    s.app = NotifyOutcome(status);
-    if (status >= 200 && status < 300) return Clear(txn, s, out);
-    return Unfinished(txn, SSO_SCIM_APP_NOT_TOLD, now_ms, out);
-  }
+  if (s.stage == Stage::kNotify) return ScimChangeResumeHttp(txn, s, status, now_ms, out);
   if (s.stage != Stage::kProvision) return Unavailable(txn, SSO_ERR_BAD_STATE, out);
   auto user = scim::ParseStoredUser(s.record);
   if (!user) return Unavailable(txn, SSO_ERR_INTERNAL, out);

@@ -1,6 +1,6 @@
 // SCIM writes and reads of one User: POST (the app told "provision" first), GET, PUT, PATCH
-// and DELETE of /Users/{id}; a deactivation ends the person's sessions and tells the app,
-// and what it still owes is kept (pending) until done, so a retry finishes it.
+// and DELETE of /Users/{id}: the user loaded, the change made and written over the version
+// read; what the change then owes (sessions, the app's notice) is scim/change_flow's.
 #pragma once
 
 #include <cstdint>
