@@ -104,8 +104,12 @@ int main(int argc, char **argv) {
   for (long long i = 0; i < count; ++i) {
     std::string subject = "bench-" + std::to_string(i);
     std::string email = subject + "@example.com";
-    sso_identity identity{Str(provider), Str(subject), {"", 0}, Str(user), Str(email), {"", 0},
-                          groups,        1,            nullptr, 0,         nullptr,    0};
+    sso_identity identity{Str(provider), Str(subject),
+                          {"", 0},       Str(user),
+                          Str(email),    {"", 0},
+                          groups,        1,
+                          nullptr,       0,
+                          nullptr,       0};
     uint8_t random[32];
     if (RAND_bytes(random, sizeof random) != 1) {
       std::fprintf(stderr, "session_fill: RAND_bytes failed\n");

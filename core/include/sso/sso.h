@@ -272,13 +272,13 @@ typedef struct {
 } sso_step;
 
 typedef struct {
-  sso_str method;           /* "GET" */
-  sso_str uri;              /* the request target as received: path and query */
-  sso_str accept;           /* Accept header, may be empty */
-  sso_str sec_fetch_mode;   /* Sec-Fetch-Mode header, may be empty */
-  sso_str x_requested_with; /* X-Requested-With header, may be empty */
-  sso_str session_cookie;   /* value of the session cookie, empty if absent */
-  int64_t now_ms;           /* wall clock, milliseconds since the Unix epoch */
+  sso_str method;                /* "GET" */
+  sso_str uri;                   /* the request target as received: path and query */
+  sso_str accept;                /* Accept header, may be empty */
+  sso_str sec_fetch_mode;        /* Sec-Fetch-Mode header, may be empty */
+  sso_str x_requested_with;      /* X-Requested-With header, may be empty */
+  sso_str session_cookie;        /* value of the session cookie, empty if absent */
+  int64_t now_ms;                /* wall clock, milliseconds since the Unix epoch */
   const sso_access_rules *rules; /* the location's sso_require lines; NULL: none */
 } sso_gate_request;
 
@@ -304,8 +304,8 @@ typedef struct {
  * `where`: "file:line" for log lines. SSO_CONFIG_BAD_REQUIRE names what is wrong. A signed-in
  * user who fails a rule gets SSO_STEP_ERROR with SSO_ACCESS_DENIED from the gate (a 403 page,
  * JSON for API clients), its `warning` naming the rule. */
-SSO_API sso_status sso_access_rules_add(sso_access_rules **rules, const sso_str *args,
-                                        size_t count, sso_str where);
+SSO_API sso_status sso_access_rules_add(sso_access_rules **rules, const sso_str *args, size_t count,
+                                        sso_str where);
 SSO_API void sso_access_rules_destroy(sso_access_rules *rules);
 
 /* Session gate: decide what to do with a request to a protected location. */
@@ -333,8 +333,8 @@ typedef enum {
 typedef struct {
   const sso_str *keys_pem; /* PEM keys; the first signs (private), the others are published */
   size_t keys_count;
-  sso_str issuer;  /* the tokens' iss: an https URL (http only on loopback) */
-  int64_t ttl_ms;  /* the tokens' life; 0: 60 s */
+  sso_str issuer; /* the tokens' iss: an https URL (http only on loopback) */
+  int64_t ttl_ms; /* the tokens' life; 0: 60 s */
 } sso_identity_token_config;
 
 SSO_API sso_status sso_engine_set_identity_token(sso_engine *engine,
@@ -530,7 +530,7 @@ typedef struct {
    * absolute URL registered there, sent as it is); set, a local logout also ends the session
    * at the provider (when it offers an end_session_endpoint). Empty: local logout only. */
   sso_str post_logout_redirect_uri;
-  int frontchannel_logout; /* 1: GET .../oidc/frontchannel-logout?iss=&sid= ends sessions */
+  int frontchannel_logout;      /* 1: GET .../oidc/frontchannel-logout?iss=&sid= ends sessions */
   sso_str end_session_endpoint; /* with explicit endpoints; else from discovery */
 } sso_oidc_provider_config;
 

@@ -85,13 +85,8 @@ void Notify(sso_txn &txn, ScimState &s, int64_t now_ms, sso_step &out) {
   event.active = user->active && !user->deleted;
   event.request_id = txn.request_id;
   event.now_ms = now_ms;
-  const ProvisionSettings &hook = *txn.engine.provisioning;
-  HookRequest request = BuildAccountEventRequest(event, hook.hook_secret);
   s.stage = Stage::kNotify;
-  FlowHttp(txn,
-           {"POST", hook.hook_url, "", "application/json", std::move(request.body),
-            std::move(request.headers), hook.hook_timeout_ms},
-           out);
+  ScimCallHook(txn, event, out);
 }
 
 }  // namespace
@@ -112,6 +107,15 @@ void ScimAddSessionKeys(const sso_txn &txn, ScimState &s, const Json &attributes
     if (!subject->empty())
       subjects.push_back(SubjectIndexKey(Prefix(txn), s.request.provider, *subject));
   add(s.revoke_keys, std::move(subjects));
+}
+
+void ScimCallHook(sso_txn &txn, const AccountEvent &event, sso_step &out) {
+  const ProvisionSettings &hook = *txn.engine.provisioning;
+  HookRequest request = BuildAccountEventRequest(event, hook.hook_secret);
+  FlowHttp(txn,
+           {"POST", hook.hook_url, "", "application/json", std::move(request.body),
+            std::move(request.headers), hook.hook_timeout_ms},
+           out);
 }
 
 std::string ScimRecordKey(const sso_txn &txn, const ScimState &s) {

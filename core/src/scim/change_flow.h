@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "provision/hook.h"
 #include "scim/flow_state.h"
 #include "scim/protocol.h"
 #include "sso/sso.h"
@@ -23,6 +24,9 @@ inline constexpr std::string_view kScimReactivate = "reactivate";
 inline bool ScimDeprovision(std::string_view event) { return event.starts_with("deprovision:"); }
 
 std::string ScimRecordKey(const sso_txn &txn, const ScimState &s);
+// An HTTP step to the app's hook with `event`, signed, within the hook's timeout (the caller
+// has checked there is a hook and set its stage).
+void ScimCallHook(sso_txn &txn, const AccountEvent &event, sso_step &out);
 // The provider's issuer (IdP entity ID or OIDC issuer), for the app's events.
 std::string ScimIssuer(const sso_txn &txn, const std::string &provider);
 

@@ -138,13 +138,8 @@ void CallProvision(sso_txn &txn, ScimState &s, int64_t now_ms, sso_step &out) {
                               .substr(0, 32);
   event.request_id = txn.request_id;
   event.now_ms = now_ms;
-  const ProvisionSettings &hook = *txn.engine.provisioning;
-  HookRequest request = BuildAccountEventRequest(event, hook.hook_secret);
   s.stage = Stage::kProvision;
-  FlowHttp(txn,
-           {"POST", hook.hook_url, "", "application/json", std::move(request.body),
-            std::move(request.headers), hook.hook_timeout_ms},
-           out);
+  ScimCallHook(txn, event, out);
 }
 
 void WriteCreated(sso_txn &txn, ScimState &s, sso_step &out) {

@@ -32,47 +32,6 @@ using namespace sso_test;
 
 constexpr int64_t kNow = 1'700'000'000'000;
 
-TEST(HotPath, ACachedSessionCostsNoHeapAllocation) {
-  EngineOptions o;
-  o.cache_ms = 60000;
-  auto engine = MakeEngine(o);
-  ASSERT_TRUE(engine);
-  sso_engine_cache_set_enabled(engine.get(), 1);
-  std::array<uint8_t, 32> random{9};
-  sso_identity id{S("corp"), S("s"), S(""),   S("42"), S("a@corp.example"), S("A"), nullptr, 0,
-                  nullptr,   0,      nullptr, 0};
-  std::string cookie, record;
-  {
-    auto txn = MakeTxn(engine.get());
-    sso_session_plan plan;
-    ASSERT_EQ(sso_session_plan_create(txn.get(), &id, random.data(), 32, kNow, &plan), SSO_OK);
-    cookie = Str(plan.cookie_value);
-    record = Args(plan.commands[0])[2];
-  }
-  sso_gate_request req{S("GET"), S("/"), S(""), S(""), S(""), S(cookie), kNow};
-  auto request = [&](int64_t now, bool count) {
-    sso_txn *txn = nullptr;
-    req.now_ms = now;
-    g_allocations = 0;
-    g_counting = count;
-    EXPECT_EQ(sso_txn_create(engine.get(), &txn), SSO_OK);
-    sso_step step;
-    EXPECT_EQ(sso_gate_begin(txn, &req, &step), SSO_OK);
-    if (step.kind == SSO_STEP_STORE) {  // the first request: Redis confirms, the cache keeps it
-      sso_store_reply reply{SSO_REPLY_STRING, S(record), 0, SSO_OK};
-      EXPECT_EQ(sso_gate_resume(txn, &reply, now, &step), SSO_OK);
-    }
-    EXPECT_EQ(step.kind, SSO_STEP_ALLOW);
-    EXPECT_EQ(Str(sso_txn_identity_field(txn, SSO_FIELD_USER)), "42");
-    sso_txn_recycle(txn);
-    g_counting = false;
-    return g_allocations;
-  };
-  request(kNow, false);  // fills the cache and the engine's free list
-  EXPECT_EQ(request(kNow + 1, true), 0) << "a cache hit allocates nothing";
-  EXPECT_EQ(request(kNow + 2, true), 0);
-}
-
 std::string PrivatePem(EVP_PKEY *key) {
   BIO *bio = BIO_new(BIO_s_mem());
   PEM_write_bio_PrivateKey(bio, key, nullptr, nullptr, 0, nullptr, nullptr);
@@ -83,55 +42,76 @@ std::string PrivatePem(EVP_PKEY *key) {
   return pem;
 }
 
-TEST(HotPath, RulesAndAReusedIdentityTokenCostNoHeapAllocationEither) {
-  EngineOptions o;
-  o.cache_ms = 60000;
-  auto engine = MakeEngine(o);
-  ASSERT_TRUE(engine);
-  sso_engine_cache_set_enabled(engine.get(), 1);
+// An engine with its session cache on, one session of `id` in the store, and requests for it
+// through the C API as the module makes them, counting operator new around each.
+class HotPath : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    EngineOptions o;
+    o.cache_ms = 60000;
+    engine_ = MakeEngine(o);
+    ASSERT_TRUE(engine_);
+    sso_engine_cache_set_enabled(engine_.get(), 1);
+  }
+
+  void MakeSession(const sso_identity &id) {
+    std::array<uint8_t, 32> random{9};
+    auto txn = MakeTxn(engine_.get());
+    sso_session_plan plan;
+    ASSERT_EQ(sso_session_plan_create(txn.get(), &id, random.data(), 32, kNow, &plan), SSO_OK);
+    cookie_ = Str(plan.cookie_value);
+    record_ = Args(plan.commands[0])[2];
+  }
+
+  // The first request reads the store (and fills the cache and the engine's free list).
+  long Request(int64_t now, bool count, const sso_access_rules *rules = nullptr,
+               bool token = false) {
+    sso_gate_request req{S("GET"), S("/"), S(""), S(""), S(""), S(cookie_), now, rules};
+    sso_txn *txn = nullptr;
+    g_allocations = 0;
+    g_counting = count;
+    EXPECT_EQ(sso_txn_create(engine_.get(), &txn), SSO_OK);
+    sso_step step;
+    EXPECT_EQ(sso_gate_begin(txn, &req, &step), SSO_OK);
+    if (step.kind == SSO_STEP_STORE) {
+      sso_store_reply reply{SSO_REPLY_STRING, S(record_), 0, SSO_OK};
+      EXPECT_EQ(sso_gate_resume(txn, &reply, now, &step), SSO_OK);
+    }
+    EXPECT_EQ(step.kind, SSO_STEP_ALLOW);
+    EXPECT_EQ(Str(sso_txn_identity_field(txn, SSO_FIELD_USER)), "42");
+    if (token) EXPECT_NE(sso_txn_identity_token(txn, S(""), now).len, 0u);
+    sso_txn_recycle(txn);
+    g_counting = false;
+    return g_allocations;
+  }
+
+  EnginePtr engine_;
+  std::string cookie_, record_;
+};
+
+TEST_F(HotPath, ACachedSessionCostsNoHeapAllocation) {
+  MakeSession({S("corp"), S("s"), S(""), S("42"), S("a@corp.example"), S("A"), nullptr, 0, nullptr,
+               0, nullptr, 0});
+  Request(kNow, false);
+  EXPECT_EQ(Request(kNow + 1, true), 0) << "a cache hit allocates nothing";
+  EXPECT_EQ(Request(kNow + 2, true), 0);
+}
+
+TEST_F(HotPath, RulesAndAReusedIdentityTokenCostNoHeapAllocationEither) {
   std::string pem = PrivatePem(jwt_test::Generate("EC", "P-256").get());
   sso_str keys[] = {S(pem)};
   sso_identity_token_config token{keys, 1, S("https://app.test.invalid"), 60000};
-  ASSERT_EQ(sso_engine_set_identity_token(engine.get(), &token), SSO_OK);
+  ASSERT_EQ(sso_engine_set_identity_token(engine_.get(), &token), SSO_OK);
   sso_access_rules *rules = nullptr;
   sso_str group[] = {S("group"), S("engineering")};
   sso_str domain[] = {S("email_domain"), S("corp.example")};
   ASSERT_EQ(sso_access_rules_add(&rules, group, 2, S("t:1")), SSO_OK);
   ASSERT_EQ(sso_access_rules_add(&rules, domain, 2, S("t:2")), SSO_OK);
-
-  std::array<uint8_t, 32> random{5};
   sso_str groups[] = {S("engineering")};
-  sso_identity id{S("corp"), S("s"), S(""),   S("42"), S("a@eng.corp.example"), S("A"), groups, 1,
-                  nullptr,   0,      nullptr, 0};
-  std::string cookie, record;
-  {
-    auto txn = MakeTxn(engine.get());
-    sso_session_plan plan;
-    ASSERT_EQ(sso_session_plan_create(txn.get(), &id, random.data(), 32, kNow, &plan), SSO_OK);
-    cookie = Str(plan.cookie_value);
-    record = Args(plan.commands[0])[2];
-  }
-  sso_gate_request req{S("GET"), S("/"), S(""), S(""), S(""), S(cookie), kNow, rules};
-  auto request = [&](int64_t now, bool count) {
-    sso_txn *txn = nullptr;
-    req.now_ms = now;
-    g_allocations = 0;
-    g_counting = count;
-    EXPECT_EQ(sso_txn_create(engine.get(), &txn), SSO_OK);
-    sso_step step;
-    EXPECT_EQ(sso_gate_begin(txn, &req, &step), SSO_OK);
-    if (step.kind == SSO_STEP_STORE) {
-      sso_store_reply reply{SSO_REPLY_STRING, S(record), 0, SSO_OK};
-      EXPECT_EQ(sso_gate_resume(txn, &reply, now, &step), SSO_OK);
-    }
-    EXPECT_EQ(step.kind, SSO_STEP_ALLOW);
-    EXPECT_NE(sso_txn_identity_token(txn, S(""), now).len, 0u);
-    sso_txn_recycle(txn);
-    g_counting = false;
-    return g_allocations;
-  };
-  request(kNow, false);  // the session cached, the token signed once
-  EXPECT_EQ(request(kNow + 1000, true), 0) << "two rules and the token, reused";
+  MakeSession({S("corp"), S("s"), S(""), S("42"), S("a@eng.corp.example"), S("A"), groups, 1,
+               nullptr, 0, nullptr, 0});
+  Request(kNow, false, rules, true);  // the session cached, the token signed once
+  EXPECT_EQ(Request(kNow + 1000, true, rules, true), 0) << "two rules and the token, reused";
   sso_access_rules_destroy(rules);
 }
 
