@@ -9,7 +9,12 @@
 
 static ngx_int_t ngx_http_sso_apply_step(ngx_http_request_t *r,
     ngx_http_sso_ctx_t *ctx);
-static void ngx_http_sso_gate_done(ngx_http_request_t *r, ngx_http_sso_ctx_t *ctx);
+static ngx_int_t ngx_http_sso_session_read(ngx_http_request_t *r,
+    ngx_http_sso_ctx_t *ctx);
+static void ngx_http_sso_session_read_reply(void *data, redisReply *reply,
+    sso_status failure);
+static void ngx_http_sso_session_read_end(ngx_http_sso_main_conf_t *smcf,
+    uint64_t read_id, sso_store_reply *reply, ngx_http_sso_ctx_t *current);
 static ngx_int_t ngx_http_sso_finish(ngx_http_request_t *r, ngx_int_t rc);
 
 
@@ -154,13 +159,8 @@ ngx_http_sso_apply_step(ngx_http_request_t *r, ngx_http_sso_ctx_t *ctx)
 
     switch (step->kind) {
 
-    case SSO_STEP_STORE:
-        if (ngx_http_sso_run_commands(r, ctx, ngx_http_sso_gate_done) != NGX_OK) {
-            return ngx_http_sso_finish(r,
-                       ngx_http_sso_send_failure(r, ctx, SSO_STORE_UNAVAILABLE));
-        }
-
-        return NGX_AGAIN;
+    case SSO_STEP_SESSION_READ:
+        return ngx_http_sso_session_read(r, ctx);
 
     case SSO_STEP_ALLOW:
         ctx->allowed = 1;
@@ -187,22 +187,98 @@ ngx_http_sso_apply_step(ngx_http_request_t *r, ngx_http_sso_ctx_t *ctx)
 }
 
 
-static void
-ngx_http_sso_gate_done(ngx_http_request_t *r, ngx_http_sso_ctx_t *ctx)
+/*
+ * The request waits for the worker's read of its session. The first request to need it
+ * sends the read; the reply belongs to the worker (its data is the read's id, not this
+ * request), so a client that leaves meanwhile strands nobody.
+ */
+static ngx_int_t
+ngx_http_sso_session_read(ngx_http_request_t *r, ngx_http_sso_ctx_t *ctx)
 {
-    sso_status  rc;
+    sso_store_reply            failed;
+    ngx_http_sso_redis_cmd_t  *cmd;
+    ngx_http_sso_main_conf_t  *smcf;
 
-    rc = sso_gate_resume(ctx->txn, &ctx->replies[0], ngx_http_sso_now_ms(), &ctx->step);
+    smcf = ngx_http_get_module_main_conf(r, ngx_http_sso_module);
 
-    if (rc != SSO_OK || ctx->step.kind == SSO_STEP_STORE) {
-        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
-                      "sso: gate resume failed: %s", sso_status_name(rc));
-        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        return;
+    ctx->waiting = 1;
+
+    if (ctx->step.commands_count == 0) {
+        return NGX_AGAIN;
     }
 
-    /* back into the access phase, which now applies ctx->step */
-    ngx_http_core_run_phases(r);
+    cmd = NULL;
+
+    if (smcf->store) {
+        cmd = ngx_http_sso_redis_send(smcf->store, &ctx->step.commands[0],
+                                      ngx_http_sso_session_read_reply,
+                                      (void *) (uintptr_t) ctx->step.read_id);
+    }
+
+    if (cmd == NULL) {
+        /* nothing sent: every request waiting on the read (this one) gets the failure */
+        ngx_http_sso_store_reply(NULL, SSO_STORE_UNAVAILABLE, &failed);
+        ngx_http_sso_session_read_end(smcf, ctx->step.read_id, &failed, ctx);
+        return ngx_http_sso_apply_step(r, ctx);
+    }
+
+    return NGX_AGAIN;
+}
+
+
+static void
+ngx_http_sso_session_read_reply(void *data, redisReply *reply, sso_status failure)
+{
+    sso_store_reply            out;
+    ngx_http_sso_main_conf_t  *smcf;
+
+    /* a worker has one cycle; its engine outlives the Redis client (exit_process) */
+    smcf = ngx_http_cycle_get_module_main_conf(ngx_cycle, ngx_http_sso_module);
+
+    ngx_http_sso_store_reply(reply, failure, &out);
+    ngx_http_sso_session_read_end(smcf, (uint64_t) (uintptr_t) data, &out, NULL);
+}
+
+
+/*
+ * Hands the read's outcome to every request that waited on it. `current`: a request whose
+ * access handler is running now, which applies its step itself.
+ */
+static void
+ngx_http_sso_session_read_end(ngx_http_sso_main_conf_t *smcf, uint64_t read_id,
+    sso_store_reply *reply, ngx_http_sso_ctx_t *current)
+{
+    sso_txn              *txn;
+    sso_status            rc;
+    ngx_connection_t     *c;
+    ngx_http_request_t   *r;
+    ngx_http_sso_ctx_t   *ctx;
+
+    sso_engine_session_read_done(smcf->engine, read_id, reply, ngx_http_sso_now_ms());
+
+    while ((txn = sso_engine_session_read_waiter(smcf->engine, read_id)) != NULL) {
+        ctx = sso_txn_data(txn);
+        r = ctx->request;
+        c = r->connection;
+
+        ctx->waiting = 0;
+        rc = sso_gate_resume_read(txn, &ctx->step);
+
+        if (rc != SSO_OK) {
+            ngx_log_error(NGX_LOG_ALERT, c->log, 0,
+                          "sso: gate resume failed: %s", sso_status_name(rc));
+            ctx->step.kind = SSO_STEP_ERROR;
+            ctx->step.reason = SSO_ERR_INTERNAL;
+        }
+
+        if (ctx == current) {
+            continue;
+        }
+
+        /* back into the access phase, which now applies ctx->step */
+        ngx_http_core_run_phases(r);
+        ngx_http_run_posted_requests(c);
+    }
 }
 
 

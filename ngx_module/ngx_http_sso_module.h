@@ -227,6 +227,7 @@ ngx_int_t ngx_http_sso_access_handler(ngx_http_request_t *r);
 
 /* shared request helpers (ngx_http_sso_request.c, ngx_http_sso_response.c) */
 ngx_http_sso_ctx_t *ngx_http_sso_create_ctx(ngx_http_request_t *r);
+void ngx_http_sso_store_reply(redisReply *reply, sso_status failure, sso_store_reply *out);
 ngx_str_t ngx_http_sso_session_cookie(ngx_http_request_t *r,
     ngx_http_sso_main_conf_t *smcf);
 ngx_str_t ngx_http_sso_request_id(ngx_http_request_t *r,

@@ -16,11 +16,55 @@ typedef struct {
 } ngx_http_sso_cmd_ref_t;
 
 
+/*
+ * A Redis reply as the core reads it. Its string is a view into `reply`, which the Redis
+ * client frees after the handler returns.
+ */
+void
+ngx_http_sso_store_reply(redisReply *reply, sso_status failure, sso_store_reply *out)
+{
+    ngx_memzero(out, sizeof(sso_store_reply));
+    out->str.data = "";
+
+    if (reply == NULL) {
+        out->type = SSO_REPLY_FAILED;
+        out->failure = failure;
+        return;
+    }
+
+    switch (reply->type) {
+    case REDIS_REPLY_STRING:
+        out->type = SSO_REPLY_STRING;
+        break;
+    case REDIS_REPLY_STATUS:
+        out->type = SSO_REPLY_STATUS;
+        break;
+    case REDIS_REPLY_ERROR:
+        out->type = SSO_REPLY_ERROR;
+        break;
+    case REDIS_REPLY_INTEGER:
+        out->type = SSO_REPLY_INTEGER;
+        out->integer = reply->integer;
+        return;
+    case REDIS_REPLY_NIL:
+        out->type = SSO_REPLY_NIL;
+        return;
+    default:
+        out->type = SSO_REPLY_OTHER;
+        return;
+    }
+
+    out->str.data = reply->str;
+    out->str.len = reply->len;
+}
+
+
 static void
 ngx_http_sso_command_reply(void *data, redisReply *reply, sso_status failure)
 {
     ngx_http_sso_cmd_ref_t *ref = data;
 
+    u_char               *copy;
     sso_store_reply      *out;
     ngx_connection_t     *c;
     ngx_http_request_t   *r;
@@ -32,48 +76,20 @@ ngx_http_sso_command_reply(void *data, redisReply *reply, sso_status failure)
     out = &ctx->replies[ref->index];
 
     ctx->pending[ref->index] = NULL;
-    ngx_memzero(out, sizeof(sso_store_reply));
+    ngx_http_sso_store_reply(reply, failure, out);
 
-    if (reply == NULL) {
-        out->type = SSO_REPLY_FAILED;
-        out->failure = failure;
+    if (out->str.len) {
+        /* the reply is freed after this handler: keep a copy */
+        copy = ngx_pnalloc(r->pool, out->str.len);
+        if (copy == NULL) {
+            ngx_memzero(out, sizeof(sso_store_reply));
+            out->str.data = "";
+            out->type = SSO_REPLY_FAILED;
+            out->failure = SSO_ERR_OUT_OF_MEMORY;
 
-    } else {
-        switch (reply->type) {
-        case REDIS_REPLY_STRING:
-            out->type = SSO_REPLY_STRING;
-            break;
-        case REDIS_REPLY_STATUS:
-            out->type = SSO_REPLY_STATUS;
-            break;
-        case REDIS_REPLY_ERROR:
-            out->type = SSO_REPLY_ERROR;
-            break;
-        case REDIS_REPLY_INTEGER:
-            out->type = SSO_REPLY_INTEGER;
-            out->integer = reply->integer;
-            break;
-        case REDIS_REPLY_NIL:
-            out->type = SSO_REPLY_NIL;
-            break;
-        default:
-            out->type = SSO_REPLY_OTHER;
-            break;
-        }
-
-        if (reply->type == REDIS_REPLY_STRING || reply->type == REDIS_REPLY_STATUS
-            || reply->type == REDIS_REPLY_ERROR)
-        {
-            /* the reply is freed after this handler: keep a copy */
-            out->str.data = ngx_pnalloc(r->pool, reply->len + 1);
-            if (out->str.data == NULL) {
-                out->type = SSO_REPLY_FAILED;
-                out->failure = SSO_ERR_OUT_OF_MEMORY;
-
-            } else {
-                ngx_memcpy((u_char *) out->str.data, reply->str, reply->len);
-                out->str.len = reply->len;
-            }
+        } else {
+            ngx_memcpy(copy, out->str.data, out->str.len);
+            out->str.data = (const char *) copy;
         }
     }
 
@@ -168,6 +184,8 @@ ngx_http_sso_create_ctx(ngx_http_request_t *r)
     if (sso_txn_create(smcf->engine, &ctx->txn) != SSO_OK) {
         return NULL;
     }
+
+    sso_txn_set_data(ctx->txn, ctx);
 
     ctx->request = r;
     cln->handler = ngx_http_sso_cleanup;

@@ -46,6 +46,59 @@ subtest 'repeated requests are served from the cache' => sub {
     is(store_lookups() - $before, 1, 'five requests, one Redis lookup');
 };
 
+# One request per element of @leave_after, all at once: undef waits for the answer, a number
+# of seconds gives up (the client leaves) after that long. The first starts a moment before
+# the others. Returns the statuses, 'left' for those that gave up.
+sub concurrent_gets {
+    my ($cookie, @leave_after) = @_;
+    my $results = env()->{servroot} . '/concurrent.log';
+    unlink $results;
+    my @pids;
+    for my $n (0 .. $#leave_after) {
+        my $timeout = $leave_after[$n];
+        my $pid = fork // die "fork: $!";
+        if ($pid == 0) {
+            my $res = http_request('GET', '/', headers => ["Cookie: __Host-sso=$cookie"],
+                                   defined $timeout ? (timeout => $timeout) : ());
+            open my $fh, '>>', $results or POSIX::_exit(1);
+            print $fh (defined $timeout ? 'left' : $res->{status}), "\n";
+            close $fh;
+            POSIX::_exit(0);
+        }
+        push @pids, $pid;
+        sleep 0.05 if $n == 0;
+    }
+    waitpid $_, 0 for @pids;
+    open my $fh, '<', $results or die "$results: $!";
+    my @statuses = sort map { chomp; $_ } <$fh>;
+    close $fh;
+    return \@statuses;
+}
+
+# The cache is empty (a new session, or its entry aged out) and many requests of one session
+# arrive together: they wait on one Redis read instead of sending one each. Redis is paused
+# (CLIENT PAUSE) so that all of them are surely in flight at once.
+subtest 'concurrent misses on one session share one Redis read' => sub {
+    my $cookie = create_session(user => 'c1b');
+    my $before = store_lookups();
+    redis_cli('CLIENT', 'PAUSE', '350', 'ALL');
+    is_deeply(concurrent_gets($cookie, (undef) x 8), [(200) x 8], 'all eight requests passed');
+    is(store_lookups() - $before, 1, 'eight concurrent requests, one Redis read');
+};
+
+# The request that sent the shared read leaves before Redis answers, and so does another
+# one: the read belongs to the worker, so the requests that stay still get their answer.
+subtest 'clients that leave mid-read strand nobody' => sub {
+    my $cookie = create_session(user => 'c1c');
+    my $before = store_lookups();
+    redis_cli('CLIENT', 'PAUSE', '350', 'ALL');
+    is_deeply(concurrent_gets($cookie, 0.1, undef, undef, 0.1, undef, undef),
+              [(200) x 4, 'left', 'left'], 'the four that stayed passed');
+    is(store_lookups() - $before, 1, 'one Redis read');
+    is(get($cookie), 200, 'and it filled the cache');
+    is(store_lookups() - $before, 1, 'no second read');
+};
+
 subtest 'revocation reaches the cache at once' => sub {
     my $cookie = create_session(user => 'c2', subject => 'leaver');
     is(get($cookie), 200, 'cached');

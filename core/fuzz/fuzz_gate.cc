@@ -47,9 +47,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (sso_txn_create(Engine(), &txn) != SSO_OK) std::abort();
   sso_gate_request request{{"GET", 3}, {"/", 1}, {"text/html", 9}, {"", 0}, {"", 0}, cookie, 0};
   sso_step step;
-  if (sso_gate_begin(txn, &request, &step) == SSO_OK && step.kind == SSO_STEP_STORE) {
+  if (sso_gate_begin(txn, &request, &step) == SSO_OK && step.kind == SSO_STEP_SESSION_READ) {
     sso_store_reply reply{SSO_REPLY_STRING, record, 0, SSO_OK};
-    if (sso_gate_resume(txn, &reply, 0, &step) == SSO_OK && step.kind == SSO_STEP_ALLOW) {
+    sso_engine_session_read_done(Engine(), step.read_id, &reply, 0);
+    while (sso_engine_session_read_waiter(Engine(), step.read_id)) {
+    }
+    if (sso_gate_resume_read(txn, &step) == SSO_OK && step.kind == SSO_STEP_ALLOW) {
       for (int field = SSO_FIELD_USER; field <= SSO_FIELD_SUBJECT; ++field)
         if (HasControl(sso_txn_identity_field(txn, static_cast<sso_field>(field)))) std::abort();
     }

@@ -215,10 +215,13 @@ SSO_API void sso_txn_destroy(sso_txn *txn);
  * that a request on the hot path allocates nothing. Only while the engine lives (it frees
  * what it keeps when it is destroyed). */
 SSO_API void sso_txn_recycle(sso_txn *txn);
+/* The caller's own pointer for this transaction (its request), given back by sso_txn_data. */
+SSO_API void sso_txn_set_data(sso_txn *txn, void *data);
+SSO_API void *sso_txn_data(const sso_txn *txn);
 
 /* What the core asks the caller to do next. */
 typedef enum {
-  SSO_STEP_STORE = 1,    /* run `command`, then call sso_gate_resume with its reply */
+  SSO_STEP_STORE = 1,    /* run `commands`, then resume the flow with their replies */
   SSO_STEP_ALLOW,        /* identity available through sso_txn_identity_* */
   SSO_STEP_REDIRECT,     /* send `http_status` with Location: `location` */
   SSO_STEP_UNAUTHORIZED, /* send 401 with WWW-Authenticate: `www_authenticate` */
@@ -228,8 +231,14 @@ typedef enum {
   SSO_STEP_WAIT,         /* wait `delay_ms` without blocking, then sso_flow_resume_wait */
   SSO_STEP_READ_BODY,    /* read the request body (at most `body_limit` bytes, else answer 413),
                           * then sso_endpoint_resume_body */
-  SSO_STEP_STATUS        /* finish with the server's own response for `http_status` (404, 405,
+  SSO_STEP_STATUS,       /* finish with the server's own response for `http_status` (404, 405,
                           * 413...), so that its error_page settings apply */
+  SSO_STEP_SESSION_READ  /* the gate: wait for the worker's read `read_id` of the session. If
+                          * `commands_count` is 1, this request is the first to need it: run
+                          * `commands[0]` for the worker, whatever becomes of this request, and
+                          * hand its reply to sso_engine_session_read_done. Every request that
+                          * waited then comes out of sso_engine_session_read_waiter and goes
+                          * on with sso_gate_resume_read. */
 } sso_step_kind;
 
 typedef struct {
@@ -259,6 +268,7 @@ typedef struct {
                              * code): keep it out of the request line that logs show */
   sso_str etag;             /* PAGE: an ETag header to send (len 0 if none) */
   int64_t delay_ms;         /* WAIT */
+  uint64_t read_id;         /* SESSION_READ: never 0, and fits in a uintptr_t */
   size_t body_limit;        /* READ_BODY */
   struct {
     sso_str method; /* "GET" or "POST" */
@@ -310,8 +320,14 @@ SSO_API void sso_access_rules_destroy(sso_access_rules *rules);
 
 /* Session gate: decide what to do with a request to a protected location. */
 SSO_API sso_status sso_gate_begin(sso_txn *txn, const sso_gate_request *request, sso_step *out);
-SSO_API sso_status sso_gate_resume(sso_txn *txn, const sso_store_reply *reply, int64_t now_ms,
-                                   sso_step *out);
+/* The store's reply to read `read_id` (SSO_STEP_SESSION_READ): checked once and cached. */
+SSO_API void sso_engine_session_read_done(sso_engine *engine, uint64_t read_id,
+                                          const sso_store_reply *reply, int64_t now_ms);
+/* After sso_engine_session_read_done: the next transaction that waited on the read, until
+ * NULL. A transaction destroyed or recycled while it waits is simply not handed out. */
+SSO_API sso_txn *sso_engine_session_read_waiter(sso_engine *engine, uint64_t read_id);
+/* The gate's answer to a request whose session read ended. */
+SSO_API sso_status sso_gate_resume_read(sso_txn *txn, sso_step *out);
 
 /* The error page for `status` with the request's correlation id (the gate leaves it to the
  * caller, so the id is only computed for requests that fail). */

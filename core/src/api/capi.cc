@@ -109,10 +109,14 @@ sso_status sso_txn_create(sso_engine *engine, sso_txn **out) {
   });
 }
 
-void sso_txn_destroy(sso_txn *txn) { delete txn; }
+void sso_txn_destroy(sso_txn *txn) {
+  if (txn) sso::GateLeave(*txn);
+  delete txn;
+}
 
 void sso_txn_recycle(sso_txn *txn) {
   if (!txn) return;
+  sso::GateLeave(*txn);
   auto &idle = txn->engine.idle_txns;
   if (idle.size() < sso_engine::kMaxIdleTxns) {
     txn->Reset();
@@ -122,6 +126,12 @@ void sso_txn_recycle(sso_txn *txn) {
   delete txn;
 }
 
+void sso_txn_set_data(sso_txn *txn, void *data) {
+  if (txn) txn->caller_data = data;
+}
+
+void *sso_txn_data(const sso_txn *txn) { return txn ? txn->caller_data : nullptr; }
+
 sso_status sso_gate_begin(sso_txn *txn, const sso_gate_request *request, sso_step *out) {
   if (!txn || !request || !out) return SSO_ERR_INVALID_ARGUMENT;
   return Barrier([&] {
@@ -130,13 +140,32 @@ sso_status sso_gate_begin(sso_txn *txn, const sso_gate_request *request, sso_ste
   });
 }
 
-sso_status sso_gate_resume(sso_txn *txn, const sso_store_reply *reply, int64_t now_ms,
-                           sso_step *out) {
-  if (!txn || !reply || !out) return SSO_ERR_INVALID_ARGUMENT;
-  if (!std::holds_alternative<sso::GateState>(txn->flow)) return SSO_ERR_BAD_STATE;
-  if (!ValidStr(reply->str)) return SSO_ERR_INVALID_ARGUMENT;
+void sso_engine_session_read_done(sso_engine *engine, uint64_t read_id,
+                                  const sso_store_reply *reply, int64_t now_ms) {
+  if (!engine || !reply || !ValidStr(reply->str)) return;
+  sso_status status = Barrier([&] {
+    sso::SessionReadDone(*engine, read_id, *reply, now_ms);
+    return SSO_OK;
+  });
+  if (status == SSO_OK) return;
+  // No outcome (out of memory): the waiters must still get an answer, and an error is safe.
+  sso_store_reply failed{SSO_REPLY_FAILED, {"", 0}, 0, SSO_STORE_UNAVAILABLE};
+  (void)Barrier([&] {
+    sso::SessionReadDone(*engine, read_id, failed, now_ms);
+    return SSO_OK;
+  });
+}
+
+sso_txn *sso_engine_session_read_waiter(sso_engine *engine, uint64_t read_id) {
+  return engine ? engine->reads.NextWoken(read_id) : nullptr;
+}
+
+sso_status sso_gate_resume_read(sso_txn *txn, sso_step *out) {
+  if (!txn || !out) return SSO_ERR_INVALID_ARGUMENT;
+  auto *gate = std::get_if<sso::GateState>(&txn->flow);
+  if (!gate || !gate->read) return SSO_ERR_BAD_STATE;
   return Barrier([&] {
-    sso::GateResume(*txn, *reply, now_ms, *out);
+    sso::GateResumeRead(*txn, *out);
     return SSO_OK;
   });
 }

@@ -13,6 +13,7 @@
 #include "saml/provider.h"
 #include "scim/settings.h"
 #include "session/cache.h"
+#include "session/session_reads.h"
 #include "sso/sso.h"
 
 namespace sso {
@@ -54,6 +55,7 @@ struct sso_engine {
   const sso::EngineSettings settings;
   const std::string revocation_channel;
   sso::SessionCache cache;
+  sso::SessionReads reads;  // the cache's refills under way, each shared by its waiters
   std::map<std::string, sso::SamlProvider> saml_providers;   // by name
   std::map<std::string, sso::OidcProvider> oidc_providers;   // by name, distinct from SAML's
   std::map<std::string, sso::ProvisionPolicy> policies;      // by provider name

@@ -17,16 +17,18 @@ struct sso_txn {
   explicit sso_txn(sso_engine &e) : engine(e) {}
 
   sso_engine &engine;
-  std::string request_id;    // the caller's, for audit lines and hook calls
-  bool json_errors = false;  // error pages as JSON: the gate refused an API client
-  sso::FlowState flow;       // what resumes are taken (SSO_ERR_BAD_STATE for the others)
-  sso::StepOutput output;    // behind the views handed out in sso_step / plans
+  void *caller_data = nullptr;  // sso_txn_set_data: how the caller finds its request again
+  std::string request_id;       // the caller's, for audit lines and hook calls
+  bool json_errors = false;     // error pages as JSON: the gate refused an API client
+  sso::FlowState flow;          // what resumes are taken (SSO_ERR_BAD_STATE for the others)
+  sso::StepOutput output;       // behind the views handed out in sso_step / plans
 
   // The identity of a valid session (after SSO_STEP_ALLOW), possibly shared with the cache.
   std::shared_ptr<const sso::ValidSession> session;
 
   // As new, for the next request (nothing of this one may leak into it).
   void Reset() {
+    caller_data = nullptr;
     request_id.clear();
     json_errors = false;
     flow = std::monostate{};

@@ -2,6 +2,8 @@
 
 #include <cctype>
 #include <string_view>
+#include <utility>
+#include <variant>
 
 #include "authz/rules.h"
 #include "engine/engine.h"
@@ -10,6 +12,7 @@
 #include "engine/txn.h"
 #include "session/gate_state.h"
 #include "session/session_id.h"
+#include "session/session_reads.h"
 #include "text/email_domain.h"
 #include "text/http_text.h"
 #include "text/views.h"
@@ -146,69 +149,118 @@ void GateBegin(sso_txn &txn, const sso_gate_request &request, sso_step &out) {
 
   std::string digest = Sha256Hex(cookie);
   if (digest.empty()) return ErrorStep(txn, SSO_ERR_INTERNAL, "", out);
-  gate.session_cookie = std::string(cookie);
-
-  gate.session_key = SessionKeyFromDigest(txn.engine.settings.key_prefix, digest);
-  gate.session_digest = std::move(digest);
-  gate.cache_generation = txn.engine.cache.generation();
-
   const auto &settings = txn.engine.settings;
-  // GETEX slides the idle timeout in the same round trip as the read.
-  if (settings.idle_ms > 0)
-    txn.output.command =
-        StoreCommand{"GETEX", gate.session_key, "PX", std::to_string(settings.idle_ms)};
-  else
-    txn.output.command = StoreCommand{"GET", gate.session_key};
+  gate.session_key = SessionKeyFromDigest(settings.key_prefix, digest);
+
+  // A read of this session already under way answers this request too, unless a revocation
+  // was heard since it began (this request must see it), or revocations are not heard at
+  // all (cache off: every request reads for itself).
+  SessionReads &reads = txn.engine.reads;
+  uint64_t generation = txn.engine.cache.generation();
+  uint64_t read_id = txn.engine.cache.usable() ? reads.Joinable(cookie, generation) : 0;
+  const bool first = read_id == 0;
+  if (first) {
+    // GETEX slides the idle timeout in the same round trip as the read.
+    if (settings.idle_ms > 0)
+      txn.output.command =
+          StoreCommand{"GETEX", gate.session_key, "PX", std::to_string(settings.idle_ms)};
+    else
+      txn.output.command = StoreCommand{"GET", gate.session_key};
+    read_id = reads.Start(std::string(cookie), std::move(digest), generation);
+  }
+  reads.Join(read_id, &txn);
+  gate.read_id = read_id;
   txn.flow = std::move(gate);
-  out.kind = SSO_STEP_STORE;
+  out.kind = SSO_STEP_SESSION_READ;
   out.reason = SSO_OK;
-  txn.output.step_views = {txn.output.command.View()};
-  out.commands = txn.output.step_views.data();
-  out.commands_count = 1;
+  out.read_id = read_id;
+  if (first) {
+    txn.output.step_views = {txn.output.command.View()};
+    out.commands = txn.output.step_views.data();
+    out.commands_count = 1;
+  }
 }
 
-void GateResume(sso_txn &txn, const sso_store_reply &reply, int64_t now_ms, sso_step &out) {
-  ResetStep(out);
-  GateState gate = EndFlow<GateState>(txn.flow);
+namespace {
+
+// What a store reply says about a session, checked once for every request that waited.
+SessionRead ReadOutcome(const sso_store_reply &reply, int64_t now_ms) {
+  SessionRead read;
   switch (reply.type) {
     case SSO_REPLY_FAILED:
-      return ErrorStep(
-          txn, reply.failure == SSO_STORE_TIMEOUT ? SSO_STORE_TIMEOUT : SSO_STORE_UNAVAILABLE, "",
-          out);
+      read.reason = reply.failure == SSO_STORE_TIMEOUT ? SSO_STORE_TIMEOUT : SSO_STORE_UNAVAILABLE;
+      return read;
     case SSO_REPLY_ERROR:
-      return ErrorStep(txn, SSO_STORE_ERROR_REPLY, "", out);
+      read.reason = SSO_STORE_ERROR_REPLY;
+      return read;
     case SSO_REPLY_NIL:
-      return LoginRequired(txn, gate, SSO_SESSION_NOT_FOUND, out);
+      read.reason = SSO_SESSION_NOT_FOUND;
+      return read;
     case SSO_REPLY_STRING:
       break;
     default:
-      return ErrorStep(txn, SSO_STORE_UNEXPECTED_REPLY, "", out);
+      read.reason = SSO_STORE_UNEXPECTED_REPLY;
+      return read;
   }
-
   auto record = ParseRecord(View(reply.str));
-  sso_status reason = SSO_SESSION_VALID;
-  if (!record)
-    reason = SSO_SESSION_CORRUPT_RECORD;
-  else if (now_ms >= record->expires_ms)
-    reason = SSO_SESSION_EXPIRED;
-  if (reason != SSO_SESSION_VALID) {
+  if (!record || now_ms >= record->expires_ms) {
     // The record is useless to everyone: drop it now rather than at its idle expiry.
-    txn.output.cleanup = StoreCommand{"DEL", gate.session_key};
-    LoginRequired(txn, gate, reason, out);
-    out.cleanup = txn.output.cleanup.View();
-    return;
+    read.reason = record ? SSO_SESSION_EXPIRED : SSO_SESSION_CORRUPT_RECORD;
+    read.drop_record = true;
+    return read;
   }
   auto valid = std::make_shared<ValidSession>();
   valid->groups = JoinList(record->identity.groups);
   valid->roles = JoinList(record->identity.roles);
   valid->email_domain = EmailDomain(record->identity.email).value_or("");
   valid->record = std::move(*record);
-  txn.engine.cache.Insert(std::move(gate.session_cookie), gate.session_digest, valid, now_ms,
-                          gate.cache_generation);
-  if (Denied(txn, gate.rules, *valid, gate.browser_navigation, out)) return;
-  txn.session = std::move(valid);
-  out.kind = SSO_STEP_ALLOW;
-  out.reason = SSO_SESSION_VALID;
+  read.session = std::move(valid);
+  return read;
+}
+
+}  // namespace
+
+void SessionReadDone(sso_engine &engine, uint64_t read_id, const sso_store_reply &reply,
+                     int64_t now_ms) {
+  SessionReads::Read *read = engine.reads.Finish(read_id);
+  if (!read) return;
+  auto outcome = std::make_shared<SessionRead>(ReadOutcome(reply, now_ms));
+  // Cached only if no revocation was heard while the read was under way: the reply and the
+  // announcement travel on different connections and can arrive in either order.
+  if (outcome->session)
+    engine.cache.Insert(read->cookie, read->digest, outcome->session, now_ms, read->generation);
+  for (sso_txn *waiter : read->waiters)
+    if (auto *gate = std::get_if<GateState>(&waiter->flow)) gate->read = outcome;
+}
+
+void GateLeave(sso_txn &txn) {
+  if (auto *gate = std::get_if<GateState>(&txn.flow); gate && gate->read_id)
+    txn.engine.reads.Leave(gate->read_id, &txn);
+}
+
+void GateResumeRead(sso_txn &txn, sso_step &out) {
+  ResetStep(out);
+  GateState gate = EndFlow<GateState>(txn.flow);
+  SessionRead &read = *gate.read;
+  switch (read.reason) {
+    case SSO_SESSION_VALID:
+      if (Denied(txn, gate.rules, *read.session, gate.browser_navigation, out)) return;
+      txn.session = read.session;
+      out.kind = SSO_STEP_ALLOW;
+      out.reason = SSO_SESSION_VALID;
+      return;
+    case SSO_SESSION_NOT_FOUND:
+    case SSO_SESSION_EXPIRED:
+    case SSO_SESSION_CORRUPT_RECORD:
+      LoginRequired(txn, gate, read.reason, out);
+      if (std::exchange(read.drop_record, false)) {  // one DEL, however many waited
+        txn.output.cleanup = StoreCommand{"DEL", gate.session_key};
+        out.cleanup = txn.output.cleanup.View();
+      }
+      return;
+    default:
+      return ErrorStep(txn, read.reason, "", out);
+  }
 }
 
 }  // namespace sso

@@ -1,6 +1,7 @@
 // The session gate: no cookie / unknown / expired / valid, and what to answer for each.
 #pragma once
 
+#include <cstdint>
 #include <string_view>
 
 #include "sso/sso.h"
@@ -13,6 +14,13 @@ bool IsBrowserNavigation(std::string_view method, std::string_view accept,
                          std::string_view sec_fetch_mode, std::string_view x_requested_with);
 
 void GateBegin(sso_txn &txn, const sso_gate_request &request, sso_step &out);
-void GateResume(sso_txn &txn, const sso_store_reply &reply, int64_t now_ms, sso_step &out);
+// The store's reply to the worker's read `read_id`: checked once, cached, and handed to every
+// request that waited on it (each then resumes with GateResumeRead).
+void SessionReadDone(sso_engine &engine, uint64_t read_id, const sso_store_reply &reply,
+                     int64_t now_ms);
+// A request whose read ended: its answer.
+void GateResumeRead(sso_txn &txn, sso_step &out);
+// A request that goes away while it waits on a read.
+void GateLeave(sso_txn &txn);
 
 }  // namespace sso

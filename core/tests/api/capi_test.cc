@@ -71,8 +71,8 @@ TEST(CApi, NullArgumentsAreRefusedNotCrashed) {
   sso_session_plan plan;
   EXPECT_EQ(sso_session_plan_create(txn.get(), &id, random.data(), 32, 0, &plan),
             SSO_ERR_INVALID_ARGUMENT);
-  sso_store_reply bad{SSO_REPLY_STRING, {nullptr, 5}, 0, SSO_OK};
-  EXPECT_EQ(sso_gate_resume(txn.get(), &bad, 0, &step), SSO_ERR_BAD_STATE);
+  EXPECT_EQ(sso_gate_resume_read(txn.get(), &step), SSO_ERR_BAD_STATE);
+  EXPECT_EQ(sso_gate_resume_read(nullptr, &step), SSO_ERR_INVALID_ARGUMENT);
 }
 
 TEST(CApi, InputsNeedNoTerminator) {
@@ -83,7 +83,7 @@ TEST(CApi, InputsNeedNoTerminator) {
   sso_gate_request req{S("GET"), S("/"), S(""), S(""), S(""), {buffer.data(), 43}, 0};
   sso_step step;
   ASSERT_EQ(sso_gate_begin(txn.get(), &req, &step), SSO_OK);
-  EXPECT_EQ(step.kind, SSO_STEP_STORE);
+  EXPECT_EQ(step.kind, SSO_STEP_SESSION_READ);
 }
 
 }  // namespace

@@ -38,7 +38,7 @@ void ExpectRefused(sso_txn *txn, unsigned refused) {
     EXPECT_EQ(sso_flow_resume_wait(txn, kNow, &step), SSO_ERR_BAD_STATE) << "wake-up";
   }
   if (refused & kSessionRead) {
-    EXPECT_EQ(sso_gate_resume(txn, &nil, kNow, &step), SSO_ERR_BAD_STATE) << "session read";
+    EXPECT_EQ(sso_gate_resume_read(txn, &step), SSO_ERR_BAD_STATE) << "session read";
   }
 }
 
@@ -88,11 +88,14 @@ TEST(ResumeState, TheGateTakesOnlyItsSessionRead) {
   sso_gate_request req{S("GET"), S("/"), S("text/html"), S(""), S(""), S(cookie), kNow};
   sso_step step{};
   ASSERT_EQ(sso_gate_begin(txn.get(), &req, &step), SSO_OK);
-  ASSERT_EQ(step.kind, SSO_STEP_STORE);
-  ExpectRefused(txn.get(), kEveryResume & ~kSessionRead);
+  ASSERT_EQ(step.kind, SSO_STEP_SESSION_READ);
+  ExpectRefused(txn.get(), kEveryResume);  // the read has not ended
 
   sso_store_reply nil{SSO_REPLY_NIL, S(""), 0, SSO_OK};
-  ASSERT_EQ(sso_gate_resume(txn.get(), &nil, kNow, &step), SSO_OK);
+  sso_engine_session_read_done(engine.get(), step.read_id, &nil, kNow);
+  EXPECT_EQ(sso_engine_session_read_waiter(engine.get(), step.read_id), txn.get());
+  ExpectRefused(txn.get(), kEveryResume & ~kSessionRead);
+  ASSERT_EQ(sso_gate_resume_read(txn.get(), &step), SSO_OK);
   EXPECT_EQ(step.kind, SSO_STEP_REDIRECT);
   EXPECT_EQ(step.reason, SSO_SESSION_NOT_FOUND);
   ExpectRefused(txn.get(), kEveryResume);  // decided

@@ -287,10 +287,10 @@ TEST_F(ProvisionLease, EachStageTakesOnlyTheResumeItWaitsFor) {
   sso_step step{};
   sso_store_reply nil{SSO_REPLY_NIL, S(""), 0, SSO_OK};
   EXPECT_EQ(sso_flow_resume_wait(first.txn.get(), store_.now, &step), SSO_ERR_BAD_STATE);
-  EXPECT_EQ(sso_gate_resume(first.txn.get(), &nil, store_.now, &step), SSO_ERR_BAD_STATE);
+  EXPECT_EQ(sso_gate_resume_read(first.txn.get(), &step), SSO_ERR_BAD_STATE);
   EXPECT_EQ(sso_flow_resume_http(tab.txn.get(), 201, S("{}"), store_.now, &step),
             SSO_ERR_BAD_STATE);
-  EXPECT_EQ(sso_gate_resume(tab.txn.get(), &nil, store_.now, &step), SSO_ERR_BAD_STATE);
+  EXPECT_EQ(sso_gate_resume_read(tab.txn.get(), &step), SSO_ERR_BAD_STATE);
 
   Answer(first, 201, R"({"user_id":"42"})");
   EXPECT_EQ(first.step.kind, SSO_STEP_REDIRECT);

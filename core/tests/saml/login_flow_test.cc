@@ -222,7 +222,7 @@ TEST(SamlLogin, TakesOnlyTheStoreRepliesItAskedFor) {
   sso_store_reply nil = Nil();
   EXPECT_EQ(sso_flow_resume_http(txn.get(), 200, S("{}"), kNow, &step), SSO_ERR_BAD_STATE);
   EXPECT_EQ(sso_flow_resume_wait(txn.get(), kNow, &step), SSO_ERR_BAD_STATE);
-  EXPECT_EQ(sso_gate_resume(txn.get(), &nil, kNow, &step), SSO_ERR_BAD_STATE);
+  EXPECT_EQ(sso_gate_resume_read(txn.get(), &step), SSO_ERR_BAD_STATE);
 
   std::array<sso_store_reply, 1> ok{Ok()};
   ASSERT_EQ(sso_flow_resume(txn.get(), ok.data(), 1, kNow, &step), SSO_OK);

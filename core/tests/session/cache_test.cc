@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <tuple>
+#include <vector>
 
 #include "session/session_id.h"
 #include "support/test_support.h"
@@ -139,10 +141,11 @@ class CachedGateTest : public ::testing::Test {
   // A full store round trip that validates the session (and fills the cache if enabled).
   void Validate(int64_t now) {
     auto txn = MakeTxn(engine_.get());
-    ASSERT_EQ(Begin(txn, now).kind, SSO_STEP_STORE);
+    sso_step read = Begin(txn, now);
+    ASSERT_EQ(read.kind, SSO_STEP_SESSION_READ);
     sso_store_reply reply{SSO_REPLY_STRING, S(record_), 0, SSO_OK};
     sso_step step;
-    ASSERT_EQ(sso_gate_resume(txn.get(), &reply, now, &step), SSO_OK);
+    ASSERT_EQ(AnswerSessionRead(engine_.get(), txn.get(), read.read_id, reply, now, &step), SSO_OK);
     ASSERT_EQ(step.kind, SSO_STEP_ALLOW);
   }
 
@@ -162,7 +165,7 @@ TEST_F(CachedGateTest, SecondRequestIsServedFromTheCache) {
 TEST_F(CachedGateTest, NoCacheWhileRevocationsCannotBeHeard) {
   Validate(kNow);  // cache never enabled
   auto txn = MakeTxn(engine_.get());
-  EXPECT_EQ(Begin(txn, kNow + 10).kind, SSO_STEP_STORE);
+  EXPECT_EQ(Begin(txn, kNow + 10).kind, SSO_STEP_SESSION_READ);
 }
 
 TEST_F(CachedGateTest, RevocationAnnouncementEvicts) {
@@ -171,7 +174,8 @@ TEST_F(CachedGateTest, RevocationAnnouncementEvicts) {
   std::string message = std::string(64, 'a') + " " + sso::Sha256Hex(cookie_) + " junk";
   sso_engine_on_revocation(engine_.get(), S(message));
   auto txn = MakeTxn(engine_.get());
-  EXPECT_EQ(Begin(txn, kNow + 10).kind, SSO_STEP_STORE) << "revoked: must ask the store again";
+  EXPECT_EQ(Begin(txn, kNow + 10).kind, SSO_STEP_SESSION_READ)
+      << "revoked: must ask the store again";
 }
 
 TEST_F(CachedGateTest, LocalLogoutEvicts) {
@@ -186,26 +190,152 @@ TEST_F(CachedGateTest, LocalLogoutEvicts) {
           &step),
       SSO_OK);
   auto next = MakeTxn(engine_.get());
-  EXPECT_EQ(Begin(next, kNow + 10).kind, SSO_STEP_STORE);
+  EXPECT_EQ(Begin(next, kNow + 10).kind, SSO_STEP_SESSION_READ);
 }
 
 TEST_F(CachedGateTest, RevocationHeardWhileTheStoreAnswersIsNotUndone) {
   sso_engine_cache_set_enabled(engine_.get(), 1);
   auto txn = MakeTxn(engine_.get());
-  ASSERT_EQ(Begin(txn, kNow).kind, SSO_STEP_STORE);
+  sso_step read = Begin(txn, kNow);
+  ASSERT_EQ(read.kind, SSO_STEP_SESSION_READ);
   // The revocation arrives on the subscriber connection before the GETEX reply.
   std::string digest = sso::Sha256Hex(cookie_);
   sso_engine_on_revocation(engine_.get(), S(digest));
   sso_store_reply reply{SSO_REPLY_STRING, S(record_), 0, SSO_OK};
   sso_step step;
-  ASSERT_EQ(sso_gate_resume(txn.get(), &reply, kNow, &step), SSO_OK);
+  ASSERT_EQ(AnswerSessionRead(engine_.get(), txn.get(), read.read_id, reply, kNow, &step), SSO_OK);
   EXPECT_EQ(sso_engine_cache_size(engine_.get()), 0u) << "the possibly revoked reply is not cached";
   auto next = MakeTxn(engine_.get());
-  EXPECT_EQ(Begin(next, kNow + 10).kind, SSO_STEP_STORE);
+  EXPECT_EQ(Begin(next, kNow + 10).kind, SSO_STEP_SESSION_READ);
 }
 
 TEST_F(CachedGateTest, ChannelNameUsesThePrefix) {
   EXPECT_EQ(Str(sso_revocation_channel(engine_.get())), "sso:revoked");
+}
+
+// Concurrent misses on one cookie: one store read for all of them (issue 14).
+class SharedReadTest : public CachedGateTest {
+ protected:
+  sso_store_reply Reply(sso_reply_type type, std::string_view value = "") {
+    return {type, S(value), 0, type == SSO_REPLY_FAILED ? SSO_STORE_TIMEOUT : SSO_OK};
+  }
+  std::vector<sso_txn *> Woken(uint64_t read_id) {
+    std::vector<sso_txn *> woken;
+    while (sso_txn *t = sso_engine_session_read_waiter(engine_.get(), read_id)) woken.push_back(t);
+    return woken;
+  }
+};
+
+TEST_F(SharedReadTest, ConcurrentMissesWaitOnOneRead) {
+  sso_engine_cache_set_enabled(engine_.get(), 1);
+  std::vector<TxnPtr> txns;
+  std::vector<sso_step> steps;
+  for (int i = 0; i < 3; ++i) {
+    txns.push_back(MakeTxn(engine_.get()));
+    steps.push_back(Begin(txns.back(), kNow));
+    ASSERT_EQ(steps.back().kind, SSO_STEP_SESSION_READ);
+    EXPECT_EQ(steps.back().read_id, steps[0].read_id) << "request " << i;
+  }
+  EXPECT_EQ(steps[0].commands_count, 1u) << "the first request sends the read";
+  EXPECT_EQ(steps[1].commands_count, 0u) << "the others only wait";
+  EXPECT_EQ(steps[2].commands_count, 0u);
+
+  auto reply = Reply(SSO_REPLY_STRING, record_);
+  sso_engine_session_read_done(engine_.get(), steps[0].read_id, &reply, kNow);
+  EXPECT_EQ(Woken(steps[0].read_id),
+            (std::vector<sso_txn *>{txns[0].get(), txns[1].get(), txns[2].get()}));
+  for (auto &txn : txns) {
+    sso_step step;
+    ASSERT_EQ(sso_gate_resume_read(txn.get(), &step), SSO_OK);
+    EXPECT_EQ(step.kind, SSO_STEP_ALLOW);
+    EXPECT_EQ(Str(sso_txn_identity_field(txn.get(), SSO_FIELD_USER)), "42");
+  }
+  EXPECT_EQ(sso_engine_cache_size(engine_.get()), 1u);
+  auto later = MakeTxn(engine_.get());
+  EXPECT_EQ(Begin(later, kNow + 10).kind, SSO_STEP_ALLOW) << "cached";
+}
+
+TEST_F(SharedReadTest, ARequestAfterARevocationDoesNotJoinAnOlderRead) {
+  sso_engine_cache_set_enabled(engine_.get(), 1);
+  auto first = MakeTxn(engine_.get());
+  sso_step before = Begin(first, kNow);
+  sso_engine_on_revocation(engine_.get(), S(sso::Sha256Hex(cookie_)));
+  auto second = MakeTxn(engine_.get());
+  sso_step after = Begin(second, kNow);
+  ASSERT_EQ(after.kind, SSO_STEP_SESSION_READ);
+  EXPECT_NE(after.read_id, before.read_id);
+  EXPECT_EQ(after.commands_count, 1u) << "it reads for itself: the older read may predate it";
+  // and a third request joins the newer read
+  auto third = MakeTxn(engine_.get());
+  sso_step joined = Begin(third, kNow);
+  EXPECT_EQ(joined.read_id, after.read_id);
+  EXPECT_EQ(joined.commands_count, 0u);
+}
+
+TEST_F(SharedReadTest, WithoutRevocationsHeardEveryRequestReadsForItself) {
+  // the cache is not enabled: the subscriber is down, or cache=0
+  auto first = MakeTxn(engine_.get());
+  auto second = MakeTxn(engine_.get());
+  sso_step a = Begin(first, kNow), b = Begin(second, kNow);
+  EXPECT_NE(a.read_id, b.read_id);
+  EXPECT_EQ(b.commands_count, 1u);
+}
+
+TEST_F(SharedReadTest, ClientsThatLeaveAreNotWokenAndTheReadStillFillsTheCache) {
+  sso_engine_cache_set_enabled(engine_.get(), 1);
+  auto sender = MakeTxn(engine_.get()), stays = MakeTxn(engine_.get()),
+       leaves = MakeTxn(engine_.get());
+  sso_step read = Begin(sender, kNow);
+  Begin(stays, kNow);
+  Begin(leaves, kNow);
+  // their requests end (the clients closed the connection), the one that sent the read too
+  sso_txn_recycle(sender.release());
+  sso_txn_recycle(leaves.release());
+  auto reply = Reply(SSO_REPLY_STRING, record_);
+  sso_engine_session_read_done(engine_.get(), read.read_id, &reply, kNow);
+  EXPECT_EQ(Woken(read.read_id), std::vector<sso_txn *>{stays.get()});
+  EXPECT_EQ(sso_engine_cache_size(engine_.get()), 1u);
+}
+
+TEST_F(SharedReadTest, ReadWhoseEveryWaiterLeftStillCachesAndIsForgotten) {
+  sso_engine_cache_set_enabled(engine_.get(), 1);
+  uint64_t read_id;
+  {
+    auto txn = MakeTxn(engine_.get());
+    read_id = Begin(txn, kNow).read_id;
+  }  // destroyed while waiting
+  auto reply = Reply(SSO_REPLY_STRING, record_);
+  sso_engine_session_read_done(engine_.get(), read_id, &reply, kNow);
+  EXPECT_TRUE(Woken(read_id).empty());
+  EXPECT_EQ(sso_engine_cache_size(engine_.get()), 1u);
+  // a reply twice (the store answered twice, or a bug) changes nothing
+  sso_engine_session_read_done(engine_.get(), read_id, &reply, kNow);
+  EXPECT_TRUE(Woken(read_id).empty());
+}
+
+TEST_F(SharedReadTest, EveryWaiterGetsTheFailureAndOneDeletesABadRecord) {
+  sso_engine_cache_set_enabled(engine_.get(), 1);
+  for (auto [reply, kind, reason] :
+       {std::tuple{Reply(SSO_REPLY_FAILED), SSO_STEP_ERROR, SSO_STORE_TIMEOUT},
+        std::tuple{Reply(SSO_REPLY_NIL), SSO_STEP_UNAUTHORIZED, SSO_SESSION_NOT_FOUND},
+        std::tuple{Reply(SSO_REPLY_STRING, "{corrupt"), SSO_STEP_UNAUTHORIZED,
+                   SSO_SESSION_CORRUPT_RECORD}}) {
+    auto a = MakeTxn(engine_.get()), b = MakeTxn(engine_.get());
+    sso_step read = Begin(a, kNow);
+    Begin(b, kNow);
+    sso_engine_session_read_done(engine_.get(), read.read_id, &reply, kNow);
+    EXPECT_EQ(Woken(read.read_id).size(), 2u);
+    int deletes = 0;
+    for (auto *txn : {a.get(), b.get()}) {
+      sso_step step;
+      ASSERT_EQ(sso_gate_resume_read(txn, &step), SSO_OK);
+      EXPECT_EQ(step.kind, kind);
+      EXPECT_EQ(step.reason, reason);
+      deletes += step.cleanup.argc > 0;
+    }
+    EXPECT_EQ(deletes, reason == SSO_SESSION_CORRUPT_RECORD ? 1 : 0) << sso_status_name(reason);
+    EXPECT_EQ(sso_engine_cache_size(engine_.get()), 0u);
+  }
 }
 
 }  // namespace

@@ -26,6 +26,7 @@ class GateTest : public ::testing::Test {
     sso_gate_request req{S(method), S(uri), S(accept), S(""), S(""), S(cookie), kNow};
     sso_step step;
     EXPECT_EQ(sso_gate_begin(txn_.get(), &req, &step), SSO_OK);
+    read_id_ = step.kind == SSO_STEP_SESSION_READ ? step.read_id : 0;
     return step;
   }
 
@@ -56,7 +57,7 @@ class GateTest : public ::testing::Test {
                   sso_status failure = SSO_OK) {
     sso_store_reply reply{type, S(value), 0, failure};
     sso_step step;
-    EXPECT_EQ(sso_gate_resume(txn_.get(), &reply, now, &step), SSO_OK);
+    EXPECT_EQ(AnswerSessionRead(engine_.get(), txn_.get(), read_id_, reply, now, &step), SSO_OK);
     return step;
   }
 
@@ -64,6 +65,7 @@ class GateTest : public ::testing::Test {
   EnginePtr engine_;
   TxnPtr txn_;
   int counter_ = 0;
+  uint64_t read_id_ = 0;
 };
 
 TEST_F(GateTest, BrowserWithoutCookieIsSentToLoginWithReturnTo) {
@@ -93,7 +95,7 @@ TEST_F(GateTest, TheLoginUrlItselfIsNeverSentToLogin) {
   EXPECT_EQ(step.reason, SSO_LOGIN_URL_GATED);
   // nor is a browser whose session is unknown to the store
   step = Begin(NewSession().cookie, "text/html", "GET", "/sso/login?return_to=/");
-  ASSERT_EQ(step.kind, SSO_STEP_STORE);
+  ASSERT_EQ(step.kind, SSO_STEP_SESSION_READ);
   step = Resume(SSO_REPLY_NIL);
   EXPECT_EQ(step.kind, SSO_STEP_ERROR);
   EXPECT_EQ(step.reason, SSO_LOGIN_URL_GATED);
@@ -112,7 +114,7 @@ TEST_F(GateTest, OnlyTheLoginPathItselfIsRefused) {
 
 TEST_F(GateTest, AValidSessionStillReachesTheLoginUrl) {
   Session s = NewSession();
-  ASSERT_EQ(Begin(s.cookie, "text/html", "GET", "/sso/login").kind, SSO_STEP_STORE);
+  ASSERT_EQ(Begin(s.cookie, "text/html", "GET", "/sso/login").kind, SSO_STEP_SESSION_READ);
   EXPECT_EQ(Resume(SSO_REPLY_STRING, s.record).kind, SSO_STEP_ALLOW);
 }
 
@@ -165,7 +167,7 @@ TEST_F(GateTest, MalformedCookieNeverReachesTheStore) {
 TEST_F(GateTest, WellFormedCookieAsksForTheHashedKeyAndSlidesIdle) {
   auto [cookie, key, record] = NewSession();
   sso_step step = Begin(cookie);
-  ASSERT_EQ(step.kind, SSO_STEP_STORE);
+  ASSERT_EQ(step.kind, SSO_STEP_SESSION_READ);
   ASSERT_EQ(step.commands_count, 1u);
   auto args = Args(step.commands[0]);
   ASSERT_EQ(args.size(), 4u);
@@ -277,12 +279,13 @@ TEST_F(GateTest, StoreFailuresGive503PageWithCorrelationId) {
   }
 }
 
-TEST_F(GateTest, ResumeBeforeBeginIsRefused) {
-  sso_store_reply reply{SSO_REPLY_NIL, S(""), 0, SSO_OK};
+TEST_F(GateTest, ResumeBeforeTheReadEndedIsRefused) {
   sso_step step;
-  EXPECT_EQ(sso_gate_resume(txn_.get(), &reply, kNow, &step), SSO_ERR_BAD_STATE);
-  Begin("");  // decided at once: no store step to resume
-  EXPECT_EQ(sso_gate_resume(txn_.get(), &reply, kNow, &step), SSO_ERR_BAD_STATE);
+  EXPECT_EQ(sso_gate_resume_read(txn_.get(), &step), SSO_ERR_BAD_STATE);
+  Begin("");  // decided at once: no read to wait for
+  EXPECT_EQ(sso_gate_resume_read(txn_.get(), &step), SSO_ERR_BAD_STATE);
+  ASSERT_EQ(Begin(NewSession().cookie).kind, SSO_STEP_SESSION_READ);
+  EXPECT_EQ(sso_gate_resume_read(txn_.get(), &step), SSO_ERR_BAD_STATE) << "still reading";
 }
 
 TEST(GateNoIdle, UsesPlainGetWithoutIdleTimeout) {

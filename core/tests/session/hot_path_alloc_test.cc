@@ -73,9 +73,9 @@ class HotPath : public ::testing::Test {
     EXPECT_EQ(sso_txn_create(engine_.get(), &txn), SSO_OK);
     sso_step step;
     EXPECT_EQ(sso_gate_begin(txn, &req, &step), SSO_OK);
-    if (step.kind == SSO_STEP_STORE) {
+    if (step.kind == SSO_STEP_SESSION_READ) {
       sso_store_reply reply{SSO_REPLY_STRING, S(record_), 0, SSO_OK};
-      EXPECT_EQ(sso_gate_resume(txn, &reply, now, &step), SSO_OK);
+      EXPECT_EQ(AnswerSessionRead(engine_.get(), txn, step.read_id, reply, now, &step), SSO_OK);
     }
     EXPECT_EQ(step.kind, SSO_STEP_ALLOW);
     EXPECT_EQ(Str(sso_txn_identity_field(txn, SSO_FIELD_USER)), "42");

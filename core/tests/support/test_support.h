@@ -55,6 +55,17 @@ inline TxnPtr MakeTxn(sso_engine *engine) {
   return TxnPtr(txn);
 }
 
+// What the caller does with the gate's SSO_STEP_SESSION_READ once the store answered: the
+// reply goes to the engine, then `txn` (one of the waiters) resumes. Other waiters stay
+// handed out, ready for their own sso_gate_resume_read.
+inline sso_status AnswerSessionRead(sso_engine *engine, sso_txn *txn, uint64_t read_id,
+                                    const sso_store_reply &reply, int64_t now, sso_step *out) {
+  sso_engine_session_read_done(engine, read_id, &reply, now);
+  while (sso_engine_session_read_waiter(engine, read_id)) {
+  }
+  return sso_gate_resume_read(txn, out);
+}
+
 // The OpenID provider "op" as the tests configure it (secret, our callback); `issuer` and
 // `client_id` must outlive the config. Tests add the lines they are about.
 inline sso_oidc_provider_config OidcProviderConfig(std::string_view issuer,
