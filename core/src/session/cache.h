@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <list>
 #include <memory>
 #include <span>
 #include <string>
@@ -35,10 +34,16 @@ struct ValidSession {
   mutable std::vector<Token> tokens;
 };
 
-// Least recently used entries go first when the cache is full; a revocation finds its
-// entries by digest without scanning. Single-threaded (one per worker).
+// Bounded by memory: when full, an entry not used since the last sweep goes (CLOCK, an
+// approximation of least recently used in which a hit only sets a flag in its own entry);
+// a revocation finds its entries by digest without scanning. Lookups touch two places: a
+// compact open-addressing index and the entry itself (cookie inline). Single-threaded (one
+// per worker).
 class SessionCache {
  public:
+  // Session ids are 43 characters; longer keys are never cached.
+  static constexpr size_t kMaxKeyLength = 46;
+
   // `ttl_ms`: how long an entry is trusted without reading the store again (0: no cache);
   // `idle_ms`: the store's idle timeout (0: none), which hits must keep sliding.
   SessionCache(int64_t ttl_ms, size_t max_entries, int64_t idle_ms = 0)
@@ -49,8 +54,8 @@ class SessionCache {
   // Turning it off flushes it: while off, announcements may be missed.
   void SetEnabled(bool enabled);
 
-  // Entries are found by the session cookie itself, so a hit costs no hashing; they also
-  // remember the cookie's digest, which is what revocations name.
+  // Entries are found by the session cookie itself; they also remember the cookie's digest,
+  // which is what revocations name.
 
   // A fresh entry, or nullptr. Entries older than the cache ttl, past the session's absolute
   // expiry, or idle for the idle timeout are never returned. When the store's idle timeout
@@ -65,44 +70,57 @@ class SessionCache {
   uint64_t generation() const { return generation_; }
 
   // `now_ms`: when the store confirmed the session (and slid its idle timeout).
-  void Insert(std::string cookie, std::string digest, std::shared_ptr<const ValidSession> session,
-              int64_t now_ms, uint64_t lookup_generation);
+  void Insert(std::string_view cookie, std::string digest,
+              std::shared_ptr<const ValidSession> session, int64_t now_ms,
+              uint64_t lookup_generation);
   // A revocation: drops the sessions with these digests.
   void EvictDigests(std::span<const std::string_view> digests);
   // A logout on this worker: drops the session of this cookie.
   void EvictCookie(std::string_view cookie);
-  size_t size() const { return by_cookie_.size(); }
+  size_t size() const { return size_; }
 
   // A quarter of the idle timeout, at least a second: the store's TTL is then never less
   // than three quarters of the idle timeout while the session is in use here.
   int64_t SlideIntervalMs() const { return std::max<int64_t>(idle_ms_ / 4, 1000); }
 
  private:
+  // What a hit reads comes first: key, flag and session share the entry's first cache line.
   struct Entry {
-    std::string cookie;
-    std::string digest;
+    uint8_t key_length = 0;   // 0: a free entry
+    bool referenced = false;  // used since the sweep last passed it
+    char key[kMaxKeyLength];
     std::shared_ptr<const ValidSession> session;
-    int64_t cached_at_ms;
-    int64_t slid_at_ms;  // when the store's idle timeout was last slid (read or refreshed)
+    int64_t expires_ms = 0;  // the session's absolute expiry
+    int64_t cached_at_ms = 0;
+    int64_t slid_at_ms = 0;  // when the store's idle timeout was last slid (read or refreshed)
+    std::string digest;
+    std::string_view Key() const { return {key, key_length}; }
   };
-  using Lru = std::list<Entry>;  // most recently used first
-  void Erase(Lru::iterator it);
+  // One per index position: the entry (plus one; 0 is empty) and bits of the key's hash, so
+  // that a probe rarely reads an entry that is not the one.
+  struct Slot {
+    uint32_t tag = 0;
+    uint32_t entry = 0;
+  };
+  static uint64_t Hash(std::string_view key);
+  size_t FindSlot(std::string_view key, uint64_t hash) const;  // slots_.size() if absent
+  void PlaceInIndex(uint32_t entry, uint64_t hash);
+  void GrowIndex();
+  void Erase(size_t slot);
+  uint32_t SweepForVictim();
+  void Clear();
 
   int64_t ttl_ms_;
   size_t max_entries_;
   int64_t idle_ms_;
-  // Lookups by string_view without building a std::string key; the views point into the
-  // entries' own strings (list nodes do not move).
-  struct Hash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
-
   bool enabled_ = false;
   uint64_t generation_ = 0;
-  Lru lru_;
-  std::unordered_map<std::string_view, Lru::iterator, Hash, std::equal_to<>> by_cookie_;
-  std::unordered_map<std::string_view, Lru::iterator, Hash, std::equal_to<>> by_digest_;
+  size_t size_ = 0;
+  std::vector<Entry> entries_;  // grows up to max_entries_; indexes stay valid
+  std::vector<uint32_t> free_;  // entries_ indexes not in use
+  std::vector<Slot> slots_;     // linear probing, a power of two, at most half full
+  size_t hand_ = 0;             // the sweep's position in entries_
+  std::unordered_map<std::string, uint32_t> by_digest_;
 };
 
 }  // namespace sso

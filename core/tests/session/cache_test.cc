@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <set>
 #include <tuple>
 #include <vector>
 
@@ -71,15 +72,15 @@ TEST(SessionCache, RevocationByDigestDropsOnlyThoseSessions) {
   EXPECT_EQ(cache.Find("cookie-b", kNow + 1), nullptr);
 }
 
-TEST(SessionCache, TheLeastRecentlyUsedGoFirst) {
+TEST(SessionCache, WhenFullAnEntryUnusedSinceTheLastSweepGoes) {
   sso::SessionCache cache(60000, 3);
   cache.SetEnabled(true);
   for (const char *c : {"a", "b", "c"})
     cache.Insert(c, std::string("digest-") + c, Session(kNow + 100000), kNow, cache.generation());
-  EXPECT_NE(cache.Find("a", kNow + 1), nullptr);  // a is now the most recently used
+  EXPECT_NE(cache.Find("a", kNow + 1), nullptr);  // a was used
   cache.Insert("d", "digest-d", Session(kNow + 100000), kNow + 2, cache.generation());
   EXPECT_EQ(cache.size(), 3u);
-  EXPECT_EQ(cache.Find("b", kNow + 3), nullptr) << "b was the least recently used";
+  EXPECT_EQ(cache.Find("b", kNow + 3), nullptr) << "b was not used";
   EXPECT_NE(cache.Find("a", kNow + 3), nullptr);
   EXPECT_NE(cache.Find("c", kNow + 3), nullptr);
   EXPECT_NE(cache.Find("d", kNow + 3), nullptr);
@@ -87,6 +88,54 @@ TEST(SessionCache, TheLeastRecentlyUsedGoFirst) {
   cache.EvictDigests(revoked);
   EXPECT_EQ(cache.Find("c", kNow + 4), nullptr) << "found by digest, without a scan";
   EXPECT_EQ(cache.size(), 2u);
+}
+
+// The index is open addressing with linear probing and backward-shift deletion: after any
+// mix of inserts, evictions by cookie and by digest and sweeps of a full cache, every key is
+// found exactly while it is in, and the size counts exactly those.
+TEST(SessionCache, AnyMixOfOperationsKeepsTheIndexExact) {
+  sso::SessionCache cache(600000, 24);
+  cache.SetEnabled(true);
+  std::vector<std::string> keys;
+  for (int i = 0; i < 60; ++i) keys.push_back("cookie-" + std::to_string(i * 7919));
+  std::set<size_t> in;  // keys that may be in: inserted and not evicted by us since
+  uint64_t state = 12345;
+  auto next = [&state] {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<size_t>(state >> 33);
+  };
+  for (int step = 0; step < 20000; ++step) {
+    size_t k = next() % keys.size();
+    switch (next() % 4) {
+      case 0:
+      case 1:
+        cache.Insert(keys[k], "digest-" + keys[k], Session(kNow + 100000), kNow,
+                     cache.generation());
+        in.insert(k);
+        break;
+      case 2:
+        cache.EvictCookie(keys[k]);
+        in.erase(k);
+        break;
+      case 3: {
+        std::string digest = "digest-" + keys[k];
+        std::vector<std::string_view> revoked{digest};
+        cache.EvictDigests(revoked);
+        in.erase(k);
+        break;
+      }
+    }
+    size_t found = 0;
+    for (size_t i = 0; i < keys.size(); ++i) {
+      bool hit = cache.Find(keys[i], kNow + 1) != nullptr;
+      ASSERT_TRUE(!hit || in.count(i)) << "step " << step << ": " << keys[i] << " was evicted";
+      found += hit;
+      if (!hit) in.erase(i);  // swept out to make room: gone for good
+    }
+    ASSERT_EQ(cache.size(), found) << "step " << step;
+    ASSERT_LE(cache.size(), 24u);
+    ASSERT_TRUE(in.count(k) == 0 || cache.Find(keys[k], kNow + 1)) << "just inserted";
+  }
 }
 
 TEST(SessionCache, HitsAskForTheIdleTimeoutToBeSlidAtMostOncePerInterval) {
