@@ -2,7 +2,7 @@
 /*
  * A small Redis client that lives on nginx's event loop: one pipelined connection per
  * worker, non-blocking connect, a deadline on every command, reconnect on demand.
- * hiredis is used only to format commands and to parse replies; all I/O is nginx's.
+ * Commands are formatted here (RESP); hiredis only parses replies; all I/O is nginx's.
  */
 
 #ifndef _NGX_HTTP_SSO_REDIS_H_INCLUDED_

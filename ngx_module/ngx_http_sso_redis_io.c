@@ -17,23 +17,23 @@ ngx_int_t
 ngx_http_sso_redis_append(ngx_http_sso_redis_t *redis, ngx_uint_t argc,
     const char **argv, const size_t *lens)
 {
-    int      n;
-    char    *formatted;
-    size_t   size;
-    u_char  *out;
+    size_t      size;
+    u_char     *out, *p;
+    ngx_uint_t  i;
 
-    n = redisFormatCommandArgv(&formatted, (int) argc, argv, lens);
-    if (n < 0) {
-        return NGX_ERROR;
+    /* RESP: "*<argc>\r\n" then "$<len>\r\n<bytes>\r\n" per argument */
+    size = sizeof("*\r\n") - 1 + NGX_INT_T_LEN;
+
+    for (i = 0; i < argc; i++) {
+        size += sizeof("$\r\n\r\n") - 1 + NGX_SIZE_T_LEN + lens[i];
     }
 
-    if (redis->out_len + n > redis->out_size) {
-        size = ngx_max(redis->out_size * 2, redis->out_len + n);
+    if (redis->out_len + size > redis->out_size) {
+        size = ngx_max(redis->out_size * 2, redis->out_len - redis->out_sent + size);
         size = ngx_max(size, 4096);
 
         out = ngx_alloc(size, redis->log);
         if (out == NULL) {
-            redisFreeCommand(formatted);
             return NGX_ERROR;
         }
 
@@ -49,9 +49,16 @@ ngx_http_sso_redis_append(ngx_http_sso_redis_t *redis, ngx_uint_t argc,
         redis->out_size = size;
     }
 
-    ngx_memcpy(redis->out + redis->out_len, formatted, n);
-    redis->out_len += n;
-    redisFreeCommand(formatted);
+    p = ngx_sprintf(redis->out + redis->out_len, "*%ui\r\n", argc);
+
+    for (i = 0; i < argc; i++) {
+        p = ngx_sprintf(p, "$%uz\r\n", lens[i]);
+        p = ngx_cpymem(p, argv[i], lens[i]);
+        *p++ = CR;
+        *p++ = LF;
+    }
+
+    redis->out_len = p - redis->out;
 
     return NGX_OK;
 }

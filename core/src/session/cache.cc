@@ -1,9 +1,17 @@
 #include "session/cache.h"
 
 #include <functional>
+#include <string>
 #include <utility>
 
+#include "text/email_domain.h"
+
 namespace sso {
+
+std::string_view ValidSession::EmailDomainOnce() const {
+  if (!email_domain_) email_domain_ = EmailDomain(record.identity.email).value_or("");
+  return *email_domain_;
+}
 
 uint64_t SessionCache::Hash(std::string_view key) { return std::hash<std::string_view>{}(key); }
 

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -20,9 +21,12 @@ namespace sso {
 // A validated session, shared between the cache and the transactions that use it.
 struct ValidSession {
   SessionRecord record;
-  std::string groups;        // JoinList(record.identity.groups)
-  std::string roles;         // JoinList(record.identity.roles)
-  std::string email_domain;  // EmailDomain(record.identity.email), empty if none (sso_require)
+  std::string groups;  // JoinList(record.identity.groups)
+  std::string roles;   // JoinList(record.identity.roles)
+
+  // EmailDomain(record.identity.email), empty if none. Only an sso_require email_domain
+  // line needs it, and IDNA is not free: computed the first time it is asked for.
+  std::string_view EmailDomainOnce() const;
 
   // Identity tokens signed for this session, one per audience, reused while they have life
   // left. Mutable: a cache beside the record, in a single-threaded worker.
@@ -32,6 +36,9 @@ struct ValidSession {
     int64_t reuse_until_ms = 0;
   };
   mutable std::vector<Token> tokens;
+
+ private:
+  mutable std::optional<std::string> email_domain_;
 };
 
 // Bounded by memory: when full, an entry not used since the last sweep goes (CLOCK, an

@@ -1,5 +1,6 @@
 #include "session/gate.h"
 
+#include <algorithm>
 #include <cctype>
 #include <string_view>
 #include <utility>
@@ -13,7 +14,6 @@
 #include "session/gate_state.h"
 #include "session/session_id.h"
 #include "session/session_reads.h"
-#include "text/email_domain.h"
 #include "text/http_text.h"
 #include "text/views.h"
 
@@ -77,7 +77,11 @@ void LoginRequired(sso_txn &txn, const GateState &gate, sso_status reason, sso_s
 bool Denied(sso_txn &txn, const AccessRules *rules, const ValidSession &session,
             bool browser_navigation, sso_step &out) {
   if (!rules) return false;
-  const AccessRule *unmet = FirstUnmetRule(*rules, session.record.identity, session.email_domain);
+  const bool by_domain = std::any_of(rules->rules.begin(), rules->rules.end(), [](const auto &r) {
+    return r.kind == AccessRule::Kind::kEmailDomain;
+  });
+  const AccessRule *unmet =
+      FirstUnmetRule(*rules, session.record.identity, by_domain ? session.EmailDomainOnce() : "");
   if (!unmet) return false;
   const Identity &id = session.record.identity;
   txn.json_errors = !browser_navigation;
@@ -212,7 +216,6 @@ SessionRead ReadOutcome(const sso_store_reply &reply, int64_t now_ms) {
   auto valid = std::make_shared<ValidSession>();
   valid->groups = JoinList(record->identity.groups);
   valid->roles = JoinList(record->identity.roles);
-  valid->email_domain = EmailDomain(record->identity.email).value_or("");
   valid->record = std::move(*record);
   read.session = std::move(valid);
   return read;

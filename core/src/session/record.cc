@@ -1,5 +1,9 @@
 #include "session/record.h"
 
+#include <simdjson.h>
+
+#include <cstdint>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "text/http_text.h"
@@ -78,46 +82,127 @@ std::string SerializeRecord(const SessionRecord &record) {
   return j.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
+namespace {
+
+// A known field of the wrong type fails the whole record; unknown fields are skipped.
+bool ReadStringField(simdjson::dom::element value, std::string &out) {
+  std::string_view text;
+  if (value.get_string().get(text)) return false;
+  out.assign(text);
+  return true;
+}
+
+bool ReadListField(simdjson::dom::element value, std::vector<std::string> &out) {
+  simdjson::dom::array items;
+  if (value.get_array().get(items) || items.size() > kMaxListItems) return false;
+  out.clear();
+  for (simdjson::dom::element item : items) {
+    std::string_view text;
+    if (item.get_string().get(text)) return false;
+    out.emplace_back(text);
+  }
+  return true;
+}
+
+bool ReadAttributes(simdjson::dom::element value, std::map<std::string, std::string> &out) {
+  simdjson::dom::object attrs;
+  if (value.get_object().get(attrs)) return false;
+  out.clear();
+  for (simdjson::dom::key_value_pair field : attrs) {
+    std::string_view text;
+    if (field.value.get_string().get(text)) return false;
+    out.insert_or_assign(std::string(field.key), std::string(text));
+    if (out.size() > kMaxListItems) return false;
+  }
+  return true;
+}
+
+bool ReadLogoutRefs(simdjson::dom::element value, LogoutRefs &out) {
+  simdjson::dom::object lo;
+  if (value.get_object().get(lo)) return false;
+  for (simdjson::dom::key_value_pair field : lo) {
+    std::string *target = field.key == "sid"   ? &out.sid
+                          : field.key == "idt" ? &out.id_token
+                          : field.key == "nf"  ? &out.name_id_format
+                          : field.key == "nq"  ? &out.name_qualifier
+                          : field.key == "spq" ? &out.sp_name_qualifier
+                          : field.key == "si"  ? &out.session_index
+                                               : nullptr;
+    if (target && !ReadStringField(field.value, *target)) return false;
+  }
+  return true;
+}
+
+// An integer written as one (1.0 is not the version 1), within int64.
+bool ReadIntegerField(simdjson::dom::element value, int64_t &out) {
+  const auto type = value.type();
+  return (type == simdjson::dom::element_type::INT64 ||
+          type == simdjson::dom::element_type::UINT64) &&
+         !value.get_int64().get(out);
+}
+
+// One parser per thread (a worker has one): its buffers are reused, so a record costs no
+// allocation in the parser. simdjson reads a little past the end of its input: the record is
+// copied into a padded buffer first.
+struct RecordParser {
+  simdjson::dom::parser parser;
+  std::string padded;
+};
+
+}  // namespace
+
+// simdjson rather than a document tree: the gate parses a record on every cache miss, and
+// with cache=0 on every request; it validates UTF-8 and the JSON grammar as strictly.
 std::optional<SessionRecord> ParseRecord(std::string_view json) {
   if (json.empty() || json.size() > kMaxRecordBytes) return std::nullopt;
-  Json j = Json::parse(json.begin(), json.end(), nullptr, /*allow_exceptions=*/false);
-  if (!j.is_object()) return std::nullopt;
-  auto version = j.find("v");
-  if (version == j.end() || !version->is_number_integer() || *version != kRecordVersion)
+  thread_local RecordParser state;
+  state.padded.assign(json);
+  state.padded.resize(json.size() + simdjson::SIMDJSON_PADDING);
+  simdjson::dom::object top;
+  if (state.parser.parse(state.padded.data(), json.size(), false).get_object().get(top))
     return std::nullopt;
 
   SessionRecord record;
   Identity &id = record.identity;
-  if (!ReadString(j, "provider", id.provider) || !ReadString(j, "subject", id.subject) ||
-      !ReadString(j, "issuer", id.issuer) || !ReadString(j, "user", id.user) ||
-      !ReadString(j, "email", id.email) || !ReadString(j, "name", id.name) ||
-      !ReadList(j, "groups", id.groups) || !ReadList(j, "roles", id.roles))
-    return std::nullopt;
-
-  if (auto attrs = j.find("attrs"); attrs != j.end()) {
-    if (!attrs->is_object() || attrs->size() > kMaxListItems) return std::nullopt;
-    for (const auto &[name, value] : attrs->items()) {
-      if (!value.is_string()) return std::nullopt;
-      id.attributes.emplace(name, value.get<std::string>());
+  bool version_ok = false, have_created = false, have_expires = false;
+  for (simdjson::dom::key_value_pair field : top) {
+    std::string_view key = field.key;
+    simdjson::dom::element value = field.value;
+    bool ok = true;
+    if (key == "v") {
+      int64_t v = 0;
+      ok = ReadIntegerField(value, v);
+      version_ok = ok && v == kRecordVersion;
+    } else if (key == "provider")
+      ok = ReadStringField(value, id.provider);
+    else if (key == "subject")
+      ok = ReadStringField(value, id.subject);
+    else if (key == "issuer")
+      ok = ReadStringField(value, id.issuer);
+    else if (key == "user")
+      ok = ReadStringField(value, id.user);
+    else if (key == "email")
+      ok = ReadStringField(value, id.email);
+    else if (key == "name")
+      ok = ReadStringField(value, id.name);
+    else if (key == "groups")
+      ok = ReadListField(value, id.groups);
+    else if (key == "roles")
+      ok = ReadListField(value, id.roles);
+    else if (key == "attrs")
+      ok = ReadAttributes(value, id.attributes);
+    else if (key == "lo")
+      ok = ReadLogoutRefs(value, record.logout);
+    else if (key == "created") {
+      ok = ReadIntegerField(value, record.created_ms);
+      have_created = ok;
+    } else if (key == "expires") {
+      ok = ReadIntegerField(value, record.expires_ms);
+      have_expires = ok;
     }
+    if (!ok) return std::nullopt;
   }
-  if (auto lo = j.find("lo"); lo != j.end()) {
-    LogoutRefs &refs = record.logout;
-    if (!lo->is_object() || !ReadString(*lo, "sid", refs.sid) ||
-        !ReadString(*lo, "idt", refs.id_token) || !ReadString(*lo, "nf", refs.name_id_format) ||
-        !ReadString(*lo, "nq", refs.name_qualifier) ||
-        !ReadString(*lo, "spq", refs.sp_name_qualifier) ||
-        !ReadString(*lo, "si", refs.session_index))
-      return std::nullopt;
-  }
-  auto created = j.find("created");
-  auto expires = j.find("expires");
-  if (created == j.end() || !created->is_number_integer() || expires == j.end() ||
-      !expires->is_number_integer())
-    return std::nullopt;
-  record.created_ms = created->get<int64_t>();
-  record.expires_ms = expires->get<int64_t>();
-
+  if (!version_ok || !have_created || !have_expires) return std::nullopt;
   // A record that could not have been written by us (e.g. CR/LF planted in the store) is refused.
   if (ValidateIdentity(id) != SSO_OK) return std::nullopt;
   return record;
