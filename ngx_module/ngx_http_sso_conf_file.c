@@ -1,7 +1,8 @@
 
 /*
  * The module's one reader of files named in the configuration (keys, certificates,
- * metadata, secrets): read once, at configuration time, at most 1m.
+ * metadata, secrets): read once, at configuration time, at most 1m (IdP metadata: as
+ * saml_idp_metadata_max_size says).
  *
  * Both readers return NGX_CONF_OK or a message for the caller to return from its setter,
  * e.g. `cannot open password_file "/etc/nginx/redis.pass" (2: No such file or directory)`;
@@ -46,6 +47,16 @@ ngx_http_sso_file_error(ngx_conf_t *cf, char *problem, char *what, ngx_str_t *pa
 char *
 ngx_http_sso_read_conf_file(ngx_conf_t *cf, char *what, ngx_str_t *name, ngx_str_t *out)
 {
+    return ngx_http_sso_read_large_conf_file(cf, what, name, out, NGX_HTTP_SSO_MAX_FILE,
+                                             NULL);
+}
+
+
+char *
+ngx_http_sso_read_large_conf_file(ngx_conf_t *cf, char *what, ngx_str_t *name,
+    ngx_str_t *out, size_t max, char *limit)
+{
+    u_char          *msg;
     ssize_t          n;
     ngx_fd_t         fd;
     ngx_err_t        err;
@@ -69,10 +80,21 @@ ngx_http_sso_read_conf_file(ngx_conf_t *cf, char *what, ngx_str_t *name, ngx_str
         return ngx_http_sso_file_error(cf, "cannot read", what, &path, err, NULL);
     }
 
-    if (ngx_file_size(&fi) > NGX_HTTP_SSO_MAX_FILE) {
+    if (ngx_file_size(&fi) > (off_t) max) {
         ngx_close_file(fd);
+
+        msg = ngx_pnalloc(cf->pool, NGX_MAX_CONF_ERRSTR);
+        if (msg == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        /* "larger than 1048576 bytes; raise saml_idp_metadata_max_size" */
+        ngx_slprintf(msg, msg + NGX_MAX_CONF_ERRSTR - 1,
+                     "%O bytes, larger than %uz%s%s%Z", ngx_file_size(&fi), max,
+                     limit ? "; raise " : "", limit ? limit : "");
+
         return ngx_http_sso_file_error(cf, "cannot read", what, &path, 0,
-                                       "larger than 1m");
+                                       (char *) msg);
     }
 
     out->len = ngx_file_size(&fi);

@@ -133,7 +133,9 @@ typedef struct {
     ngx_str_t                    end_session_endpoint;
     ngx_str_t                    post_logout_redirect_uri;
     ngx_uint_t                   frontchannel_logout;
-    ngx_str_t                    idp_metadata;
+    ngx_str_t                    idp_metadata;       /* file contents, read at the end */
+    ngx_str_t                    idp_metadata_file;  /* as written in the line */
+    size_t                       idp_metadata_max_size;
     ngx_str_t                    idp_entity_id;
     ngx_str_t                    idp_sso_url;
     ngx_str_t                    idp_slo_url;
@@ -201,12 +203,14 @@ char *ngx_http_sso_audit_log(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 void ngx_http_sso_write_audit(ngx_http_request_t *r, sso_str line);
 
 /*
- * A file named in the configuration, read at configuration time (at most 1m): its
- * contents, or (a secret) its first line. NGX_CONF_OK, or a message naming `what` and
- * the file, for a setter to return.
+ * A file named in the configuration, read at configuration time (at most 1m, or `max`;
+ * `limit` names the line that raises it): its contents, or (a secret) its first line.
+ * NGX_CONF_OK, or a message naming `what` and the file, for a setter to return.
  */
 char *ngx_http_sso_read_conf_file(ngx_conf_t *cf, char *what, ngx_str_t *name,
     ngx_str_t *out);
+char *ngx_http_sso_read_large_conf_file(ngx_conf_t *cf, char *what, ngx_str_t *name,
+    ngx_str_t *out, size_t max, char *limit);
 char *ngx_http_sso_read_secret_file(ngx_conf_t *cf, char *what, ngx_str_t *name,
     ngx_str_t *out);
 

@@ -110,7 +110,9 @@ static ngx_command_t  ngx_http_sso_provider_commands[] = {
                       scim_token, "secret"),
 
     /* SAML */
-    ngx_http_sso_file_line("saml_idp_metadata", idp_metadata),
+    ngx_http_sso_str_line("saml_idp_metadata", idp_metadata_file),
+    ngx_http_sso_line("saml_idp_metadata_max_size", NGX_CONF_TAKE1,
+                      ngx_conf_set_size_slot, idp_metadata_max_size, NULL),
     ngx_http_sso_line("saml_idp_certificate", NGX_CONF_TAKE1,
                       ngx_http_sso_provider_files, idp_certificates, NULL),
     ngx_http_sso_file_line("saml_sp_key", sp_key),
@@ -202,6 +204,7 @@ ngx_http_sso_provider_init(ngx_conf_t *cf, ngx_http_sso_main_conf_t *smcf,
     pcf->sign_requests = NGX_CONF_UNSET_UINT;
     pcf->allow_idp_initiated = NGX_CONF_UNSET_UINT;
     pcf->clock_skew = NGX_CONF_UNSET_MSEC;
+    pcf->idp_metadata_max_size = NGX_CONF_UNSET_SIZE;
     pcf->link_existing = NGX_CONF_UNSET_UINT;
     pcf->sync = NGX_CONF_UNSET_UINT;
     pcf->auto_create = NGX_CONF_UNSET_UINT;
@@ -216,6 +219,8 @@ ngx_http_sso_provider_init(ngx_conf_t *cf, ngx_http_sso_main_conf_t *smcf,
 static char *
 ngx_http_sso_provider_done(ngx_conf_t *cf, ngx_http_sso_provider_conf_t *pcf)
 {
+    char  *rv;
+
     ngx_conf_init_uint_value(pcf->token_auth, NGX_HTTP_SSO_CLIENT_SECRET_BASIC);
     ngx_conf_init_msec_value(pcf->jwks_refresh_interval, 0);
     ngx_conf_init_uint_value(pcf->userinfo, 0);
@@ -227,6 +232,25 @@ ngx_http_sso_provider_done(ngx_conf_t *cf, ngx_http_sso_provider_conf_t *pcf)
     ngx_conf_init_uint_value(pcf->auto_create, 1);
 
     /* sign_requests stays unset: as the IdP metadata asks */
+
+    /* read once the block told how large it may be (federation aggregates are) */
+    ngx_conf_init_size_value(pcf->idp_metadata_max_size, 1024 * 1024);
+
+    if (pcf->idp_metadata_file.len) {
+        rv = ngx_http_sso_read_large_conf_file(cf, "file", &pcf->idp_metadata_file,
+                                               &pcf->idp_metadata,
+                                               pcf->idp_metadata_max_size,
+                                               "saml_idp_metadata_max_size");
+        if (rv != NGX_CONF_OK) {
+            if (rv != NGX_CONF_ERROR) {
+                ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                              "sso_provider \"%V\" in %V:%ui: \"saml_idp_metadata\" "
+                              "%s", &pcf->name, &pcf->file, pcf->line, rv);
+            }
+
+            return NGX_CONF_ERROR;
+        }
+    }
 
     if ((pcf->token_auth == NGX_HTTP_SSO_PRIVATE_KEY_JWT) != (pcf->client_key.len != 0)) {
         ngx_log_error(NGX_LOG_EMERG, cf->log, 0,

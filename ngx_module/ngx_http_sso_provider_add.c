@@ -193,6 +193,12 @@ ngx_http_sso_add_provider(ngx_conf_t *cf, ngx_http_sso_main_conf_t *smcf,
 
     } else {
         rc = ngx_http_sso_add_saml(smcf, pcf, &l);
+
+        /* the core kept what it needs of the metadata (an aggregate is megabytes) */
+        if (pcf->idp_metadata.data) {
+            ngx_pfree(cf->pool, pcf->idp_metadata.data);
+            ngx_str_null(&pcf->idp_metadata);
+        }
     }
 
     /* e.g. an IdP certificate that was skipped, and why */
@@ -212,10 +218,13 @@ ngx_http_sso_add_provider(ngx_conf_t *cf, ngx_http_sso_main_conf_t *smcf,
     }
 
     if (rc != SSO_OK) {
+        /* what exactly, e.g. which entity of an aggregate, and the line that fixes it */
+        w = sso_engine_error(smcf->engine);
+
         ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
-                      "sso_provider \"%V\" in %V:%ui: %s (%s)", &pcf->name,
+                      "sso_provider \"%V\" in %V:%ui: %s (%s)%s%*s", &pcf->name,
                       &pcf->file, pcf->line, sso_status_message(rc),
-                      sso_status_name(rc));
+                      sso_status_name(rc), w.len ? ": " : "", w.len, w.data);
         return NGX_ERROR;
     }
 

@@ -19,6 +19,7 @@ static ngx_str_t  ngx_http_sso_location = ngx_string("Location");
 static ngx_str_t  ngx_http_sso_www_authenticate = ngx_string("WWW-Authenticate");
 static ngx_str_t  ngx_http_sso_cache_control = ngx_string("Cache-Control");
 static ngx_str_t  ngx_http_sso_etag = ngx_string("ETag");
+static ngx_str_t  ngx_http_sso_csp = ngx_string("Content-Security-Policy");
 
 
 /* Sends what the core decided; returns an rc for ngx_http_finalize_request(). */
@@ -70,6 +71,15 @@ ngx_http_sso_send_step(ngx_http_request_t *r, sso_step *step)
 
         if (step->etag.len
             && ngx_http_sso_add_header(r, &ngx_http_sso_etag, step->etag, NULL)
+               != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        /* e.g. the page that posts an AuthnRequest: only its own script runs */
+        if (step->content_security_policy.len
+            && ngx_http_sso_add_header(r, &ngx_http_sso_csp,
+                                       step->content_security_policy, NULL)
                != NGX_OK)
         {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;

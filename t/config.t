@@ -210,4 +210,29 @@ for my $case (
     like($out, $want, "sso_provider: $line: the message names the provider and the line");
 }
 
+# IdP metadata that wants signed AuthnRequests (Keycloak's default descriptor) and no SP key
+my $keycloak = Test::Nginx::SSO::env()->{repo} . '/t/saml/metadata-corpus/keycloak.xml';
+sub metadata_block {
+    my ($name, @lines) = @_;
+    my @all = ("saml_idp_metadata $keycloak", 'saml_sp_entity_id https://app.example/sso/saml',
+        'saml_acs_url https://app.example/sso/saml/acs', @lines);
+    return "sso_provider $name {\n" . join('', map {"    $_;\n"} @all) . "}\n";
+}
+($ok, $out) = nginx_config_test({ config => '', http_config => metadata_block('kc') });
+ok(!$ok, 'WantAuthnRequestsSigned without saml_sp_key fails nginx -t');
+like($out, qr/\[emerg\].*sso_provider "kc" in \S+:\d+: signed AuthnRequests need an SP key \(saml_sp_key\) \(CONFIG_SP_KEY_REQUIRED\): IdP "http:\/\/localhost:8080\/realms\/firezone" wants signed AuthnRequests \(WantAuthnRequestsSigned="true" in its metadata\) and there is no SP key: set saml_sp_key/,
+    'WantAuthnRequestsSigned without saml_sp_key: the message says so, and the fix');
+unlike($out, qr/IdP certificate|SAML_KEY_INVALID/, 'and blames no certificate');
+($ok, $out) = nginx_config_test({ config => '',
+    http_config => metadata_block('kc', "saml_sp_key $servroot/idp.key") });
+ok($ok, 'with saml_sp_key it passes') or diag($out);
+($ok, $out) = nginx_config_test({ config => '',
+    http_config => metadata_block('kc', 'saml_idp_metadata_max_size 1k') });
+like($out, qr/sso_provider "kc" in \S+:\d+: "saml_idp_metadata" cannot read file "\S+keycloak\.xml" \(\d+ bytes, larger than 1024; raise saml_idp_metadata_max_size\)/,
+    'a metadata file over saml_idp_metadata_max_size: the size, the limit and the line to raise');
+($ok, $out) = nginx_config_test({ config => '',
+    http_config => metadata_block('kc', "saml_idp_metadata $keycloak") });
+like($out, qr/sso_provider "kc": "saml_idp_metadata" directive is duplicate/,
+    'saml_idp_metadata twice is named');
+
 done_testing();

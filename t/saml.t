@@ -254,7 +254,7 @@ subtest 'weak IdP keys are refused: skipped among good ones, fatal when none is 
     my $mixed = $provider->('mixed', "saml_idp_metadata $env->{servroot}/mixed-idp.xml");
     my ($ok, $out) = nginx_config_test({ http_config => $mixed, config => '' });
     ok($ok, 'metadata with weak certificates among a good one passes nginx -t') or diag($out);
-    like($out, qr/\[warn\].*sso_provider "mixed" .*IdP metadata signing certificate 1 skipped: subject CN=weak-e3\.test\.invalid, serial 0x[0-9A-F]+: RSA public exponent is below 65537/,
+    like($out, qr/\[warn\].*sso_provider "mixed" .*IdP "https:\/\/idp\.test\.invalid\/metadata": metadata signing certificate 1 skipped: subject CN=weak-e3\.test\.invalid, serial 0x[0-9A-F]+: RSA public exponent is below 65537/,
         'with a warning naming the certificate and the check');
     like($out, qr/\[warn\].*certificate 3 skipped: subject CN=weak-1024\.test\.invalid.*RSA modulus is shorter than 2048 bits/,
         'for each weak certificate');

@@ -167,6 +167,7 @@ typedef enum {
   SSO_SCIM_UNAUTHORIZED,
   SSO_SCIM_BAD_REQUEST,
   SSO_SCIM_APP_NOT_TOLD,
+  SSO_CONFIG_SP_KEY_REQUIRED,
 
   SSO_STATUS_COUNT
 } sso_status;
@@ -267,6 +268,8 @@ typedef struct {
   int redact_query;         /* any kind: the request's query carries a secret (an authorization
                              * code): keep it out of the request line that logs show */
   sso_str etag;             /* PAGE: an ETag header to send (len 0 if none) */
+  sso_str content_security_policy; /* PAGE: a Content-Security-Policy header (len 0: none),
+                                    * e.g. for a page that posts a SAML message by itself */
   int64_t delay_ms;         /* WAIT */
   uint64_t read_id;         /* SESSION_READ: never 0, and fits in a uintptr_t */
   size_t body_limit;        /* READ_BODY */
@@ -416,8 +419,9 @@ SSO_API sso_status sso_endpoint_resume_body(sso_txn *txn, sso_str body, int64_t 
 typedef struct {
   sso_str name;                    /* provider name used in URLs, logs and $sso_provider */
   sso_str idp_metadata_xml;        /* the IdP's metadata, or the three settings below */
-  sso_str idp_entity_id;           /* overrides / completes the metadata */
-  sso_str idp_sso_url;             /* HTTP-Redirect SingleSignOnService */
+  sso_str idp_entity_id;           /* chooses the IdP of an aggregate; else overrides /
+                                    * completes the metadata */
+  sso_str idp_sso_url;             /* HTTP-Redirect SingleSignOnService (overrides) */
   const sso_str *idp_certificates; /* PEM; several during a rollover */
   size_t idp_certificates_count;
   sso_str sp_entity_id;       /* our entity ID (the Audience) */
@@ -443,6 +447,10 @@ SSO_API sso_status sso_engine_add_saml_provider(sso_engine *engine,
  * the i-th one (empty past the end). One log line each; no secrets. */
 SSO_API size_t sso_engine_warnings_count(sso_engine *engine);
 SSO_API sso_str sso_engine_warning(sso_engine *engine, size_t index);
+/* Why the last sso_engine_add_*_provider call failed, beyond its status: what exactly is
+ * wrong (which entity, certificate or binding) and the line that fixes it; empty when the
+ * status says it all. One log line; no secrets. */
+SSO_API sso_str sso_engine_error(sso_engine *engine);
 
 /* ---- login flows: each step is STORE (run, then sso_flow_resume), REDIRECT, PAGE, ERROR ---- */
 

@@ -322,9 +322,11 @@ sso_status sso_engine_add_saml_provider(sso_engine *engine,
       (config->attribute_map_count && !config->attribute_map))
     return SSO_ERR_INVALID_ARGUMENT;
   engine->warnings.clear();
+  engine->error.clear();
   return Barrier([&] {
     sso::SamlProvider provider;
-    if (sso_status s = sso::MakeSamlProvider(*config, provider, &engine->warnings); s != SSO_OK)
+    if (sso_status s = sso::MakeSamlProvider(*config, provider, &engine->warnings, &engine->error);
+        s != SSO_OK)
       return s;
     if (engine->saml_providers.count(provider.name) || engine->oidc_providers.count(provider.name))
       return SSO_ERR_INVALID_ARGUMENT;
@@ -341,6 +343,10 @@ size_t sso_engine_warnings_count(sso_engine *engine) {
 sso_str sso_engine_warning(sso_engine *engine, size_t index) {
   if (!engine || index >= engine->warnings.size()) return {"", 0};
   return Str(engine->warnings[index]);
+}
+
+sso_str sso_engine_error(sso_engine *engine) {
+  return engine ? Str(engine->error) : sso_str{"", 0};
 }
 
 sso_status sso_login_begin(sso_txn *txn, const sso_login_request *request, sso_step *out) {
@@ -453,6 +459,7 @@ sso_status sso_engine_add_oidc_provider(sso_engine *engine,
       (config->claim_map_count && !config->claim_map))
     return SSO_ERR_INVALID_ARGUMENT;
   engine->warnings.clear();
+  engine->error.clear();
   return Barrier([&] {
     sso::OidcProvider provider;
     if (sso_status s = sso::MakeOidcProvider(*config, provider); s != SSO_OK) return s;

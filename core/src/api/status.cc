@@ -217,6 +217,7 @@ StatusText TextOf(sso_status status) {
     SSO_STATUS_TEXT(SCIM_APP_NOT_TOLD,
                     "the app's hook did not take a SCIM event (no answer or not 2xx); the "
                     "identity provider gets a 503 and retries")
+    SSO_STATUS_TEXT(CONFIG_SP_KEY_REQUIRED, "signed AuthnRequests need an SP key (saml_sp_key)")
     case SSO_STATUS_COUNT:
       break;
   }

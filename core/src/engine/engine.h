@@ -63,6 +63,7 @@ struct sso_engine {
   std::optional<sso::IdentityTokenSettings> identity_token;  // $sso_identity_token, if set
   std::map<std::string, sso::scim::Settings> scim;           // by provider name: SCIM is on
   std::vector<std::string> warnings;  // of the last sso_engine_add_*_provider call
+  std::string error;                  // why that call failed, in words (may be empty)
 
   // Transactions that ended, kept for the next requests: a request on the hot path then
   // allocates nothing on the heap (engine.cc frees them with the engine).

@@ -4,7 +4,9 @@
 
 #include <ctime>
 
+#include "saml/post_form.h"
 #include "saml/redirect_binding.h"
+#include "saml/xml_sign.h"
 #include "saml/xml_util.h"
 #include "text/encoding.h"
 #include "text/http_text.h"
@@ -44,18 +46,32 @@ std::optional<std::string> Inflate(std::string_view data, size_t max_size) {
   return out;
 }
 
+std::string AuthnRequestXml(const AuthnRequestInput &in) {
+  return "<samlp:AuthnRequest xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" "
+         "xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\" ID=\"" +
+         HtmlEscape(in.id) + "\" Version=\"2.0\" IssueInstant=\"" + FormatDateTime(in.now_ms) +
+         "\" Destination=\"" + HtmlEscape(in.idp_sso_url) +
+         "\" ProtocolBinding=\"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST\" "
+         "AssertionConsumerServiceURL=\"" +
+         HtmlEscape(in.acs_url) + "\"><saml:Issuer>" + HtmlEscape(in.sp_entity_id) +
+         "</saml:Issuer><samlp:NameIDPolicy AllowCreate=\"true\"/></samlp:AuthnRequest>";
+}
+
 std::optional<std::string> RedirectUrl(const AuthnRequestInput &in) {
-  std::string xml =
-      "<samlp:AuthnRequest xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" "
-      "xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\" ID=\"" +
-      HtmlEscape(in.id) + "\" Version=\"2.0\" IssueInstant=\"" + FormatDateTime(in.now_ms) +
-      "\" Destination=\"" + HtmlEscape(in.idp_sso_url) +
-      "\" ProtocolBinding=\"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST\" "
-      "AssertionConsumerServiceURL=\"" +
-      HtmlEscape(in.acs_url) + "\"><saml:Issuer>" + HtmlEscape(in.sp_entity_id) +
-      "</saml:Issuer><samlp:NameIDPolicy AllowCreate=\"true\"/></samlp:AuthnRequest>";
-  return RedirectBindingUrl(in.idp_sso_url, MessageParameter::kRequest, xml, in.relay_state,
-                            in.signing_key);
+  return RedirectBindingUrl(in.idp_sso_url, MessageParameter::kRequest, AuthnRequestXml(in),
+                            in.relay_state, in.signing_key);
+}
+
+std::optional<std::string> PostPage(const AuthnRequestInput &in) {
+  std::string xml = AuthnRequestXml(in);
+  if (in.signing_key) {
+    auto signed_xml = SignEnveloped(xml, in.signing_key);
+    if (!signed_xml) return std::nullopt;
+    xml = std::move(*signed_xml);
+  }
+  std::vector<FormField> fields{{"SAMLRequest", Base64Encode(xml)}};
+  if (!in.relay_state.empty()) fields.emplace_back("RelayState", in.relay_state);
+  return AutoPostPage("Signing in", in.idp_sso_url, fields);
 }
 
 }  // namespace sso::saml

@@ -1,4 +1,5 @@
-// SP-initiated login: an AuthnRequest sent over the HTTP-Redirect binding.
+// SP-initiated login: an AuthnRequest sent over the HTTP-Redirect binding, or over HTTP-POST
+// to an IdP that offers only that.
 #pragma once
 
 #include <openssl/evp.h>
@@ -23,12 +24,20 @@ struct AuthnRequestInput {
   std::string acs_url;
   std::string idp_sso_url;  // Destination
   std::string relay_state;  // an opaque handle, never the return URL itself
-  PrivateKey signing_key;   // sign the redirect (RSA-SHA256 or ECDSA-SHA256) when set
+  PrivateKey signing_key;   // sign the request (RSA-SHA256 or ECDSA-SHA256) when set
 };
+
+// The AuthnRequest element, unsigned.
+std::string AuthnRequestXml(const AuthnRequestInput &input);
 
 // The full redirect URL: IdP SSO URL + SAMLRequest (deflate, base64, URL-encoded) +
 // RelayState [+ SigAlg + Signature over exactly those bytes, as the binding specifies].
 std::optional<std::string> RedirectUrl(const AuthnRequestInput &input);
+
+// The HTTP-POST binding: the page that posts SAMLRequest (base64; signed inside the XML,
+// enveloped, when there is a key) and RelayState to the IdP's SSO URL. Send it with
+// AutoPostPolicy() (saml/post_form.h).
+std::optional<std::string> PostPage(const AuthnRequestInput &input);
 
 // Raw DEFLATE (RFC 1951), as the HTTP-Redirect binding wants; and its inverse (tests).
 std::optional<std::string> Deflate(std::string_view data);

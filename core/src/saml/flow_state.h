@@ -11,7 +11,8 @@ namespace sso {
 
 // SP-initiated login: the redirect to the IdP, held until its RelayState record is stored.
 struct SamlLoginState {
-  std::string redirect;
+  std::string redirect;   // HTTP-Redirect binding: where the browser goes
+  std::string post_page;  // HTTP-POST binding (when `redirect` is empty): the page that posts
 };
 
 // The ACS: a posted SAMLResponse on its way to a validated, not yet replayed, identity.

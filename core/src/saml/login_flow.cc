@@ -10,6 +10,7 @@
 #include "oidc/login_flow.h"
 #include "provision/flow.h"
 #include "saml/metadata.h"
+#include "saml/post_form.h"
 #include "session/gate.h"
 #include "session/plan.h"
 #include "session/session_id.h"
@@ -170,22 +171,25 @@ void LoginBegin(sso_txn &txn, const sso_login_request &request, sso_step &out) {
   std::string handle = Base64UrlEncode(
       std::string_view(reinterpret_cast<const char *>(handle_bytes.data()), handle_bytes.size()));
 
+  // HTTP-Redirect when the IdP offers it, else HTTP-POST
+  bool post = provider->idp.sso_url.empty();
   saml::AuthnRequestInput authn{request_id,
                                 request.now_ms,
                                 provider->sp.entity_id,
                                 provider->sp.acs_url,
-                                provider->idp.sso_url,
+                                post ? provider->idp.sso_post_url : provider->idp.sso_url,
                                 handle,
                                 provider->sign_requests ? provider->sp_key : nullptr};
-  auto url = saml::RedirectUrl(authn);
-  if (!url) return FlowFail(txn, SSO_ERR_INTERNAL, out);
+  auto message = post ? saml::PostPage(authn) : saml::RedirectUrl(authn);
+  if (!message) return FlowFail(txn, SSO_ERR_INTERNAL, out);
 
   Json relay = {{"p", provider->name}, {"id", request_id}, {"to", return_to}};
   std::vector<StoreCommand> commands;
   commands.push_back(StoreCommand{"SET", RelayKey(txn, handle),
                                   relay.dump(-1, ' ', false, Json::error_handler_t::replace), "PX",
                                   std::to_string(kRelayStateTtlMs)});
-  txn.flow = SamlLoginState{std::move(*url)};
+  txn.flow =
+      post ? SamlLoginState{"", std::move(*message)} : SamlLoginState{std::move(*message), ""};
   FlowStore(txn, std::move(commands), out);
 }
 
@@ -230,6 +234,11 @@ void SamlLoginResume(sso_txn &txn, SamlLoginState &login, std::span<const sso_st
                      sso_step &out) {
   sso_status why;
   if (FlowStoreFailed(replies, why)) return FlowFail(txn, why, out);
+  if (login.redirect.empty()) {
+    Page(txn, 200, "text/html; charset=utf-8", std::move(login.post_page), out);
+    out.content_security_policy = Str(saml::AutoPostPolicy());
+    return;
+  }
   Redirect(txn, 302, std::move(login.redirect), out);
 }
 

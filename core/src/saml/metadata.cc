@@ -1,7 +1,12 @@
 #include "saml/metadata.h"
 
+#include <algorithm>
+#include <cctype>
+#include <set>
+
 #include "saml/signature.h"
 #include "saml/xml_util.h"
+#include "text/encoding.h"
 #include "text/http_text.h"
 
 namespace sso::saml {
@@ -9,6 +14,120 @@ namespace {
 
 constexpr const char *kRedirectBinding = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect";
 constexpr const char *kPostBinding = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST";
+constexpr std::string_view kProtocol20 = "urn:oasis:names:tc:SAML:2.0:protocol";
+constexpr int kMaxNesting = 16;    // EntitiesDescriptor inside EntitiesDescriptor
+constexpr size_t kNamesShown = 3;  // entity IDs named in one message
+
+std::string Quoted(std::string_view text) { return "\"" + LogSafe(text, 200) + "\""; }
+
+// "HTTP-Redirect" for "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"; others as they are
+std::string ShortBinding(std::string_view binding) {
+  constexpr std::string_view kPrefix = "urn:oasis:names:tc:SAML:2.0:bindings:";
+  if (binding.starts_with(kPrefix)) binding.remove_prefix(kPrefix.size());
+  return LogSafe(binding, 100);
+}
+
+bool ListsWord(std::string_view list, std::string_view word) {
+  size_t pos = 0;
+  while (pos < list.size()) {
+    size_t end = list.find_first_of(" \t\r\n", pos);
+    if (end == std::string_view::npos) end = list.size();
+    if (list.substr(pos, end - pos) == word) return true;
+    pos = end + 1;
+  }
+  return false;
+}
+
+// The entity's IDPSSODescriptor for SAML 2.0 (an IdP may list a SAML 1.1 one too), or nullptr.
+xmlNode *Saml2IdpDescriptor(xmlNode *entity) {
+  for (xmlNode *d : Children(entity, kNsMetadata, "IDPSSODescriptor"))
+    if (ListsWord(Attribute(d, "protocolSupportEnumeration").value_or(""), kProtocol20)) return d;
+  return nullptr;
+}
+
+// Every EntityDescriptor of the document, those of nested EntitiesDescriptors included.
+void CollectEntities(xmlNode *node, int depth, std::vector<xmlNode *> &out) {
+  if (Is(node, kNsMetadata, "EntityDescriptor")) {
+    out.push_back(node);
+  } else if (Is(node, kNsMetadata, "EntitiesDescriptor") && depth < kMaxNesting) {
+    for (xmlNode *child = node->children; child; child = child->next)
+      CollectEntities(child, depth + 1, out);
+  }
+}
+
+std::string EntityId(xmlNode *entity) { return Attribute(entity, "entityID").value_or(""); }
+
+std::string SomeNames(const std::vector<xmlNode *> &entities) {
+  std::string names;
+  for (size_t i = 0; i < entities.size() && i < kNamesShown; ++i)
+    names += (i ? ", " : "") + Quoted(EntityId(entities[i]));
+  if (entities.size() > kNamesShown) names += ", ...";
+  return names;
+}
+
+// The entity `wanted` names, or the only IdP of the document; nullptr with `error` set.
+xmlNode *ChooseEntity(xmlNode *root, std::string_view wanted, std::string &error) {
+  std::vector<xmlNode *> entities, idps;
+  CollectEntities(root, 0, entities);
+  for (xmlNode *e : entities)
+    if (Saml2IdpDescriptor(e)) idps.push_back(e);
+  if (entities.empty()) {
+    error = "the IdP metadata has no EntityDescriptor (its root element is <" +
+            LogSafe(reinterpret_cast<const char *>(root->name), 60) + ">)";
+    return nullptr;
+  }
+  if (!wanted.empty()) {
+    for (xmlNode *e : entities) {
+      if (EntityId(e) != wanted) continue;
+      if (Saml2IdpDescriptor(e)) return e;
+      error = "entity " + Quoted(wanted) +
+              " of the IdP metadata is not a SAML 2.0 IdP: it has no IDPSSODescriptor for " +
+              std::string(kProtocol20);
+      return nullptr;
+    }
+    // one IdP in the file: saml_idp_entity_id overrides its entityID
+    if (idps.size() == 1) return idps.front();
+  }
+  if (idps.empty()) {
+    error = "the IdP metadata describes no SAML 2.0 IdP: none of its " +
+            std::to_string(entities.size()) + " entities (" + SomeNames(entities) +
+            ") has an IDPSSODescriptor for " + std::string(kProtocol20);
+    return nullptr;
+  }
+  if (!wanted.empty()) {
+    error = "saml_idp_entity_id " + Quoted(wanted) + " is none of the " +
+            std::to_string(idps.size()) + " IdPs of the metadata (" + SomeNames(idps) + ")";
+    return nullptr;
+  }
+  if (idps.size() > 1) {
+    error = "the IdP metadata describes " + std::to_string(idps.size()) + " IdPs (" +
+            SomeNames(idps) + "): choose one with saml_idp_entity_id";
+    return nullptr;
+  }
+  return idps.front();
+}
+
+// The first SingleSignOnService of each HTTP binding we speak; every binding listed is noted.
+void ReadSingleSignOn(xmlNode *idp, IdpMetadata &out) {
+  for (xmlNode *sso : Children(idp, kNsMetadata, "SingleSignOnService")) {
+    std::string binding = Attribute(sso, "Binding").value_or("");
+    std::string location = Attribute(sso, "Location").value_or("");
+    std::string name = ShortBinding(binding);
+    if (std::find(out.sso_bindings.begin(), out.sso_bindings.end(), name) == out.sso_bindings.end())
+      out.sso_bindings.push_back(name);
+    bool redirect = binding == kRedirectBinding, post = binding == kPostBinding;
+    if (!redirect && !post) continue;
+    if (!IsAcceptableEndpoint(location)) {
+      out.skipped_sso.push_back(name + " " + Quoted(location));
+      out.warnings.push_back("IdP " + Quoted(out.idp.entity_id) + ": SingleSignOnService (" + name +
+                             ") " + Quoted(location) +
+                             " skipped: not an https URL (http only on loopback)");
+      continue;
+    }
+    std::string &url = redirect ? out.idp.sso_url : out.idp.sso_post_url;
+    if (url.empty()) url = location;
+  }
+}
 
 // The first SingleLogoutService of each binding we speak (HTTP-Redirect, HTTP-POST); a
 // Location that is not an absolute https (or loopback http) URL is not taken.
@@ -28,68 +147,81 @@ void ReadSingleLogout(xmlNode *idp, IdentityProvider &out) {
   }
 }
 
-xmlNode *FindIdpEntity(xmlNode *root) {
-  if (Is(root, kNsMetadata, "EntityDescriptor")) return root;
-  if (!Is(root, kNsMetadata, "EntitiesDescriptor")) return nullptr;
-  xmlNode *found = nullptr;
-  for (xmlNode *entity : Children(root, kNsMetadata, "EntityDescriptor")) {
-    if (Children(entity, kNsMetadata, "IDPSSODescriptor").empty()) continue;
-    if (found) return nullptr;  // several IdPs: which one is meant is not ours to guess
-    found = entity;
-  }
-  return found;
+// Why a <ds:X509Certificate> would not read, should it not: the usual mistakes by name.
+std::string Unreadable(std::string_view base64) {
+  if (base64.empty()) return "the X509Certificate element is empty";
+  auto der = Base64Decode(base64);
+  if (der && der->starts_with("-----BEGIN"))
+    return "not a readable X.509 certificate (the element holds a base64-encoded PEM "
+           "certificate; it takes the base64 of the DER, without the PEM lines)";
+  return "not a readable X.509 certificate";
 }
 
-}  // namespace
-
-sso_status ParseIdpMetadata(std::string_view xml, IdpMetadata &out) {
-  out = IdpMetadata{};
-  if (!InitXmlSec()) return SSO_ERR_INTERNAL;
-  bool dtd = false;
-  XmlDocPtr doc = ParseUntrusted(xml, &dtd);
-  if (!doc) return SSO_SAML_METADATA_INVALID;
-  xmlNode *entity = FindIdpEntity(xmlDocGetRootElement(doc.get()));
-  if (!entity) return SSO_SAML_METADATA_INVALID;
-  auto entity_id = Attribute(entity, "entityID");
-  if (!entity_id || entity_id->empty()) return SSO_SAML_METADATA_INVALID;
-  size_t n = 0;
-  xmlNode *idp = OnlyChild(entity, kNsMetadata, "IDPSSODescriptor", &n);
-  if (!idp) return SSO_SAML_METADATA_INVALID;
-
-  out.idp.entity_id = *entity_id;
-  out.wants_signed_requests = Attribute(idp, "WantAuthnRequestsSigned") == "true";
-  for (xmlNode *sso : Children(idp, kNsMetadata, "SingleSignOnService")) {
-    if (Attribute(sso, "Binding") == kRedirectBinding) {
-      out.idp.sso_url = Attribute(sso, "Location").value_or("");
-      break;
-    }
-  }
-  if (out.idp.sso_url.empty()) return SSO_SAML_METADATA_INVALID;
-  ReadSingleLogout(idp, out.idp);
-
+// Every signing certificate (KeyDescriptor without `use`, or use="signing"), each once; one
+// that cannot serve is skipped with a warning naming it and the check it failed.
+sso_status ReadSigningKeys(xmlNode *idp, IdpMetadata &out) {
+  std::set<std::string> seen;
   size_t index = 0;
   for (xmlNode *descriptor : Children(idp, kNsMetadata, "KeyDescriptor")) {
     auto use = Attribute(descriptor, "use");
     if (use && *use != "signing") continue;
+    std::vector<xmlNode *> certs;
     for (xmlNode *key_info : Children(descriptor, kNsDSig, "KeyInfo"))
       for (xmlNode *data : Children(key_info, kNsDSig, "X509Data"))
-        for (xmlNode *cert : Children(data, kNsDSig, "X509Certificate")) {
-          SharedKey key;
-          std::string why;
-          sso_status s = LoadCertificateKey(Text(cert), key, &why);
-          ++index;
-          if (s == SSO_KEY_REFUSED) {
-            out.warnings.push_back("IdP metadata signing certificate " + std::to_string(index) +
-                                   " skipped: " + why);
-            continue;
-          }
-          if (s != SSO_OK) return s;
-          out.idp.signing_keys.push_back(std::move(key));
-        }
+        for (xmlNode *cert : Children(data, kNsDSig, "X509Certificate")) certs.push_back(cert);
+    if (certs.empty()) {
+      out.warnings.push_back("IdP " + Quoted(out.idp.entity_id) +
+                             ": a signing KeyDescriptor without an X509Certificate skipped "
+                             "(only certificates are read)");
+      continue;
+    }
+    for (xmlNode *cert : certs) {
+      std::string text = Text(cert);
+      std::erase_if(text, [](char c) { return std::isspace(static_cast<unsigned char>(c)); });
+      if (!seen.insert(text).second) continue;  // the same certificate listed again
+      ++index;
+      SharedKey key;
+      std::string why = Unreadable(text);
+      sso_status s = LoadCertificateKey(text, key, &why);
+      if (s == SSO_ERR_INTERNAL || s == SSO_ERR_OUT_OF_MEMORY) return s;
+      if (s != SSO_OK) {
+        ++out.skipped_certificates;
+        if (s == SSO_KEY_REFUSED) ++out.refused_certificates;
+        out.warnings.push_back("IdP " + Quoted(out.idp.entity_id) +
+                               ": metadata signing certificate " + std::to_string(index) +
+                               " skipped: " + why);
+        continue;
+      }
+      out.idp.signing_keys.push_back(std::move(key));
+    }
   }
-  if (out.idp.signing_keys.empty())
-    return out.warnings.empty() ? SSO_SAML_METADATA_INVALID : SSO_KEY_REFUSED;
   return SSO_OK;
+}
+
+}  // namespace
+
+sso_status ParseIdpMetadata(std::string_view xml, IdpMetadata &out, std::string_view entity_id) {
+  out = IdpMetadata{};
+  if (!InitXmlSec()) return SSO_ERR_INTERNAL;
+  bool dtd = false;
+  XmlDocPtr doc = ParseUntrusted(xml, &dtd);
+  if (!doc) {
+    out.error = dtd ? "the IdP metadata has a DOCTYPE (refused: no DTD is read)"
+                    : "the IdP metadata is not well-formed XML";
+    return SSO_SAML_METADATA_INVALID;
+  }
+  xmlNode *entity = ChooseEntity(xmlDocGetRootElement(doc.get()), entity_id, out.error);
+  if (!entity) return SSO_SAML_METADATA_INVALID;
+  out.idp.entity_id = entity_id.empty() ? EntityId(entity) : std::string(entity_id);
+  if (out.idp.entity_id.empty()) {
+    out.error = "the IdP's EntityDescriptor has no entityID";
+    return SSO_SAML_METADATA_INVALID;
+  }
+  xmlNode *idp = Saml2IdpDescriptor(entity);
+  out.wants_signed_requests = Attribute(idp, "WantAuthnRequestsSigned") == "true";
+  ReadSingleSignOn(idp, out);
+  ReadSingleLogout(idp, out.idp);
+  return ReadSigningKeys(idp, out);
 }
 
 std::string PemBody(std::string_view pem) {

@@ -11,17 +11,34 @@
 namespace sso::saml {
 
 struct IdpMetadata {
+  // entity_id; sso_url (HTTP-Redirect) and sso_post_url (HTTP-POST), either may be empty;
+  // the SingleLogoutService endpoints; every usable signing key (may be none)
   IdentityProvider idp;
   bool wants_signed_requests = false;
-  // one line per signing certificate that was skipped: which one, and the check it failed
+  // every SingleSignOnService binding the IdP lists ("HTTP-Redirect", "SOAP"...), and those of
+  // our bindings skipped for their URL ("HTTP-Redirect \"http://idp/sso\""), for messages
+  std::vector<std::string> sso_bindings;
+  std::vector<std::string> skipped_sso;
+  // one line per certificate or endpoint that was skipped: which one, and the check it failed
   std::vector<std::string> warnings;
+  size_t skipped_certificates = 0;  // unreadable or refused
+  size_t refused_certificates = 0;  // of those, refused by the key checks (too weak)
+  // when the status is not SSO_OK: what is wrong, naming the entity, and the fix
+  std::string error;
 };
 
-// entityID, the HTTP-Redirect SingleSignOnService and every signing certificate (several
-// during a rollover) of the one IdP in `xml`. A certificate whose key is refused
-// (SSO_KEY_REFUSED from LoadCertificateKey) is skipped with a warning; SSO_KEY_REFUSED when
-// that leaves no key at all.
-sso_status ParseIdpMetadata(std::string_view xml, IdpMetadata &out);
+// The IdP in `xml`: an EntityDescriptor, or an EntitiesDescriptor (a federation aggregate,
+// nested ones too) in which `entity_id` chooses the entity; it may be left empty when the
+// file holds one IdP only (then, if given and different, it overrides that IdP's entityID).
+// Of that entity's SAML 2.0 IDPSSODescriptor: the first SingleSignOnService of each HTTP
+// binding we speak, SingleLogoutService, WantAuthnRequestsSigned and every signing
+// certificate (several during a rollover). A certificate that is unreadable or whose key is
+// refused (too weak) is skipped with a warning; an endpoint that is not https (or loopback
+// http) too. Certificates are key containers: their validity dates are not checked.
+// SSO_OK even when no endpoint or key is left (explicit settings may complete the metadata:
+// the caller checks); SSO_SAML_METADATA_INVALID (with `error`) when no IdP can be read.
+sso_status ParseIdpMetadata(std::string_view xml, IdpMetadata &out,
+                            std::string_view entity_id = {});
 
 struct SpMetadataInput {
   std::string entity_id;

@@ -1,6 +1,7 @@
 #include "saml/provider.h"
 
 #include <array>
+#include <functional>
 #include <string_view>
 
 #include "saml/decrypt.h"
@@ -61,41 +62,103 @@ sso_status SetSingleLogout(const sso_saml_provider_config &c, SamlProvider &out)
   return SSO_OK;
 }
 
-}  // namespace
+std::string Quoted(std::string_view text) { return "\"" + LogSafe(text, 200) + "\""; }
 
-sso_status MakeSamlProvider(const sso_saml_provider_config &c, SamlProvider &out,
-                            std::vector<std::string> *warnings) {
-  out = SamlProvider{};
-  auto warn = [warnings](std::string line) {
-    if (warnings) warnings->push_back(std::move(line));
-  };
-  out.name = String(c.name);
-  if (out.name.empty() || HasControlCharacter(out.name)) return SSO_ERR_INVALID_ARGUMENT;
-
+// The IdP: its metadata (the entity saml_idp_entity_id chooses in an aggregate), completed or
+// overridden by the explicit lines; whatever is still missing fails, naming it and the fix.
+sso_status SetIdentityProvider(const sso_saml_provider_config &c, SamlProvider &out,
+                               const std::function<void(std::string)> &warn, std::string &error) {
+  saml::IdpMetadata metadata;
   if (c.idp_metadata_xml.len) {
-    saml::IdpMetadata metadata;
-    sso_status s = saml::ParseIdpMetadata(View(c.idp_metadata_xml), metadata);
+    sso_status s =
+        saml::ParseIdpMetadata(View(c.idp_metadata_xml), metadata, View(c.idp_entity_id));
     for (auto &line : metadata.warnings) warn(std::move(line));
-    if (s != SSO_OK) return s;
+    if (s != SSO_OK) {
+      error = std::move(metadata.error);
+      return s;
+    }
     out.idp = std::move(metadata.idp);
     out.sign_requests = metadata.wants_signed_requests;
   }
   // Explicit settings override or complete the metadata.
   if (c.idp_entity_id.len) out.idp.entity_id = String(c.idp_entity_id);
-  if (c.idp_sso_url.len) out.idp.sso_url = String(c.idp_sso_url);
+  if (c.idp_sso_url.len) {
+    out.idp.sso_url = String(c.idp_sso_url);
+    if (!IsAcceptableEndpoint(out.idp.sso_url)) {
+      error = "saml_idp_sso_url " + Quoted(out.idp.sso_url) +
+              " is not an https URL (http only on loopback)";
+      return SSO_SAML_METADATA_INVALID;
+    }
+  }
   for (size_t i = 0; i < c.idp_certificates_count; ++i) {
     saml::SharedKey key;
-    std::string why;
+    std::string why = "not a readable PEM certificate";
     if (sso_status s = saml::LoadCertificateKey(View(c.idp_certificates[i]), key, &why);
         s != SSO_OK) {
       if (s == SSO_KEY_REFUSED)
         warn("saml_idp_certificate " + std::to_string(i + 1) + " refused: " + why);
+      error = "saml_idp_certificate " + std::to_string(i + 1) + ": " + why;
       return s;
     }
     out.idp.signing_keys.push_back(std::move(key));
   }
-  if (out.idp.entity_id.empty() || out.idp.sso_url.empty() || out.idp.signing_keys.empty())
+
+  std::string idp = out.idp.entity_id.empty() ? "the IdP" : "IdP " + Quoted(out.idp.entity_id);
+  if (out.idp.entity_id.empty()) {
+    error = "no IdP entity ID: set saml_idp_metadata, or saml_idp_entity_id";
     return SSO_SAML_METADATA_INVALID;
+  }
+  if (out.idp.sso_url.empty() && out.idp.sso_post_url.empty()) {
+    auto joined = [](const std::vector<std::string> &items) {
+      std::string out;
+      for (const auto &item : items) out += (out.empty() ? "" : ", ") + item;
+      return out.empty() ? std::string("none") : out;
+    };
+    if (!metadata.skipped_sso.empty()) {
+      error = idp +
+              " has no SingleSignOnService at an https URL (http only on loopback) in its "
+              "metadata (skipped: " +
+              joined(metadata.skipped_sso) + "): set saml_idp_sso_url";
+    } else {
+      error = idp + " has no SingleSignOnService with the HTTP-Redirect or HTTP-POST binding" +
+              (c.idp_metadata_xml.len
+                   ? " in its metadata (it lists " + joined(metadata.sso_bindings) + ")"
+                   : std::string()) +
+              ": set saml_idp_sso_url";
+    }
+    return SSO_SAML_METADATA_INVALID;
+  }
+  if (out.idp.signing_keys.empty()) {
+    if (metadata.skipped_certificates) {
+      error = idp + ": none of its " + std::to_string(metadata.skipped_certificates) +
+              " metadata signing certificates is usable (see the warnings): set "
+              "saml_idp_certificate";
+      return metadata.refused_certificates ? SSO_KEY_REFUSED : SSO_SAML_METADATA_INVALID;
+    }
+    error = idp + " has no signing certificate" +
+            (c.idp_metadata_xml.len ? std::string(" in its metadata") : std::string()) +
+            ": set saml_idp_certificate";
+    return SSO_SAML_METADATA_INVALID;
+  }
+  return SSO_OK;
+}
+
+}  // namespace
+
+sso_status MakeSamlProvider(const sso_saml_provider_config &c, SamlProvider &out,
+                            std::vector<std::string> *warnings, std::string *error) {
+  out = SamlProvider{};
+  std::string detail;
+  auto warn = [warnings](std::string line) {
+    if (warnings) warnings->push_back(std::move(line));
+  };
+  auto fail = [&](sso_status s) {
+    if (error) *error = std::move(detail);
+    return s;
+  };
+  out.name = String(c.name);
+  if (out.name.empty() || HasControlCharacter(out.name)) return SSO_ERR_INVALID_ARGUMENT;
+  if (sso_status s = SetIdentityProvider(c, out, warn, detail); s != SSO_OK) return fail(s);
 
   out.sp.entity_id = String(c.sp_entity_id);
   out.sp.acs_url = String(c.acs_url);
@@ -106,18 +169,31 @@ sso_status MakeSamlProvider(const sso_saml_provider_config &c, SamlProvider &out
 
   if (c.sp_key_pem.len) {
     out.sp_key = saml::LoadPrivateKey(View(c.sp_key_pem));
-    if (!out.sp_key) return SSO_SAML_KEY_INVALID;
+    detail = "saml_sp_key is not a readable PEM private key";
+    if (!out.sp_key) return fail(SSO_SAML_KEY_INVALID);
     if (sso_status s = saml::LoadDecryptionKey(View(c.sp_key_pem), out.sp.decryption_key);
         s != SSO_OK)
-      return s;
+      return fail(s);
   }
   if (c.sp_certificate_pem.len) {
     out.sp_certificate = saml::PemBody(View(c.sp_certificate_pem));
-    if (out.sp_certificate.empty()) return SSO_SAML_KEY_INVALID;
+    detail = "saml_sp_certificate is not a PEM certificate";
+    if (out.sp_certificate.empty()) return fail(SSO_SAML_KEY_INVALID);
   }
+  detail.clear();
   if (sso_status s = SetSingleLogout(c, out); s != SSO_OK) return s;
   if (c.sign_requests >= 0) out.sign_requests = c.sign_requests != 0;
-  if (out.sign_requests && !out.sp_key) return SSO_SAML_KEY_INVALID;
+  if (out.sign_requests && !out.sp_key) {
+    detail = c.sign_requests > 0
+                 ? "saml_sign_requests is on and there is no SP key: set saml_sp_key (and "
+                   "saml_sp_certificate, for the SP metadata the IdP imports)"
+                 : "IdP " + Quoted(out.idp.entity_id) +
+                       " wants signed AuthnRequests (WantAuthnRequestsSigned=\"true\" in its "
+                       "metadata) and there is no SP key: set saml_sp_key (and "
+                       "saml_sp_certificate, for the SP metadata the IdP imports), or "
+                       "saml_sign_requests off if the IdP accepts unsigned requests";
+    return fail(SSO_CONFIG_SP_KEY_REQUIRED);
+  }
 
   auto domains = NormalizeDomains(Strings(c.email_domains, c.email_domains_count));
   if (!domains) return SSO_ERR_INVALID_ARGUMENT;

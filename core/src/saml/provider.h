@@ -27,11 +27,14 @@ struct SamlProvider {
   std::map<std::string, std::string> attribute_map;  // profile field -> IdP attribute name
 };
 
-// Builds a provider from the C configuration (metadata XML or explicit IdP settings).
-// `warnings` gets a line for each metadata certificate that was skipped, and for a
-// configured certificate whose key is refused (which fails the provider).
+// Builds a provider from the C configuration (metadata XML or explicit IdP settings; the
+// explicit ones complete or override the metadata). `warnings` gets a line for each metadata
+// certificate or endpoint that was skipped, and for a configured certificate whose key is
+// refused (which fails the provider); `error`, when it fails, what exactly is wrong (which
+// entity, certificate or binding) and the line that fixes it.
 sso_status MakeSamlProvider(const sso_saml_provider_config &config, SamlProvider &out,
-                            std::vector<std::string> *warnings = nullptr);
+                            std::vector<std::string> *warnings = nullptr,
+                            std::string *error = nullptr);
 
 // The identity a validated assertion stands for: subject = NameID (with its format and the
 // IdP's entity ID), email / name / groups through the attribute mapping.

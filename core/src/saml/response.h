@@ -16,7 +16,8 @@ namespace sso::saml {
 // What we trust about one identity provider (from its metadata or from directives).
 struct IdentityProvider {
   std::string entity_id;
-  std::string sso_url;  // HTTP-Redirect SingleSignOnService
+  std::string sso_url;       // HTTP-Redirect SingleSignOnService (preferred)
+  std::string sso_post_url;  // HTTP-POST SingleSignOnService: used when there is no sso_url
   // SingleLogoutService, when the IdP offers it: where a LogoutRequest goes (HTTP-Redirect,
   // or HTTP-POST when it offers only that) and where a LogoutResponse goes (its
   // ResponseLocation, else the same Location)

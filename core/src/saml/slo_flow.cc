@@ -7,6 +7,7 @@
 #include "engine/store_keys.h"
 #include "engine/txn.h"
 #include "saml/logout_message.h"
+#include "saml/post_form.h"
 #include "saml/xml_sign.h"
 #include "session/notify.h"
 #include "session/revoke.h"
@@ -66,24 +67,6 @@ void Redirect(sso_txn &txn, std::string location, sso_step &out) {
   out.http_status = 303;
   out.location = Str(txn.output.location);
   out.set_cookie = Str(txn.output.set_cookie);
-}
-
-// The HTTP-POST binding's page: a form the browser posts to the IdP by itself, or with one
-// click where scripts are off.
-std::string PostFormPage(std::string_view action, std::string_view parameter,
-                         std::string_view message, std::string_view relay_state) {
-  std::string page =
-      "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Signing out</title></head>\n"
-      "<body onload=\"document.forms[0].submit()\">\n<form method=\"post\" action=\"" +
-      HtmlEscape(action) + "\">\n<input type=\"hidden\" name=\"" + std::string(parameter) +
-      "\" value=\"" + HtmlEscape(message) + "\">\n";
-  if (!relay_state.empty())
-    page +=
-        "<input type=\"hidden\" name=\"RelayState\" value=\"" + HtmlEscape(relay_state) + "\">\n";
-  page +=
-      "<noscript><p>Your browser does not run scripts: continue to sign out.</p></noscript>\n"
-      "<button type=\"submit\">Continue</button>\n</form>\n</body></html>\n";
-  return page;
 }
 
 // Which message the request carries and its XML, the signature not yet checked.
@@ -271,8 +254,10 @@ bool SendToIdp(sso_txn &txn, const SamlProvider &p, MessageParameter parameter,
   if (!signed_xml) return false;
   const std::string &url = request ? idp.slo_post_url : idp.slo_post_response_url;
   txn.flow = std::monostate{};
-  txn.output.body = PostFormPage(url, request ? "SAMLRequest" : "SAMLResponse",
-                                 Base64Encode(*signed_xml), relay_state);
+  std::vector<saml::FormField> fields{
+      {request ? "SAMLRequest" : "SAMLResponse", Base64Encode(*signed_xml)}};
+  if (!relay_state.empty()) fields.emplace_back("RelayState", std::string(relay_state));
+  txn.output.body = saml::AutoPostPage("Signing out", url, fields);
   txn.output.content_type = "text/html; charset=utf-8";
   txn.output.set_cookie = ClearedCookie(txn);
   out.kind = SSO_STEP_PAGE;
@@ -280,6 +265,7 @@ bool SendToIdp(sso_txn &txn, const SamlProvider &p, MessageParameter parameter,
   out.http_status = 200;
   out.content_type = Str(txn.output.content_type);
   out.body = Str(txn.output.body);
+  out.content_security_policy = Str(saml::AutoPostPolicy());
   out.set_cookie = Str(txn.output.set_cookie);
   return true;
 }

@@ -234,8 +234,10 @@ TEST(IdpCertificateCheck, MetadataSkipsAWeakCertificateWithAWarning) {
 
 TEST(IdpCertificateCheck, MetadataWithOnlyWeakCertificatesFails) {
   sso::saml::IdpMetadata m;
-  EXPECT_EQ(sso::saml::ParseIdpMetadata(Metadata({"weak-e3", "weak-1024"}), m), SSO_KEY_REFUSED);
+  ASSERT_EQ(sso::saml::ParseIdpMetadata(Metadata({"weak-e3", "weak-1024"}), m), SSO_OK);
+  EXPECT_TRUE(m.idp.signing_keys.empty());
   EXPECT_EQ(m.warnings.size(), 2u);
+  EXPECT_EQ(m.skipped_certificates, 2u);
 }
 
 // Through the C interface, as nginx configures providers.
@@ -269,6 +271,12 @@ TEST(IdpCertificateCheck, TheEngineReportsSkippedCertificatesAsWarnings) {
   std::string w = sso_test::Str(sso_engine_warning(engine.get(), 0));
   EXPECT_NE(w.find("certificate 2 skipped"), std::string::npos) << w;
   EXPECT_EQ(sso_engine_warning(engine.get(), 1).len, 0u);
+
+  // nothing usable left in the metadata: the provider fails
+  auto weak_only = sso_test::MakeEngine();
+  EXPECT_EQ((SamlConfig{Metadata({"weak-e3", "weak-1024"}), {}}.Add(weak_only.get())),
+            SSO_KEY_REFUSED);
+  EXPECT_EQ(sso_engine_warnings_count(weak_only.get()), 2u);
 
   // a configured certificate that is weak fails the provider, and says why
   auto other = sso_test::MakeEngine();

@@ -22,6 +22,8 @@ sub new {
         # SingleLogoutService endpoints in the metadata (none unless given)
         slo_redirect => $opt{slo_redirect},
         slo_post => $opt{slo_post},
+        # the SingleSignOnService's binding: 'redirect' (HTTP-Redirect) or 'post' (HTTP-POST)
+        sso_binding => $opt{sso_binding} // 'redirect',
         dir => tempdir(CLEANUP => 1),
         counter => 0,
     }, $class;
@@ -55,7 +57,8 @@ sub write_metadata {
         . $keys
         . ($self->{slo_redirect} ? qq{<md:SingleLogoutService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="$self->{slo_redirect}"/>} : '')
         . ($self->{slo_post} ? qq{<md:SingleLogoutService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="$self->{slo_post}"/>} : '')
-        . qq{<md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" }
+        . qq{<md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:}
+        . ($self->{sso_binding} eq 'post' ? 'HTTP-POST' : 'HTTP-Redirect') . qq{" }
         . qq{Location="$self->{sso_url}"/></md:IDPSSODescriptor></md:EntityDescriptor>};
     close $fh;
 }
@@ -192,7 +195,8 @@ sub logout_message {
     return { id => $id, query => $query };
 }
 
-# What the SP sent the browser to the IdP's SingleLogoutService with, over HTTP-Redirect
+# What the SP sent the browser to the IdP with (its SingleLogoutService, or an AuthnRequest
+# to its SingleSignOnService), over HTTP-Redirect
 # (`location`) or HTTP-POST (`form_page`, its auto-posting page): the URL, the parameter, the
 # XML, the RelayState, and whether the SP's signature verifies with `$sp_cert` (openssl for
 # the query's signature, xmlsec1 for the XML's).
@@ -229,7 +233,8 @@ sub read_sp_message {
         $m{xml} = decode_base64($value // '');
         my $n = ++$self->{counter};
         spew("$self->{dir}/v$n.xml", $m{xml});
-        my ($kind) = $m{param} eq 'SAMLRequest' ? 'LogoutRequest' : 'LogoutResponse';
+        my ($kind) = $m{xml} =~ /^(?:<\?xml[^>]*>\s*)?<samlp:(\w+)/;
+        $kind //= 'none';
         $m{signature_ok} = system("xmlsec1 --verify --pubkey-cert-pem '$o{sp_cert}' "
             . "--id-attr:ID urn:oasis:names:tc:SAML:2.0:protocol:$kind '$self->{dir}/v$n.xml' >/dev/null 2>&1") == 0;
     }
