@@ -14,6 +14,7 @@
 #include "scim/settings.h"
 #include "session/cache.h"
 #include "sso/sso.h"
+#include "text/pages.h"
 
 namespace sso {
 
@@ -60,6 +61,8 @@ struct sso_engine {
   std::optional<sso::ProvisionSettings> provisioning;        // the app's hook, if any
   std::optional<sso::IdentityTokenSettings> identity_token;  // $sso_identity_token, if set
   std::map<std::string, sso::scim::Settings> scim;           // by provider name: SCIM is on
+  std::map<std::string, std::string> display_names;          // by provider name, if given
+  sso::PageTemplates pages;                                  // built in, or sso_pages
   std::vector<std::string> warnings;  // of the last sso_engine_add_*_provider call
 
   // Transactions that ended, kept for the next requests: a request on the hot path then
