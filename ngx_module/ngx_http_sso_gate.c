@@ -183,6 +183,14 @@ ngx_http_sso_apply_step(ngx_http_request_t *r, ngx_http_sso_ctx_t *ctx)
                   sso_status_name(step->reason), sso_status_message(step->reason),
                   &request_id);
 
+    /* an API client's 401 carries the id too, so that its log and ours meet */
+    if (step->kind == SSO_STEP_UNAUTHORIZED
+        && sso_unauthorized_body(ctx->txn, ngx_http_sso_view(&request_id), step)
+           != SSO_OK)
+    {
+        return ngx_http_sso_finish(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+    }
+
     return ngx_http_sso_finish(r, ngx_http_sso_send_step(r, step));
 }
 

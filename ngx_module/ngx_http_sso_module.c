@@ -90,6 +90,13 @@ static ngx_command_t  ngx_http_sso_commands[] = {
       0,
       NULL },
 
+    { ngx_string("sso_pages"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_sso_pages,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("sso"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
       ngx_conf_set_flag_slot,
@@ -188,6 +195,7 @@ ngx_http_sso_create_main_conf(ngx_conf_t *cf)
      *     smcf->login_url = { 0, NULL };
      *     smcf->logout_redirect = { 0, NULL };
      *     smcf->engine = NULL;
+     *     smcf->pages = NULL;
      */
 
     smcf->redis.connect_timeout = NGX_CONF_UNSET_MSEC;
@@ -319,6 +327,10 @@ ngx_http_sso_init(ngx_conf_t *cf)
     smcf->request_id_index = ngx_http_get_variable_index(cf, &request_id);
 
     if (ngx_http_sso_create_engine(cf, smcf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    if (ngx_http_sso_init_pages(cf, smcf) != NGX_OK) {
         return NGX_ERROR;
     }
 

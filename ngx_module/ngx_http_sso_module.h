@@ -48,6 +48,9 @@ typedef struct {
     ngx_str_t                    identity_token_issuer;
     ngx_msec_t                   identity_token_ttl;   /* 0: the core's default */
 
+    /* sso_pages: the operator's page templates; NULL: the built-in one */
+    ngx_array_t                 *pages;
+
     sso_engine                  *engine;
     ngx_http_sso_redis_t        *store;      /* per worker, from init_process */
     ngx_int_t                    request_id_index;
@@ -156,6 +159,7 @@ typedef struct {
     ngx_uint_t                   sync;               /* sso_sync_policy */
     ngx_uint_t                   auto_create;
     ngx_str_t                    scim_token;         /* set: SCIM is on */
+    ngx_str_t                    display_name;       /* on the sign-in chooser */
     ngx_str_t                    file;               /* where it was defined, for errors */
     ngx_uint_t                   line;
 } ngx_http_sso_provider_conf_t;
@@ -213,6 +217,9 @@ char *ngx_http_sso_read_large_conf_file(ngx_conf_t *cf, char *what, ngx_str_t *n
     ngx_str_t *out, size_t max, char *limit);
 char *ngx_http_sso_read_secret_file(ngx_conf_t *cf, char *what, ngx_str_t *name,
     ngx_str_t *out);
+
+char *ngx_http_sso_pages(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+ngx_int_t ngx_http_sso_init_pages(ngx_conf_t *cf, ngx_http_sso_main_conf_t *smcf);
 
 char *ngx_http_sso_provider_block(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 ngx_int_t ngx_http_sso_add_providers(ngx_conf_t *cf, ngx_http_sso_main_conf_t *smcf);

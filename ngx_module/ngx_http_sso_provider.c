@@ -100,6 +100,7 @@ static ngx_command_t  ngx_http_sso_provider_commands[] = {
                       attributes, "takes a profile field and an IdP attribute name"),
     ngx_http_sso_line("role", NGX_CONF_TAKE2, ngx_http_sso_provider_pair, roles,
                       "takes an IdP group and an app role"),
+    ngx_http_sso_str_line("display_name", display_name),
     ngx_http_sso_str_line("default_role", default_role),
     ngx_http_sso_enum_line("link_existing", link_existing, ngx_http_sso_link_existing),
     ngx_http_sso_enum_line("sync", sync, ngx_http_sso_sync),

@@ -212,6 +212,11 @@ ngx_http_sso_add_provider(ngx_conf_t *cf, ngx_http_sso_main_conf_t *smcf,
         rc = ngx_http_sso_add_policy(smcf, pcf, &l);
     }
 
+    if (rc == SSO_OK && pcf->display_name.data) {
+        rc = sso_engine_set_display_name(smcf->engine, ngx_http_sso_view(&pcf->name),
+                                         ngx_http_sso_view(&pcf->display_name));
+    }
+
     if (rc == SSO_OK && pcf->scim_token.len) {
         rc = sso_engine_set_scim(smcf->engine, ngx_http_sso_view(&pcf->name),
                                  ngx_http_sso_view(&pcf->scim_token));

@@ -20,6 +20,7 @@ static ngx_str_t  ngx_http_sso_www_authenticate = ngx_string("WWW-Authenticate")
 static ngx_str_t  ngx_http_sso_cache_control = ngx_string("Cache-Control");
 static ngx_str_t  ngx_http_sso_etag = ngx_string("ETag");
 static ngx_str_t  ngx_http_sso_csp = ngx_string("Content-Security-Policy");
+static ngx_str_t  ngx_http_sso_retry_after = ngx_string("Retry-After");
 
 
 /* Sends what the core decided; returns an rc for ngx_http_finalize_request(). */
@@ -76,15 +77,6 @@ ngx_http_sso_send_step(ngx_http_request_t *r, sso_step *step)
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
-        /* e.g. the page that posts an AuthnRequest: only its own script runs */
-        if (step->content_security_policy.len
-            && ngx_http_sso_add_header(r, &ngx_http_sso_csp,
-                                       step->content_security_policy, NULL)
-               != NGX_OK)
-        {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
         break;
 
     case SSO_STEP_ERROR:
@@ -103,10 +95,14 @@ ngx_http_sso_send_step(ngx_http_request_t *r, sso_step *step)
 }
 
 
-/* Cache-Control and the cookies: every answer of the core carries them. */
+/* Cache-Control and the cookies (every answer of the core carries them), a page's
+ * Content-Security-Policy, a 503's Retry-After. */
 static ngx_int_t
 ngx_http_sso_add_step_headers(ngx_http_request_t *r, sso_step *step)
 {
+    u_char   *p;
+    sso_str   retry;
+
     if (ngx_http_sso_add_header(r, &ngx_http_sso_cache_control,
                                 (sso_str) { "no-store", 8 }, NULL)
         != NGX_OK)
@@ -128,6 +124,32 @@ ngx_http_sso_add_step_headers(ngx_http_request_t *r, sso_step *step)
            != NGX_OK)
     {
         return NGX_ERROR;
+    }
+
+    /* a page of the pages' template (its own styles and nothing else), or a page that
+     * posts a SAML message (only its own script runs) */
+    if (step->content_security_policy.len
+        && ngx_http_sso_add_header(r, &ngx_http_sso_csp,
+                                   step->content_security_policy, NULL)
+           != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    if (step->retry_after_s > 0) {
+        p = ngx_pnalloc(r->pool, NGX_INT_T_LEN);
+        if (p == NULL) {
+            return NGX_ERROR;
+        }
+
+        retry.data = (const char *) p;
+        retry.len = ngx_sprintf(p, "%i", (ngx_int_t) step->retry_after_s) - p;
+
+        if (ngx_http_sso_add_header(r, &ngx_http_sso_retry_after, retry, NULL)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
     }
 
     return NGX_OK;

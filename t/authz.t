@@ -76,7 +76,23 @@ subtest 'a role' => sub {
     clear_error_log();
     is(statuses($dev, '/admin/'), $denied, 'a developer (and "admins" is not "admin") gets 403');
     my $page = http_request('GET', '/admin/', headers => ["Cookie: __Host-sso=$dev", 'Accept: text/html']);
-    like($page->{body}, qr/You don't have access to this page/, 'a page that says so');
+    like($page->{body}, qr/You don&#39;t have access to this page/, 'a page that says so');
+    like($page->{body}, qr{<a class="button primary" href="/">Back to the app</a>}, 'back to the app');
+    like($page->{body}, qr{<form method="post" action="/sso/logout"><button [^>]*>Sign in with another account</button>},
+        'or sign out to use another account');
+    like($page->{headers}{'content-security-policy'}[0], qr/^default-src 'none'; style-src 'sha256-/,
+        'a strict Content-Security-Policy');
+    for my $client (['X-Requested-With: XMLHttpRequest', 'XHR'], ['Sec-Fetch-Mode: cors', 'fetch()']) {
+        my $res = http_request('GET', '/admin/',
+            headers => ["Cookie: __Host-sso=$dev", 'Accept: text/html, */*', $client->[0]]);
+        is($res->{status}, 403, "$client->[1]: 403");
+        like($res->{headers}{'content-type'}[0], qr{^application/json}, "$client->[1]: as JSON");
+        ok(!$res->{headers}{'content-security-policy'}, "$client->[1]: no page, no page policy");
+    }
+    my $form = http_request('POST', '/admin/', body => 'a=1', headers => ["Cookie: __Host-sso=$dev",
+        'Accept: text/html', 'Sec-Fetch-Mode: navigate', 'Content-Type: application/x-www-form-urlencoded']);
+    is($form->{status}, 403, 'a form posted by a browser: 403');
+    like($form->{headers}{'content-type'}[0], qr{^text/html}, 'as a page, the browser shows it');
     like($page->{body}, qr{<code>[0-9a-f]{32}</code>}, 'with the request id');
     like(error_log(), qr/ACCESS_DENIED .*: sso_require role admin \(\S+nginx\.conf:\d+\) does not hold for user "41" of provider "corp", request_id: [0-9a-f]{32}/,
         'the log names the rule, where it is written, and who');

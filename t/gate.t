@@ -40,7 +40,7 @@ Accept: application/json
 WWW-Authenticate: SSO realm="sso", login="/sso/login"
 Content-Type: application/json
 --- response_body_like
-"error":"login_required"
+^\{"error":"login_required","login_url":"/sso/login","request_id":"[0-9a-f]{32}"\}$
 --- no_error_log
 [error]
 
@@ -206,6 +206,8 @@ Accept: text/html
 --- response_headers
 !Location
 Cache-Control: no-store
+Retry-After: 300
+Content-Security-Policy: ~^default-src 'none'; style-src 'sha256-
 --- response_body_like
 Sign-in is not set up
 --- error_log
@@ -228,5 +230,10 @@ Accept: application/json
 --- response_headers
 !Location
 !WWW-Authenticate
+Content-Type: application/json
+Retry-After: 300
+!Content-Security-Policy
+--- response_body_like
+^\{"error":"login_url_gated","message":"[^"]+","request_id":"[0-9a-f]{32}"\}$
 --- error_log
 LOGIN_URL_GATED

@@ -122,9 +122,12 @@ is($stats->{discovery} + $stats->{jwks}, 2, 'reuses the cached discovery and JWK
 # the same callback again: the state is single use
 my $again = http_request('GET', $flow->{callback_path},
     headers => ['Cookie: ' . join('; ', map {"$_=$flow->{cookies}{$_}"} keys %{ $flow->{cookies} })]);
-is($again->{status}, 403, 'a used state is refused');
-like($again->{body}, qr/reference/i, 'with a page that has a reference id');
-like(error_log(), qr/OIDC_STATE_INVALID/, 'and the log names the check');
+is($again->{status}, 400, 'a used state is refused (a reload of the callback)');
+like($again->{body}, qr/This sign-in link was already used/, 'saying the link was used');
+like($again->{body}, qr{href="/sso/login\?return_to=/">Sign in again</a>}, 'offering to start again');
+unlike($again->{body}, qr/did not pass our checks/, 'not that it failed a check');
+like($again->{body}, qr/reference/i, 'with a reference id');
+like(error_log(), qr/LOGIN_STATE_SPENT/, 'and the log names the check');
 
 # ---- userinfo (oidc_userinfo on) ----
 {

@@ -3,6 +3,7 @@
 use strict;
 use warnings;
 use lib 't/lib';
+use JSON::PP ();
 use Test::More;
 use Test::Nginx::SSO;
 use Time::HiRes qw(sleep time);
@@ -24,8 +25,9 @@ CONF
 };
 
 sub get {
-    my ($cookie) = @_;
-    return http_request('GET', '/', headers => ["Cookie: __Host-sso=$cookie"], timeout => 5);
+    my ($cookie, @headers) = @_;
+    return http_request('GET', '/', headers => ["Cookie: __Host-sso=$cookie", @headers],
+        timeout => 5);
 }
 
 my $cookie = create_session(user => 'r1');
@@ -34,11 +36,28 @@ subtest 'Redis down when nginx starts: nginx starts, logs it, answers 503' => su
     stop_redis();
     start_nginx($config);
     like(error_log(), qr/sso: cannot connect to redis 127\.0\.0\.1:\d+/, 'start-up logged');
-    my $res = get($cookie);
+    my $res = get($cookie, 'Accept: text/html');
     is($res->{status}, 503, '503 while Redis is down');
     like($res->{body}, qr/Sign-in is temporarily unavailable/, 'a page for people');
     like($res->{body}, qr/reference <code>[0-9a-f]{32}<\/code>/, 'with a correlation id');
     unlike($res->{body}, qr/redis|STORE_/i, 'and no internals');
+    like($res->{body}, qr{<a class="button primary" href="/">Try again</a>}, 'try again: this page');
+    is($res->{headers}{'retry-after'}[0], '30', 'Retry-After');
+    like($res->{headers}{'content-security-policy'}[0], qr/^default-src 'none'; style-src 'sha256-/,
+        'a strict Content-Security-Policy');
+    for my $client (['an API client', 'Accept: application/json'],
+                    ['curl', 'Accept: */*'],
+                    ['XHR', 'Accept: text/html, */*', 'X-Requested-With: XMLHttpRequest'],
+                    ['fetch()', 'Accept: text/html, */*', 'Sec-Fetch-Mode: cors']) {
+        my ($who, @headers) = @$client;
+        my $api = get($cookie, @headers);
+        is($api->{status}, 503, "$who: 503");
+        like($api->{headers}{'content-type'}[0], qr{^application/json}, "$who: as JSON");
+        is($api->{headers}{'retry-after'}[0], '30', "$who: with Retry-After");
+        my $body = eval { JSON::PP::decode_json($api->{body}) } || {};
+        is($body->{error}, 'store_unavailable', "$who: the error");
+        like($body->{request_id} // '', qr/^[0-9a-f]{32}$/, "$who: the request id");
+    }
     like(error_log(), qr/sso: request failed: STORE_UNAVAILABLE .*request_id: [0-9a-f]{32}/,
         'log line names the failure and the request id');
     ok($res->{elapsed} < 2, 'answered at once');

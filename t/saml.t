@@ -106,8 +106,11 @@ subtest 'SP-initiated login reaches the app with the right identity' => sub {
     unlike(error_log(), qr/\Q$cookie\E/, 'the cookie is not logged');
 
     my $again = post_acs($response, $req->{relay_state});
-    is($again->{status}, 403, 'the same POST again is refused');
-    like(error_log(), qr/SAML_RELAY_STATE_INVALID/, 'RelayState is single use');
+    is($again->{status}, 400, 'the same POST again (a reload) is refused');
+    like($again->{body}, qr/This sign-in link was already used/, 'saying the link was used');
+    like($again->{body}, qr/>Sign in again</, 'offering to start again');
+    unlike($again->{body}, qr/did not pass our checks/, 'not that it failed a check');
+    like(error_log(), qr/LOGIN_STATE_SPENT/, 'RelayState is single use');
 };
 
 subtest 'two logins in parallel tabs both complete, in either order' => sub {
@@ -196,7 +199,8 @@ subtest 'IdP-initiated: only where enabled, and an assertion is used once' => su
     is($res->{status}, 303, 'partner allows it');
     is($res->{headers}{location}[0], "http://localhost:$port/welcome", 'to a same-origin RelayState');
     my $replay = post_acs($response, '/welcome');
-    is($replay->{status}, 403, 'the same assertion twice is refused');
+    is($replay->{status}, 400, 'the same assertion twice (a reload) is refused');
+    like($replay->{body}, qr/already used/, 'saying the sign-in was used');
     like(error_log(), qr/SAML_REPLAY/, 'by the replay cache');
     my $offsite = post_acs($partner->response(acs => $acs, audience => $sp),
         'https://evil.test.invalid/');

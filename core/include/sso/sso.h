@@ -168,6 +168,9 @@ typedef enum {
   SSO_SCIM_BAD_REQUEST,
   SSO_SCIM_APP_NOT_TOLD,
   SSO_CONFIG_SP_KEY_REQUIRED,
+  SSO_LOGIN_STATE_SPENT,
+  SSO_CONFIG_BAD_PAGE_TEMPLATE,
+  SSO_CONFIG_BAD_DISPLAY_NAME,
 
   SSO_STATUS_COUNT
 } sso_status;
@@ -261,18 +264,20 @@ typedef struct {
   sso_str set_cookie2;      /* a second one (e.g. clearing a login's binding cookie) */
   sso_str content_type;     /* UNAUTHORIZED, and ERROR from sso_error_page: type of `body` */
   sso_str body;             /* UNAUTHORIZED, and ERROR from sso_error_page: the page */
-  sso_str audit;            /* any kind: a provisioning decision as one JSON line to record */
-  sso_str warning;          /* any kind: a line for the error log (e.g. a refused JWKS key) */
-  sso_str notice;           /* any kind: an info line for the error log ("logout", "login
-                             * succeeded, new session, request_id: ...") */
-  int redact_query;         /* any kind: the request's query carries a secret (an authorization
-                             * code): keep it out of the request line that logs show */
-  sso_str etag;             /* PAGE: an ETag header to send (len 0 if none) */
-  sso_str content_security_policy; /* PAGE: a Content-Security-Policy header (len 0: none),
-                                    * e.g. for a page that posts a SAML message by itself */
-  int64_t delay_ms;         /* WAIT */
-  uint64_t read_id;         /* SESSION_READ: never 0, and fits in a uintptr_t */
-  size_t body_limit;        /* READ_BODY */
+  /* ERROR from sso_error_page, PAGE: a Content-Security-Policy header (len 0: none), for a
+   * page of the pages' template, or a page that posts a SAML message by itself */
+  sso_str content_security_policy;
+  int retry_after_s; /* ERROR from sso_error_page, PAGE: a Retry-After header (0: none) */
+  sso_str audit;     /* any kind: a provisioning decision as one JSON line to record */
+  sso_str warning;   /* any kind: a line for the error log (e.g. a refused JWKS key) */
+  sso_str notice;    /* any kind: an info line for the error log ("logout", "login
+                      * succeeded, new session, request_id: ...") */
+  int redact_query;  /* any kind: the request's query carries a secret (an authorization
+                      * code): keep it out of the request line that logs show */
+  sso_str etag;      /* PAGE: an ETag header to send (len 0 if none) */
+  int64_t delay_ms;  /* WAIT */
+  uint64_t read_id;  /* SESSION_READ: never 0, and fits in a uintptr_t */
+  size_t body_limit; /* READ_BODY */
   struct {
     sso_str method; /* "GET" or "POST" */
     sso_str url;
@@ -336,6 +341,29 @@ SSO_API sso_status sso_gate_resume_read(sso_txn *txn, sso_step *out);
  * caller, so the id is only computed for requests that fail). */
 SSO_API sso_status sso_error_page(sso_txn *txn, sso_status status, sso_str request_id,
                                   sso_step *out);
+/* After an UNAUTHORIZED step of the gate: its JSON body again, now with the request's
+ * correlation id ({"error":"login_required","login_url":...,"request_id":...}). */
+SSO_API sso_status sso_unauthorized_body(sso_txn *txn, sso_str request_id, sso_step *out);
+
+/* ---- the pages people see (sso_pages) ---- */
+
+/* The i-th name of a page template: "page" (lays out every page without one of its own),
+ * then "chooser", "error", "denied", "pending", "unavailable", "used", "signed-out"; empty
+ * past the end. An operator's directory holds "<name>.html". */
+SSO_API sso_str sso_page_template_name(size_t index);
+/* Checks an operator's template `html` for page `name` without an engine (nginx -t, at the
+ * directive's line): SSO_OK, or SSO_CONFIG_BAD_PAGE_TEMPLATE with what is wrong and its line
+ * written to `problem` (NUL-terminated, cut to problem_size). */
+SSO_API sso_status sso_page_template_check(sso_str name, sso_str html, char *problem,
+                                           size_t problem_size);
+/* The same, and the engine's pages of `name` use it from now on. */
+SSO_API sso_status sso_engine_set_page_template(sso_engine *engine, sso_str name, sso_str html,
+                                                char *problem, size_t problem_size);
+/* The name the sign-in chooser shows for a provider added before (its display_name line);
+ * without one it shows the provider's name. SSO_CONFIG_BAD_DISPLAY_NAME: empty, over 100
+ * bytes, or with a control character. */
+SSO_API sso_status sso_engine_set_display_name(sso_engine *engine, sso_str provider,
+                                               sso_str display_name);
 
 typedef enum {
   SSO_FIELD_USER = 1,

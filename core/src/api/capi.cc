@@ -24,6 +24,7 @@
 #include "sso/sso.h"
 #include "text/encoding.h"
 #include "text/http_text.h"
+#include "text/pages.h"
 #include "text/views.h"
 
 using sso::Str;
@@ -199,6 +200,71 @@ sso_status sso_error_page(sso_txn *txn, sso_status status, sso_str request_id, s
   return Barrier([&] {
     *out = sso_step{};
     sso::ErrorStep(*txn, status, View(request_id), *out);
+    return SSO_OK;
+  });
+}
+
+sso_status sso_unauthorized_body(sso_txn *txn, sso_str request_id, sso_step *out) {
+  if (!txn || !out || !ValidStr(request_id) || out->kind != SSO_STEP_UNAUTHORIZED)
+    return SSO_ERR_INVALID_ARGUMENT;
+  return Barrier([&] {
+    sso::UnauthorizedBody(*txn, View(request_id), *out);
+    return SSO_OK;
+  });
+}
+
+sso_str sso_page_template_name(size_t index) {
+  if (index == 0) return {"page", 4};
+  if (index > sso::kPageKindNames.size()) return {"", 0};
+  std::string_view name = sso::kPageKindNames[index - 1];
+  return {name.data(), name.size()};
+}
+
+namespace {
+
+sso_status PageTemplateProblem(const std::string &problem, char *out, size_t size) {
+  if (out && size) {
+    size_t n = std::min(problem.size(), size - 1);
+    std::copy_n(problem.data(), n, out);
+    out[n] = '\0';
+  }
+  return SSO_CONFIG_BAD_PAGE_TEMPLATE;
+}
+
+}  // namespace
+
+sso_status sso_page_template_check(sso_str name, sso_str html, char *problem, size_t problem_size) {
+  if (!ValidStr(name) || !ValidStr(html)) return SSO_ERR_INVALID_ARGUMENT;
+  return Barrier([&] {
+    sso::PageTemplates templates;
+    std::string why;
+    if (!templates.Set(View(name), View(html), why))
+      return PageTemplateProblem(why, problem, problem_size);
+    return SSO_OK;
+  });
+}
+
+sso_status sso_engine_set_page_template(sso_engine *engine, sso_str name, sso_str html,
+                                        char *problem, size_t problem_size) {
+  if (!engine || !ValidStr(name) || !ValidStr(html)) return SSO_ERR_INVALID_ARGUMENT;
+  return Barrier([&] {
+    std::string why;
+    if (!engine->pages.Set(View(name), View(html), why))
+      return PageTemplateProblem(why, problem, problem_size);
+    return SSO_OK;
+  });
+}
+
+sso_status sso_engine_set_display_name(sso_engine *engine, sso_str provider, sso_str display_name) {
+  if (!engine || !ValidStr(provider) || !ValidStr(display_name)) return SSO_ERR_INVALID_ARGUMENT;
+  return Barrier([&] {
+    std::string name = String(provider);
+    if (!engine->saml_providers.count(name) && !engine->oidc_providers.count(name))
+      return SSO_LOGIN_UNKNOWN_PROVIDER;
+    std::string_view shown = View(display_name);
+    if (shown.empty() || shown.size() > 100 || sso::HasControlCharacter(shown))
+      return SSO_CONFIG_BAD_DISPLAY_NAME;
+    engine->display_names[name] = std::string(shown);
     return SSO_OK;
   });
 }

@@ -108,9 +108,9 @@ StatusText TextOf(sso_status status) {
                     "token endpoint refused the code or answered without an ID token")
     SSO_STATUS_TEXT(OIDC_ERROR_RESPONSE, "the OpenID provider answered with an error")
     SSO_STATUS_TEXT(OIDC_STATE_INVALID,
-                    "OIDC state is unknown, used, expired or from another browser")
+                    "OIDC state is malformed, not ours, or from another browser")
     SSO_STATUS_TEXT(OIDC_UNAVAILABLE, "the OpenID provider could not be reached")
-    SSO_STATUS_TEXT(SAML_RELAY_STATE_INVALID, "RelayState is unknown, expired or already used")
+    SSO_STATUS_TEXT(SAML_RELAY_STATE_INVALID, "RelayState names a login we cannot read")
     SSO_STATUS_TEXT(LOGIN_UNKNOWN_PROVIDER, "no provider of that name is configured")
     SSO_STATUS_TEXT(ACS_BAD_REQUEST, "the ACS needs a POSTed SAMLResponse")
     SSO_STATUS_TEXT(OIDC_USERINFO_INVALID, "userinfo answer is unusable or names another subject")
@@ -218,6 +218,12 @@ StatusText TextOf(sso_status status) {
                     "the app's hook did not take a SCIM event (no answer or not 2xx); the "
                     "identity provider gets a 503 and retries")
     SSO_STATUS_TEXT(CONFIG_SP_KEY_REQUIRED, "signed AuthnRequests need an SP key (saml_sp_key)")
+    SSO_STATUS_TEXT(LOGIN_STATE_SPENT,
+                    "the sign-in's state (OIDC state or SAML RelayState) is no longer stored: "
+                    "already used (a reload, the back button) or expired")
+    SSO_STATUS_TEXT(CONFIG_BAD_PAGE_TEMPLATE, "sso_pages: a page template is not usable")
+    SSO_STATUS_TEXT(CONFIG_BAD_DISPLAY_NAME,
+                    "display_name must be 1 to 100 bytes without control characters")
     case SSO_STATUS_COUNT:
       break;
   }

@@ -15,6 +15,7 @@
 #include "session/cache.h"
 #include "session/session_reads.h"
 #include "sso/sso.h"
+#include "text/pages.h"
 
 namespace sso {
 
@@ -62,6 +63,8 @@ struct sso_engine {
   std::optional<sso::ProvisionSettings> provisioning;        // the app's hook, if any
   std::optional<sso::IdentityTokenSettings> identity_token;  // $sso_identity_token, if set
   std::map<std::string, sso::scim::Settings> scim;           // by provider name: SCIM is on
+  std::map<std::string, std::string> display_names;          // by provider name, if given
+  sso::PageTemplates pages;                                  // built in, or sso_pages
   std::vector<std::string> warnings;  // of the last sso_engine_add_*_provider call
   std::string error;                  // why that call failed, in words (may be empty)
 

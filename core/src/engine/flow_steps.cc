@@ -1,19 +1,28 @@
 #include "engine/flow_steps.h"
 
-#include "text/http_text.h"
+#include "engine/engine.h"
+#include "engine/txn.h"
+#include "text/pages.h"
 #include "text/views.h"
 
 namespace sso {
 
 void ErrorStep(sso_txn &txn, sso_status reason, std::string_view request_id, sso_step &out) {
-  ErrorPage page =
-      txn.json_errors ? RenderErrorJson(reason, request_id) : RenderErrorPage(reason, request_id);
+  const auto &settings = txn.engine.settings;
+  std::string logout_url = LogoutUrlBeside(settings.login_url);
+  RenderedPage page = txn.json_errors
+                          ? RenderErrorJson(reason, request_id)
+                          : RenderErrorPage(txn.engine.pages, reason, request_id,
+                                            {settings.login_url, txn.return_to, logout_url});
   txn.output.body = std::move(page.body);
   out.kind = SSO_STEP_ERROR;
   out.reason = reason;
   out.http_status = page.http_status;
+  out.retry_after_s = page.retry_after_s;
   out.content_type =
       txn.json_errors ? sso_str{"application/json", 16} : sso_str{"text/html; charset=utf-8", 24};
+  out.content_security_policy =
+      page.content_security_policy ? Str(*page.content_security_policy) : sso_str{"", 0};
   out.body = Str(txn.output.body);
 }
 

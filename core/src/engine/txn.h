@@ -20,6 +20,7 @@ struct sso_txn {
   void *caller_data = nullptr;  // sso_txn_set_data: how the caller finds its request again
   std::string request_id;       // the caller's, for audit lines and hook calls
   bool json_errors = false;     // error pages as JSON: the gate refused an API client
+  std::string return_to;        // where the person was going, for the actions of an error page
   sso::FlowState flow;          // what resumes are taken (SSO_ERR_BAD_STATE for the others)
   sso::StepOutput output;       // behind the views handed out in sso_step / plans
 
@@ -31,6 +32,7 @@ struct sso_txn {
     caller_data = nullptr;
     request_id.clear();
     json_errors = false;
+    return_to.clear();
     flow = std::monostate{};
     output = sso::StepOutput{};
     session.reset();

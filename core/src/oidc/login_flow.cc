@@ -235,6 +235,9 @@ void OidcCallbackResumeStore(sso_txn &txn, OidcCallbackState &callback,
 
   switch (callback.stage) {
     case OidcCallbackState::Stage::kState: {
+      // gone: this callback was loaded before (a reload, the back button), or the login is
+      // older than the state's life
+      if (replies[0].type == SSO_REPLY_NIL) return FlowFail(txn, SSO_LOGIN_STATE_SPENT, out);
       if (replies[0].type != SSO_REPLY_STRING) return FlowFail(txn, SSO_OIDC_STATE_INVALID, out);
       Json record =
           Json::parse(std::string_view(replies[0].str.data, replies[0].str.len), nullptr, false);
@@ -251,6 +254,7 @@ void OidcCallbackResumeStore(sso_txn &txn, OidcCallbackState &callback,
       callback.nonce = record.value("n", "");
       callback.code_verifier = record.value("v", "");
       callback.return_to = SafeReturnTo(record.value("to", "/"));
+      txn.return_to = callback.return_to;  // a failure's "try again" leads back there
       // A worker that has not seen this provider yet (another worker, another node, or a
       // worker started by a reload began the login) fetches its discovery document first.
       callback.discovery = p->discovery;
@@ -263,7 +267,7 @@ void OidcCallbackResumeStore(sso_txn &txn, OidcCallbackState &callback,
 
     case OidcCallbackState::Stage::kConsume: {
       if (replies[0].type != SSO_REPLY_STRING)  // another callback with this state won
-        return FlowFail(txn, SSO_OIDC_STATE_INVALID, out);
+        return FlowFail(txn, SSO_LOGIN_STATE_SPENT, out);
       return ProvisionBegin(txn,
                             {"oidc", std::move(callback.identity),
                              std::move(callback.session_random), std::move(callback.return_to),

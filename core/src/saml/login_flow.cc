@@ -17,6 +17,7 @@
 #include "text/email_domain.h"
 #include "text/encoding.h"
 #include "text/http_text.h"
+#include "text/pages.h"
 #include "text/views.h"
 
 namespace sso {
@@ -58,38 +59,33 @@ void Redirect(sso_txn &txn, int status, std::string location, sso_step &out) {
   out.location = Str(txn.output.location);
 }
 
-// Several providers and none chosen: a page to choose one, or to give a work email address
-// whose domain picks the provider (home-realm discovery).
+// Several providers and none chosen: a page to choose one (by its display name), or to give
+// a work email address whose domain picks the provider (home-realm discovery).
 void ChooserPage(sso_txn &txn, std::string_view return_to, std::string_view notice, sso_step &out) {
   const auto &login = txn.engine.settings.login_url;
-  std::string form;
   bool any_domains = false;
   for (const auto &[name, provider] : txn.engine.saml_providers)
     any_domains = any_domains || !provider.email_domains.empty();
   for (const auto &[name, provider] : txn.engine.oidc_providers)
     any_domains = any_domains || !provider.email_domains.empty();
-  if (any_domains) {
-    form = "<form method=\"get\" action=\"" + HtmlEscape(login.substr(0, login.find('?'))) +
-           "\">\n<label>Work email <input name=\"email\" type=\"email\" autocomplete=\"email\" "
-           "required></label>\n<input type=\"hidden\" name=\"return_to\" value=\"" +
-           HtmlEscape(return_to) + "\">\n<button>Continue</button>\n</form>\n<p>Or choose:</p>\n";
-  }
   std::vector<std::string> names;
   for (const auto &[name, provider] : txn.engine.saml_providers) names.push_back(name);
   for (const auto &[name, provider] : txn.engine.oidc_providers) names.push_back(name);
-  std::sort(names.begin(), names.end());
-  std::string links;
+  std::vector<ChooserEntry> entries;
   for (const auto &name : names) {
-    std::string href = login + (login.find('?') == std::string::npos ? "?" : "&") +
-                       "provider=" + UrlEncode(name) + "&return_to=" + UrlEncode(return_to);
-    links += "<li><a href=\"" + HtmlEscape(href) + "\">" + HtmlEscape(name) + "</a></li>\n";
+    auto shown = txn.engine.display_names.find(name);
+    entries.push_back({shown == txn.engine.display_names.end() ? name : shown->second,
+                       login + (login.find('?') == std::string::npos ? "?" : "&") +
+                           "provider=" + UrlEncode(name) + "&return_to=" + UrlEncode(return_to)});
   }
-  Page(txn, 200, "text/html; charset=utf-8",
-       "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Sign in</title></head>\n"
-       "<body>\n<h1>Sign in</h1>\n" +
-           (notice.empty() ? std::string() : "<p>" + HtmlEscape(notice) + "</p>\n") + form +
-           "<ul>\n" + links + "</ul>\n</body></html>\n",
-       out);
+  // by what people read
+  std::stable_sort(entries.begin(), entries.end(),
+                   [](const auto &a, const auto &b) { return a.label < b.label; });
+  RenderedPage page = RenderChooserPage(
+      txn.engine.pages, entries,
+      any_domains ? std::string_view(login).substr(0, login.find('?')) : "", return_to, notice);
+  Page(txn, page.http_status, "text/html; charset=utf-8", std::move(page.body), out);
+  out.content_security_policy = Str(*page.content_security_policy);
 }
 
 const SamlProvider *FindProvider(const sso_txn &txn, std::string_view name) {
@@ -142,6 +138,7 @@ void LoginBegin(sso_txn &txn, const sso_login_request &request, sso_step &out) {
   auto query = ParseForm(View(request.query));
   if (!query) return FlowFail(txn, SSO_ACS_BAD_REQUEST, out);
   std::string return_to = SafeReturnTo((*query)["return_to"]);
+  txn.return_to = return_to;  // for the actions of an error page
   std::string provider_name = (*query)["provider"];
   std::string email = (*query)["email"];
   const auto &saml = txn.engine.saml_providers;
@@ -249,6 +246,9 @@ void AcsResume(sso_txn &txn, SamlAcsState &acs, std::span<const sso_store_reply>
 
   switch (acs.stage) {
     case SamlAcsState::Stage::kRelay: {
+      // gone: this form was posted before (a reload, the back button), or the login is older
+      // than the RelayState's life
+      if (replies[0].type == SSO_REPLY_NIL) return FlowFail(txn, SSO_LOGIN_STATE_SPENT, out);
       if (replies[0].type != SSO_REPLY_STRING)
         return FlowFail(txn, SSO_SAML_RELAY_STATE_INVALID, out);
       Json relay = Json::parse(View(replies[0].str), nullptr, false);
@@ -259,6 +259,7 @@ void AcsResume(sso_txn &txn, SamlAcsState &acs, std::span<const sso_store_reply>
       const SamlProvider *provider = FindProvider(txn, relay["p"].get<std::string>());
       if (!provider) return FlowFail(txn, SSO_SAML_RELAY_STATE_INVALID, out);
       acs.return_to = SafeReturnTo(relay["to"].get<std::string>());
+      txn.return_to = acs.return_to;  // a failure's "try again" leads back there
       return ValidateAndCheckReplay(txn, acs, *provider, relay["id"].get<std::string>(), now_ms,
                                     out);
     }

@@ -14,6 +14,7 @@
 #include "session/session_id.h"
 #include "text/encoding.h"
 #include "text/http_text.h"
+#include "text/pages.h"
 #include "text/views.h"
 
 namespace sso {
@@ -45,7 +46,9 @@ std::string ClearedCookie(const sso_txn &txn) {
 // The flow's last step is a page (no answer to the IdP), with a log line naming the check.
 void Refuse(sso_txn &txn, sso_status reason, sso_step &out) {
   txn.flow = std::monostate{};
-  ErrorPage page = RenderLogoutPage(reason, txn.request_id);
+  std::string logout_url = LogoutUrlBeside(txn.engine.settings.login_url);
+  RenderedPage page = RenderLogoutPage(txn.engine.pages, reason, txn.request_id,
+                                       {txn.engine.settings.login_url, "", logout_url});
   txn.output.body = std::move(page.body);
   txn.output.content_type = "text/html; charset=utf-8";
   txn.output.warning = std::string("SAML logout refused: ") + sso_status_name(reason) + " (" +
@@ -53,7 +56,9 @@ void Refuse(sso_txn &txn, sso_status reason, sso_step &out) {
   out.kind = SSO_STEP_PAGE;
   out.reason = reason;
   out.http_status = page.http_status;
+  out.retry_after_s = page.retry_after_s;
   out.content_type = Str(txn.output.content_type);
+  out.content_security_policy = Str(*page.content_security_policy);
   out.body = Str(txn.output.body);
   out.warning = Str(txn.output.warning);
 }

@@ -64,18 +64,16 @@ void LoginRequired(sso_txn &txn, const GateState &gate, sso_status reason, sso_s
     return;
   }
   txn.output.www_authenticate = "SSO realm=\"sso\", login=\"" + settings.login_url + "\"";
-  txn.output.body = "{\"error\":\"login_required\",\"login_url\":\"" + settings.login_url + "\"}\n";
   out.kind = SSO_STEP_UNAUTHORIZED;
   out.http_status = 401;
   out.www_authenticate = Str(txn.output.www_authenticate);
-  out.content_type = {"application/json", 16};
-  out.body = Str(txn.output.body);
+  UnauthorizedBody(txn, "", out);
 }
 
 // A session, and a rule of the location it does not meet: 403, a page for a person, JSON for
 // a program, and a log line naming the rule (the login redirect would not help).
-bool Denied(sso_txn &txn, const AccessRules *rules, const ValidSession &session,
-            bool browser_navigation, sso_step &out) {
+bool Denied(sso_txn &txn, const AccessRules *rules, const ValidSession &session, bool accepts_html,
+            sso_step &out) {
   if (!rules) return false;
   const bool by_domain = std::any_of(rules->rules.begin(), rules->rules.end(), [](const auto &r) {
     return r.kind == AccessRule::Kind::kEmailDomain;
@@ -84,7 +82,7 @@ bool Denied(sso_txn &txn, const AccessRules *rules, const ValidSession &session,
       FirstUnmetRule(*rules, session.record.identity, by_domain ? session.EmailDomainOnce() : "");
   if (!unmet) return false;
   const Identity &id = session.record.identity;
-  txn.json_errors = !browser_navigation;
+  txn.json_errors = !accepts_html;
   ErrorStep(txn, SSO_ACCESS_DENIED, "", out);
   txn.output.warning = unmet->text + " does not hold for user \"" + LogSafe(id.user, 128) +
                        "\" of provider \"" + LogSafe(id.provider, 64) + "\"";
@@ -94,12 +92,25 @@ bool Denied(sso_txn &txn, const AccessRules *rules, const ValidSession &session,
 
 }  // namespace
 
-bool IsBrowserNavigation(std::string_view method, std::string_view accept,
-                         std::string_view sec_fetch_mode, std::string_view x_requested_with) {
-  if (method != "GET" && method != "HEAD") return false;
+bool AcceptsHtml(std::string_view accept, std::string_view sec_fetch_mode,
+                 std::string_view x_requested_with) {
   if (!x_requested_with.empty()) return false;
   if (!sec_fetch_mode.empty()) return sec_fetch_mode == "navigate";
   return ContainsCaseInsensitive(accept, "text/html");
+}
+
+bool IsBrowserNavigation(std::string_view method, std::string_view accept,
+                         std::string_view sec_fetch_mode, std::string_view x_requested_with) {
+  if (method != "GET" && method != "HEAD") return false;
+  return AcceptsHtml(accept, sec_fetch_mode, x_requested_with);
+}
+
+void UnauthorizedBody(sso_txn &txn, std::string_view request_id, sso_step &out) {
+  txn.output.body = "{\"error\":\"login_required\",\"login_url\":\"" +
+                    JsonEscape(txn.engine.settings.login_url) + "\",\"request_id\":\"" +
+                    JsonEscape(request_id) + "\"}\n";
+  out.content_type = {"application/json", 16};
+  out.body = Str(txn.output.body);
 }
 
 void GateBegin(sso_txn &txn, const sso_gate_request &request, sso_step &out) {
@@ -116,11 +127,10 @@ void GateBegin(sso_txn &txn, const sso_gate_request &request, sso_step &out) {
   if (well_formed) {
     std::string slide_digest;
     if (auto cached = txn.engine.cache.Find(cookie, request.now_ms, &slide_digest)) {
-      if (rules &&
-          Denied(txn, rules, *cached,
-                 IsBrowserNavigation(View(request.method), View(request.accept),
-                                     View(request.sec_fetch_mode), View(request.x_requested_with)),
-                 out))
+      if (rules && Denied(txn, rules, *cached,
+                          AcceptsHtml(View(request.accept), View(request.sec_fetch_mode),
+                                      View(request.x_requested_with)),
+                          out))
         return;
       txn.session = std::move(cached);
       out.kind = SSO_STEP_ALLOW;
@@ -147,6 +157,12 @@ void GateBegin(sso_txn &txn, const sso_gate_request &request, sso_step &out) {
       IsBrowserNavigation(View(request.method), View(request.accept), View(request.sec_fetch_mode),
                           View(request.x_requested_with));
   gate.return_to = SafeReturnTo(View(request.uri));
+  gate.accepts_html = AcceptsHtml(View(request.accept), View(request.sec_fetch_mode),
+                                  View(request.x_requested_with));
+  // whatever fails from here on (the login URL gated, the store down) answers in the
+  // request's own terms: a page for a person, JSON for a program
+  txn.json_errors = !gate.accepts_html;
+  txn.return_to = gate.return_to;
   gate.login_url_request = PathOf(View(request.uri)) == PathOf(txn.engine.settings.login_url);
   if (cookie.empty()) return LoginRequired(txn, gate, SSO_SESSION_NO_COOKIE, out);
   if (!well_formed) return LoginRequired(txn, gate, SSO_SESSION_MALFORMED_COOKIE, out);
@@ -247,7 +263,7 @@ void GateResumeRead(sso_txn &txn, sso_step &out) {
   SessionRead &read = *gate.read;
   switch (read.reason) {
     case SSO_SESSION_VALID:
-      if (Denied(txn, gate.rules, *read.session, gate.browser_navigation, out)) return;
+      if (Denied(txn, gate.rules, *read.session, gate.accepts_html, out)) return;
       txn.session = read.session;
       out.kind = SSO_STEP_ALLOW;
       out.reason = SSO_SESSION_VALID;

@@ -13,6 +13,12 @@ namespace sso {
 bool IsBrowserNavigation(std::string_view method, std::string_view accept,
                          std::string_view sec_fetch_mode, std::string_view x_requested_with);
 
+// True when the request accepts an HTML page (a browser's navigation, whatever its method),
+// false for a script or API client (Accept without text/html, X-Requested-With, a fetch
+// whose Sec-Fetch-Mode is not "navigate"), which gets its errors as JSON.
+bool AcceptsHtml(std::string_view accept, std::string_view sec_fetch_mode,
+                 std::string_view x_requested_with);
+
 void GateBegin(sso_txn &txn, const sso_gate_request &request, sso_step &out);
 // The store's reply to the worker's read `read_id`: checked once, cached, and handed to every
 // request that waited on it (each then resumes with GateResumeRead).
@@ -22,5 +28,8 @@ void SessionReadDone(sso_engine &engine, uint64_t read_id, const sso_store_reply
 void GateResumeRead(sso_txn &txn, sso_step &out);
 // A request that goes away while it waits on a read.
 void GateLeave(sso_txn &txn);
+
+// After an UNAUTHORIZED step of the gate: its JSON body with the request's correlation id.
+void UnauthorizedBody(sso_txn &txn, std::string_view request_id, sso_step &out);
 
 }  // namespace sso

@@ -14,6 +14,7 @@ struct SessionRead;
 struct GateState {
   const AccessRules *rules = nullptr;  // the location's sso_require lines (configuration's)
   bool browser_navigation = false;
+  bool accepts_html = false;  // errors as a page, not JSON
   bool had_cookie = false;
   bool login_url_request = false;  // the request is for the login URL itself
   std::string return_to;

@@ -1,4 +1,4 @@
-// Small text helpers for HTTP: return_to sanitizing, URL encoding, cookies, error pages.
+// Small text helpers for HTTP: return_to sanitizing, URL encoding, cookies, escaping.
 #pragma once
 
 #include <map>
@@ -58,16 +58,7 @@ struct CookieSettings {
 // Set-Cookie value for a session cookie; max_age_s 0 deletes it.
 std::string SetCookieValue(const CookieSettings &cookie, std::string_view value, int64_t max_age_s);
 
-// A plain HTML page for the user: what happened, what to do, the correlation id; no internals.
-struct ErrorPage {
-  int http_status;
-  std::string body;
-};
-ErrorPage RenderErrorPage(sso_status reason, std::string_view request_id);
-// The same for an API client: {"error": "access_denied", "message": ..., "request_id": ...}.
-ErrorPage RenderErrorJson(sso_status reason, std::string_view request_id);
-// The same for a sign-out message we could not act on (SAML Single Logout), which is not a
-// failed sign-in; SSO_SAML_STATUS_NOT_SUCCESS: the IdP could not end all its sessions.
-ErrorPage RenderLogoutPage(sso_status reason, std::string_view request_id);
+// The content of a JSON string: '"', '\\' and control characters escaped.
+std::string JsonEscape(std::string_view text);
 
 }  // namespace sso

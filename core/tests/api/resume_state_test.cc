@@ -128,7 +128,7 @@ TEST(ResumeState, TheAcsReadingItsRelayStateTakesOnlyStoreReplies) {
   sso_step step{};
   ASSERT_EQ(sso_acs_begin(txn.get(), &req, &step), SSO_OK);
   ASSERT_EQ(step.kind, SSO_STEP_STORE);
-  ExpectOnlyTheReadUntilANilReplyEndsIt(txn.get(), SSO_SAML_RELAY_STATE_INVALID);
+  ExpectOnlyTheReadUntilANilReplyEndsIt(txn.get(), SSO_LOGIN_STATE_SPENT);
 }
 
 TEST(ResumeState, AnOidcLoginTakesWhatItsStageWaitsFor) {
@@ -172,7 +172,7 @@ TEST(ResumeState, AnOidcCallbackReadingItsStateTakesOnlyStoreReplies) {
   sso_step step{};
   ASSERT_EQ(sso_oidc_callback_begin(txn.get(), &req, &step), SSO_OK);
   ASSERT_EQ(step.kind, SSO_STEP_STORE);
-  ExpectOnlyTheReadUntilANilReplyEndsIt(txn.get(), SSO_OIDC_STATE_INVALID);
+  ExpectOnlyTheReadUntilANilReplyEndsIt(txn.get(), SSO_LOGIN_STATE_SPENT);
 }
 
 }  // namespace

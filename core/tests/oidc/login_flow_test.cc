@@ -240,7 +240,7 @@ TEST_F(OidcFlow, StateIsBoundToTheBrowserAndSingleUse) {
   EXPECT_EQ(other_browser.step.reason, SSO_OIDC_STATE_INVALID);
   EXPECT_FALSE(other_browser.state_spent) << "a foreign browser cannot spend the state";
   Result used = Callback("code=c&state=" + s.state, s.cookie, "", token, s, Jwks({key_}));
-  EXPECT_EQ(used.step.reason, SSO_OIDC_STATE_INVALID) << "GET found nothing";
+  EXPECT_EQ(used.step.reason, SSO_LOGIN_STATE_SPENT) << "GET found nothing";
 }
 
 // Two callbacks with one state (a double submit, a replay): both may reach the token
@@ -270,7 +270,7 @@ TEST_F(OidcFlow, OnlyOneCallbackPerStateMakesASession) {
   sso_store_reply gone{SSO_REPLY_NIL, S(""), 0, SSO_OK};
   ASSERT_EQ(sso_flow_resume(txn_.get(), &gone, 1, now_, &step), SSO_OK);
   EXPECT_EQ(step.kind, SSO_STEP_ERROR);
-  EXPECT_EQ(step.reason, SSO_OIDC_STATE_INVALID);
+  EXPECT_EQ(step.reason, SSO_LOGIN_STATE_SPENT);
 }
 
 // With several workers (or nodes, or across a reload) the callback often reaches a worker

@@ -401,7 +401,10 @@ TEST_F(Acs, AnUnknownOrUsedRelayStateIsRefused) {
   ResponseSpec spec;
   spec.in_response_to = spec.confirmation_in_response_to = login.request_id;
   sso_step step = Post(FormFor(SignedAssertion(spec), login.relay_state), std::nullopt);
-  EXPECT_EQ(step.reason, SSO_SAML_RELAY_STATE_INVALID);
+  EXPECT_EQ(step.reason, SSO_LOGIN_STATE_SPENT) << "a reload, or a login older than its state";
+  EXPECT_EQ(step.http_status, 400);
+  std::string page(step.body.data, step.body.len);
+  EXPECT_NE(page.find("This sign-in link was already used"), std::string::npos) << page;
 }
 
 TEST_F(Acs, AResponseToAnotherRequestIsRefused) {

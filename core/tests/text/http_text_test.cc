@@ -38,15 +38,8 @@ TEST(SetCookie, SecureDefaults) {
   EXPECT_EQ(dev, "sso=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax");
 }
 
-TEST(ErrorPage, ShowsCorrelationIdEscapedAndNoInternals) {
-  auto page = sso::RenderErrorPage(SSO_STORE_TIMEOUT, "<id>");
-  EXPECT_EQ(page.http_status, 503);
-  EXPECT_NE(page.body.find("&lt;id&gt;"), std::string::npos);
-  EXPECT_EQ(page.body.find("<id>"), std::string::npos);
-  EXPECT_EQ(page.body.find("STORE_TIMEOUT"), std::string::npos);
-  EXPECT_EQ(page.body.find("redis"), std::string::npos);
-  EXPECT_EQ(sso::RenderErrorPage(SSO_ERR_INTERNAL, "x").http_status, 500);
-  EXPECT_EQ(sso::RenderErrorPage(SSO_LOGIN_NO_PROVIDER, "x").http_status, 503);
+TEST(JsonEscape, EscapesQuotesBackslashesAndControls) {
+  EXPECT_EQ(sso::JsonEscape("a\"b\\c\n\x01"), "a\\\"b\\\\c\\u000a\\u0001");
 }
 
 }  // namespace
