@@ -61,26 +61,35 @@ EVP_MD_CTX *DigestContext() {
 
 }  // namespace
 
-std::string Sha256(std::string_view text) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
+namespace {
+
+// The digest into `out` (32 bytes); false if OpenSSL failed.
+bool Sha256Into(std::string_view text, unsigned char *out) {
   unsigned int digest_len = 0;
   const EVP_MD *md = Sha256Md();
   EVP_MD_CTX *ctx = DigestContext();
-  if (md == nullptr || ctx == nullptr || EVP_DigestInit_ex2(ctx, md, nullptr) != 1 ||
-      EVP_DigestUpdate(ctx, text.data(), text.size()) != 1 ||
-      EVP_DigestFinal_ex(ctx, digest, &digest_len) != 1)
-    return {};
-  return std::string(reinterpret_cast<char *>(digest), digest_len);
+  return md != nullptr && ctx != nullptr && EVP_DigestInit_ex2(ctx, md, nullptr) == 1 &&
+         EVP_DigestUpdate(ctx, text.data(), text.size()) == 1 &&
+         EVP_DigestFinal_ex(ctx, out, &digest_len) == 1 && digest_len == 32;
 }
 
+}  // namespace
+
+std::string Sha256(std::string_view text) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  if (!Sha256Into(text, digest)) return {};
+  return std::string(reinterpret_cast<char *>(digest), 32);
+}
+
+// Every cache miss hashes the cookie: no intermediate string.
 std::string Sha256Hex(std::string_view text) {
   static constexpr char kHex[] = "0123456789abcdef";
-  std::string digest = Sha256(text);
-  std::string out;
-  out.reserve(digest.size() * 2);
-  for (unsigned char c : digest) {
-    out.push_back(kHex[c >> 4]);
-    out.push_back(kHex[c & 0xf]);
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  if (!Sha256Into(text, digest)) return {};
+  std::string out(64, '\0');
+  for (size_t i = 0; i < 32; ++i) {
+    out[2 * i] = kHex[digest[i] >> 4];
+    out[2 * i + 1] = kHex[digest[i] & 0xf];
   }
   return out;
 }
