@@ -46,6 +46,12 @@ sso_status Barrier(Body &&body) noexcept {
   }
 }
 
+// Two providers of one name: nginx refuses the second block before; other callers get this.
+sso_status DuplicateName(sso_engine *engine) {
+  return sso::Refuse(&engine->config_error, SSO_ERR_INVALID_ARGUMENT, "", "",
+                     "another provider has this name: give each provider a name of its own");
+}
+
 }  // namespace
 
 extern "C" {
@@ -293,16 +299,25 @@ sso_status sso_engine_add_saml_provider(sso_engine *engine,
       (config->attribute_map_count && !config->attribute_map))
     return SSO_ERR_INVALID_ARGUMENT;
   engine->warnings.clear();
+  engine->config_error = {};
   return Barrier([&] {
     sso::SamlProvider provider;
-    if (sso_status s = sso::MakeSamlProvider(*config, provider, &engine->warnings); s != SSO_OK)
+    if (sso_status s = sso::MakeSamlProvider(*config, provider, &engine->warnings,
+                                             &engine->config_error);
+        s != SSO_OK)
       return s;
     if (engine->saml_providers.count(provider.name) || engine->oidc_providers.count(provider.name))
-      return SSO_ERR_INVALID_ARGUMENT;
+      return DuplicateName(engine);
     std::string name = provider.name;
     engine->saml_providers.emplace(std::move(name), std::move(provider));
     return SSO_OK;
   });
+}
+
+sso_config_error sso_engine_config_error(sso_engine *engine) {
+  if (!engine) return {{"", 0}, {"", 0}, {"", 0}};
+  const sso::ConfigError &e = engine->config_error;
+  return {Str(e.directive), Str(e.value), Str(e.message)};
 }
 
 size_t sso_engine_warnings_count(sso_engine *engine) {
@@ -424,11 +439,14 @@ sso_status sso_engine_add_oidc_provider(sso_engine *engine,
       (config->claim_map_count && !config->claim_map))
     return SSO_ERR_INVALID_ARGUMENT;
   engine->warnings.clear();
+  engine->config_error = {};
   return Barrier([&] {
     sso::OidcProvider provider;
-    if (sso_status s = sso::MakeOidcProvider(*config, provider); s != SSO_OK) return s;
+    if (sso_status s = sso::MakeOidcProvider(*config, provider, &engine->config_error);
+        s != SSO_OK)
+      return s;
     if (engine->oidc_providers.count(provider.name) || engine->saml_providers.count(provider.name))
-      return SSO_ERR_INVALID_ARGUMENT;
+      return DuplicateName(engine);
     std::string name = provider.name;
     engine->oidc_providers.emplace(std::move(name), std::move(provider));
     return SSO_OK;

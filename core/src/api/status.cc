@@ -217,6 +217,13 @@ StatusText TextOf(sso_status status) {
     SSO_STATUS_TEXT(SCIM_APP_NOT_TOLD,
                     "the app's hook did not take a SCIM event (no answer or not 2xx); the "
                     "identity provider gets a 503 and retries")
+    SSO_STATUS_TEXT(CONFIG_MISSING_LINE, "a provider is missing a line it needs")
+    SSO_STATUS_TEXT(CONFIG_BAD_URL, "a provider's URL is not one the module can use")
+    SSO_STATUS_TEXT(CONFIG_URL_NOT_SERVED,
+                    "a provider's URL of ours is not served by an sso_endpoints location")
+    SSO_STATUS_TEXT(CONFIG_NO_RESOLVER,
+                    "a provider's back-channel URL names a host, and there is no resolver")
+    SSO_STATUS_TEXT(CONFIG_BAD_EMAIL_DOMAIN, "an email_domains value matches no address")
     case SSO_STATUS_COUNT:
       break;
   }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "authz/identity_token.h"
+#include "config/config_error.h"
 #include "oidc/provider.h"
 #include "provision/policy.h"
 #include "saml/provider.h"
@@ -61,6 +62,7 @@ struct sso_engine {
   std::optional<sso::IdentityTokenSettings> identity_token;  // $sso_identity_token, if set
   std::map<std::string, sso::scim::Settings> scim;           // by provider name: SCIM is on
   std::vector<std::string> warnings;  // of the last sso_engine_add_*_provider call
+  sso::ConfigError config_error;      // why the last sso_engine_add_*_provider call failed
 
   // Transactions that ended, kept for the next requests: a request on the hot path then
   // allocates nothing on the heap (engine.cc frees them with the engine).

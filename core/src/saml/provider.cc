@@ -3,10 +3,11 @@
 #include <array>
 #include <string_view>
 
+#include "config/email_domains.h"
+#include "config/provider_urls.h"
 #include "saml/decrypt.h"
 #include "saml/metadata.h"
 #include "saml/signature.h"
-#include "text/email_domain.h"
 #include "text/http_text.h"
 #include "text/views.h"
 
@@ -61,10 +62,28 @@ sso_status SetSingleLogout(const sso_saml_provider_config &c, SamlProvider &out)
   return SSO_OK;
 }
 
+// Without metadata, the three lines that stand for it.
+sso_status CheckExplicitIdp(const sso_saml_provider_config &c, ConfigError *error) {
+  if (!c.idp_entity_id.len && !c.idp_sso_url.len && !c.idp_certificates_count)
+    return Refuse(error, SSO_CONFIG_MISSING_LINE, "", "",
+                  "the IdP is missing: add \"saml_idp_metadata /path/to/idp-metadata.xml;\", "
+                  "or \"saml_idp_entity_id\", \"saml_idp_sso_url\" and \"saml_idp_certificate\"");
+  const char *missing = !c.idp_entity_id.len ? "saml_idp_entity_id"
+                        : !c.idp_sso_url.len ? "saml_idp_sso_url"
+                        : !c.idp_certificates_count ? "saml_idp_certificate"
+                                                    : nullptr;
+  if (missing)
+    return Refuse(error, SSO_CONFIG_MISSING_LINE, "", "",
+                  std::string("\"") + missing + "\" is missing: without \"saml_idp_metadata\", " +
+                      "\"saml_idp_entity_id\", \"saml_idp_sso_url\" and " +
+                      "\"saml_idp_certificate\" go together");
+  return SSO_OK;
+}
+
 }  // namespace
 
 sso_status MakeSamlProvider(const sso_saml_provider_config &c, SamlProvider &out,
-                            std::vector<std::string> *warnings) {
+                            std::vector<std::string> *warnings, ConfigError *error) {
   out = SamlProvider{};
   auto warn = [warnings](std::string line) {
     if (warnings) warnings->push_back(std::move(line));
@@ -94,6 +113,9 @@ sso_status MakeSamlProvider(const sso_saml_provider_config &c, SamlProvider &out
     }
     out.idp.signing_keys.push_back(std::move(key));
   }
+  if (!c.idp_metadata_xml.len) {
+    if (sso_status s = CheckExplicitIdp(c, error); s != SSO_OK) return s;
+  }
   if (out.idp.entity_id.empty() || out.idp.sso_url.empty() || out.idp.signing_keys.empty())
     return SSO_SAML_METADATA_INVALID;
 
@@ -101,8 +123,15 @@ sso_status MakeSamlProvider(const sso_saml_provider_config &c, SamlProvider &out
   out.sp.acs_url = String(c.acs_url);
   out.sp.clock_skew_ms = c.clock_skew_ms;
   out.sp.allow_unsolicited = c.allow_idp_initiated != 0;
-  if (out.sp.entity_id.empty() || out.sp.acs_url.empty() || c.clock_skew_ms < 0)
-    return SSO_ERR_INVALID_ARGUMENT;
+  if (c.clock_skew_ms < 0) return SSO_ERR_INVALID_ARGUMENT;
+  if (out.sp.entity_id.empty() || HasControlCharacter(out.sp.entity_id))
+    return Refuse(error, SSO_CONFIG_MISSING_LINE, "saml_sp_entity_id", "",
+                  "\"saml_sp_entity_id\" is missing: add this app's entity ID, the name the IdP "
+                  "knows it by (often its metadata URL), e.g. \"saml_sp_entity_id "
+                  "https://app.example.com/sso/saml;\"");
+  if (sso_status s = CheckOwnUrl("saml_acs_url", out.sp.acs_url, "/saml/acs", c.facts, error);
+      s != SSO_OK)
+    return s;
 
   if (c.sp_key_pem.len) {
     out.sp_key = saml::LoadPrivateKey(View(c.sp_key_pem));
@@ -119,9 +148,10 @@ sso_status MakeSamlProvider(const sso_saml_provider_config &c, SamlProvider &out
   if (c.sign_requests >= 0) out.sign_requests = c.sign_requests != 0;
   if (out.sign_requests && !out.sp_key) return SSO_SAML_KEY_INVALID;
 
-  auto domains = NormalizeDomains(Strings(c.email_domains, c.email_domains_count));
-  if (!domains) return SSO_ERR_INVALID_ARGUMENT;
-  out.email_domains = std::move(*domains);
+  if (sso_status s = CheckEmailDomains(Strings(c.email_domains, c.email_domains_count),
+                                       out.email_domains, error);
+      s != SSO_OK)
+    return s;
   out.attribute_map = StringMap(c.attribute_map, c.attribute_map_count);
   return SSO_OK;
 }

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "config/config_error.h"
 #include "saml/authn_request.h"
 #include "saml/response.h"
 #include "session/record.h"
@@ -29,9 +30,11 @@ struct SamlProvider {
 
 // Builds a provider from the C configuration (metadata XML or explicit IdP settings).
 // `warnings` gets a line for each metadata certificate that was skipped, and for a
-// configured certificate whose key is refused (which fails the provider).
+// configured certificate whose key is refused (which fails the provider); a refusal says why
+// in `error` (the line at fault and what to do) when it can.
 sso_status MakeSamlProvider(const sso_saml_provider_config &config, SamlProvider &out,
-                            std::vector<std::string> *warnings = nullptr);
+                            std::vector<std::string> *warnings = nullptr,
+                            ConfigError *error = nullptr);
 
 // The identity a validated assertion stands for: subject = NameID (with its format and the
 // IdP's entity ID), email / name / groups through the attribute mapping.
