@@ -252,7 +252,8 @@ subtest 'weak IdP keys are refused: skipped among good ones, fatal when none is 
             . "    saml_acs_url $acs;\n}\n";
     };
     my $mixed = $provider->('mixed', "saml_idp_metadata $env->{servroot}/mixed-idp.xml");
-    my ($ok, $out) = nginx_config_test({ http_config => $mixed, config => '' });
+    my ($ok, $out) = nginx_config_test({ http_config => $mixed,
+        config => 'location /sso/ { sso_endpoints; }' });
     ok($ok, 'metadata with weak certificates among a good one passes nginx -t') or diag($out);
     like($out, qr/\[warn\].*sso_provider "mixed" .*IdP metadata signing certificate 1 skipped: subject CN=weak-e3\.test\.invalid, serial 0x[0-9A-F]+: RSA public exponent is below 65537/,
         'with a warning naming the certificate and the check');
