@@ -207,10 +207,11 @@ ngx_http_sso_check_login_location(ngx_conf_t *cf, ngx_http_sso_main_conf_t *smcf
 
 
 /*
- * For the core's checks of a provider's URLs (sso_config_facts.path): whether a location
- * of some server with sso_endpoints serves `p` (found as for the login URL above), and
- * whether that location has a resolver for the back-channel's host names. Otherwise
- * `where` says what the first server does with the path.
+ * For the core's checks of a provider's URLs (sso_config_facts.path): whether
+ * a location with sso_endpoints serves `p` in some server (found as for the
+ * login URL above), and whether that location has a resolver for the
+ * back-channel's host names. Otherwise `where` says what the first server does
+ * with the path.
  */
 int
 ngx_http_sso_path_facts(void *data, sso_str p, sso_str *where)
@@ -271,11 +272,13 @@ ngx_http_sso_path_facts(void *data, sso_str p, sso_str *where)
         last = msg + NGX_MAX_CONF_ERRSTR;
 
         if (found == clcf) {
-            last = ngx_slprintf(msg, last, "the server at %s:%ui has no location "
-                                "for it", cscfp[s]->file_name, cscfp[s]->line);
+            last = ngx_slprintf(msg, last,
+                                "the server at %s:%ui has no location for it",
+                                cscfp[s]->file_name, cscfp[s]->line);
 
         } else {
-            last = ngx_slprintf(msg, last, "the server at %s:%ui serves it with "
+            last = ngx_slprintf(msg, last,
+                                "the server at %s:%ui serves it with "
                                 "location \"%V\"", cscfp[s]->file_name,
                                 cscfp[s]->line, &found->name);
         }

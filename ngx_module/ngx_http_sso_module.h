@@ -156,13 +156,13 @@ typedef struct {
     ngx_str_t                    scim_token;         /* set: SCIM is on */
     ngx_str_t                    file;               /* where it was defined, for errors */
     ngx_uint_t                   line;
-    ngx_array_t                 *lines;  /* of ngx_http_sso_provider_line_t, for errors */
+    ngx_array_t                 *lines;  /* of ngx_http_sso_provider_line_t */
 } ngx_http_sso_provider_conf_t;
 
 
 /* one line of an sso_provider block, as written: its values and where it is */
 typedef struct {
-    ngx_str_t                   *args;               /* the directive's name, then values */
+    ngx_str_t                   *args;   /* the directive's name, its values */
     ngx_uint_t                   nargs;
     ngx_uint_t                   line;
 } ngx_http_sso_provider_line_t;
@@ -198,7 +198,7 @@ ngx_int_t ngx_http_sso_init_identity_token(ngx_conf_t *cf,
 /* nginx -t: the login URL must not be served by a gated location */
 ngx_int_t ngx_http_sso_check_login_location(ngx_conf_t *cf,
     ngx_http_sso_main_conf_t *smcf);
-/* sso_config_facts.path, with `data` the ngx_conf_t: what serves a path of ours */
+/* sso_config_facts.path (`data`: the ngx_conf_t): what serves a path of ours */
 int ngx_http_sso_path_facts(void *data, sso_str path, sso_str *where);
 
 ngx_int_t ngx_http_sso_http_call(ngx_http_request_t *r, ngx_http_sso_ctx_t *ctx,
@@ -222,7 +222,7 @@ char *ngx_http_sso_read_secret_file(ngx_conf_t *cf, char *what, ngx_str_t *name,
     ngx_str_t *out);
 
 char *ngx_http_sso_provider_block(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
-/* the line of the block with `directive` and (if not empty) `value`; NULL: none */
+/* the block's line of `directive` (with `value`, if not empty); NULL: none */
 ngx_http_sso_provider_line_t *ngx_http_sso_provider_find_line(
     ngx_http_sso_provider_conf_t *pcf, sso_str directive, sso_str value);
 ngx_int_t ngx_http_sso_add_providers(ngx_conf_t *cf, ngx_http_sso_main_conf_t *smcf);

@@ -22,8 +22,9 @@
  * A provider is SAML or OIDC by its lines; `email_domains`, `attribute`, the policy lines
  * and `scim_token_file` serve both (for OIDC, `attribute` names a claim).
  * `email_domains`, `attribute`, `role` and `saml_idp_certificate` may repeat; every other
- * line may not. Every line is kept as written, with its line number, so that the core's
- * refusal of a value (at the end of the http block) can name the line at fault.
+ * line may not. Every line is kept as written, with its line number, so that
+ * the core's refusal of a value (at the end of the http block) can name the
+ * line at fault.
  */
 
 #include "ngx_http_sso_module.h"
@@ -75,7 +76,7 @@ static ngx_conf_enum_t  ngx_http_sso_token_auth[] = {
 static ngx_conf_post_t  ngx_http_sso_at_least_1s_post = { ngx_http_sso_at_least_1s };
 
 
-/* a NAME VALUE line's usage, and an example (its second value after the line's first) */
+/* a NAME VALUE line's usage, and an example (and its second value alone) */
 typedef struct {
     char                        *usage;
     char                        *example;
@@ -250,11 +251,13 @@ ngx_http_sso_provider_done(ngx_conf_t *cf, ngx_http_sso_provider_conf_t *pcf)
 
     if (!pcf->saml && !pcf->oidc) {
         ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
-                      "sso_provider \"%V\" has no saml_ or oidc_ lines: give it the "
-                      "lines of one protocol, saml_idp_metadata, saml_sp_entity_id and "
-                      "saml_acs_url for SAML 2.0, or oidc_issuer, oidc_client_id, "
-                      "oidc_client_secret_file and oidc_redirect_uri for OpenID Connect "
-                      "(see README.md) in %V:%ui", &pcf->name, &pcf->file, pcf->line);
+                      "sso_provider \"%V\" has no saml_ or oidc_ lines: "
+                      "give it the lines of one protocol, "
+                      "saml_idp_metadata, saml_sp_entity_id and saml_acs_url "
+                      "for SAML 2.0, or oidc_issuer, oidc_client_id, "
+                      "oidc_client_secret_file and oidc_redirect_uri for "
+                      "OpenID Connect (see README.md) in %V:%ui",
+                      &pcf->name, &pcf->file, pcf->line);
         return NGX_CONF_ERROR;
     }
 
@@ -284,9 +287,9 @@ ngx_http_sso_provider_block(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     if (rc == NGX_DECLINED) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "sso_provider \"%V\" is defined twice (first in %V:%ui): "
-                           "give each provider a name of its own",
-                           &pcf->name, &pcf->file, pcf->line);
+                           "sso_provider \"%V\" is defined twice "
+                           "(first in %V:%ui): give each provider a name "
+                           "of its own", &pcf->name, &pcf->file, pcf->line);
         return NGX_CONF_ERROR;
     }
 
@@ -310,9 +313,10 @@ ngx_http_sso_provider_block(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
-/* the line as written and where, for the core's messages at the end of the http block */
+/* the line as written and where, for the core's messages at the http's end */
 static ngx_int_t
-ngx_http_sso_provider_keep_line(ngx_conf_t *cf, ngx_http_sso_provider_conf_t *pcf)
+ngx_http_sso_provider_keep_line(ngx_conf_t *cf,
+    ngx_http_sso_provider_conf_t *pcf)
 {
     ngx_http_sso_provider_line_t  *l;
 
@@ -597,8 +601,9 @@ ngx_http_sso_provider_pair(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
         if (cf->args->nelts == 2) {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "sso_provider \"%V\": \"%V\" %s, e.g. \"%V %V %s\"",
-                               &pcf->name, &text, usage->usage, &value[0], &value[1],
+                               "sso_provider \"%V\": \"%V\" %s, "
+                               "e.g. \"%V %V %s\"", &pcf->name, &text,
+                               usage->usage, &value[0], &value[1],
                                usage->second);
 
         } else {

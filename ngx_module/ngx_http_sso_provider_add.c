@@ -2,9 +2,9 @@
 /*
  * The sso_provider blocks, handed to the core (at the end of the http block's
  * configuration): nginx's strings become the C ABI's structs, and the core validates the
- * values; its status, and each of its warnings, is logged naming the provider. While it
- * checks them it asks what serves the provider's URLs (ngx_http_sso_path_facts), and a
- * refusal names the line at fault.
+ * values; its status, and each of its warnings, is logged naming the provider.
+ * While it checks them it asks what serves the provider's URLs
+ * (ngx_http_sso_path_facts), and a refusal names the line at fault.
  */
 
 #include "ngx_http_sso_module.h"
@@ -15,7 +15,7 @@ typedef struct {
     sso_str                       *email_domains;
     sso_attribute                 *attributes;
     sso_attribute                 *roles;
-    sso_config_facts               facts;        /* the locations, asked by the core */
+    sso_config_facts               facts;   /* the locations, for the core */
 } ngx_http_sso_provider_lists_t;
 
 
@@ -168,8 +168,8 @@ ngx_http_sso_add_policy(ngx_http_sso_main_conf_t *smcf, ngx_http_sso_provider_co
 
 
 /*
- * The core's refusal of a provider: its sentence, at the line it names (the block's when it
- * names none, or when the line is not in the block, e.g. a default value).
+ * The core's refusal of a provider: its sentence, at the line it names (the
+ * block's when it names none, or a line not in the block: a default value).
  */
 static ngx_int_t
 ngx_http_sso_provider_refused(ngx_conf_t *cf, ngx_http_sso_main_conf_t *smcf,
@@ -192,8 +192,9 @@ ngx_http_sso_provider_refused(ngx_conf_t *cf, ngx_http_sso_main_conf_t *smcf,
     l = ngx_http_sso_provider_find_line(pcf, e.directive, e.value);
     line = l ? l->line : pcf->line;
 
-    ngx_log_error(NGX_LOG_EMERG, cf->log, 0, "sso_provider \"%V\": %*s in %V:%ui",
-                  &pcf->name, e.message.len, e.message.data, &pcf->file, line);
+    ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                  "sso_provider \"%V\": %*s in %V:%ui", &pcf->name,
+                  e.message.len, e.message.data, &pcf->file, line);
 
     return NGX_ERROR;
 }

@@ -302,8 +302,8 @@ sso_status sso_engine_add_saml_provider(sso_engine *engine,
   engine->config_error = {};
   return Barrier([&] {
     sso::SamlProvider provider;
-    if (sso_status s = sso::MakeSamlProvider(*config, provider, &engine->warnings,
-                                             &engine->config_error);
+    if (sso_status s =
+            sso::MakeSamlProvider(*config, provider, &engine->warnings, &engine->config_error);
         s != SSO_OK)
       return s;
     if (engine->saml_providers.count(provider.name) || engine->oidc_providers.count(provider.name))
@@ -442,8 +442,7 @@ sso_status sso_engine_add_oidc_provider(sso_engine *engine,
   engine->config_error = {};
   return Barrier([&] {
     sso::OidcProvider provider;
-    if (sso_status s = sso::MakeOidcProvider(*config, provider, &engine->config_error);
-        s != SSO_OK)
+    if (sso_status s = sso::MakeOidcProvider(*config, provider, &engine->config_error); s != SSO_OK)
       return s;
     if (engine->oidc_providers.count(provider.name) || engine->saml_providers.count(provider.name))
       return DuplicateName(engine);

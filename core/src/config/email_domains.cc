@@ -14,8 +14,8 @@ bool IsHostName(const std::string &domain) {
 
 }  // namespace
 
-sso_status CheckEmailDomains(const std::vector<std::string> &domains,
-                             std::vector<std::string> &out, ConfigError *error) {
+sso_status CheckEmailDomains(const std::vector<std::string> &domains, std::vector<std::string> &out,
+                             ConfigError *error) {
   out.clear();
   for (const std::string &value : domains) {
     std::string fix;
@@ -27,8 +27,9 @@ sso_status CheckEmailDomains(const std::vector<std::string> &domains,
     auto domain = fix.empty() ? NormalizeDomain(value) : std::nullopt;
     if (!domain || !IsHostName(*domain)) {
       if (fix.empty())
-        fix = "write the part of the addresses after the \"@\", e.g. \"corp.example\" (which "
-              "covers its subdomains)";
+        fix =
+            "write the part of the addresses after the \"@\", e.g. \"corp.example\" (which "
+            "covers its subdomains)";
       return Refuse(error, SSO_CONFIG_BAD_EMAIL_DOMAIN, "email_domains", value,
                     Quoted("email_domains", value) + " matches nobody: " + fix);
     }

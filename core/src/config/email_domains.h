@@ -12,7 +12,7 @@ namespace sso {
 
 // The domains, normalized (text/email_domain.h), into `out`; SSO_CONFIG_BAD_EMAIL_DOMAIN
 // naming the first value that is not a domain and what to write instead.
-sso_status CheckEmailDomains(const std::vector<std::string> &domains,
-                             std::vector<std::string> &out, ConfigError *error);
+sso_status CheckEmailDomains(const std::vector<std::string> &domains, std::vector<std::string> &out,
+                             ConfigError *error);
 
 }  // namespace sso

@@ -76,8 +76,8 @@ sso_status CheckBackchannelHost(const std::string &directive, const std::string 
                                 const std::string &own_url, const sso_config_facts *facts,
                                 ConfigError *error) {
   http::Target target, own;
-  if (!facts || !facts->path || http::ParseUrl(url, target) != SSO_OK ||
-      IsIpAddress(target.host) || http::ParseUrl(own_url, own) != SSO_OK)
+  if (!facts || !facts->path || http::ParseUrl(url, target) != SSO_OK || IsIpAddress(target.host) ||
+      http::ParseUrl(own_url, own) != SSO_OK)
     return SSO_OK;
   std::string path = PathOf(own);
   sso_str where{"", 0};

@@ -69,10 +69,12 @@ sso_status SetExplicitEndpoints(const sso_oidc_provider_config &c, OidcProvider 
   for (size_t i = 0; i < std::size(endpoints); ++i) {
     const auto &[directive, url] = endpoints[i];
     if (!url.len && i < 3)
-      return Refuse(error, SSO_CONFIG_MISSING_LINE, directive, "",
-                    std::string("\"") + directive + "\" is missing: with explicit endpoints "
-                    "(no discovery) \"oidc_authorization_endpoint\", \"oidc_token_endpoint\" and "
-                    "\"oidc_jwks_uri\" go together");
+      return Refuse(
+          error, SSO_CONFIG_MISSING_LINE, directive, "",
+          std::string("\"") + directive +
+              "\" is missing: with explicit endpoints "
+              "(no discovery) \"oidc_authorization_endpoint\", \"oidc_token_endpoint\" and "
+              "\"oidc_jwks_uri\" go together");
     if (url.len) {
       if (sso_status s = CheckProviderUrl(directive, String(url), "give the provider's URL", error);
           s != SSO_OK)
@@ -143,8 +145,8 @@ sso_status MakeOidcProvider(const sso_oidc_provider_config &c, OidcProvider &out
     return Refuse(error, SSO_CONFIG_MISSING_LINE, "oidc_client_id", "",
                   "\"oidc_client_id\" is missing: add the client id the provider registered "
                   "this app under, e.g. \"oidc_client_id my-app;\"");
-  if (sso_status s = CheckOwnUrl("oidc_redirect_uri", out.client.redirect_uri,
-                                 "/oidc/callback", c.facts, error);
+  if (sso_status s = CheckOwnUrl("oidc_redirect_uri", out.client.redirect_uri, "/oidc/callback",
+                                 c.facts, error);
       s != SSO_OK)
     return s;
   if (sso_status s = SetClientAuthentication(c, out, error); s != SSO_OK) return s;

@@ -68,8 +68,8 @@ sso_status CheckExplicitIdp(const sso_saml_provider_config &c, ConfigError *erro
     return Refuse(error, SSO_CONFIG_MISSING_LINE, "", "",
                   "the IdP is missing: add \"saml_idp_metadata /path/to/idp-metadata.xml;\", "
                   "or \"saml_idp_entity_id\", \"saml_idp_sso_url\" and \"saml_idp_certificate\"");
-  const char *missing = !c.idp_entity_id.len ? "saml_idp_entity_id"
-                        : !c.idp_sso_url.len ? "saml_idp_sso_url"
+  const char *missing = !c.idp_entity_id.len        ? "saml_idp_entity_id"
+                        : !c.idp_sso_url.len        ? "saml_idp_sso_url"
                         : !c.idp_certificates_count ? "saml_idp_certificate"
                                                     : nullptr;
   if (missing)

@@ -93,8 +93,7 @@ TEST(OidcProviderConfig, TheRedirectUriIsAbsoluteAndEndsInTheCallback) {
   auto r = AddOidc(c);
   EXPECT_EQ(r.status, SSO_CONFIG_BAD_URL);
   EXPECT_EQ(r.directive, "oidc_redirect_uri");
-  EXPECT_NE(r.message.find("e.g. \"https://app.example.com/sso/oidc/callback\""),
-            std::string::npos)
+  EXPECT_NE(r.message.find("e.g. \"https://app.example.com/sso/oidc/callback\""), std::string::npos)
       << r.message;
   c.redirect_uri = S("https://app.example/sso/callback?x=1");
   r = AddOidc(c);
@@ -189,8 +188,9 @@ TEST(OidcProviderConfig, AnAcceptedProviderLeavesNoError) {
   EXPECT_EQ(sso_engine_add_oidc_provider(engine.get(), &good), SSO_OK);
   EXPECT_EQ(sso_engine_config_error(engine.get()).message.len, 0u);
   EXPECT_EQ(sso_engine_add_oidc_provider(engine.get(), &good), SSO_ERR_INVALID_ARGUMENT);
-  EXPECT_NE(Str(sso_engine_config_error(engine.get()).message).find("another provider has this "
-                                                                    "name"),
+  EXPECT_NE(Str(sso_engine_config_error(engine.get()).message)
+                .find("another provider has this "
+                      "name"),
             std::string::npos);
 }
 
