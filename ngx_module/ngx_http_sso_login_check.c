@@ -204,3 +204,88 @@ ngx_http_sso_check_login_location(ngx_conf_t *cf, ngx_http_sso_main_conf_t *smcf
 
     return NGX_OK;
 }
+
+
+/*
+ * For the core's checks of a provider's URLs (sso_config_facts.path): whether
+ * a location with sso_endpoints serves `p` in some server (found as for the
+ * login URL above), and whether that location has a resolver for the
+ * back-channel's host names. Otherwise `where` says what the first server does
+ * with the path.
+ */
+int
+ngx_http_sso_path_facts(void *data, sso_str p, sso_str *where)
+{
+    ngx_conf_t *cf = data;
+
+    int                          facts;
+    u_char                      *dst, *src, *msg, *last;
+    ngx_str_t                    path;
+    ngx_uint_t                   s;
+    ngx_http_sso_loc_conf_t     *slcf;
+    ngx_http_core_srv_conf_t   **cscfp;
+    ngx_http_core_loc_conf_t    *clcf, *found;
+    ngx_http_core_main_conf_t   *cmcf;
+
+    where->data = "";
+    where->len = 0;
+
+    /* decoded as nginx decodes a request's */
+    path.data = ngx_pnalloc(cf->pool, p.len + 1);
+    msg = ngx_pnalloc(cf->pool, NGX_MAX_CONF_ERRSTR);
+    if (path.data == NULL || msg == NULL) {
+        return 0;
+    }
+
+    src = (u_char *) p.data;
+    dst = path.data;
+    ngx_unescape_uri(&dst, &src, p.len, 0);
+    path.len = dst - path.data;
+
+    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+    cscfp = cmcf->servers.elts;
+
+    for (s = 0; s < cmcf->servers.nelts; s++) {
+        clcf = cscfp[s]->ctx->loc_conf[ngx_http_core_module.ctx_index];
+
+        found = clcf;
+        (void) ngx_http_sso_find_location(clcf, &path, &found);
+
+        slcf = (found == clcf)
+               ? cscfp[s]->ctx->loc_conf[ngx_http_sso_module.ctx_index]
+               : found->loc_conf[ngx_http_sso_module.ctx_index];
+
+        if (slcf->endpoints) {
+            facts = SSO_PATH_ENDPOINTS;
+
+            if (found->resolver && found->resolver->connections.nelts) {
+                facts |= SSO_PATH_RESOLVER;
+            }
+
+            return facts;
+        }
+
+        if (s > 0) {
+            continue;
+        }
+
+        last = msg + NGX_MAX_CONF_ERRSTR;
+
+        if (found == clcf) {
+            last = ngx_slprintf(msg, last,
+                                "the server at %s:%ui has no location for it",
+                                cscfp[s]->file_name, cscfp[s]->line);
+
+        } else {
+            last = ngx_slprintf(msg, last,
+                                "the server at %s:%ui serves it with "
+                                "location \"%V\"", cscfp[s]->file_name,
+                                cscfp[s]->line, &found->name);
+        }
+
+        where->data = (const char *) msg;
+        where->len = last - msg;
+    }
+
+    return 0;
+}

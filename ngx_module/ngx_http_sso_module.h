@@ -162,7 +162,16 @@ typedef struct {
     ngx_str_t                    display_name;       /* on the sign-in chooser */
     ngx_str_t                    file;               /* where it was defined, for errors */
     ngx_uint_t                   line;
+    ngx_array_t                 *lines;  /* of ngx_http_sso_provider_line_t */
 } ngx_http_sso_provider_conf_t;
+
+
+/* one line of an sso_provider block, as written: its values and where it is */
+typedef struct {
+    ngx_str_t                   *args;   /* the directive's name, its values */
+    ngx_uint_t                   nargs;
+    ngx_uint_t                   line;
+} ngx_http_sso_provider_line_t;
 
 
 extern ngx_module_t  ngx_http_sso_module;
@@ -195,6 +204,8 @@ ngx_int_t ngx_http_sso_init_identity_token(ngx_conf_t *cf,
 /* nginx -t: the login URL must not be served by a gated location */
 ngx_int_t ngx_http_sso_check_login_location(ngx_conf_t *cf,
     ngx_http_sso_main_conf_t *smcf);
+/* sso_config_facts.path (`data`: the ngx_conf_t): what serves a path of ours */
+int ngx_http_sso_path_facts(void *data, sso_str path, sso_str *where);
 
 ngx_int_t ngx_http_sso_http_call(ngx_http_request_t *r, ngx_http_sso_ctx_t *ctx,
     sso_step *step, ngx_http_sso_http_done_pt done);
@@ -222,6 +233,9 @@ char *ngx_http_sso_pages(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 ngx_int_t ngx_http_sso_init_pages(ngx_conf_t *cf, ngx_http_sso_main_conf_t *smcf);
 
 char *ngx_http_sso_provider_block(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+/* the block's line of `directive` (with `value`, if not empty); NULL: none */
+ngx_http_sso_provider_line_t *ngx_http_sso_provider_find_line(
+    ngx_http_sso_provider_conf_t *pcf, sso_str directive, sso_str value);
 ngx_int_t ngx_http_sso_add_providers(ngx_conf_t *cf, ngx_http_sso_main_conf_t *smcf);
 
 ngx_int_t ngx_http_sso_cache_init_process(ngx_http_sso_main_conf_t *smcf,

@@ -22,7 +22,9 @@
  * A provider is SAML or OIDC by its lines; `email_domains`, `attribute`, the policy lines
  * and `scim_token_file` serve both (for OIDC, `attribute` names a claim).
  * `email_domains`, `attribute`, `role` and `saml_idp_certificate` may repeat; every other
- * line may not.
+ * line may not. Every line is kept as written, with its line number, so that
+ * the core's refusal of a value (at the end of the http block) can name the
+ * line at fault.
  */
 
 #include "ngx_http_sso_module.h"
@@ -41,6 +43,8 @@ static char *ngx_http_sso_provider_file(ngx_conf_t *cf, ngx_command_t *cmd,
 static char *ngx_http_sso_provider_files(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_sso_at_least_1s(ngx_conf_t *cf, void *post, void *data);
+static ngx_int_t ngx_http_sso_provider_keep_line(ngx_conf_t *cf,
+    ngx_http_sso_provider_conf_t *pcf);
 
 
 static ngx_conf_enum_t  ngx_http_sso_on_off[] = {
@@ -72,6 +76,22 @@ static ngx_conf_enum_t  ngx_http_sso_token_auth[] = {
 static ngx_conf_post_t  ngx_http_sso_at_least_1s_post = { ngx_http_sso_at_least_1s };
 
 
+/* a NAME VALUE line's usage, and an example (and its second value alone) */
+typedef struct {
+    char                        *usage;
+    char                        *example;
+    char                        *second;
+} ngx_http_sso_pair_usage_t;
+
+static ngx_http_sso_pair_usage_t  ngx_http_sso_attribute_usage = {
+    "takes a profile field and an IdP attribute name", "email mail", "mail"
+};
+
+static ngx_http_sso_pair_usage_t  ngx_http_sso_role_usage = {
+    "takes an IdP group and an app role", "engineering developer", "developer"
+};
+
+
 #define ngx_http_sso_line(name, type, set, field, post)                       \
     { ngx_string(name), type, set, 0,                                         \
       offsetof(ngx_http_sso_provider_conf_t, field), post }
@@ -97,9 +117,9 @@ static ngx_command_t  ngx_http_sso_provider_commands[] = {
     ngx_http_sso_line("email_domains", NGX_CONF_1MORE, ngx_http_sso_provider_list,
                       email_domains, "needs at least one domain"),
     ngx_http_sso_line("attribute", NGX_CONF_TAKE2, ngx_http_sso_provider_pair,
-                      attributes, "takes a profile field and an IdP attribute name"),
+                      attributes, &ngx_http_sso_attribute_usage),
     ngx_http_sso_line("role", NGX_CONF_TAKE2, ngx_http_sso_provider_pair, roles,
-                      "takes an IdP group and an app role"),
+                      &ngx_http_sso_role_usage),
     ngx_http_sso_str_line("display_name", display_name),
     ngx_http_sso_str_line("default_role", default_role),
     ngx_http_sso_enum_line("link_existing", link_existing, ngx_http_sso_link_existing),
@@ -183,6 +203,7 @@ ngx_http_sso_provider_init(ngx_conf_t *cf, ngx_http_sso_main_conf_t *smcf,
         if (pcf[i].name.len == value[1].len
             && ngx_strncmp(pcf[i].name.data, value[1].data, value[1].len) == 0)
         {
+            *out = &pcf[i];
             return NGX_DECLINED;
         }
     }
@@ -234,6 +255,18 @@ ngx_http_sso_provider_done(ngx_conf_t *cf, ngx_http_sso_provider_conf_t *pcf)
 
     /* sign_requests stays unset: as the IdP metadata asks */
 
+    if (!pcf->saml && !pcf->oidc) {
+        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                      "sso_provider \"%V\" has no saml_ or oidc_ lines: "
+                      "give it the lines of one protocol, "
+                      "saml_idp_metadata, saml_sp_entity_id and saml_acs_url "
+                      "for SAML 2.0, or oidc_issuer, oidc_client_id, "
+                      "oidc_client_secret_file and oidc_redirect_uri for "
+                      "OpenID Connect (see README.md) in %V:%ui",
+                      &pcf->name, &pcf->file, pcf->line);
+        return NGX_CONF_ERROR;
+    }
+
     /* read once the block told how large it may be (federation aggregates are) */
     ngx_conf_init_size_value(pcf->idp_metadata_max_size, 1024 * 1024);
 
@@ -278,7 +311,11 @@ ngx_http_sso_provider_block(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     rc = ngx_http_sso_provider_init(cf, smcf, &pcf);
 
     if (rc == NGX_DECLINED) {
-        return "is duplicate";
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "sso_provider \"%V\" is defined twice "
+                           "(first in %V:%ui): give each provider a name "
+                           "of its own", &pcf->name, &pcf->file, pcf->line);
+        return NGX_CONF_ERROR;
     }
 
     if (rc != NGX_OK) {
@@ -298,6 +335,80 @@ ngx_http_sso_provider_block(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     return ngx_http_sso_provider_done(cf, pcf);
+}
+
+
+/* the line as written and where, for the core's messages at the http's end */
+static ngx_int_t
+ngx_http_sso_provider_keep_line(ngx_conf_t *cf,
+    ngx_http_sso_provider_conf_t *pcf)
+{
+    ngx_http_sso_provider_line_t  *l;
+
+    if (pcf->lines == NULL) {
+        pcf->lines = ngx_array_create(cf->pool, 8,
+                                      sizeof(ngx_http_sso_provider_line_t));
+        if (pcf->lines == NULL) {
+            return NGX_ERROR;
+        }
+    }
+
+    l = ngx_array_push(pcf->lines);
+    if (l == NULL) {
+        return NGX_ERROR;
+    }
+
+    /* the values stay in cf->pool; the array holding them is reused */
+    l->nargs = cf->args->nelts;
+    l->line = cf->conf_file->line;
+    l->args = ngx_pnalloc(cf->pool, l->nargs * sizeof(ngx_str_t));
+    if (l->args == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(l->args, cf->args->elts, l->nargs * sizeof(ngx_str_t));
+
+    return NGX_OK;
+}
+
+
+static ngx_uint_t
+ngx_http_sso_str_eq(ngx_str_t *s, sso_str v)
+{
+    return s->len == v.len && ngx_strncmp(s->data, v.data, v.len) == 0;
+}
+
+
+ngx_http_sso_provider_line_t *
+ngx_http_sso_provider_find_line(ngx_http_sso_provider_conf_t *pcf,
+    sso_str directive, sso_str value)
+{
+    ngx_uint_t                     i, j;
+    ngx_http_sso_provider_line_t  *l;
+
+    if (pcf->lines == NULL || directive.len == 0) {
+        return NULL;
+    }
+
+    l = pcf->lines->elts;
+
+    for (i = 0; i < pcf->lines->nelts; i++) {
+        if (!ngx_http_sso_str_eq(&l[i].args[0], directive)) {
+            continue;
+        }
+
+        if (value.len == 0) {
+            return &l[i];
+        }
+
+        for (j = 1; j < l[i].nargs; j++) {
+            if (ngx_http_sso_str_eq(&l[i].args[j], value)) {
+                return &l[i];
+            }
+        }
+    }
+
+    return NULL;
 }
 
 
@@ -325,6 +436,10 @@ ngx_http_sso_provider_line(ngx_conf_t *cf, ngx_command_t *dummy, void *conf)
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "unknown directive \"%V\" in sso_provider \"%V\"",
                            name, &pcf->name);
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_http_sso_provider_keep_line(cf, pcf) != NGX_OK) {
         return NGX_CONF_ERROR;
     }
 
@@ -458,16 +573,72 @@ ngx_http_sso_provider_list(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
+/* the line as written, e.g. "role engineering" */
+static ngx_str_t
+ngx_http_sso_provider_text(ngx_conf_t *cf)
+{
+    u_char      *p, *last;
+    ngx_str_t    text, *value;
+    ngx_uint_t   i;
+
+    value = cf->args->elts;
+
+    text.len = 0;
+    for (i = 0; i < cf->args->nelts; i++) {
+        text.len += value[i].len + 1;
+    }
+
+    text.data = ngx_pnalloc(cf->pool, text.len);
+    if (text.data == NULL) {
+        text.len = 0;
+        return text;
+    }
+
+    p = text.data;
+    last = text.data + text.len;
+
+    for (i = 0; i < cf->args->nelts; i++) {
+        p = ngx_slprintf(p, last, "%s%V", i ? " " : "", &value[i]);
+    }
+
+    text.len = p - text.data;
+
+    return text;
+}
+
+
 /* NAME VALUE, added to the list (the line may repeat) */
 static char *
 ngx_http_sso_provider_pair(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
-    ngx_str_t     *value;
-    ngx_array_t   *a;
-    ngx_keyval_t  *kv;
+    ngx_http_sso_provider_conf_t *pcf = conf;
+
+    ngx_str_t                  *value, text;
+    ngx_array_t                *a;
+    ngx_keyval_t               *kv;
+    ngx_http_sso_pair_usage_t  *usage;
+
+    value = cf->args->elts;
 
     if (cf->args->nelts != 3) {
-        return cmd->post;
+        usage = cmd->post;
+        text = ngx_http_sso_provider_text(cf);
+
+        if (cf->args->nelts == 2) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "sso_provider \"%V\": \"%V\" %s, "
+                               "e.g. \"%V %V %s\"", &pcf->name, &text,
+                               usage->usage, &value[0], &value[1],
+                               usage->second);
+
+        } else {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "sso_provider \"%V\": \"%V\" %s, e.g. \"%V %s\"",
+                               &pcf->name, &text, usage->usage, &value[0],
+                               usage->example);
+        }
+
+        return NGX_CONF_ERROR;
     }
 
     a = ngx_http_sso_provider_array(cf, cmd, conf, sizeof(ngx_keyval_t));
@@ -480,7 +651,6 @@ ngx_http_sso_provider_pair(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_ERROR;
     }
 
-    value = cf->args->elts;
     kv->key = value[1];
     kv->value = value[2];
 

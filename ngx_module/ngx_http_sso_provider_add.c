@@ -3,6 +3,8 @@
  * The sso_provider blocks, handed to the core (at the end of the http block's
  * configuration): nginx's strings become the C ABI's structs, and the core validates the
  * values; its status, and each of its warnings, is logged naming the provider.
+ * While it checks them it asks what serves the provider's URLs
+ * (ngx_http_sso_path_facts), and a refusal names the line at fault.
  */
 
 #include "ngx_http_sso_module.h"
@@ -13,6 +15,7 @@ typedef struct {
     sso_str                       *email_domains;
     sso_attribute                 *attributes;
     sso_attribute                 *roles;
+    sso_config_facts               facts;   /* the locations, for the core */
 } ngx_http_sso_provider_lists_t;
 
 
@@ -104,6 +107,7 @@ ngx_http_sso_add_oidc(ngx_http_sso_main_conf_t *smcf, ngx_http_sso_provider_conf
     oc.email_domains_count = ngx_http_sso_count(pcf->email_domains);
     oc.claim_map = l->attributes;
     oc.claim_map_count = ngx_http_sso_count(pcf->attributes);
+    oc.facts = &l->facts;
 
     return sso_engine_add_oidc_provider(smcf->engine, &oc);
 }
@@ -137,6 +141,7 @@ ngx_http_sso_add_saml(ngx_http_sso_main_conf_t *smcf, ngx_http_sso_provider_conf
     c.email_domains_count = ngx_http_sso_count(pcf->email_domains);
     c.attribute_map = l->attributes;
     c.attribute_map_count = ngx_http_sso_count(pcf->attributes);
+    c.facts = &l->facts;
 
     return sso_engine_add_saml_provider(smcf->engine, &c);
 }
@@ -162,6 +167,39 @@ ngx_http_sso_add_policy(ngx_http_sso_main_conf_t *smcf, ngx_http_sso_provider_co
 }
 
 
+/*
+ * The core's refusal of a provider: its sentence, at the line it names (the
+ * block's when it names none, or a line not in the block: a default value).
+ */
+static ngx_int_t
+ngx_http_sso_provider_refused(ngx_conf_t *cf, ngx_http_sso_main_conf_t *smcf,
+    ngx_http_sso_provider_conf_t *pcf, sso_status rc)
+{
+    ngx_uint_t                     line;
+    sso_config_error               e;
+    ngx_http_sso_provider_line_t  *l;
+
+    e = sso_engine_config_error(smcf->engine);
+
+    if (e.message.len == 0) {
+        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                      "sso_provider \"%V\" in %V:%ui: %s (%s)", &pcf->name,
+                      &pcf->file, pcf->line, sso_status_message(rc),
+                      sso_status_name(rc));
+        return NGX_ERROR;
+    }
+
+    l = ngx_http_sso_provider_find_line(pcf, e.directive, e.value);
+    line = l ? l->line : pcf->line;
+
+    ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                  "sso_provider \"%V\": %*s in %V:%ui", &pcf->name,
+                  e.message.len, e.message.data, &pcf->file, line);
+
+    return NGX_ERROR;
+}
+
+
 static ngx_int_t
 ngx_http_sso_add_provider(ngx_conf_t *cf, ngx_http_sso_main_conf_t *smcf,
     ngx_http_sso_provider_conf_t *pcf)
@@ -181,6 +219,9 @@ ngx_http_sso_add_provider(ngx_conf_t *cf, ngx_http_sso_main_conf_t *smcf,
     {
         return NGX_ERROR;
     }
+
+    l.facts.path = ngx_http_sso_path_facts;
+    l.facts.data = cf;
 
     if (pcf->oidc) {
         if (smcf->backchannel_ssl == NULL
@@ -208,9 +249,11 @@ ngx_http_sso_add_provider(ngx_conf_t *cf, ngx_http_sso_main_conf_t *smcf,
                       &pcf->name, &pcf->file, pcf->line, w.len, w.data);
     }
 
-    if (rc == SSO_OK) {
-        rc = ngx_http_sso_add_policy(smcf, pcf, &l);
+    if (rc != SSO_OK) {
+        return ngx_http_sso_provider_refused(cf, smcf, pcf, rc);
     }
+
+    rc = ngx_http_sso_add_policy(smcf, pcf, &l);
 
     if (rc == SSO_OK && pcf->display_name.data) {
         rc = sso_engine_set_display_name(smcf->engine, ngx_http_sso_view(&pcf->name),
@@ -223,14 +266,7 @@ ngx_http_sso_add_provider(ngx_conf_t *cf, ngx_http_sso_main_conf_t *smcf,
     }
 
     if (rc != SSO_OK) {
-        /* what exactly, e.g. which entity of an aggregate, and the line that fixes it */
-        w = sso_engine_error(smcf->engine);
-
-        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
-                      "sso_provider \"%V\" in %V:%ui: %s (%s)%s%*s", &pcf->name,
-                      &pcf->file, pcf->line, sso_status_message(rc),
-                      sso_status_name(rc), w.len ? ": " : "", w.len, w.data);
-        return NGX_ERROR;
+        return ngx_http_sso_provider_refused(cf, smcf, pcf, rc);
     }
 
     return NGX_OK;

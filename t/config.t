@@ -138,10 +138,14 @@ sub saml_block {
         . "    saml_acs_url https://app.example/sso/saml/acs;\n"
         . join('', map {"    $_;\n"} @lines) . "}\n";
 }
-($ok, $out) = nginx_config_test({ http_config => oidc_block('corp'), config => '' });
+# the provider's URLs are served by an sso_endpoints location; its host names need a resolver
+my $served = 'location /sso/ { sso_endpoints; }';
+my $resolver = "resolver 127.0.0.1:53;\n";
+($ok, $out) = nginx_config_test({ http_config => $resolver . oidc_block('corp'),
+    config => $served });
 ok($ok, 'sso_provider: the OIDC block the duplicate cases start from passes nginx -t')
     or diag($out);
-($ok, $out) = nginx_config_test({ http_config => saml_block('vault'), config => '' });
+($ok, $out) = nginx_config_test({ http_config => saml_block('vault'), config => $served });
 ok($ok, 'sso_provider: the SAML block the duplicate cases start from passes nginx -t')
     or diag($out);
 
@@ -186,7 +190,7 @@ my @conf_lines = -f $conf ? do { open my $c, '<', $conf or die; <$c> } : ();
 like($conf_lines[($conf_line // 1) - 1] // '', qr/oidc_scope "openid email"/,
     'sso_provider: the line number is the repeated line\'s');
 
-($ok, $out) = nginx_config_test({ config => '', http_config => oidc_block('corp',
+($ok, $out) = nginx_config_test({ config => $served, http_config => $resolver . oidc_block('corp',
     'email_domains corp.example', 'email_domains acquired.example other.example',
     'attribute name name', 'attribute groups groups',
     'role engineering developer', 'role finance accountant') });
@@ -212,27 +216,134 @@ for my $case (
 
 # IdP metadata that wants signed AuthnRequests (Keycloak's default descriptor) and no SP key
 my $keycloak = Test::Nginx::SSO::env()->{repo} . '/t/saml/metadata-corpus/keycloak.xml';
+my $endpoints = 'location /sso/ { sso_endpoints; }';
 sub metadata_block {
     my ($name, @lines) = @_;
     my @all = ("saml_idp_metadata $keycloak", 'saml_sp_entity_id https://app.example/sso/saml',
         'saml_acs_url https://app.example/sso/saml/acs', @lines);
     return "sso_provider $name {\n" . join('', map {"    $_;\n"} @all) . "}\n";
 }
-($ok, $out) = nginx_config_test({ config => '', http_config => metadata_block('kc') });
+($ok, $out) = nginx_config_test({ config => $endpoints, http_config => metadata_block('kc') });
 ok(!$ok, 'WantAuthnRequestsSigned without saml_sp_key fails nginx -t');
-like($out, qr/\[emerg\].*sso_provider "kc" in \S+:\d+: signed AuthnRequests need an SP key \(saml_sp_key\) \(CONFIG_SP_KEY_REQUIRED\): IdP "http:\/\/localhost:8080\/realms\/firezone" wants signed AuthnRequests \(WantAuthnRequestsSigned="true" in its metadata\) and there is no SP key: set saml_sp_key/,
+like($out, qr/\[emerg\].*sso_provider "kc": IdP "http:\/\/localhost:8080\/realms\/firezone" wants signed AuthnRequests \(WantAuthnRequestsSigned="true" in its metadata\) and there is no SP key: set saml_sp_key.* in \S+:\d+/,
     'WantAuthnRequestsSigned without saml_sp_key: the message says so, and the fix');
 unlike($out, qr/IdP certificate|SAML_KEY_INVALID/, 'and blames no certificate');
-($ok, $out) = nginx_config_test({ config => '',
+($ok, $out) = nginx_config_test({ config => $endpoints,
     http_config => metadata_block('kc', "saml_sp_key $servroot/idp.key") });
 ok($ok, 'with saml_sp_key it passes') or diag($out);
-($ok, $out) = nginx_config_test({ config => '',
+($ok, $out) = nginx_config_test({ config => $endpoints,
     http_config => metadata_block('kc', 'saml_idp_metadata_max_size 1k') });
 like($out, qr/sso_provider "kc" in \S+:\d+: "saml_idp_metadata" cannot read file "\S+keycloak\.xml" \(\d+ bytes, larger than 1024; raise saml_idp_metadata_max_size\)/,
     'a metadata file over saml_idp_metadata_max_size: the size, the limit and the line to raise');
-($ok, $out) = nginx_config_test({ config => '',
+($ok, $out) = nginx_config_test({ config => $endpoints,
     http_config => metadata_block('kc', "saml_idp_metadata $keycloak") });
 like($out, qr/sso_provider "kc": "saml_idp_metadata" directive is duplicate/,
     'saml_idp_metadata twice is named');
+
+# Mistakes that passed nginx -t (and broke at the first login), or failed naming another
+# cause: each fails naming the provider, the line at fault (file:line) and what to do.
+sub without {
+    my ($block, $line) = @_;
+    $block =~ s/^ *\Q$line\E[^\n]*\n//m or die "no $line";
+    return $block;
+}
+sub replacing {
+    my ($block, $line, $by) = @_;
+    $block =~ s/^( *)\Q$line\E[^;\n]*;/$1$by;/m or die "no $line";
+    return $block;
+}
+sub conf_line {
+    my ($n) = @_;
+    open my $c, '<', $conf or die;
+    my @lines = <$c>;
+    return defined $n ? $lines[$n - 1] // '' : '';
+}
+sub mistake {
+    my ($name, $http, $want, $line, $config) = @_;
+    my ($ok, $out) = nginx_config_test({ http_config => $http, config => $config // $served });
+    ok(!$ok, "$name: nginx -t fails");
+    like($out, $want, "$name: the message names the provider and what to do");
+    my ($n) = $out =~ /\[emerg\] [^\n]* in \S+:(\d+)\n/;
+    like(conf_line($n), $line, "$name: the message names the line at fault");
+}
+my $oidc = $resolver . oidc_block('corp');
+my $saml = saml_block('vault');
+
+($ok, $out) = nginx_config_test({ http_config => $oidc . $saml, config => $served });
+ok($ok, 'the OIDC and SAML blocks the mistakes start from pass nginx -t') or diag($out);
+
+mistake('a relative oidc_redirect_uri',
+    replacing($oidc, 'oidc_redirect_uri', 'oidc_redirect_uri /sso/oidc/callback'),
+    qr{sso_provider "corp": "oidc_redirect_uri /sso/oidc/callback" is not an absolute URL: .*"https://app\.example\.com/sso/oidc/callback"},
+    qr{oidc_redirect_uri /sso/oidc/callback;});
+mistake('a relative saml_acs_url', replacing($saml, 'saml_acs_url', 'saml_acs_url /sso/saml/acs'),
+    qr{sso_provider "vault": "saml_acs_url /sso/saml/acs" is not an absolute URL: .*"https://app\.example\.com/sso/saml/acs"},
+    qr{saml_acs_url /sso/saml/acs;});
+mistake('oidc_redirect_uri not served by an sso_endpoints location',
+    replacing($oidc, 'oidc_redirect_uri', 'oidc_redirect_uri https://app.example/auth/oidc/callback'),
+    qr{sso_provider "corp": the path "/auth/oidc/callback" of "oidc_redirect_uri" is not served by an sso_endpoints location in any server \(the server at \S+:\d+ has no location for it\): add "location /auth/ \{ sso_endpoints; \}"},
+    qr{oidc_redirect_uri https://app\.example/auth/oidc/callback;});
+mistake('saml_acs_url not served by an sso_endpoints location', $saml,
+    qr{sso_provider "vault": the path "/sso/saml/acs" of "saml_acs_url" is not served by an sso_endpoints location in any server \(the server at \S+:\d+ serves it with location "/"\): add "location /sso/ \{ sso_endpoints; \}"},
+    qr{saml_acs_url https://app\.example/sso/saml/acs;}, 'location / { }');
+mistake('an oidc_redirect_uri no endpoint answers',
+    replacing($oidc, 'oidc_redirect_uri', 'oidc_redirect_uri https://app.example/sso/callback'),
+    qr{sso_provider "corp": "oidc_redirect_uri https://app\.example/sso/callback" must end in "/oidc/callback", .*e\.g\. "https://app\.example/sso/oidc/callback"},
+    qr{oidc_redirect_uri https://app\.example/sso/callback;});
+mistake('no client secret with the default oidc_token_auth', without($oidc, 'oidc_client_secret_file'),
+    qr{sso_provider "corp": "oidc_token_auth client_secret_basic" \(the default\) needs the client secret: add "oidc_client_secret_file /path/to/secret;".* or use "oidc_token_auth private_key_jwt" with "oidc_client_key"},
+    qr{sso_provider corp \{});
+mistake('no client secret with oidc_token_auth client_secret_post',
+    without($resolver . oidc_block('corp', 'oidc_token_auth client_secret_post'),
+        'oidc_client_secret_file'),
+    qr{sso_provider "corp": "oidc_token_auth client_secret_post" needs the client secret: add "oidc_client_secret_file},
+    qr{oidc_token_auth client_secret_post;});
+($ok, $out) = nginx_config_test({ config => $served, http_config =>
+    replacing($oidc, 'oidc_issuer', 'oidc_issuer http://op.example') });
+unlike($out, qr/discovery document is not usable/, 'an http issuer: no word of a discovery document');
+mistake('an issuer that is not an https URL',
+    replacing($oidc, 'oidc_issuer', 'oidc_issuer http://op.example'),
+    qr{sso_provider "corp": "oidc_issuer http://op\.example" is not an https URL: the issuer is the provider's https URL}, qr{oidc_issuer http://op\.example;});
+mistake('an issuer that is no URL', replacing($oidc, 'oidc_issuer', 'oidc_issuer op.example'),
+    qr{sso_provider "corp": "oidc_issuer op\.example" is not an https URL}, qr{oidc_issuer op\.example;});
+mistake('a host name in the issuer, no resolver', oidc_block('corp'),
+    qr{sso_provider "corp": "oidc_issuer https://op\.example" names the host "op\.example", and the sso_endpoints location serving "/sso/oidc/callback" has no "resolver": add "resolver} , qr{oidc_issuer https://op\.example;});
+mistake('a host name in oidc_jwks_uri, no resolver',
+    replacing(oidc_block('corp', 'oidc_authorization_endpoint https://127.0.0.1/authorize',
+        'oidc_token_endpoint https://127.0.0.1/token', 'oidc_jwks_uri https://keys.example/jwks'),
+        'oidc_issuer', 'oidc_issuer https://127.0.0.1'),
+    qr{sso_provider "corp": "oidc_jwks_uri https://keys\.example/jwks" names the host "keys\.example".*no "resolver"},
+    qr{oidc_jwks_uri https://keys\.example/jwks;});
+mistake('email_domains *.corp.example',
+    $resolver . oidc_block('corp', 'email_domains acquired.example', 'email_domains other.example *.corp.example'),
+    qr{sso_provider "corp": "email_domains \*\.corp\.example" matches nobody: a domain covers its subdomains, write "corp\.example"},
+    qr{email_domains other\.example \*\.corp\.example;});
+mistake('no oidc_client_id', without($oidc, 'oidc_client_id'),
+    qr{sso_provider "corp": "oidc_client_id" is missing: add the client id the provider registered this app under},
+    qr{sso_provider corp \{});
+mistake('no saml_sp_entity_id', without($saml, 'saml_sp_entity_id'),
+    qr{sso_provider "vault": "saml_sp_entity_id" is missing: add this app's entity ID},
+    qr{sso_provider vault \{});
+mistake('no IdP in a SAML block',
+    without(without(without($saml, 'saml_idp_entity_id'), 'saml_idp_sso_url'), 'saml_idp_certificate'),
+    qr{sso_provider "vault": the IdP is missing: add "saml_idp_metadata /path/to/idp-metadata\.xml;", or "saml_idp_entity_id", "saml_idp_sso_url" and "saml_idp_certificate"},
+    qr{sso_provider vault \{});
+mistake('an empty provider block', "sso_provider corp {\n}\n",
+    qr{sso_provider "corp" has no saml_ or oidc_ lines: give it the lines of one protocol},
+    qr{sso_provider corp \{});
+mistake('a provider block with only email_domains', "sso_provider corp {\n    email_domains corp.example;\n}\n",
+    qr{sso_provider "corp" has no saml_ or oidc_ lines}, qr{sso_provider corp \{});
+mistake('role with one value', $resolver . oidc_block('corp', 'role engineering'),
+    qr{sso_provider "corp": "role engineering" takes an IdP group and an app role, e\.g\. "role engineering developer"},
+    qr{role engineering;});
+mistake('attribute with one value', $resolver . oidc_block('corp', 'attribute email'),
+    qr{sso_provider "corp": "attribute email" takes a profile field and an IdP attribute name},
+    qr{attribute email;});
+mistake('a provider name given twice', $oidc . "sso_provider corp {\n    oidc_issuer https://op2.example;\n}\n",
+    qr{sso_provider "corp" is defined twice \(first in \S+:\d+\): give each provider a name of its own},
+    qr{sso_provider corp \{\n});
+mistake('oidc_alg HS256', $resolver . oidc_block('corp', 'oidc_alg HS256'),
+    qr{sso_provider "corp": "oidc_alg HS256" is not an ID token algorithm this module takes: use RS256 \(the default\), PS256, ES256 or EdDSA},
+    qr{oidc_alg HS256;});
 
 done_testing();

@@ -601,7 +601,8 @@ subtest 'a hook outage answers 503, loses nothing, and the retry finishes' => su
 
 subtest 'the token file is checked by nginx -t' => sub {
     write_file("$root/weak.token", "short\n");
-    my ($ok, $out) = Test::Nginx::SSO::nginx_config_test({ config => '',
+    my ($ok, $out) = Test::Nginx::SSO::nginx_config_test({
+        config => 'location /sso/ { sso_endpoints; }',
         http_config => provider('weak', $op->{issuer}, "scim_token_file $root/weak.token") });
     ok(!$ok, 'a short token fails');
     like($out, qr/sso_provider "weak" in .*: scim_token_file needs a token of at least 32 characters.*CONFIG_WEAK_SCIM_TOKEN/,

@@ -209,6 +209,44 @@ function idToken(grant) {
   return jwt;
 }
 
+const esc = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+// The demo's sign-in page: one button per person, each the same authorization request with
+// as=<index> (set, not appended: a second as= would be ignored).
+function chooser(res, url, people) {
+  const choices = people
+    .map((u, i) => {
+      const link = new URL(url);
+      link.searchParams.set('as', String(i));
+      const notes = [u.email_verified ? 'email verified' : 'email not verified',
+        `groups: ${(u.groups || []).join(', ') || 'none'}`];
+      return `<li><a class="person" href="${esc(link.pathname + link.search)}">` +
+        `<strong>${esc(u.name)}</strong><span>${esc(u.email)}</span>` +
+        `<small>${esc(notes.join(' · '))}</small></a></li>`;
+    })
+    .join('');
+  const page = `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">` +
+    `<meta name="viewport" content="width=device-width, initial-scale=1">` +
+    `<title>Sign in: the demo's identity provider</title><style>` +
+    `body{font-family:system-ui,sans-serif;margin:0;background:#f3f4f6;color:#111827}` +
+    `main{max-width:32rem;margin:3rem auto;padding:2rem;background:#fff;border-radius:.75rem;` +
+    `box-shadow:0 1px 3px rgba(0,0,0,.15)}h1{font-size:1.4rem;margin-top:0}` +
+    `ul{list-style:none;padding:0}li{margin:.75rem 0}` +
+    `a.person{display:flex;flex-direction:column;padding:.9rem 1rem;border:1px solid #9ca3af;` +
+    `border-radius:.5rem;color:inherit;text-decoration:none}` +
+    `a.person:hover,a.person:focus{border-color:#1d4ed8;outline:2px solid #1d4ed8}` +
+    `a.person span{color:#374151}a.person small{color:#4b5563;margin-top:.25rem}` +
+    `</style></head><body><main><h1>Who are you?</h1>` +
+    `<p>This is the demo's identity provider. Pick a person to sign in as; ` +
+    `you are then sent back to the app.</p><ul>${choices}</ul></main></body></html>`;
+  res.writeHead(200, {
+    'Content-Type': 'text/html; charset=utf-8',
+    'Content-Length': Buffer.byteLength(page),
+    'Cache-Control': 'no-store',
+  });
+  return res.end(page);
+}
+
 async function handle(req, res) {
   const url = new URL(req.url, issuer);
   const path = url.pathname;
@@ -241,19 +279,9 @@ async function handle(req, res) {
     }
     let user = behaviour.user;
     if (Array.isArray(behaviour.choose)) {
-      const pick = behaviour.choose[Number(q.get('as'))];
-      if (!pick) {
-        const esc = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-        const buttons = behaviour.choose
-          .map((u, i) => `<p><a href="${esc(`${url.pathname}${url.search}&as=${i}`)}">Sign in as ` +
-            `${esc(u.name)} &lt;${esc(u.email)}&gt;${u.email_verified ? '' : ' (email not verified)'}` +
-            ` groups: ${esc((u.groups || []).join(', ') || '-')}</a></p>`)
-          .join('');
-        const page = `<!DOCTYPE html><html><head><meta charset="utf-8"><title>Test OP</title></head>` +
-          `<body><h1>The demo's identity provider</h1><p>Who are you?</p>${buttons}</body></html>`;
-        res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': Buffer.byteLength(page) });
-        return res.end(page);
-      }
+      // the demo: a person picks who they are; nobody is signed in without a choice
+      const pick = q.has('as') && /^\d+$/.test(q.get('as')) ? behaviour.choose[Number(q.get('as'))] : null;
+      if (!pick) return chooser(res, url, behaviour.choose);
       user = pick;
     }
     back.searchParams.set('state', q.get('state'));

@@ -171,6 +171,11 @@ typedef enum {
   SSO_LOGIN_STATE_SPENT,
   SSO_CONFIG_BAD_PAGE_TEMPLATE,
   SSO_CONFIG_BAD_DISPLAY_NAME,
+  SSO_CONFIG_MISSING_LINE,
+  SSO_CONFIG_BAD_URL,
+  SSO_CONFIG_URL_NOT_SERVED,
+  SSO_CONFIG_NO_RESOLVER,
+  SSO_CONFIG_BAD_EMAIL_DOMAIN,
 
   SSO_STATUS_COUNT
 } sso_status;
@@ -442,6 +447,31 @@ SSO_API sso_status sso_endpoint_begin(sso_txn *txn, const sso_endpoint_request *
 SSO_API sso_status sso_endpoint_resume_body(sso_txn *txn, sso_str body, int64_t now_ms,
                                             sso_step *out);
 
+/* ---- what nginx knows, asked while a provider is checked (nginx -t) ---- */
+
+#define SSO_PATH_ENDPOINTS 1 /* an sso_endpoints location serves the path (in some server) */
+#define SSO_PATH_RESOLVER 2  /* ... and that location has a resolver for back-channel names */
+
+typedef struct {
+  /* SSO_PATH_* bits for a path of ours as a request carries it (no query); when no
+   * sso_endpoints location serves it, `where` says what does, e.g. "the server at
+   * nginx.conf:12 serves it with location \"/\"" (valid until the next call) */
+  int (*path)(void *data, sso_str path, sso_str *where);
+  void *data;
+} sso_config_facts;
+
+/* Why the last sso_engine_add_*_provider call failed, for nginx -t: the line at fault
+ * (`directive`, e.g. "oidc_alg", and `value`, one of its values, which tells repeated lines
+ * apart; both empty: the block as a whole) and a sentence that quotes it and says what to do.
+ * All empty when the status is all there is to say. No secrets. */
+typedef struct {
+  sso_str directive;
+  sso_str value;
+  sso_str message;
+} sso_config_error;
+
+SSO_API sso_config_error sso_engine_config_error(sso_engine *engine);
+
 /* ---- SAML 2.0 providers (added to an engine at configuration time) ---- */
 
 typedef struct {
@@ -465,6 +495,8 @@ typedef struct {
   size_t email_domains_count;
   const sso_attribute *attribute_map; /* name = profile field, value = IdP attribute name */
   size_t attribute_map_count;
+  /* NULL: the URLs are not checked against nginx's locations (tests, tools) */
+  const sso_config_facts *facts;
 } sso_saml_provider_config;
 
 SSO_API sso_status sso_engine_add_saml_provider(sso_engine *engine,
@@ -475,10 +507,6 @@ SSO_API sso_status sso_engine_add_saml_provider(sso_engine *engine,
  * the i-th one (empty past the end). One log line each; no secrets. */
 SSO_API size_t sso_engine_warnings_count(sso_engine *engine);
 SSO_API sso_str sso_engine_warning(sso_engine *engine, size_t index);
-/* Why the last sso_engine_add_*_provider call failed, beyond its status: what exactly is
- * wrong (which entity, certificate or binding) and the line that fixes it; empty when the
- * status says it all. One log line; no secrets. */
-SSO_API sso_str sso_engine_error(sso_engine *engine);
 
 /* ---- login flows: each step is STORE (run, then sso_flow_resume), REDIRECT, PAGE, ERROR ---- */
 
@@ -584,6 +612,8 @@ typedef struct {
   sso_str post_logout_redirect_uri;
   int frontchannel_logout;      /* 1: GET .../oidc/frontchannel-logout?iss=&sid= ends sessions */
   sso_str end_session_endpoint; /* with explicit endpoints; else from discovery */
+  /* NULL: the URLs are not checked against nginx's locations (tests, tools) */
+  const sso_config_facts *facts;
 } sso_oidc_provider_config;
 
 SSO_API sso_status sso_engine_add_oidc_provider(sso_engine *engine,

@@ -47,6 +47,12 @@ sso_status Barrier(Body &&body) noexcept {
   }
 }
 
+// Two providers of one name: nginx refuses the second block before; other callers get this.
+sso_status DuplicateName(sso_engine *engine) {
+  return sso::Refuse(&engine->config_error, SSO_ERR_INVALID_ARGUMENT, "", "",
+                     "another provider has this name: give each provider a name of its own");
+}
+
 }  // namespace
 
 extern "C" {
@@ -388,18 +394,25 @@ sso_status sso_engine_add_saml_provider(sso_engine *engine,
       (config->attribute_map_count && !config->attribute_map))
     return SSO_ERR_INVALID_ARGUMENT;
   engine->warnings.clear();
-  engine->error.clear();
+  engine->config_error = {};
   return Barrier([&] {
     sso::SamlProvider provider;
-    if (sso_status s = sso::MakeSamlProvider(*config, provider, &engine->warnings, &engine->error);
+    if (sso_status s =
+            sso::MakeSamlProvider(*config, provider, &engine->warnings, &engine->config_error);
         s != SSO_OK)
       return s;
     if (engine->saml_providers.count(provider.name) || engine->oidc_providers.count(provider.name))
-      return SSO_ERR_INVALID_ARGUMENT;
+      return DuplicateName(engine);
     std::string name = provider.name;
     engine->saml_providers.emplace(std::move(name), std::move(provider));
     return SSO_OK;
   });
+}
+
+sso_config_error sso_engine_config_error(sso_engine *engine) {
+  if (!engine) return {{"", 0}, {"", 0}, {"", 0}};
+  const sso::ConfigError &e = engine->config_error;
+  return {Str(e.directive), Str(e.value), Str(e.message)};
 }
 
 size_t sso_engine_warnings_count(sso_engine *engine) {
@@ -409,10 +422,6 @@ size_t sso_engine_warnings_count(sso_engine *engine) {
 sso_str sso_engine_warning(sso_engine *engine, size_t index) {
   if (!engine || index >= engine->warnings.size()) return {"", 0};
   return Str(engine->warnings[index]);
-}
-
-sso_str sso_engine_error(sso_engine *engine) {
-  return engine ? Str(engine->error) : sso_str{"", 0};
 }
 
 sso_status sso_login_begin(sso_txn *txn, const sso_login_request *request, sso_step *out) {
@@ -525,12 +534,13 @@ sso_status sso_engine_add_oidc_provider(sso_engine *engine,
       (config->claim_map_count && !config->claim_map))
     return SSO_ERR_INVALID_ARGUMENT;
   engine->warnings.clear();
-  engine->error.clear();
+  engine->config_error = {};
   return Barrier([&] {
     sso::OidcProvider provider;
-    if (sso_status s = sso::MakeOidcProvider(*config, provider); s != SSO_OK) return s;
+    if (sso_status s = sso::MakeOidcProvider(*config, provider, &engine->config_error); s != SSO_OK)
+      return s;
     if (engine->oidc_providers.count(provider.name) || engine->saml_providers.count(provider.name))
-      return SSO_ERR_INVALID_ARGUMENT;
+      return DuplicateName(engine);
     std::string name = provider.name;
     engine->oidc_providers.emplace(std::move(name), std::move(provider));
     return SSO_OK;

@@ -224,6 +224,13 @@ StatusText TextOf(sso_status status) {
     SSO_STATUS_TEXT(CONFIG_BAD_PAGE_TEMPLATE, "sso_pages: a page template is not usable")
     SSO_STATUS_TEXT(CONFIG_BAD_DISPLAY_NAME,
                     "display_name must be 1 to 100 bytes without control characters")
+    SSO_STATUS_TEXT(CONFIG_MISSING_LINE, "a provider is missing a line it needs")
+    SSO_STATUS_TEXT(CONFIG_BAD_URL, "a provider's URL is not one the module can use")
+    SSO_STATUS_TEXT(CONFIG_URL_NOT_SERVED,
+                    "a provider's URL of ours is not served by an sso_endpoints location")
+    SSO_STATUS_TEXT(CONFIG_NO_RESOLVER,
+                    "a provider's back-channel URL names a host, and there is no resolver")
+    SSO_STATUS_TEXT(CONFIG_BAD_EMAIL_DOMAIN, "an email_domains value matches no address")
     case SSO_STATUS_COUNT:
       break;
   }

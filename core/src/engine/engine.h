@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "authz/identity_token.h"
+#include "config/config_error.h"
 #include "oidc/provider.h"
 #include "provision/policy.h"
 #include "saml/provider.h"
@@ -66,7 +67,7 @@ struct sso_engine {
   std::map<std::string, std::string> display_names;          // by provider name, if given
   sso::PageTemplates pages;                                  // built in, or sso_pages
   std::vector<std::string> warnings;  // of the last sso_engine_add_*_provider call
-  std::string error;                  // why that call failed, in words (may be empty)
+  sso::ConfigError config_error;      // why the last sso_engine_add_*_provider call failed
 
   // Transactions that ended, kept for the next requests: a request on the hot path then
   // allocates nothing on the heap (engine.cc frees them with the engine).

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "config/config_error.h"
 #include "oidc/client.h"
 #include "oidc/jwt.h"
 #include "session/record.h"
@@ -42,7 +43,10 @@ struct OidcProvider {
 
 inline constexpr int64_t kDiscoveryMaxAgeMs = 24LL * 60 * 60 * 1000;
 
-sso_status MakeOidcProvider(const sso_oidc_provider_config &config, OidcProvider &out);
+// Builds a provider from the C configuration; a refusal says why in `error` (the line at
+// fault and what to do) when it can.
+sso_status MakeOidcProvider(const sso_oidc_provider_config &config, OidcProvider &out,
+                            ConfigError *error = nullptr);
 
 // The identity an ID token's claims stand for: subject = sub at iss; email (with
 // email_verified kept as an attribute), name and groups through the claim mapping.

@@ -4,10 +4,11 @@
 #include <functional>
 #include <string_view>
 
+#include "config/email_domains.h"
+#include "config/provider_urls.h"
 #include "saml/decrypt.h"
 #include "saml/metadata.h"
 #include "saml/signature.h"
-#include "text/email_domain.h"
 #include "text/http_text.h"
 #include "text/views.h"
 
@@ -64,6 +65,24 @@ sso_status SetSingleLogout(const sso_saml_provider_config &c, SamlProvider &out)
 
 std::string Quoted(std::string_view text) { return "\"" + LogSafe(text, 200) + "\""; }
 
+// Without metadata, the three lines that stand for it.
+sso_status CheckExplicitIdp(const sso_saml_provider_config &c, ConfigError *error) {
+  if (!c.idp_entity_id.len && !c.idp_sso_url.len && !c.idp_certificates_count)
+    return Refuse(error, SSO_CONFIG_MISSING_LINE, "", "",
+                  "the IdP is missing: add \"saml_idp_metadata /path/to/idp-metadata.xml;\", "
+                  "or \"saml_idp_entity_id\", \"saml_idp_sso_url\" and \"saml_idp_certificate\"");
+  const char *missing = !c.idp_entity_id.len        ? "saml_idp_entity_id"
+                        : !c.idp_sso_url.len        ? "saml_idp_sso_url"
+                        : !c.idp_certificates_count ? "saml_idp_certificate"
+                                                    : nullptr;
+  if (missing)
+    return Refuse(error, SSO_CONFIG_MISSING_LINE, "", "",
+                  std::string("\"") + missing + "\" is missing: without \"saml_idp_metadata\", " +
+                      "\"saml_idp_entity_id\", \"saml_idp_sso_url\" and " +
+                      "\"saml_idp_certificate\" go together");
+  return SSO_OK;
+}
+
 // The IdP: its metadata (the entity saml_idp_entity_id chooses in an aggregate), completed or
 // overridden by the explicit lines; whatever is still missing fails, naming it and the fix.
 sso_status SetIdentityProvider(const sso_saml_provider_config &c, SamlProvider &out,
@@ -103,6 +122,14 @@ sso_status SetIdentityProvider(const sso_saml_provider_config &c, SamlProvider &
     out.idp.signing_keys.push_back(std::move(key));
   }
 
+  if (!c.idp_metadata_xml.len) {
+    // without metadata, the three lines that stand for it: name the one that is missing
+    ConfigError missing;
+    if (sso_status s = CheckExplicitIdp(c, &missing); s != SSO_OK) {
+      error = std::move(missing.message);
+      return s;
+    }
+  }
   std::string idp = out.idp.entity_id.empty() ? "the IdP" : "IdP " + Quoted(out.idp.entity_id);
   if (out.idp.entity_id.empty()) {
     error = "no IdP entity ID: set saml_idp_metadata, or saml_idp_entity_id";
@@ -146,16 +173,14 @@ sso_status SetIdentityProvider(const sso_saml_provider_config &c, SamlProvider &
 }  // namespace
 
 sso_status MakeSamlProvider(const sso_saml_provider_config &c, SamlProvider &out,
-                            std::vector<std::string> *warnings, std::string *error) {
+                            std::vector<std::string> *warnings, ConfigError *error) {
   out = SamlProvider{};
   std::string detail;
   auto warn = [warnings](std::string line) {
     if (warnings) warnings->push_back(std::move(line));
   };
-  auto fail = [&](sso_status s) {
-    if (error) *error = std::move(detail);
-    return s;
-  };
+  // the IdP's and the keys' errors name their line in their text: reported at the block
+  auto fail = [&](sso_status s) { return Refuse(error, s, "", "", std::move(detail)); };
   out.name = String(c.name);
   if (out.name.empty() || HasControlCharacter(out.name)) return SSO_ERR_INVALID_ARGUMENT;
   if (sso_status s = SetIdentityProvider(c, out, warn, detail); s != SSO_OK) return fail(s);
@@ -164,8 +189,15 @@ sso_status MakeSamlProvider(const sso_saml_provider_config &c, SamlProvider &out
   out.sp.acs_url = String(c.acs_url);
   out.sp.clock_skew_ms = c.clock_skew_ms;
   out.sp.allow_unsolicited = c.allow_idp_initiated != 0;
-  if (out.sp.entity_id.empty() || out.sp.acs_url.empty() || c.clock_skew_ms < 0)
-    return SSO_ERR_INVALID_ARGUMENT;
+  if (c.clock_skew_ms < 0) return SSO_ERR_INVALID_ARGUMENT;
+  if (out.sp.entity_id.empty() || HasControlCharacter(out.sp.entity_id))
+    return Refuse(error, SSO_CONFIG_MISSING_LINE, "saml_sp_entity_id", "",
+                  "\"saml_sp_entity_id\" is missing: add this app's entity ID, the name the IdP "
+                  "knows it by (often its metadata URL), e.g. \"saml_sp_entity_id "
+                  "https://app.example.com/sso/saml;\"");
+  if (sso_status s = CheckOwnUrl("saml_acs_url", out.sp.acs_url, "/saml/acs", c.facts, error);
+      s != SSO_OK)
+    return s;
 
   if (c.sp_key_pem.len) {
     out.sp_key = saml::LoadPrivateKey(View(c.sp_key_pem));
@@ -195,9 +227,10 @@ sso_status MakeSamlProvider(const sso_saml_provider_config &c, SamlProvider &out
     return fail(SSO_CONFIG_SP_KEY_REQUIRED);
   }
 
-  auto domains = NormalizeDomains(Strings(c.email_domains, c.email_domains_count));
-  if (!domains) return SSO_ERR_INVALID_ARGUMENT;
-  out.email_domains = std::move(*domains);
+  if (sso_status s = CheckEmailDomains(Strings(c.email_domains, c.email_domains_count),
+                                       out.email_domains, error);
+      s != SSO_OK)
+    return s;
   out.attribute_map = StringMap(c.attribute_map, c.attribute_map_count);
   return SSO_OK;
 }

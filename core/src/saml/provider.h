@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "config/config_error.h"
 #include "saml/authn_request.h"
 #include "saml/response.h"
 #include "session/record.h"
@@ -31,10 +32,10 @@ struct SamlProvider {
 // explicit ones complete or override the metadata). `warnings` gets a line for each metadata
 // certificate or endpoint that was skipped, and for a configured certificate whose key is
 // refused (which fails the provider); `error`, when it fails, what exactly is wrong (which
-// entity, certificate or binding) and the line that fixes it.
+// line, entity, certificate or binding) and the line that fixes it.
 sso_status MakeSamlProvider(const sso_saml_provider_config &config, SamlProvider &out,
                             std::vector<std::string> *warnings = nullptr,
-                            std::string *error = nullptr);
+                            ConfigError *error = nullptr);
 
 // The identity a validated assertion stands for: subject = NameID (with its format and the
 // IdP's entity ID), email / name / groups through the attribute mapping.

@@ -479,13 +479,15 @@ TEST_F(OidcFlow, UserinfoOnWithExplicitEndpointsNeedsAUserinfoEndpoint) {
   c.issuer = S(kIssuer);
   c.client_id = S(kClient);
   c.redirect_uri = S(kRedirect);
+  c.client_secret = S("s3cret");
   const std::string auth = std::string(kIssuer) + "/auth", token = std::string(kIssuer) + "/token",
                     jwks = std::string(kIssuer) + "/jwks";
   c.authorization_endpoint = S(auth);
   c.token_endpoint = S(token);
   c.jwks_uri = S(jwks);
   c.userinfo = 1;
-  EXPECT_EQ(sso_engine_add_oidc_provider(engine.get(), &c), SSO_OIDC_DISCOVERY_INVALID);
+  EXPECT_EQ(sso_engine_add_oidc_provider(engine.get(), &c), SSO_CONFIG_MISSING_LINE);
+  EXPECT_EQ(Str(sso_engine_config_error(engine.get()).directive), "oidc_userinfo");
   std::string userinfo = std::string(kIssuer) + "/userinfo";
   c.userinfo_endpoint = S(userinfo);
   EXPECT_EQ(sso_engine_add_oidc_provider(engine.get(), &c), SSO_OK);

@@ -64,7 +64,8 @@ Added Add(sso_engine *engine, const Lines &l, const std::string &name = "corp") 
   c.sp_key_pem = S(l.sp_key);
   c.sign_requests = l.sign_requests;
   c.clock_skew_ms = 120000;
-  Added out{sso_engine_add_saml_provider(engine, &c), Str(sso_engine_error(engine)), {}};
+  Added out{
+      sso_engine_add_saml_provider(engine, &c), Str(sso_engine_config_error(engine).message), {}};
   for (size_t i = 0; i < sso_engine_warnings_count(engine); ++i)
     out.warnings.push_back(Str(sso_engine_warning(engine, i)));
   return out;
