@@ -2,6 +2,7 @@
 
 #include <openssl/evp.h>
 
+#include <array>
 #include <cstdint>
 #include <memory>
 
@@ -12,14 +13,18 @@ struct DecodeCtxFree {
   void operator()(EVP_ENCODE_CTX *c) const { EVP_ENCODE_CTX_free(c); }
 };
 
-int Base64UrlValue(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '-') return 62;
-  if (c == '_') return 63;
-  return -1;
-}
+// The value of each URL-safe base64 character, -1 for every other byte.
+constexpr std::array<int8_t, 256> kBase64UrlValues = [] {
+  std::array<int8_t, 256> values{};
+  values.fill(-1);
+  constexpr std::string_view kAlphabet =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  for (size_t i = 0; i < kAlphabet.size(); ++i)
+    values[static_cast<unsigned char>(kAlphabet[i])] = static_cast<int8_t>(i);
+  return values;
+}();
+
+int Base64UrlValue(char c) { return kBase64UrlValues[static_cast<unsigned char>(c)]; }
 
 }  // namespace
 
@@ -68,21 +73,30 @@ std::string Base64UrlEncode(std::string_view bytes) {
 }
 
 std::optional<std::string> Base64UrlDecode(std::string_view text) {
-  std::string out;
-  out.reserve(text.size() * 3 / 4);
-  uint32_t buffer = 0;
-  int bits = 0;
-  for (char c : text) {
-    int v = Base64UrlValue(c);
-    if (v < 0) return std::nullopt;
-    buffer = (buffer << 6) | static_cast<uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((buffer >> bits) & 0xff));
-    }
+  // 4 characters carry 3 bytes; a tail of 2 or 3 characters carries 1 or 2 bytes, and 1
+  // character (6 bits) cannot end a canonical encoding.
+  size_t tail = text.size() % 4;
+  if (tail == 1) return std::nullopt;
+  std::string out(text.size() / 4 * 3 + (tail ? tail - 1 : 0), '\0');
+  size_t in = 0, at = 0;
+  for (; in + 4 <= text.size(); in += 4) {
+    int a = Base64UrlValue(text[in]), b = Base64UrlValue(text[in + 1]);
+    int c = Base64UrlValue(text[in + 2]), d = Base64UrlValue(text[in + 3]);
+    if ((a | b | c | d) < 0) return std::nullopt;
+    uint32_t v = static_cast<uint32_t>(a << 18 | b << 12 | c << 6 | d);
+    out[at++] = static_cast<char>(v >> 16);
+    out[at++] = static_cast<char>(v >> 8);
+    out[at++] = static_cast<char>(v);
   }
-  if (bits >= 6 || (buffer & ((1u << bits) - 1)) != 0) return std::nullopt;  // non-canonical
+  if (tail == 0) return out;
+  int a = Base64UrlValue(text[in]), b = Base64UrlValue(text[in + 1]);
+  int c = tail == 3 ? Base64UrlValue(text[in + 2]) : 0;
+  if ((a | b | c) < 0) return std::nullopt;
+  uint32_t v = static_cast<uint32_t>(a << 18 | b << 12 | c << 6);
+  // the bits past the last whole byte must be zero (non-canonical otherwise)
+  if (v & (tail == 2 ? 0xffffu : 0xffu)) return std::nullopt;
+  out[at++] = static_cast<char>(v >> 16);
+  if (tail == 3) out[at++] = static_cast<char>(v >> 8);
   return out;
 }
 
