@@ -29,6 +29,15 @@ bool SignaturesOnlyWhereExpected(xmlNode *root, xmlNode *response, xmlNode *asse
   return true;
 }
 
+// The Assertion and EncryptedAssertion elements anywhere below `node` (itself included), in
+// one walk.
+void CountAssertions(const xmlNode *node, size_t &plain, size_t &encrypted) {
+  if (Is(node, kNsAssertion, "Assertion")) ++plain;
+  if (Is(node, kNsAssertion, "EncryptedAssertion")) ++encrypted;
+  for (const xmlNode *child = node->children; child; child = child->next)
+    if (child->type == XML_ELEMENT_NODE) CountAssertions(child, plain, encrypted);
+}
+
 bool WithinSkew(std::optional<int64_t> not_before, std::optional<int64_t> not_on_or_after,
                 const Expectation &expect, const ServiceProvider &sp, sso_status &why) {
   if (not_before && expect.now_ms + sp.clock_skew_ms < *not_before) {
@@ -204,16 +213,16 @@ sso_status ValidateResponseXml(std::string_view xml, const IdentityProvider &idp
   }
 
   // Exactly one assertion in the whole document, as a child of the Response.
-  size_t encrypted = CountDescendants(response, kNsAssertion, "EncryptedAssertion");
-  if (encrypted > 1 || (encrypted == 1 && CountDescendants(response, kNsAssertion, "Assertion")))
-    return SSO_SAML_ASSERTION_COUNT;
+  size_t plain = 0, encrypted = 0;
+  CountAssertions(response, plain, encrypted);
+  if (encrypted > 1 || (encrypted == 1 && plain)) return SSO_SAML_ASSERTION_COUNT;
   if (encrypted == 1) {
     if (sso_status s = DecryptAssertion(doc.get(), response, sp.decryption_key); s != SSO_OK)
       return s;
+    plain = CountDescendants(response, kNsAssertion, "Assertion");  // what decryption put in
   }
   xmlNode *assertion = OnlyChild(response, kNsAssertion, "Assertion", &n);
-  if (!assertion || CountDescendants(response, kNsAssertion, "Assertion") != 1)
-    return SSO_SAML_ASSERTION_COUNT;
+  if (!assertion || plain != 1) return SSO_SAML_ASSERTION_COUNT;
 
   if (!RegisterId(doc.get(), assertion)) return SSO_SAML_DUPLICATE_ID;
   if (!SignaturesOnlyWhereExpected(response, response, assertion))
@@ -253,8 +262,9 @@ sso_status ValidateResponseXml(std::string_view xml, const IdentityProvider &idp
   if (sso_status s = CheckIssuer(assertion, idp, /*required=*/true); s != SSO_OK) return s;
   if (sso_status s = CheckConditions(assertion, sp, expect, out); s != SSO_OK) return s;
   if (sso_status s = CheckSubject(assertion, sp, expect, out); s != SSO_OK) return s;
-  if (Children(assertion, kNsAssertion, "AuthnStatement").empty())
-    return SSO_SAML_SUBJECT_CONFIRMATION;
+  size_t authn_statements = 0;
+  OnlyChild(assertion, kNsAssertion, "AuthnStatement", &authn_statements);
+  if (authn_statements == 0) return SSO_SAML_SUBJECT_CONFIRMATION;
 
   out.assertion_id = *Attribute(assertion, "ID");
   out.issuer = idp.entity_id;

@@ -9,10 +9,6 @@
 namespace sso {
 namespace {
 
-struct DecodeCtxFree {
-  void operator()(EVP_ENCODE_CTX *c) const { EVP_ENCODE_CTX_free(c); }
-};
-
 // The value of each URL-safe base64 character, -1 for every other byte.
 constexpr std::array<int8_t, 256> kBase64UrlValues = [] {
   std::array<int8_t, 256> values{};
@@ -24,23 +20,86 @@ constexpr std::array<int8_t, 256> kBase64UrlValues = [] {
   return values;
 }();
 
+// The standard alphabet's values; the space, tab, CR and LF that may be anywhere in it, the
+// padding character, and -1 for every other byte.
+constexpr int8_t kSpace = -2, kPad = -3;
+constexpr std::array<int8_t, 256> kBase64Values = [] {
+  std::array<int8_t, 256> values{};
+  values.fill(-1);
+  constexpr std::string_view kAlphabet =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  for (size_t i = 0; i < kAlphabet.size(); ++i)
+    values[static_cast<unsigned char>(kAlphabet[i])] = static_cast<int8_t>(i);
+  for (char c : {' ', '\t', '\r', '\n'}) values[static_cast<unsigned char>(c)] = kSpace;
+  values['='] = kPad;
+  return values;
+}();
+
+// kBase64Values shifted to each place of a group of four (18, 12, 6, 0 bits); every byte
+// that is not of the alphabet sets the top bit instead, so one test refuses a group.
+constexpr uint32_t kNotInGroup = 0x80000000u;
+using GroupTable = std::array<uint32_t, 256>;
+constexpr std::array<GroupTable, 4> kBase64Places = [] {
+  std::array<GroupTable, 4> places{};
+  for (int place = 0; place < 4; ++place)
+    for (int c = 0; c < 256; ++c) {
+      int v = kBase64Values[static_cast<size_t>(c)];
+      places[static_cast<size_t>(place)][static_cast<size_t>(c)] =
+          v < 0 ? kNotInGroup : static_cast<uint32_t>(v) << (18 - 6 * place);
+    }
+  return places;
+}();
+
 int Base64UrlValue(char c) { return kBase64UrlValues[static_cast<unsigned char>(c)]; }
 
 }  // namespace
 
 std::optional<std::string> Base64Decode(std::string_view text) {
   if (text.empty() || text.size() > static_cast<size_t>(INT32_MAX)) return std::nullopt;
-  std::unique_ptr<EVP_ENCODE_CTX, DecodeCtxFree> ctx(EVP_ENCODE_CTX_new());
-  if (!ctx) return std::nullopt;
-  std::string out(text.size() / 4 * 3 + 3, '\0');
-  auto *dst = reinterpret_cast<unsigned char *>(out.data());
-  int n = 0, tail = 0;
-  EVP_DecodeInit(ctx.get());
-  if (EVP_DecodeUpdate(ctx.get(), dst, &n, reinterpret_cast<const unsigned char *>(text.data()),
-                       static_cast<int>(text.size())) < 0 ||
-      EVP_DecodeFinal(ctx.get(), dst + n, &tail) != 1)
-    return std::nullopt;
-  out.resize(static_cast<size_t>(n + tail));
+  std::string out(text.size() / 4 * 3, '\0');
+  auto *at = reinterpret_cast<unsigned char *>(out.data());
+  const auto *in = reinterpret_cast<const unsigned char *>(text.data());
+  const auto *end = in + text.size();
+  uint32_t group = 0;  // the characters of the group being read, 6 bits each
+  int in_group = 0, padding = 0;
+  while (in < end) {
+    // Most of the text: whole groups of four characters of the alphabet.
+    if (in_group == 0 && padding == 0) {
+      for (; end - in >= 4; in += 4) {
+        uint32_t v = kBase64Places[0][in[0]] | kBase64Places[1][in[1]] |
+                     kBase64Places[2][in[2]] | kBase64Places[3][in[3]];
+        if (v & kNotInGroup) break;
+        at[0] = static_cast<unsigned char>(v >> 16);
+        at[1] = static_cast<unsigned char>(v >> 8);
+        at[2] = static_cast<unsigned char>(v);
+        at += 3;
+      }
+      if (in == end) break;
+    }
+    // The rest one character at a time: white space, padding, a group split by them.
+    int v = kBase64Values[*in++];
+    if (v >= 0) {
+      if (padding) return std::nullopt;  // data after the padding
+    } else if (v == kSpace) {
+      continue;
+    } else if (v == kPad) {
+      if (++padding > 2) return std::nullopt;
+      v = 0;
+    } else {
+      return std::nullopt;
+    }
+    group = group << 6 | static_cast<uint32_t>(v);
+    if (++in_group < 4) continue;
+    at[0] = static_cast<unsigned char>(group >> 16);
+    at[1] = static_cast<unsigned char>(group >> 8);
+    at[2] = static_cast<unsigned char>(group);
+    at += 3;
+    group = 0;
+    in_group = 0;
+  }
+  if (in_group != 0) return std::nullopt;  // not whole groups of four
+  out.resize(static_cast<size_t>(at - reinterpret_cast<unsigned char *>(out.data())) -
+             static_cast<size_t>(padding));
   return out;
 }
 
