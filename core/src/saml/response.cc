@@ -74,15 +74,15 @@ sso_status CheckSubject(xmlNode *assertion, const ServiceProvider &sp, const Exp
 
   // Web SSO profile: at least one bearer confirmation whose data all holds.
   sso_status last = SSO_SAML_SUBJECT_CONFIRMATION;
-  for (xmlNode *sc : Children(subject, kNsAssertion, "SubjectConfirmation")) {
-    if (Attribute(sc, "Method") != kBearer) continue;
+  for (xmlNode *sc : EachChild(subject, kNsAssertion, "SubjectConfirmation")) {
+    if (!AttributeIs(sc, "Method", kBearer)) continue;
     xmlNode *data = OnlyChild(sc, kNsAssertion, "SubjectConfirmationData", &n);
     if (!data) continue;
-    if (Attribute(data, "Recipient") != sp.acs_url) {
+    if (!AttributeIs(data, "Recipient", sp.acs_url)) {
       last = SSO_SAML_RECIPIENT_MISMATCH;
       continue;
     }
-    if (Attribute(data, "InResponseTo") != expect.in_response_to) {
+    if (!AttributeMatches(data, "InResponseTo", expect.in_response_to)) {
       last = SSO_SAML_IN_RESPONSE_TO_MISMATCH;
       continue;
     }
@@ -119,11 +119,11 @@ sso_status CheckConditions(xmlNode *assertion, const ServiceProvider &sp, const 
     out.replay_until_ms = std::max(out.replay_until_ms, *not_on_or_after + sp.clock_skew_ms);
 
   // Every AudienceRestriction must name us (they are ANDed).
-  auto restrictions = Children(conditions, kNsAssertion, "AudienceRestriction");
+  auto restrictions = EachChild(conditions, kNsAssertion, "AudienceRestriction");
   if (restrictions.empty()) return SSO_SAML_AUDIENCE_MISMATCH;
   for (xmlNode *restriction : restrictions) {
     bool ours = false;
-    for (xmlNode *audience : Children(restriction, kNsAssertion, "Audience"))
+    for (xmlNode *audience : EachChild(restriction, kNsAssertion, "Audience"))
       ours = ours || Text(audience) == sp.entity_id;
     if (!ours) return SSO_SAML_AUDIENCE_MISMATCH;
   }
@@ -131,16 +131,16 @@ sso_status CheckConditions(xmlNode *assertion, const ServiceProvider &sp, const 
 }
 
 void ReadAttributes(xmlNode *assertion, Assertion &out) {
-  for (xmlNode *statement : Children(assertion, kNsAssertion, "AttributeStatement")) {
-    for (xmlNode *attribute : Children(statement, kNsAssertion, "Attribute")) {
+  for (xmlNode *statement : EachChild(assertion, kNsAssertion, "AttributeStatement")) {
+    for (xmlNode *attribute : EachChild(statement, kNsAssertion, "Attribute")) {
       auto name = Attribute(attribute, "Name");
       if (!name || name->empty()) continue;
-      auto &values = out.attributes[*name];
-      for (xmlNode *value : Children(attribute, kNsAssertion, "AttributeValue"))
+      auto &values = out.attributes.try_emplace(std::move(*name)).first->second;
+      for (xmlNode *value : EachChild(attribute, kNsAssertion, "AttributeValue"))
         values.push_back(Text(value));
     }
   }
-  for (xmlNode *statement : Children(assertion, kNsAssertion, "AuthnStatement")) {
+  for (xmlNode *statement : EachChild(assertion, kNsAssertion, "AuthnStatement")) {
     if (auto index = Attribute(statement, "SessionIndex")) {
       out.session_index = *index;
       break;
@@ -197,7 +197,7 @@ sso_status ValidateResponseXml(std::string_view xml, const IdentityProvider &idp
 
   xmlNode *response = xmlDocGetRootElement(doc.get());
   if (!Is(response, kNsProtocol, "Response")) return SSO_SAML_NOT_A_RESPONSE;
-  if (Attribute(response, "Version") != "2.0") return SSO_SAML_NOT_A_RESPONSE;
+  if (!AttributeIs(response, "Version", "2.0")) return SSO_SAML_NOT_A_RESPONSE;
 
   if (!RegisterId(doc.get(), response)) return SSO_SAML_DUPLICATE_ID;
 
@@ -247,7 +247,7 @@ sso_status ValidateResponseXml(std::string_view xml, const IdentityProvider &idp
   if (sso_status s = CheckIssuer(response, idp, /*required=*/false); s != SSO_OK) return s;
   xmlNode *status = OnlyChild(response, kNsProtocol, "Status", &n);
   xmlNode *code = status ? OnlyChild(status, kNsProtocol, "StatusCode", &n) : nullptr;
-  if (!code || Attribute(code, "Value") != kSuccess) return SSO_SAML_STATUS_NOT_SUCCESS;
+  if (!code || !AttributeIs(code, "Value", kSuccess)) return SSO_SAML_STATUS_NOT_SUCCESS;
 
   auto in_response_to = Attribute(response, "InResponseTo");
   if (expect.in_response_to) {
@@ -258,7 +258,7 @@ sso_status ValidateResponseXml(std::string_view xml, const IdentityProvider &idp
   }
 
   // Assertion-level checks.
-  if (Attribute(assertion, "Version") != "2.0") return SSO_SAML_NOT_A_RESPONSE;
+  if (!AttributeIs(assertion, "Version", "2.0")) return SSO_SAML_NOT_A_RESPONSE;
   if (sso_status s = CheckIssuer(assertion, idp, /*required=*/true); s != SSO_OK) return s;
   if (sso_status s = CheckConditions(assertion, sp, expect, out); s != SSO_OK) return s;
   if (sso_status s = CheckSubject(assertion, sp, expect, out); s != SSO_OK) return s;

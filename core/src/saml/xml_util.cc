@@ -92,6 +92,40 @@ size_t CountDescendants(const xmlNode *root, const char *ns, const char *name) {
   return n;
 }
 
+xmlNode *ChildWalk::Iterator::Match(xmlNode *node, const char *ns, const char *name) {
+  while (node && !Is(node, ns, name)) node = node->next;
+  return node;
+}
+
+namespace {
+
+// The value of an attribute the parser made (one text node), in place; nullopt for any other
+// shape, which Attribute() reads.
+std::optional<std::string_view> PlainAttributeValue(const xmlNode *node, const char *name) {
+  const xmlAttr *attr = xmlHasNsProp(node, reinterpret_cast<const xmlChar *>(name), nullptr);
+  if (!attr || attr->type != XML_ATTRIBUTE_NODE) return std::nullopt;
+  const xmlNode *text = attr->children;
+  if (!text || text->next || !text->content ||
+      (text->type != XML_TEXT_NODE && text->type != XML_CDATA_SECTION_NODE))
+    return std::nullopt;
+  return std::string_view(reinterpret_cast<const char *>(text->content));
+}
+
+}  // namespace
+
+bool AttributeIs(const xmlNode *node, const char *name, std::string_view expected) {
+  if (!node) return false;
+  if (auto value = PlainAttributeValue(node, name)) return *value == expected;
+  auto value = Attribute(node, name);
+  return value && *value == expected;
+}
+
+bool AttributeMatches(const xmlNode *node, const char *name,
+                      const std::optional<std::string> &expected) {
+  if (expected) return AttributeIs(node, name, std::string_view(*expected));
+  return !Attribute(node, name);
+}
+
 std::optional<std::string> Attribute(const xmlNode *node, const char *name) {
   if (!node) return std::nullopt;
   // What xmlGetNoNsProp returns, without its intermediate copy when the value is one text

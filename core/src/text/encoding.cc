@@ -66,8 +66,8 @@ std::optional<std::string> Base64Decode(std::string_view text) {
     // Most of the text: whole groups of four characters of the alphabet.
     if (in_group == 0 && padding == 0) {
       for (; end - in >= 4; in += 4) {
-        uint32_t v = kBase64Places[0][in[0]] | kBase64Places[1][in[1]] |
-                     kBase64Places[2][in[2]] | kBase64Places[3][in[3]];
+        uint32_t v = kBase64Places[0][in[0]] | kBase64Places[1][in[1]] | kBase64Places[2][in[2]] |
+                     kBase64Places[3][in[3]];
         if (v & kNotInGroup) break;
         at[0] = static_cast<unsigned char>(v >> 16);
         at[1] = static_cast<unsigned char>(v >> 8);

@@ -86,9 +86,9 @@ TEST(Base64, LineBreaksAndSpacesAnywhere) {
 
 TEST(Base64, RefusesWhatIsNotWholePaddedGroups) {
   EXPECT_FALSE(Base64Decode(""));
-  EXPECT_FALSE(Base64Decode("Zm9"));    // three characters
-  EXPECT_FALSE(Base64Decode("Zg"));     // no padding
-  EXPECT_FALSE(Base64Decode("Zg==Zg==")); // data after padding
+  EXPECT_FALSE(Base64Decode("Zm9"));       // three characters
+  EXPECT_FALSE(Base64Decode("Zg"));        // no padding
+  EXPECT_FALSE(Base64Decode("Zg==Zg=="));  // data after padding
   EXPECT_FALSE(Base64Decode("Z==="));
   EXPECT_FALSE(Base64Decode("Zm9v_A=="));  // the URL-safe alphabet
   EXPECT_FALSE(Base64Decode("Zm9v\fYmFy"));
