@@ -13,9 +13,6 @@ namespace {
 
 using Json = nlohmann::json;
 
-struct MdCtxFree {
-  void operator()(EVP_MD_CTX *c) const { EVP_MD_CTX_free(c); }
-};
 struct PkeyCtxFree {
   void operator()(EVP_PKEY_CTX *c) const { EVP_PKEY_CTX_free(c); }
 };
@@ -100,6 +97,30 @@ bool KeyFits(const Jwk &jwk, Algorithm alg) {
       return id == EVP_PKEY_ED25519;
   }
   return false;
+}
+
+// Sets `ctx` up to verify `alg` signatures with `key`: the digest, and for PS256 the padding
+// of RFC 7518 3.5 (MGF1 with SHA-256, salt as long as the hash).
+bool InitVerify(EVP_MD_CTX *ctx, Algorithm alg, EVP_PKEY *key) {
+  EVP_PKEY_CTX *pctx = nullptr;
+  const EVP_MD *md = alg == Algorithm::kEdDSA ? nullptr : EVP_sha256();
+  if (EVP_DigestVerifyInit(ctx, &pctx, md, nullptr, key) != 1) return false;
+  if (alg == Algorithm::kPS256 && (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) != 1 ||
+                                   EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, 32) != 1))
+    return false;
+  return true;
+}
+
+// The verification contexts of every algorithm `jwk` fits, set up once for all its tokens.
+// One that cannot be set up stays empty (VerifySignature then sets one up per token).
+void Prepare(Jwk &jwk) {
+  for (Algorithm alg :
+       {Algorithm::kRS256, Algorithm::kPS256, Algorithm::kES256, Algorithm::kEdDSA}) {
+    if (!KeyFits(jwk, alg)) continue;
+    std::shared_ptr<EVP_MD_CTX> ctx(EVP_MD_CTX_new(), MdCtxFree{});
+    if (ctx && InitVerify(ctx.get(), alg, jwk.key.get()))
+      jwk.prepared[static_cast<size_t>(alg)] = std::move(ctx);
+  }
 }
 
 // JOSE carries ECDSA signatures as r || s; OpenSSL wants DER.
@@ -218,7 +239,8 @@ sso_status ParseJwks(std::string_view json, std::vector<Jwk> &out,
       if (refused) refused->push_back({std::move(kid), problem});
       continue;
     }
-    out.push_back({std::move(kid), *kty, std::move(key)});
+    out.push_back({std::move(kid), *kty, std::move(key), {}});
+    Prepare(out.back());
   }
   return out.empty() ? SSO_JWKS_INVALID : SSO_OK;
 }
@@ -247,20 +269,16 @@ sso_status VerifySignature(const Jwt &jwt, Algorithm alg, const Jwk &key) {
   if (!KeyFits(key, alg)) return SSO_JWT_KEY_TYPE_MISMATCH;
   std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
   if (!ctx) return SSO_ERR_OUT_OF_MEMORY;
-  EVP_PKEY_CTX *pctx = nullptr;
-  const EVP_MD *md = alg == Algorithm::kEdDSA ? nullptr : EVP_sha256();
-  if (EVP_DigestVerifyInit(ctx.get(), &pctx, md, nullptr, key.key.get()) != 1)
+  const EVP_MD_CTX *prepared = key.prepared[static_cast<size_t>(alg)].get();
+  if (prepared ? EVP_MD_CTX_copy_ex(ctx.get(), prepared) != 1
+               : !InitVerify(ctx.get(), alg, key.key.get()))
     return SSO_JWT_BAD_SIGNATURE;
-  std::string signature = jwt.signature;
-  if (alg == Algorithm::kPS256) {
-    // RFC 7518 3.5: MGF1 with SHA-256, salt as long as the hash.
-    if (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) != 1 ||
-        EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, 32) != 1)
-      return SSO_JWT_BAD_SIGNATURE;
-  } else if (alg == Algorithm::kES256) {
-    auto der = EcdsaToDer(signature);
+  std::string_view signature = jwt.signature;
+  std::optional<std::string> der;
+  if (alg == Algorithm::kES256) {
+    der = EcdsaToDer(signature);
     if (!der) return SSO_JWT_BAD_SIGNATURE;
-    signature = std::move(*der);
+    signature = *der;
   }
   int rc = EVP_DigestVerify(
       ctx.get(), reinterpret_cast<const unsigned char *>(signature.data()), signature.size(),

@@ -4,6 +4,7 @@
 
 #include <openssl/evp.h>
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -42,11 +43,20 @@ struct PkeyFree {
   void operator()(EVP_PKEY *k) const { EVP_PKEY_free(k); }
 };
 using PublicKey = std::shared_ptr<EVP_PKEY>;
+struct MdCtxFree {
+  void operator()(EVP_MD_CTX *c) const { EVP_MD_CTX_free(c); }
+};
+
+inline constexpr size_t kAlgorithms = 4;
 
 struct Jwk {
   std::string key_id;
   std::string kty;  // "RSA", "EC", "OKP"
   PublicKey key;
+  // Per Algorithm (by its value), for those the key fits: a verification context set up once
+  // with the key, the digest and the padding. A token is verified with a copy of it, so it is
+  // never changed and may be shared. Empty: VerifySignature sets one up for the token.
+  std::array<std::shared_ptr<const EVP_MD_CTX>, kAlgorithms> prepared;
 };
 using JwkSet = std::vector<Jwk>;
 

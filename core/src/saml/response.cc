@@ -29,6 +29,15 @@ bool SignaturesOnlyWhereExpected(xmlNode *root, xmlNode *response, xmlNode *asse
   return true;
 }
 
+// The Assertion and EncryptedAssertion elements anywhere below `node` (itself included), in
+// one walk.
+void CountAssertions(const xmlNode *node, size_t &plain, size_t &encrypted) {
+  if (Is(node, kNsAssertion, "Assertion")) ++plain;
+  if (Is(node, kNsAssertion, "EncryptedAssertion")) ++encrypted;
+  for (const xmlNode *child = node->children; child; child = child->next)
+    if (child->type == XML_ELEMENT_NODE) CountAssertions(child, plain, encrypted);
+}
+
 bool WithinSkew(std::optional<int64_t> not_before, std::optional<int64_t> not_on_or_after,
                 const Expectation &expect, const ServiceProvider &sp, sso_status &why) {
   if (not_before && expect.now_ms + sp.clock_skew_ms < *not_before) {
@@ -65,15 +74,15 @@ sso_status CheckSubject(xmlNode *assertion, const ServiceProvider &sp, const Exp
 
   // Web SSO profile: at least one bearer confirmation whose data all holds.
   sso_status last = SSO_SAML_SUBJECT_CONFIRMATION;
-  for (xmlNode *sc : Children(subject, kNsAssertion, "SubjectConfirmation")) {
-    if (Attribute(sc, "Method") != kBearer) continue;
+  for (xmlNode *sc : EachChild(subject, kNsAssertion, "SubjectConfirmation")) {
+    if (!AttributeIs(sc, "Method", kBearer)) continue;
     xmlNode *data = OnlyChild(sc, kNsAssertion, "SubjectConfirmationData", &n);
     if (!data) continue;
-    if (Attribute(data, "Recipient") != sp.acs_url) {
+    if (!AttributeIs(data, "Recipient", sp.acs_url)) {
       last = SSO_SAML_RECIPIENT_MISMATCH;
       continue;
     }
-    if (Attribute(data, "InResponseTo") != expect.in_response_to) {
+    if (!AttributeMatches(data, "InResponseTo", expect.in_response_to)) {
       last = SSO_SAML_IN_RESPONSE_TO_MISMATCH;
       continue;
     }
@@ -110,11 +119,11 @@ sso_status CheckConditions(xmlNode *assertion, const ServiceProvider &sp, const 
     out.replay_until_ms = std::max(out.replay_until_ms, *not_on_or_after + sp.clock_skew_ms);
 
   // Every AudienceRestriction must name us (they are ANDed).
-  auto restrictions = Children(conditions, kNsAssertion, "AudienceRestriction");
+  auto restrictions = EachChild(conditions, kNsAssertion, "AudienceRestriction");
   if (restrictions.empty()) return SSO_SAML_AUDIENCE_MISMATCH;
   for (xmlNode *restriction : restrictions) {
     bool ours = false;
-    for (xmlNode *audience : Children(restriction, kNsAssertion, "Audience"))
+    for (xmlNode *audience : EachChild(restriction, kNsAssertion, "Audience"))
       ours = ours || Text(audience) == sp.entity_id;
     if (!ours) return SSO_SAML_AUDIENCE_MISMATCH;
   }
@@ -122,16 +131,16 @@ sso_status CheckConditions(xmlNode *assertion, const ServiceProvider &sp, const 
 }
 
 void ReadAttributes(xmlNode *assertion, Assertion &out) {
-  for (xmlNode *statement : Children(assertion, kNsAssertion, "AttributeStatement")) {
-    for (xmlNode *attribute : Children(statement, kNsAssertion, "Attribute")) {
+  for (xmlNode *statement : EachChild(assertion, kNsAssertion, "AttributeStatement")) {
+    for (xmlNode *attribute : EachChild(statement, kNsAssertion, "Attribute")) {
       auto name = Attribute(attribute, "Name");
       if (!name || name->empty()) continue;
-      auto &values = out.attributes[*name];
-      for (xmlNode *value : Children(attribute, kNsAssertion, "AttributeValue"))
+      auto &values = out.attributes.try_emplace(std::move(*name)).first->second;
+      for (xmlNode *value : EachChild(attribute, kNsAssertion, "AttributeValue"))
         values.push_back(Text(value));
     }
   }
-  for (xmlNode *statement : Children(assertion, kNsAssertion, "AuthnStatement")) {
+  for (xmlNode *statement : EachChild(assertion, kNsAssertion, "AuthnStatement")) {
     if (auto index = Attribute(statement, "SessionIndex")) {
       out.session_index = *index;
       break;
@@ -188,7 +197,7 @@ sso_status ValidateResponseXml(std::string_view xml, const IdentityProvider &idp
 
   xmlNode *response = xmlDocGetRootElement(doc.get());
   if (!Is(response, kNsProtocol, "Response")) return SSO_SAML_NOT_A_RESPONSE;
-  if (Attribute(response, "Version") != "2.0") return SSO_SAML_NOT_A_RESPONSE;
+  if (!AttributeIs(response, "Version", "2.0")) return SSO_SAML_NOT_A_RESPONSE;
 
   if (!RegisterId(doc.get(), response)) return SSO_SAML_DUPLICATE_ID;
 
@@ -204,16 +213,16 @@ sso_status ValidateResponseXml(std::string_view xml, const IdentityProvider &idp
   }
 
   // Exactly one assertion in the whole document, as a child of the Response.
-  size_t encrypted = CountDescendants(response, kNsAssertion, "EncryptedAssertion");
-  if (encrypted > 1 || (encrypted == 1 && CountDescendants(response, kNsAssertion, "Assertion")))
-    return SSO_SAML_ASSERTION_COUNT;
+  size_t plain = 0, encrypted = 0;
+  CountAssertions(response, plain, encrypted);
+  if (encrypted > 1 || (encrypted == 1 && plain)) return SSO_SAML_ASSERTION_COUNT;
   if (encrypted == 1) {
     if (sso_status s = DecryptAssertion(doc.get(), response, sp.decryption_key); s != SSO_OK)
       return s;
+    plain = CountDescendants(response, kNsAssertion, "Assertion");  // what decryption put in
   }
   xmlNode *assertion = OnlyChild(response, kNsAssertion, "Assertion", &n);
-  if (!assertion || CountDescendants(response, kNsAssertion, "Assertion") != 1)
-    return SSO_SAML_ASSERTION_COUNT;
+  if (!assertion || plain != 1) return SSO_SAML_ASSERTION_COUNT;
 
   if (!RegisterId(doc.get(), assertion)) return SSO_SAML_DUPLICATE_ID;
   if (!SignaturesOnlyWhereExpected(response, response, assertion))
@@ -238,7 +247,7 @@ sso_status ValidateResponseXml(std::string_view xml, const IdentityProvider &idp
   if (sso_status s = CheckIssuer(response, idp, /*required=*/false); s != SSO_OK) return s;
   xmlNode *status = OnlyChild(response, kNsProtocol, "Status", &n);
   xmlNode *code = status ? OnlyChild(status, kNsProtocol, "StatusCode", &n) : nullptr;
-  if (!code || Attribute(code, "Value") != kSuccess) return SSO_SAML_STATUS_NOT_SUCCESS;
+  if (!code || !AttributeIs(code, "Value", kSuccess)) return SSO_SAML_STATUS_NOT_SUCCESS;
 
   auto in_response_to = Attribute(response, "InResponseTo");
   if (expect.in_response_to) {
@@ -249,12 +258,13 @@ sso_status ValidateResponseXml(std::string_view xml, const IdentityProvider &idp
   }
 
   // Assertion-level checks.
-  if (Attribute(assertion, "Version") != "2.0") return SSO_SAML_NOT_A_RESPONSE;
+  if (!AttributeIs(assertion, "Version", "2.0")) return SSO_SAML_NOT_A_RESPONSE;
   if (sso_status s = CheckIssuer(assertion, idp, /*required=*/true); s != SSO_OK) return s;
   if (sso_status s = CheckConditions(assertion, sp, expect, out); s != SSO_OK) return s;
   if (sso_status s = CheckSubject(assertion, sp, expect, out); s != SSO_OK) return s;
-  if (Children(assertion, kNsAssertion, "AuthnStatement").empty())
-    return SSO_SAML_SUBJECT_CONFIRMATION;
+  size_t authn_statements = 0;
+  OnlyChild(assertion, kNsAssertion, "AuthnStatement", &authn_statements);
+  if (authn_statements == 0) return SSO_SAML_SUBJECT_CONFIRMATION;
 
   out.assertion_id = *Attribute(assertion, "ID");
   out.issuer = idp.entity_id;

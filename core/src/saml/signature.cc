@@ -86,7 +86,7 @@ sso_status CheckSignedInfo(xmlNode *signature, xmlNode *signed_element) {
   xmlNode *signed_info = OnlyChild(signature, kNsDSig, "SignedInfo", &n);
   if (!signed_info) return SSO_SAML_SIGNATURE_MALFORMED;
   xmlNode *c14n = OnlyChild(signed_info, kNsDSig, "CanonicalizationMethod", &n);
-  if (!c14n || Attribute(c14n, "Algorithm") != kExcC14N) return SSO_SAML_SIGNATURE_ALGORITHM;
+  if (!c14n || !AttributeIs(c14n, "Algorithm", kExcC14N)) return SSO_SAML_SIGNATURE_ALGORITHM;
   xmlNode *method = OnlyChild(signed_info, kNsDSig, "SignatureMethod", &n);
   if (!method || !OneOf(Attribute(method, "Algorithm"), kSignatureMethods))
     return SSO_SAML_SIGNATURE_ALGORITHM;
@@ -99,7 +99,7 @@ sso_status CheckSignedInfo(xmlNode *signature, xmlNode *signed_element) {
 
   bool enveloped = false;
   if (xmlNode *transforms = OnlyChild(reference, kNsDSig, "Transforms", &n)) {
-    for (xmlNode *t : Children(transforms, kNsDSig, "Transform")) {
+    for (xmlNode *t : EachChild(transforms, kNsDSig, "Transform")) {
       auto algorithm = Attribute(t, "Algorithm");
       if (algorithm == kEnveloped && !enveloped) {
         enveloped = true;

@@ -31,10 +31,14 @@ bool InitXmlSec() {
 XmlDocPtr ParseUntrusted(std::string_view xml, bool *dtd) {
   *dtd = false;
   // Refuse any document type declaration outright: no entities, no external subsets.
+  // Found by its '!', which is rare in SAML (comments, CDATA), unlike '<'.
   static constexpr std::string_view kDoctype = "<!doctype";
-  for (size_t i = 0; i + kDoctype.size() <= xml.size(); ++i) {
+  for (size_t bang = xml.find('!', 1); bang != std::string_view::npos;
+       bang = xml.find('!', bang + 1)) {
+    size_t i = bang - 1;
     if (xml[i] != '<') continue;
-    size_t j = 0;
+    if (i + kDoctype.size() > xml.size()) break;
+    size_t j = 2;
     while (j < kDoctype.size() &&
            std::tolower(static_cast<unsigned char>(xml[i + j])) == kDoctype[j])
       ++j;
@@ -55,9 +59,10 @@ XmlDocPtr ParseUntrusted(std::string_view xml, bool *dtd) {
 }
 
 bool Is(const xmlNode *node, const char *ns, const char *name) {
-  return node && node->type == XML_ELEMENT_NODE && node->ns && node->ns->href &&
-         xmlStrEqual(node->ns->href, reinterpret_cast<const xmlChar *>(ns)) &&
-         xmlStrEqual(node->name, reinterpret_cast<const xmlChar *>(name));
+  // the local name first: it is short and tells most elements apart
+  return node && node->type == XML_ELEMENT_NODE &&
+         xmlStrEqual(node->name, reinterpret_cast<const xmlChar *>(name)) && node->ns &&
+         node->ns->href && xmlStrEqual(node->ns->href, reinterpret_cast<const xmlChar *>(ns));
 }
 
 std::vector<xmlNode *> Children(const xmlNode *parent, const char *ns, const char *name) {
@@ -69,9 +74,15 @@ std::vector<xmlNode *> Children(const xmlNode *parent, const char *ns, const cha
 }
 
 xmlNode *OnlyChild(const xmlNode *parent, const char *ns, const char *name, size_t *count) {
-  auto children = Children(parent, ns, name);
-  if (count) *count = children.size();
-  return children.size() == 1 ? children.front() : nullptr;
+  size_t n = 0;
+  xmlNode *found = nullptr;
+  for (xmlNode *child = parent ? parent->children : nullptr; child; child = child->next) {
+    if (!Is(child, ns, name)) continue;
+    ++n;
+    found = child;
+  }
+  if (count) *count = n;
+  return n == 1 ? found : nullptr;
 }
 
 size_t CountDescendants(const xmlNode *root, const char *ns, const char *name) {
@@ -81,8 +92,53 @@ size_t CountDescendants(const xmlNode *root, const char *ns, const char *name) {
   return n;
 }
 
+xmlNode *ChildWalk::Iterator::Match(xmlNode *node, const char *ns, const char *name) {
+  while (node && !Is(node, ns, name)) node = node->next;
+  return node;
+}
+
+namespace {
+
+// The value of an attribute the parser made (one text node), in place; nullopt for any other
+// shape, which Attribute() reads.
+std::optional<std::string_view> PlainAttributeValue(const xmlNode *node, const char *name) {
+  const xmlAttr *attr = xmlHasNsProp(node, reinterpret_cast<const xmlChar *>(name), nullptr);
+  if (!attr || attr->type != XML_ATTRIBUTE_NODE) return std::nullopt;
+  const xmlNode *text = attr->children;
+  if (!text || text->next || !text->content ||
+      (text->type != XML_TEXT_NODE && text->type != XML_CDATA_SECTION_NODE))
+    return std::nullopt;
+  return std::string_view(reinterpret_cast<const char *>(text->content));
+}
+
+}  // namespace
+
+bool AttributeIs(const xmlNode *node, const char *name, std::string_view expected) {
+  if (!node) return false;
+  if (auto value = PlainAttributeValue(node, name)) return *value == expected;
+  auto value = Attribute(node, name);
+  return value && *value == expected;
+}
+
+bool AttributeMatches(const xmlNode *node, const char *name,
+                      const std::optional<std::string> &expected) {
+  if (expected) return AttributeIs(node, name, std::string_view(*expected));
+  return !Attribute(node, name);
+}
+
 std::optional<std::string> Attribute(const xmlNode *node, const char *name) {
   if (!node) return std::nullopt;
+  // What xmlGetNoNsProp returns, without its intermediate copy when the value is one text
+  // node (as the parser makes it).
+  const xmlAttr *attr = xmlHasNsProp(node, reinterpret_cast<const xmlChar *>(name), nullptr);
+  if (attr && attr->type == XML_ATTRIBUTE_NODE) {
+    const xmlNode *text = attr->children;
+    if (!text) return std::string();
+    if (!text->next && (text->type == XML_TEXT_NODE || text->type == XML_CDATA_SECTION_NODE)) {
+      if (!text->content) return std::nullopt;
+      return std::string(reinterpret_cast<const char *>(text->content));
+    }
+  }
   XmlCharPtr value(xmlGetNoNsProp(node, reinterpret_cast<const xmlChar *>(name)));
   if (!value) return std::nullopt;
   return std::string(reinterpret_cast<const char *>(value.get()));

@@ -28,10 +28,49 @@ bool Is(const xmlNode *node, const char *ns, const char *name);
 // Element children of `parent` with that namespace and name.
 std::vector<xmlNode *> Children(const xmlNode *parent, const char *ns, const char *name);
 xmlNode *OnlyChild(const xmlNode *parent, const char *ns, const char *name, size_t *count);
+
+// The same elements as Children, found as the loop goes instead of copied out first: for
+// loops that leave the tree as it is.
+class ChildWalk {
+ public:
+  class Iterator {
+   public:
+    Iterator(xmlNode *node, const char *ns, const char *name)
+        : node_(Match(node, ns, name)), ns_(ns), name_(name) {}
+    xmlNode *operator*() const { return node_; }
+    Iterator &operator++() {
+      node_ = Match(node_->next, ns_, name_);
+      return *this;
+    }
+    bool operator!=(const Iterator &other) const { return node_ != other.node_; }
+
+   private:
+    static xmlNode *Match(xmlNode *node, const char *ns, const char *name);
+    xmlNode *node_;
+    const char *ns_, *name_;
+  };
+  ChildWalk(const xmlNode *parent, const char *ns, const char *name)
+      : first_(parent ? parent->children : nullptr), ns_(ns), name_(name) {}
+  Iterator begin() const { return {first_, ns_, name_}; }
+  Iterator end() const { return {nullptr, ns_, name_}; }
+  bool empty() const { return !(begin() != end()); }
+
+ private:
+  xmlNode *first_;
+  const char *ns_, *name_;
+};
+inline ChildWalk EachChild(const xmlNode *parent, const char *ns, const char *name) {
+  return {parent, ns, name};
+}
 // Every element with that namespace and name anywhere below `root` (root included).
 size_t CountDescendants(const xmlNode *root, const char *ns, const char *name);
 
 std::optional<std::string> Attribute(const xmlNode *node, const char *name);
+// Attribute(node, name) == expected, without copying the value out.
+bool AttributeIs(const xmlNode *node, const char *name, std::string_view expected);
+// The same for an optional value: nullopt asks that the attribute be absent.
+bool AttributeMatches(const xmlNode *node, const char *name,
+                      const std::optional<std::string> &expected);
 // The text of an element: all its text and CDATA descendants joined; comments ignored, so a
 // comment cannot cut a value short (the signed canonical form also drops comments).
 std::string Text(const xmlNode *node);

@@ -2,40 +2,104 @@
 
 #include <openssl/evp.h>
 
+#include <array>
 #include <cstdint>
 #include <memory>
 
 namespace sso {
 namespace {
 
-struct DecodeCtxFree {
-  void operator()(EVP_ENCODE_CTX *c) const { EVP_ENCODE_CTX_free(c); }
-};
+// The value of each URL-safe base64 character, -1 for every other byte.
+constexpr std::array<int8_t, 256> kBase64UrlValues = [] {
+  std::array<int8_t, 256> values{};
+  values.fill(-1);
+  constexpr std::string_view kAlphabet =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  for (size_t i = 0; i < kAlphabet.size(); ++i)
+    values[static_cast<unsigned char>(kAlphabet[i])] = static_cast<int8_t>(i);
+  return values;
+}();
 
-int Base64UrlValue(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '-') return 62;
-  if (c == '_') return 63;
-  return -1;
-}
+// The standard alphabet's values; the space, tab, CR and LF that may be anywhere in it, the
+// padding character, and -1 for every other byte.
+constexpr int8_t kSpace = -2, kPad = -3;
+constexpr std::array<int8_t, 256> kBase64Values = [] {
+  std::array<int8_t, 256> values{};
+  values.fill(-1);
+  constexpr std::string_view kAlphabet =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  for (size_t i = 0; i < kAlphabet.size(); ++i)
+    values[static_cast<unsigned char>(kAlphabet[i])] = static_cast<int8_t>(i);
+  for (char c : {' ', '\t', '\r', '\n'}) values[static_cast<unsigned char>(c)] = kSpace;
+  values['='] = kPad;
+  return values;
+}();
+
+// kBase64Values shifted to each place of a group of four (18, 12, 6, 0 bits); every byte
+// that is not of the alphabet sets the top bit instead, so one test refuses a group.
+constexpr uint32_t kNotInGroup = 0x80000000u;
+using GroupTable = std::array<uint32_t, 256>;
+constexpr std::array<GroupTable, 4> kBase64Places = [] {
+  std::array<GroupTable, 4> places{};
+  for (int place = 0; place < 4; ++place)
+    for (int c = 0; c < 256; ++c) {
+      int v = kBase64Values[static_cast<size_t>(c)];
+      places[static_cast<size_t>(place)][static_cast<size_t>(c)] =
+          v < 0 ? kNotInGroup : static_cast<uint32_t>(v) << (18 - 6 * place);
+    }
+  return places;
+}();
+
+int Base64UrlValue(char c) { return kBase64UrlValues[static_cast<unsigned char>(c)]; }
 
 }  // namespace
 
 std::optional<std::string> Base64Decode(std::string_view text) {
   if (text.empty() || text.size() > static_cast<size_t>(INT32_MAX)) return std::nullopt;
-  std::unique_ptr<EVP_ENCODE_CTX, DecodeCtxFree> ctx(EVP_ENCODE_CTX_new());
-  if (!ctx) return std::nullopt;
-  std::string out(text.size() / 4 * 3 + 3, '\0');
-  auto *dst = reinterpret_cast<unsigned char *>(out.data());
-  int n = 0, tail = 0;
-  EVP_DecodeInit(ctx.get());
-  if (EVP_DecodeUpdate(ctx.get(), dst, &n, reinterpret_cast<const unsigned char *>(text.data()),
-                       static_cast<int>(text.size())) < 0 ||
-      EVP_DecodeFinal(ctx.get(), dst + n, &tail) != 1)
-    return std::nullopt;
-  out.resize(static_cast<size_t>(n + tail));
+  std::string out(text.size() / 4 * 3, '\0');
+  auto *at = reinterpret_cast<unsigned char *>(out.data());
+  const auto *in = reinterpret_cast<const unsigned char *>(text.data());
+  const auto *end = in + text.size();
+  uint32_t group = 0;  // the characters of the group being read, 6 bits each
+  int in_group = 0, padding = 0;
+  while (in < end) {
+    // Most of the text: whole groups of four characters of the alphabet.
+    if (in_group == 0 && padding == 0) {
+      for (; end - in >= 4; in += 4) {
+        uint32_t v = kBase64Places[0][in[0]] | kBase64Places[1][in[1]] | kBase64Places[2][in[2]] |
+                     kBase64Places[3][in[3]];
+        if (v & kNotInGroup) break;
+        at[0] = static_cast<unsigned char>(v >> 16);
+        at[1] = static_cast<unsigned char>(v >> 8);
+        at[2] = static_cast<unsigned char>(v);
+        at += 3;
+      }
+      if (in == end) break;
+    }
+    // The rest one character at a time: white space, padding, a group split by them.
+    int v = kBase64Values[*in++];
+    if (v >= 0) {
+      if (padding) return std::nullopt;  // data after the padding
+    } else if (v == kSpace) {
+      continue;
+    } else if (v == kPad) {
+      if (++padding > 2) return std::nullopt;
+      v = 0;
+    } else {
+      return std::nullopt;
+    }
+    group = group << 6 | static_cast<uint32_t>(v);
+    if (++in_group < 4) continue;
+    at[0] = static_cast<unsigned char>(group >> 16);
+    at[1] = static_cast<unsigned char>(group >> 8);
+    at[2] = static_cast<unsigned char>(group);
+    at += 3;
+    group = 0;
+    in_group = 0;
+  }
+  if (in_group != 0) return std::nullopt;  // not whole groups of four
+  out.resize(static_cast<size_t>(at - reinterpret_cast<unsigned char *>(out.data())) -
+             static_cast<size_t>(padding));
   return out;
 }
 
@@ -68,21 +132,30 @@ std::string Base64UrlEncode(std::string_view bytes) {
 }
 
 std::optional<std::string> Base64UrlDecode(std::string_view text) {
-  std::string out;
-  out.reserve(text.size() * 3 / 4);
-  uint32_t buffer = 0;
-  int bits = 0;
-  for (char c : text) {
-    int v = Base64UrlValue(c);
-    if (v < 0) return std::nullopt;
-    buffer = (buffer << 6) | static_cast<uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((buffer >> bits) & 0xff));
-    }
+  // 4 characters carry 3 bytes; a tail of 2 or 3 characters carries 1 or 2 bytes, and 1
+  // character (6 bits) cannot end a canonical encoding.
+  size_t tail = text.size() % 4;
+  if (tail == 1) return std::nullopt;
+  std::string out(text.size() / 4 * 3 + (tail ? tail - 1 : 0), '\0');
+  size_t in = 0, at = 0;
+  for (; in + 4 <= text.size(); in += 4) {
+    int a = Base64UrlValue(text[in]), b = Base64UrlValue(text[in + 1]);
+    int c = Base64UrlValue(text[in + 2]), d = Base64UrlValue(text[in + 3]);
+    if ((a | b | c | d) < 0) return std::nullopt;
+    uint32_t v = static_cast<uint32_t>(a << 18 | b << 12 | c << 6 | d);
+    out[at++] = static_cast<char>(v >> 16);
+    out[at++] = static_cast<char>(v >> 8);
+    out[at++] = static_cast<char>(v);
   }
-  if (bits >= 6 || (buffer & ((1u << bits) - 1)) != 0) return std::nullopt;  // non-canonical
+  if (tail == 0) return out;
+  int a = Base64UrlValue(text[in]), b = Base64UrlValue(text[in + 1]);
+  int c = tail == 3 ? Base64UrlValue(text[in + 2]) : 0;
+  if ((a | b | c) < 0) return std::nullopt;
+  uint32_t v = static_cast<uint32_t>(a << 18 | b << 12 | c << 6);
+  // the bits past the last whole byte must be zero (non-canonical otherwise)
+  if (v & (tail == 2 ? 0xffffu : 0xffu)) return std::nullopt;
+  out[at++] = static_cast<char>(v >> 16);
+  if (tail == 3) out[at++] = static_cast<char>(v >> 8);
   return out;
 }
 

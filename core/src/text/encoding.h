@@ -15,8 +15,9 @@ std::string Base64Encode(std::string_view bytes);
 // Lower-case hex of `bytes`.
 std::string Hex(std::span<const uint8_t> bytes);
 
-// Standard alphabet, with the line breaks and spaces IdPs and browsers put in it; nullopt if
-// invalid or empty.
+// Standard alphabet, with the line breaks and spaces (space, tab, CR, LF) IdPs and browsers
+// put in it anywhere; whole groups of four, '=' padding only at the end. nullopt if invalid
+// or empty.
 std::optional<std::string> Base64Decode(std::string_view text);
 
 // URL-safe alphabet without padding (JOSE, cookies, state handles).

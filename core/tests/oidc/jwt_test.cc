@@ -10,6 +10,7 @@
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 
+#include <algorithm>
 #include <map>
 #include <memory>
 
@@ -61,6 +62,70 @@ TEST_F(JwtTest, EachAlgorithmVerifiesWithItsKeyType) {
   EXPECT_EQ(Verify(Token(K("pss")), Algorithm::kPS256), SSO_OK);
   EXPECT_EQ(Verify(Token(K("ec")), Algorithm::kES256), SSO_OK);
   EXPECT_EQ(Verify(Token(K("ed")), Algorithm::kEdDSA), SSO_OK);
+}
+
+// A PS256 token whose PSS salt is `salt` bytes (RFC 7518 requires 32).
+std::string PssTokenWithSalt(const Key &k, int salt) {
+  Json header = {{"alg", "PS256"}, {"kid", k.kid}};
+  std::string input = Base64UrlEncode(header.dump()) + "." + Base64UrlEncode(Claims().dump());
+  EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+  EVP_PKEY_CTX *pctx = nullptr;
+  EVP_DigestSignInit(ctx, &pctx, EVP_sha256(), nullptr, k.pkey.get());
+  EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING);
+  EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, salt);
+  std::string sig(512, '\0');
+  size_t len = sig.size();
+  EVP_DigestSign(ctx, reinterpret_cast<unsigned char *>(sig.data()), &len,
+                 reinterpret_cast<const unsigned char *>(input.data()), input.size());
+  EVP_MD_CTX_free(ctx);
+  sig.resize(len);
+  return input + "." + Base64UrlEncode(sig);
+}
+
+// Each key's verification contexts are set up once (ParseJwks) and copied per token: one
+// JWKS verifies many tokens, good and bad in turn, each judged on its own, and a key that
+// fits two algorithms (RSA: RS256, PS256) keeps their paddings apart. The same holds for
+// keys without prepared contexts, which set one up per token.
+TEST_F(JwtTest, OneJwksJudgesEachTokenOnItsOwn) {
+  std::vector<Jwk> prepared;
+  ASSERT_EQ(ParseJwks(*jwks_json_, prepared), SSO_OK);
+  for (const auto &k : prepared)
+    EXPECT_EQ(std::count_if(k.prepared.begin(), k.prepared.end(), [](auto &p) { return !!p; }),
+              k.kty == "RSA" ? 2 : 1)
+        << k.key_id;
+  std::vector<Jwk> unprepared = prepared;
+  for (auto &k : unprepared) k.prepared = {};
+
+  const Key &pss = K("pss");
+  Key pss_as_rs256{pss.kid, Algorithm::kRS256, pss.pkey};
+  Key rsa_as_ps256{K("rsa").kid, Algorithm::kPS256, K("rsa").pkey};
+  for (const auto *jwks : {&prepared, &unprepared}) {
+    auto verify = [&](const std::string &token, Algorithm alg) {
+      Jwt jwt;
+      return VerifyIdToken(token, alg, *jwks, Rules(), jwt);
+    };
+    for (int round = 0; round < 3; ++round) {
+      for (const char *name : {"rsa", "pss", "ec", "ed"}) {
+        const Key &k = K(name);
+        std::string good = Token(k);
+        std::string bad = good;
+        bad[bad.size() - 5] = bad[bad.size() - 5] == 'A' ? 'B' : 'A';
+        EXPECT_EQ(verify(good, k.alg), SSO_OK) << name;
+        EXPECT_EQ(verify(bad, k.alg), SSO_JWT_BAD_SIGNATURE) << name;
+        EXPECT_EQ(verify(good, k.alg), SSO_OK) << name;
+      }
+      EXPECT_EQ(verify(PssTokenWithSalt(pss, 32), Algorithm::kPS256), SSO_OK);
+      EXPECT_EQ(verify(PssTokenWithSalt(pss, 20), Algorithm::kPS256), SSO_JWT_BAD_SIGNATURE);
+      EXPECT_EQ(verify(PssTokenWithSalt(pss, 64), Algorithm::kPS256), SSO_JWT_BAD_SIGNATURE);
+      // PKCS#1 v1.5 signatures are not PSS ones and the other way round, with one RSA key
+      Json rs256_header = {{"alg", "PS256"}};
+      EXPECT_EQ(verify(Token(pss_as_rs256, Claims(), rs256_header), Algorithm::kPS256),
+                SSO_JWT_BAD_SIGNATURE);
+      Json ps256_header = {{"alg", "RS256"}};
+      EXPECT_EQ(verify(Token(rsa_as_ps256, Claims(), ps256_header), Algorithm::kRS256),
+                SSO_JWT_BAD_SIGNATURE);
+    }
+  }
 }
 
 TEST_F(JwtTest, EncryptionKeysAreNotSigningKeys) {
@@ -201,6 +266,52 @@ TEST(Base64Url, RoundTripsAndRefusesOtherAlphabets) {
       Base64UrlDecode("Zm9"
                       "="));
   EXPECT_FALSE(Base64UrlDecode("Zh"));  // non-canonical trailing bits
+}
+
+// The decoder works four characters at a time; it must take and refuse exactly what a plain
+// bit-by-bit reading of RFC 4648 §5 (no padding, canonical trailing bits) does.
+std::optional<std::string> BitByBitBase64Url(std::string_view text) {
+  static const std::string kAlphabet =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::string out;
+  uint32_t buffer = 0;
+  int bits = 0;
+  for (char c : text) {
+    size_t v = kAlphabet.find(c);
+    if (v == std::string::npos) return std::nullopt;
+    buffer = (buffer << 6) | static_cast<uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<char>((buffer >> bits) & 0xff));
+    }
+  }
+  if (bits >= 6 || (buffer & ((1u << bits) - 1)) != 0) return std::nullopt;
+  return out;
+}
+
+TEST(Base64Url, AgreesWithABitByBitDecoder) {
+  // every string of up to 3 characters over letters at both ends of each range, the two URL
+  // characters, the standard alphabet's, padding, a space and a byte above 0x7f
+  const std::string chars = "AB_-azZ09/+= \x80Qg";
+  std::vector<std::string> inputs = {""};
+  for (size_t len = 1; len <= 3; ++len) {
+    std::vector<std::string> longer;
+    for (const auto &s : inputs)
+      if (s.size() == len - 1)
+        for (char c : chars) longer.push_back(s + c);
+    inputs.insert(inputs.end(), longer.begin(), longer.end());
+  }
+  // and longer ones: every tail length after whole groups, valid and not
+  for (const std::string prefix : {"Zm9v", "Zm9vYmFy", "Zm9+", "Zm9vY/Fy"})
+    for (const auto &s : std::vector<std::string>(inputs))
+      if (s.size() <= 3) inputs.push_back(prefix + s);
+  for (const auto &s : inputs) EXPECT_EQ(Base64UrlDecode(s), BitByBitBase64Url(s)) << s;
+  // all 256 byte values round-trip, at every length mod 3
+  std::string bytes;
+  for (int i = 0; i < 256; ++i) bytes.push_back(static_cast<char>(i));
+  for (size_t len = 250; len <= 256; ++len)
+    EXPECT_EQ(Base64UrlDecode(Base64UrlEncode(bytes.substr(0, len))), bytes.substr(0, len));
 }
 
 }  // namespace

@@ -1,0 +1,104 @@
+// Base64 (standard alphabet) decoding: what OpenSSL's EVP decoder takes and refuses, except
+// that '-' (its end-of-data mark, after which it ignores the rest) is refused.
+#include "text/encoding.h"
+
+#include <gtest/gtest.h>
+#include <openssl/evp.h>
+
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace {
+
+using sso::Base64Decode;
+using sso::Base64Encode;
+
+std::optional<std::string> EvpDecode(std::string_view text) {
+  if (text.empty()) return std::nullopt;
+  std::unique_ptr<EVP_ENCODE_CTX, decltype(&EVP_ENCODE_CTX_free)> ctx(EVP_ENCODE_CTX_new(),
+                                                                      EVP_ENCODE_CTX_free);
+  std::string out(text.size() / 4 * 3 + 3, '\0');
+  auto *dst = reinterpret_cast<unsigned char *>(out.data());
+  int n = 0, tail = 0;
+  EVP_DecodeInit(ctx.get());
+  if (EVP_DecodeUpdate(ctx.get(), dst, &n, reinterpret_cast<const unsigned char *>(text.data()),
+                       static_cast<int>(text.size())) < 0 ||
+      EVP_DecodeFinal(ctx.get(), dst + n, &tail) != 1)
+    return std::nullopt;
+  out.resize(static_cast<size_t>(n + tail));
+  return out;
+}
+
+TEST(Base64, AgreesWithOpenSslOnShortInputs) {
+  // every string of up to 5 characters over a few of each kind: letters, digits, '+' '/',
+  // padding, the four white spaces, and bytes the alphabet does not have
+  const std::string chars = "Aa0+/= \t\r\n_.\x80";
+  std::vector<std::string> level = {""};
+  size_t checked = 0;
+  for (size_t len = 1; len <= 5; ++len) {
+    std::vector<std::string> next;
+    for (const auto &s : level)
+      for (char c : chars) next.push_back(s + c);
+    for (const auto &s : next) {
+      ASSERT_EQ(Base64Decode(s), EvpDecode(s)) << '"' << s << '"';
+      ++checked;
+    }
+    level = std::move(next);
+  }
+  EXPECT_EQ(checked, 402'233u);  // 13 + 13^2 + ... + 13^5
+}
+
+TEST(Base64, AgreesWithOpenSslOnLongerInputs) {
+  // encodings of random bytes, with white space put in, a character changed or dropped, or
+  // padding added
+  std::mt19937 random(14);
+  const std::string noise = "A=+/ \n\r\t#";
+  for (int i = 0; i < 20'000; ++i) {
+    std::string bytes(1 + random() % 40, '\0');
+    for (auto &b : bytes) b = static_cast<char>(random());
+    std::string text = Base64Encode(bytes);
+    switch (random() % 4) {
+      case 0:
+        break;
+      case 1:
+        text.insert(random() % (text.size() + 1), 1, noise[random() % noise.size()]);
+        break;
+      case 2:
+        if (!text.empty()) text.erase(random() % text.size(), 1);
+        break;
+      case 3:
+        if (!text.empty()) text[random() % text.size()] = noise[random() % noise.size()];
+        break;
+    }
+    ASSERT_EQ(Base64Decode(text), EvpDecode(text)) << '"' << text << '"';
+    if (text == Base64Encode(bytes)) ASSERT_EQ(Base64Decode(text), bytes);
+  }
+}
+
+TEST(Base64, LineBreaksAndSpacesAnywhere) {
+  EXPECT_EQ(Base64Decode("Zm9v\r\nYmFy"), "foobar");
+  EXPECT_EQ(Base64Decode(" Zm 9v\tYm\nFy \n"), "foobar");
+  EXPECT_EQ(Base64Decode("Zm8=\n"), "fo");
+  EXPECT_EQ(Base64Decode("Zg= ="), "f");
+}
+
+TEST(Base64, RefusesWhatIsNotWholePaddedGroups) {
+  EXPECT_FALSE(Base64Decode(""));
+  EXPECT_FALSE(Base64Decode("Zm9"));       // three characters
+  EXPECT_FALSE(Base64Decode("Zg"));        // no padding
+  EXPECT_FALSE(Base64Decode("Zg==Zg=="));  // data after padding
+  EXPECT_FALSE(Base64Decode("Z==="));
+  EXPECT_FALSE(Base64Decode("Zm9v_A=="));  // the URL-safe alphabet
+  EXPECT_FALSE(Base64Decode("Zm9v\fYmFy"));
+}
+
+TEST(Base64, RefusesTheDashOpenSslStopsAt) {
+  // OpenSSL's decoder ends at '-' and returns what came before; we refuse it.
+  EXPECT_EQ(EvpDecode("Zm9v-garbage"), "foo");
+  EXPECT_FALSE(Base64Decode("Zm9v-garbage"));
+  EXPECT_FALSE(Base64Decode("Zm9v-"));
+}
+
+}  // namespace
