@@ -160,6 +160,7 @@ ngx_http_sso_revocation(void *data, redisReply *message)
     payload.len = body->len;
 
     sso_engine_on_revocation(smcf->engine, payload);
+    ngx_http_sso_metrics_evictions(smcf->engine);
 }
 
 
@@ -170,6 +171,7 @@ ngx_http_sso_subscriber_closed(void *data)
 
     /* revocations may be missed from now on: nothing cached may be trusted */
     sso_engine_cache_set_enabled(smcf->engine, 0);
+    ngx_http_sso_metrics_evictions(smcf->engine);
 
     if (smcf->subscribed == NGX_HTTP_SSO_SUB_CONFIRMED) {
         ngx_log_error(NGX_LOG_WARN, smcf->subscriber_tick.log, 0,

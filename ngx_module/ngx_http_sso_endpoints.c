@@ -184,6 +184,8 @@ ngx_http_sso_flow(ngx_http_request_t *r, ngx_http_sso_ctx_t *ctx)
 
     smcf = ngx_http_get_module_main_conf(r, ngx_http_sso_module);
 
+    ngx_http_sso_metrics_step(step);
+
     if (step->audit.len) {
         ngx_http_sso_write_audit(r, step->audit);
     }

@@ -81,7 +81,7 @@ ngx_http_sso_access_handler(ngx_http_request_t *r)
     slcf = ngx_http_get_module_loc_conf(r, ngx_http_sso_module);
 
     /* the login endpoints must be reachable without a session */
-    if (!slcf->enable || slcf->endpoints) {
+    if (!slcf->enable || slcf->endpoints || slcf->metrics) {
         return NGX_DECLINED;
     }
 
@@ -152,6 +152,13 @@ ngx_http_sso_apply_step(ngx_http_request_t *r, ngx_http_sso_ctx_t *ctx)
 
     smcf = ngx_http_get_module_main_conf(r, ngx_http_sso_module);
     step = &ctx->step;
+
+    ngx_http_sso_metrics_gate(step);
+
+    if (step->cache != SSO_CACHE_HIT) {
+        /* a lookup that missed may have let an expired entry go */
+        ngx_http_sso_metrics_evictions(smcf->engine);
+    }
 
     if (step->cleanup.argc) {
         (void) ngx_http_sso_redis_send(smcf->store, &step->cleanup, NULL, NULL);
@@ -263,6 +270,7 @@ ngx_http_sso_session_read_end(ngx_http_sso_main_conf_t *smcf, uint64_t read_id,
     ngx_http_sso_ctx_t   *ctx;
 
     sso_engine_session_read_done(smcf->engine, read_id, reply, ngx_http_sso_now_ms());
+    ngx_http_sso_metrics_evictions(smcf->engine);
 
     while ((txn = sso_engine_session_read_waiter(smcf->engine, read_id)) != NULL) {
         ctx = sso_txn_data(txn);

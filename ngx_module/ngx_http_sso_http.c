@@ -13,6 +13,7 @@
  */
 
 #include "ngx_http_sso_http.h"
+#include "ngx_http_sso_metrics.h"
 
 
 #define NGX_HTTP_SSO_HTTP_MAX_BODY   SSO_HTTP_MAX_BODY   /* 1m */
@@ -53,6 +54,8 @@ ngx_http_sso_http_call(ngx_http_request_t *r, ngx_http_sso_ctx_t *ctx, sso_step 
     hc->ctx = ctx;
     hc->done = done;
     hc->log = r->connection->log;
+    hc->hook = step->http.hook ? 1 : 0;
+    hc->started = ngx_current_msec;
     hc->method.data = (u_char *) step->http.method.data;
     hc->method.len = step->http.method.len;
 
@@ -517,6 +520,10 @@ ngx_http_sso_http_finish(ngx_event_t *ev)
     /* the body stays the call's until done() has read it; hc may be gone after done() */
     call = hc->call;
     hc->call = NULL;
+
+    ngx_http_sso_metrics_latency(hc->hook ? NGX_HTTP_SSO_LATENCY_HOOK
+                                          : NGX_HTTP_SSO_LATENCY_BACKCHANNEL,
+                                 ngx_current_msec - hc->started);
 
     hc->done(hc->request, hc->ctx, hc->status, &hc->body);
 

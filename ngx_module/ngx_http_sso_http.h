@@ -25,6 +25,8 @@ struct ngx_http_sso_http_s {
     unsigned                     https:1;
     unsigned                     host_is_ip:1;
     unsigned                     finished:1;
+    unsigned                     hook:1;     /* the app's hook, for the metrics */
+    ngx_msec_t                   started;
 
     sso_http_call               *call;       /* the core's side: request and parser */
     ngx_buf_t                   *out;        /* the request */

@@ -132,6 +132,13 @@ static ngx_command_t  ngx_http_sso_commands[] = {
       0,
       NULL },
 
+    { ngx_string("sso_metrics"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_sso_metrics_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("sso_endpoints"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
       ngx_http_sso_endpoints,
@@ -319,6 +326,10 @@ ngx_http_sso_init(ngx_conf_t *cf)
     ngx_http_sso_main_conf_t   *smcf;
 
     if (ngx_http_sso_add_variables(cf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    if (ngx_http_sso_metrics_add_zone(cf) != NGX_OK) {
         return NGX_ERROR;
     }
 

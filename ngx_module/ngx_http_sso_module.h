@@ -13,6 +13,7 @@
 #include <sso/sso.h>
 
 #include "ngx_http_sso_redis.h"
+#include "ngx_http_sso_metrics.h"
 
 
 typedef struct {
@@ -65,6 +66,7 @@ typedef struct {
 typedef struct {
     ngx_flag_t                   enable;
     ngx_flag_t                   endpoints;      /* sso_endpoints here: never gated */
+    ngx_uint_t                   metrics;        /* sso_metrics here: never gated */
     ngx_array_t                 *strip_headers;  /* of ngx_str_t, normalized */
     sso_access_rules            *require;        /* sso_require lines; NULL: none */
     ngx_str_t                    identity_audience;  /* empty: the token's default */

@@ -12,6 +12,7 @@
  */
 
 #include "ngx_http_sso_redis_connection.h"
+#include "ngx_http_sso_metrics.h"
 
 
 #define NGX_HTTP_SSO_REDIS_MAX_ARGS    64
@@ -252,6 +253,11 @@ ngx_http_sso_redis_start(ngx_http_sso_redis_t *redis)
     redis->state = (rc == NGX_AGAIN) ? NGX_HTTP_SSO_REDIS_CONNECTING
                                      : NGX_HTTP_SSO_REDIS_READY;
 
+    if (redis->state == NGX_HTTP_SSO_REDIS_READY && !redis->counted) {
+        redis->counted = 1;
+        ngx_http_sso_metrics_redis(1);
+    }
+
     /* AUTH and SELECT go first on every new connection */
     if (ngx_http_sso_redis_setup(redis) != NGX_OK) {
         ngx_http_sso_redis_fail(redis, SSO_STORE_UNAVAILABLE, "out of memory", 0);
@@ -383,6 +389,12 @@ ngx_http_sso_redis_connected(ngx_http_sso_redis_t *redis)
     }
 
     redis->state = NGX_HTTP_SSO_REDIS_READY;
+
+    if (!redis->counted) {
+        redis->counted = 1;
+        ngx_http_sso_metrics_redis(1);
+    }
+
     ngx_log_error(NGX_LOG_INFO, redis->log, 0, "sso: connected to redis %V",
                   redis->peer.name);
     ngx_http_sso_redis_arm_timer(redis);
@@ -463,6 +475,11 @@ ngx_http_sso_redis_fail(ngx_http_sso_redis_t *redis, sso_status failure, const c
 
     redis->state = NGX_HTTP_SSO_REDIS_CLOSED;
     redis->out_len = 0;
+
+    if (redis->counted) {
+        redis->counted = 0;
+        ngx_http_sso_metrics_redis(-1);
+    }
     redis->out_sent = 0;
 
     if (redis->reader == NULL) {

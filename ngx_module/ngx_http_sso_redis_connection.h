@@ -46,6 +46,7 @@ struct ngx_http_sso_redis_s {
 
     time_t                           last_error_log;
     ngx_uint_t                       generation; /* bumped at every close */
+    ngx_uint_t                       counted;    /* in sso_redis_connections */
 };
 
 

@@ -6,6 +6,7 @@
  */
 
 #include "ngx_http_sso_redis_connection.h"
+#include "ngx_http_sso_metrics.h"
 
 
 static ngx_int_t ngx_http_sso_redis_process_replies(
@@ -207,6 +208,11 @@ ngx_http_sso_redis_process_replies(ngx_http_sso_redis_t *redis)
         cmd = ngx_queue_data(q, ngx_http_sso_redis_cmd_t, queue);
 
         ngx_http_sso_redis_arm_timer(redis);
+
+        if (!cmd->setup) {
+            ngx_http_sso_metrics_latency(NGX_HTTP_SSO_LATENCY_REDIS,
+                ngx_current_msec - (cmd->deadline - redis->conf->timeout));
+        }
 
         if (cmd->handler) {
             cmd->handler(cmd->data, reply, SSO_OK);

@@ -243,6 +243,11 @@ ngx_http_sso_send_failure(ngx_http_request_t *r, ngx_http_sso_ctx_t *ctx,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
+    /* e.g. a refusal by an sso_require line */
+    if (ctx->step.audit.len) {
+        ngx_http_sso_write_audit(r, ctx->step.audit);
+    }
+
     return ngx_http_sso_send_step(r, &ctx->step);
 }
 

@@ -93,10 +93,12 @@ sub app_as {
     my ($session) = @_;
     return http_request('GET', '/app', headers => ["Cookie: __Host-sso=$session"])->{body};
 }
-sub audit_lines {
+sub all_audit_lines {
     open my $in, '<', $audit or return ();
     return map { decode_json($_) } grep {/\S/} <$in>;
 }
+# the provisioning decisions (each login that gets a session also has its own "login" line)
+sub audit_lines { grep { ($_->{event} // '') ne 'login' } all_audit_lines() }
 
 my %hire = (sub => 'hire-1', email => 'new.hire@corp.example', email_verified => JSON::PP::true,
     name => 'New Hire', groups => ['engineering', 'admin']);
@@ -123,6 +125,12 @@ my @a = audit_lines();
 is($a[-1]{decision}, 'created', 'audit: created');
 is($a[-1]{user_id}, '1000', 'audit: with the user id');
 like($a[-1]{request_id}, qr/^[0-9a-f]{32}$/, 'audit: with the request id');
+my ($login_line) = grep { ($_->{event} // '') eq 'login' } all_audit_lines();
+is_deeply([map { $login_line->{$_} } qw(provider protocol subject user_id)],
+    ['corp', 'oidc', 'hire-1', '1000'], 'audit: a login line names provider, protocol, subject, user');
+is($login_line->{request_id}, $a[-1]{request_id}, 'audit: the login line has the request id');
+like(error_log(), qr/login succeeded, provider "corp", subject "hire-1", new session, request_id: \Q$login_line->{request_id}\E/,
+    'the error log\'s login line names provider, subject and request id');
 
 # the same person again: updated, not created twice; a new attempt, so a new Idempotency-Key
 my $again = login();

@@ -213,6 +213,8 @@ SSO_API void sso_engine_cache_set_enabled(sso_engine *engine, int enabled);
 /* Handles one message from the revocation channel: space-separated session digests. */
 SSO_API void sso_engine_on_revocation(sso_engine *engine, sso_str message);
 SSO_API size_t sso_engine_cache_size(sso_engine *engine);
+/* Sessions the cache let go so far in this process (expired, revoked, least recently used). */
+SSO_API uint64_t sso_engine_cache_evictions(sso_engine *engine);
 /* "<prefix>revoked": where logout and revocation announce the digests they removed. */
 SSO_API sso_str sso_revocation_channel(sso_engine *engine);
 
@@ -255,6 +257,29 @@ typedef struct {
   const sso_str *argv;
 } sso_command;
 
+/* What a step tells the caller's metrics about (labels are bounded: provider names from the
+ * configuration, fixed words from the core; never data of a user). */
+typedef enum {
+  SSO_EVENT_NONE = 0,
+  SSO_EVENT_LOGIN,  /* a login ended: outcome `reason` (SSO_OK: signed in), `event_provider`
+                     * (empty if not known yet), `event_label` the protocol */
+  SSO_EVENT_LOGOUT, /* sessions ended: `event_label` the channel, `event_count` how many */
+  SSO_EVENT_SCIM    /* a SCIM operation: `event_label` ("created", "deactivated"...),
+                     * `event_count` the sessions it ended */
+} sso_event;
+
+/* The gate's decision, on its last step (SSO_GATE_NONE on the others). */
+typedef enum {
+  SSO_GATE_NONE = 0,
+  SSO_GATE_ALLOW,
+  SSO_GATE_LOGIN_REQUIRED,
+  SSO_GATE_DENIED, /* a session, and an sso_require line it does not meet */
+  SSO_GATE_ERROR
+} sso_gate_decision;
+
+/* The gate's first step: did the worker's session cache answer? */
+typedef enum { SSO_CACHE_UNUSED = 0, SSO_CACHE_HIT, SSO_CACHE_MISS } sso_cache_result;
+
 typedef struct {
   sso_step_kind kind;
   sso_status reason; /* why this step: the check that decided it */
@@ -273,7 +298,8 @@ typedef struct {
    * page of the pages' template, or a page that posts a SAML message by itself */
   sso_str content_security_policy;
   int retry_after_s; /* ERROR from sso_error_page, PAGE: a Retry-After header (0: none) */
-  sso_str audit;     /* any kind: a provisioning decision as one JSON line to record */
+  sso_str audit;     /* any kind: a lifecycle event (login, logout, provisioning, refusal...)
+                      * as one JSON line to record */
   sso_str warning;   /* any kind: a line for the error log (e.g. a refused JWKS key) */
   sso_str notice;    /* any kind: an info line for the error log ("logout", "login
                       * succeeded, new session, request_id: ...") */
@@ -283,6 +309,14 @@ typedef struct {
   int64_t delay_ms;  /* WAIT */
   uint64_t read_id;  /* SESSION_READ: never 0, and fits in a uintptr_t */
   size_t body_limit; /* READ_BODY */
+  /* any kind: for the caller's metrics */
+  sso_event event;
+  sso_str event_provider;
+  sso_str event_label;
+  long long event_count;
+  sso_str decision;       /* a provisioning decision ("created", "denied"...), or empty */
+  sso_gate_decision gate; /* the gate's steps */
+  sso_cache_result cache; /* the gate's first step */
   struct {
     sso_str method; /* "GET" or "POST" */
     sso_str url;
@@ -291,6 +325,7 @@ typedef struct {
     sso_str body;
     sso_str headers;    /* more header lines, each "Name: value\r\n"; may be empty */
     int64_t timeout_ms; /* 0: the caller's default */
+    int hook;           /* 1: a call to the app's hook (else: to an identity provider) */
   } http;               /* HTTP */
 } sso_step;
 

@@ -96,6 +96,10 @@ void sso_engine_on_revocation(sso_engine *engine, sso_str message) {
 
 size_t sso_engine_cache_size(sso_engine *engine) { return engine ? engine->cache.size() : 0; }
 
+uint64_t sso_engine_cache_evictions(sso_engine *engine) {
+  return engine ? engine->cache.evictions() : 0;
+}
+
 sso_str sso_revocation_channel(sso_engine *engine) {
   if (!engine) return {"", 0};
   return Str(engine->revocation_channel);
@@ -188,6 +192,7 @@ sso_status sso_endpoint_begin(sso_txn *txn, const sso_endpoint_request *request,
     if (!ValidStr(request->cookie_headers[i])) return SSO_ERR_INVALID_ARGUMENT;
   return Barrier([&] {
     sso::EndpointBegin(*txn, *request, *out);
+    sso::NoteLogin(*txn, *out);
     return SSO_OK;
   });
 }
@@ -197,6 +202,7 @@ sso_status sso_endpoint_resume_body(sso_txn *txn, sso_str body, int64_t now_ms, 
   if (!std::holds_alternative<sso::AwaitingBodyState>(txn->flow)) return SSO_ERR_BAD_STATE;
   return Barrier([&] {
     sso::EndpointResumeBody(*txn, View(body), now_ms, *out);
+    sso::NoteLogin(*txn, *out);
     return SSO_OK;
   });
 }
@@ -206,6 +212,7 @@ sso_status sso_error_page(sso_txn *txn, sso_status status, sso_str request_id, s
   return Barrier([&] {
     *out = sso_step{};
     sso::ErrorStep(*txn, status, View(request_id), *out);
+    if (status == SSO_ACCESS_DENIED) sso::AccessDeniedAudit(*txn, View(request_id), *out);
     return SSO_OK;
   });
 }
@@ -448,6 +455,7 @@ sso_status sso_flow_resume(sso_txn *txn, const sso_store_reply *replies, size_t 
     if (!ValidStr(replies[i].str)) return SSO_ERR_INVALID_ARGUMENT;
   return Barrier([&] {
     sso::FlowResume(*txn, {replies, count}, now_ms, *out);
+    sso::NoteLogin(*txn, *out);
     return SSO_OK;
   });
 }
@@ -458,6 +466,7 @@ sso_status sso_flow_resume_http(sso_txn *txn, int status, sso_str body, int64_t 
   if (!sso::AwaitsHttpAnswer(*txn)) return SSO_ERR_BAD_STATE;
   return Barrier([&] {
     sso::FlowResumeHttp(*txn, status, View(body), now_ms, *out);
+    sso::NoteLogin(*txn, *out);
     return SSO_OK;
   });
 }
@@ -467,6 +476,7 @@ sso_status sso_flow_resume_wait(sso_txn *txn, int64_t now_ms, sso_step *out) {
   if (!sso::AwaitsWakeUp(*txn)) return SSO_ERR_BAD_STATE;
   return Barrier([&] {
     sso::FlowResumeWait(*txn, now_ms, *out);
+    sso::NoteLogin(*txn, *out);
     return SSO_OK;
   });
 }

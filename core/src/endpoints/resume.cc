@@ -1,5 +1,6 @@
 #include "endpoints/resume.h"
 
+#include <string>
 #include <variant>
 
 #include "engine/flow_steps.h"
@@ -12,6 +13,7 @@
 #include "scim/flow.h"
 #include "session/admin_revoke.h"
 #include "session/logout.h"
+#include "text/views.h"
 
 namespace sso {
 namespace {
@@ -113,6 +115,35 @@ void FlowResumeWait(sso_txn &txn, int64_t now_ms, sso_step &out) {
     return ProvisionResumeWait(txn, *p, now_ms, out);
   out = sso_step{};
   FlowFail(txn, SSO_ERR_BAD_STATE, out);
+}
+
+void NoteLogin(sso_txn &txn, sso_step &out) {
+  if (!txn.login_protocol) return;
+  std::visit(Overloaded{
+                 [&](const SamlAcsState &acs) {
+                   if (!acs.identity.provider.empty()) txn.login_provider = acs.identity.provider;
+                 },
+                 [&](const OidcCallbackState &callback) {
+                   if (!callback.provider.empty()) txn.login_provider = callback.provider;
+                 },
+                 [&](const ProvisionState &p) { txn.login_provider = p.login.identity.provider; },
+                 [](const auto &) {},
+             },
+             txn.flow);
+  switch (out.kind) {
+    case SSO_STEP_STORE:
+    case SSO_STEP_HTTP:
+    case SSO_STEP_WAIT:
+    case SSO_STEP_READ_BODY:
+    case SSO_STEP_SESSION_READ:
+      return;  // under way
+    default:
+      break;
+  }
+  out.event = SSO_EVENT_LOGIN;
+  out.event_label = {txn.login_protocol, std::char_traits<char>::length(txn.login_protocol)};
+  out.event_provider = Str(txn.login_provider);
+  txn.login_protocol = nullptr;
 }
 
 }  // namespace sso

@@ -26,4 +26,8 @@ void FlowResumeHttp(sso_txn &txn, int status, std::string_view body, int64_t now
 bool AwaitsWakeUp(const sso_txn &txn) noexcept;
 void FlowResumeWait(sso_txn &txn, int64_t now_ms, sso_step &out);
 
+// After every step of an endpoint: the last step of an ACS or OIDC callback says that a login
+// ended (SSO_EVENT_LOGIN, its outcome in `reason`), with the protocol and the provider.
+void NoteLogin(sso_txn &txn, sso_step &out);
+
 }  // namespace sso

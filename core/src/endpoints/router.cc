@@ -147,6 +147,8 @@ void EndpointBegin(sso_txn &txn, const sso_endpoint_request &request, sso_step &
   out = sso_step{};
   txn.flow = std::monostate{};
   txn.request_id = std::string(View(request.request_id));
+  txn.login_protocol = nullptr;
+  txn.login_provider.clear();
   // SCIM has its own tree of resources, and answers in its own format (RFC 7644). Its
   // queries carry people's names and addresses (filter=userName eq ...): not for the logs.
   if (IsScimPath(View(request.path))) {
@@ -164,6 +166,7 @@ void EndpointBegin(sso_txn &txn, const sso_endpoint_request &request, sso_step &
   } else {
     switch (route->endpoint) {
       case Endpoint::kAcs:
+        txn.login_protocol = "saml";
         AwaitForm(txn, AwaitingBodyState::For::kAcs, request, out);
         break;
       case Endpoint::kBackchannelLogout:
@@ -183,6 +186,7 @@ void EndpointBegin(sso_txn &txn, const sso_endpoint_request &request, sso_step &
         Metadata(txn, request, out);
         break;
       case Endpoint::kOidcCallback:
+        txn.login_protocol = "oidc";
         OidcCallback(txn, request, out);
         break;
       case Endpoint::kJwks:

@@ -52,6 +52,7 @@ void FlowHttp(sso_txn &txn, HttpCall call, sso_step &out) {
   out.http.body = Str(http.body);
   out.http.headers = Str(http.headers);
   out.http.timeout_ms = http.timeout_ms;
+  out.http.hook = txn.engine.provisioning && http.url == txn.engine.provisioning->hook_url;
 }
 
 bool FlowStoreFailed(std::span<const sso_store_reply> replies, sso_status &why) {

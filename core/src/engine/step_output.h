@@ -40,6 +40,7 @@ struct StepOutput {
   std::string audit;
   std::string warning;
   std::string notice;
+  std::string event_label;  // sso_step.event_label when it is not a fixed word
 };
 
 }  // namespace sso

@@ -2,7 +2,9 @@
 // the state of the one flow it runs now.
 #pragma once
 
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "engine/flow_state.h"
@@ -11,6 +13,16 @@
 
 namespace sso {
 struct ValidSession;
+
+// A session the gate refused for an sso_require line: what its audit line says, once the
+// caller has the request id (sso_error_page).
+struct AccessDenial {
+  std::string rule;  // the line's own text
+  std::string provider;
+  std::string subject;
+  std::string user;
+  int64_t now_ms = 0;
+};
 }  // namespace sso
 
 struct sso_txn {
@@ -26,6 +38,11 @@ struct sso_txn {
 
   // The identity of a valid session (after SSO_STEP_ALLOW), possibly shared with the cache.
   std::shared_ptr<const sso::ValidSession> session;
+  std::optional<sso::AccessDenial> denial;
+  // An ACS or OIDC callback under way: its protocol ("saml", "oidc") and provider, for the
+  // login event of its last step.
+  const char *login_protocol = nullptr;
+  std::string login_provider;  // the gate refused the session (sso_require)
 
   // As new, for the next request (nothing of this one may leak into it).
   void Reset() {
@@ -36,5 +53,8 @@ struct sso_txn {
     flow = std::monostate{};
     output = sso::StepOutput{};
     session.reset();
+    denial.reset();
+    login_protocol = nullptr;
+    login_provider.clear();
   }
 };

@@ -131,10 +131,15 @@ void Revoke(sso_txn &txn, BackchannelLogoutState &logout, sso_step &out) {
 void Ended(sso_txn &txn, const BackchannelLogoutState &logout, sso_step &out) {
   long long sessions = logout.sessions;
   const char *reason = logout.front_channel ? "frontchannel" : "backchannel";
-  Json audit = {{"event", "logout"},           {"reason", reason},
-                {"provider", logout.provider}, {"subject", logout.subject},
-                {"user", logout.user},         {"sid_given", !logout.sid.empty()},
-                {"sessions", sessions},        {"app", logout.app.empty() ? "no hook" : logout.app},
+  Json audit = {{"event", "logout"},
+                {"reason", reason},
+                {"channel", reason},
+                {"provider", logout.provider},
+                {"subject", logout.subject},
+                {"user", logout.user},
+                {"sid_given", !logout.sid.empty()},
+                {"sessions", sessions},
+                {"app", logout.app.empty() ? "no hook" : logout.app},
                 {"request_id", txn.request_id}};
   std::string notice = std::string(logout.front_channel ? "front" : "back") +
                        "-channel logout: " + std::to_string(sessions) +
@@ -145,6 +150,9 @@ void Ended(sso_txn &txn, const BackchannelLogoutState &logout, sso_step &out) {
   txn.output.notice = std::move(notice);
   out.audit = Str(txn.output.audit);
   out.notice = Str(txn.output.notice);
+  out.event = SSO_EVENT_LOGOUT;
+  out.event_label = {reason, std::char_traits<char>::length(reason)};
+  out.event_count = sessions;
 }
 
 void Notify(sso_txn &txn, BackchannelLogoutState &logout, int64_t now_ms, sso_step &out) {

@@ -12,6 +12,7 @@
 #include "scim/login_match.h"
 #include "session/plan.h"
 #include "session/session_id.h"
+#include "text/http_text.h"
 #include "text/views.h"
 
 namespace sso {
@@ -63,6 +64,17 @@ void Audit(sso_txn &txn, const ValidatedLogin &login, std::string_view decision,
   }
   if (!reason.empty()) line["reason"] = reason;
   if (hook_status >= 0) line["hook_status"] = hook_status;
+  txn.output.audit = line.dump(-1, ' ', false, Json::error_handler_t::replace);
+  out.audit = Str(txn.output.audit);
+  out.decision = {decision.data(), decision.size()};  // one of the fixed words
+}
+
+// The login's own audit line, once its session is stored: who signed in, through what.
+void AuditLogin(sso_txn &txn, const ValidatedLogin &login, int64_t now_ms, sso_step &out) {
+  const Identity &id = login.identity;
+  Json line = {{"time", IsoTime(now_ms)},     {"event", "login"},      {"provider", id.provider},
+               {"protocol", login.protocol},  {"subject", id.subject}, {"user_id", id.user},
+               {"request_id", txn.request_id}};
   txn.output.audit = line.dump(-1, ' ', false, Json::error_handler_t::replace);
   out.audit = Str(txn.output.audit);
 }
@@ -282,6 +294,10 @@ void ProvisionResumeStore(sso_txn &txn, ProvisionState &p, std::span<const sso_s
                       Lock::kNotHeld, out);
         }
       }
+      AuditLogin(txn, p.login, now_ms, out);  // before the flow (and `p`) ends
+      txn.output.notice = "login succeeded, provider \"" + LogSafe(p.login.identity.provider, 64) +
+                          "\", subject \"" + LogSafe(p.login.identity.subject, 128) +
+                          "\", new session, request_id: " + txn.request_id;
       txn.output.location = std::move(p.login.return_to);
       txn.output.set_cookie2 = std::move(p.login.binding_clear);  // an OIDC login's is spent
       txn.flow = std::monostate{};
@@ -291,7 +307,6 @@ void ProvisionResumeStore(sso_txn &txn, ProvisionState &p, std::span<const sso_s
       out.location = Str(txn.output.location);
       out.set_cookie = Str(txn.output.set_cookie);  // the new session
       out.set_cookie2 = Str(txn.output.set_cookie2);
-      txn.output.notice = "login succeeded, new session, request_id: " + txn.request_id;
       out.notice = Str(txn.output.notice);
       return;
 

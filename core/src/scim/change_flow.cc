@@ -49,6 +49,10 @@ void Record(sso_txn &txn, const ScimState &s, std::string_view result, int64_t n
   if (result != "done") audit["result"] = result;
   txn.output.audit = audit.dump(-1, ' ', false, Json::error_handler_t::replace);
   out.audit = Str(txn.output.audit);
+  txn.output.event_label = s.action;  // a fixed word of the flow
+  out.event = SSO_EVENT_SCIM;
+  out.event_label = Str(txn.output.event_label);
+  out.event_count = ScimDeprovision(s.event) ? static_cast<long long>(s.sessions) : 0;
   std::string notice = "scim: user " + LogSafe(s.request.id, 64) + " " + s.action;
   if (ScimDeprovision(s.event)) notice += ", " + std::to_string(s.sessions) + " session(s) ended";
   notice += ", app " + app + ", provider \"" + LogSafe(s.request.provider, 64) +

@@ -18,13 +18,10 @@ using Json = nlohmann::json;
 void Done(sso_txn &txn, const RevokeState &revoke, sso_step &out) {
   std::string app = revoke.app.empty() ? "no hook" : revoke.app;
   Json result = {{"sessions", revoke.sessions}, {"user", revoke.user}, {"app", app}};
-  Json audit = {{"event", "logout"},
-                {"reason", "admin"},
-                {"provider", revoke.provider},
-                {"subject", revoke.subject},
-                {"user", revoke.user},
-                {"sessions", revoke.sessions},
-                {"app", app},
+  Json audit = {{"event", "logout"},           {"reason", "admin"},
+                {"channel", "admin"},          {"provider", revoke.provider},
+                {"subject", revoke.subject},   {"user", revoke.user},
+                {"sessions", revoke.sessions}, {"app", app},
                 {"request_id", txn.request_id}};
   txn.flow = std::monostate{};
   txn.output.body = result.dump(-1, ' ', false, Json::error_handler_t::replace);
@@ -36,6 +33,9 @@ void Done(sso_txn &txn, const RevokeState &revoke, sso_step &out) {
   out.content_type = Str(txn.output.content_type);
   out.body = Str(txn.output.body);
   out.audit = Str(txn.output.audit);
+  out.event = SSO_EVENT_LOGOUT;
+  out.event_label = {"admin", 5};
+  out.event_count = revoke.sessions;
 }
 
 // Whatever the barrier's reply: the sessions are gone, only the timing of other caches was

@@ -16,6 +16,7 @@ std::string_view ValidSession::EmailDomainOnce() const {
 uint64_t SessionCache::Hash(std::string_view key) { return std::hash<std::string_view>{}(key); }
 
 void SessionCache::Clear() {
+  evictions_ += size_;
   entries_.clear();
   free_.clear();
   slots_.clear();
@@ -102,6 +103,7 @@ std::shared_ptr<const ValidSession> SessionCache::Find(std::string_view cookie, 
   if (now_ms - entry.cached_at_ms >= ttl_ms_ || now_ms < entry.cached_at_ms ||
       now_ms >= entry.expires_ms || (idle_ms_ > 0 && now_ms - entry.slid_at_ms >= idle_ms_)) {
     Erase(slot);
+    ++evictions_;
     return nullptr;
   }
   if (idle_ms_ > 0 && now_ms - entry.slid_at_ms >= SlideIntervalMs()) {
@@ -123,6 +125,7 @@ void SessionCache::Insert(std::string_view cookie, std::string digest,
   if (size_ >= max_entries_) {
     const uint32_t victim = SweepForVictim();
     Erase(FindSlot(entries_[victim].Key(), Hash(entries_[victim].Key())));
+    ++evictions_;
   }
   if ((size_ + 1) * 2 > slots_.size()) GrowIndex();
   uint32_t index;
@@ -154,13 +157,17 @@ void SessionCache::EvictDigests(std::span<const std::string_view> digests) {
     if (it == by_digest_.end()) continue;
     std::string_view key = entries_[it->second].Key();
     Erase(FindSlot(key, Hash(key)));
+    ++evictions_;
   }
 }
 
 void SessionCache::EvictCookie(std::string_view cookie) {
   ++generation_;
   if (cookie.size() > kMaxKeyLength) return;
-  if (size_t slot = FindSlot(cookie, Hash(cookie)); slot != slots_.size()) Erase(slot);
+  if (size_t slot = FindSlot(cookie, Hash(cookie)); slot != slots_.size()) {
+    Erase(slot);
+    ++evictions_;
+  }
 }
 
 }  // namespace sso

@@ -85,6 +85,8 @@ class SessionCache {
   // A logout on this worker: drops the session of this cookie.
   void EvictCookie(std::string_view cookie);
   size_t size() const { return size_; }
+  // Entries let go so far: expired, revoked, pushed out, or flushed (never a replaced one).
+  uint64_t evictions() const { return evictions_; }
 
   // A quarter of the idle timeout, at least a second: the store's TTL is then never less
   // than three quarters of the idle timeout while the session is in use here.
@@ -122,6 +124,7 @@ class SessionCache {
   int64_t idle_ms_;
   bool enabled_ = false;
   uint64_t generation_ = 0;
+  uint64_t evictions_ = 0;
   size_t size_ = 0;
   std::vector<Entry> entries_;  // grows up to max_entries_; indexes stay valid
   std::vector<uint32_t> free_;  // entries_ indexes not in use

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <nlohmann/json.hpp>
 #include <string_view>
 #include <utility>
 #include <variant>
@@ -11,6 +12,7 @@
 #include "engine/flow_steps.h"
 #include "engine/store_keys.h"
 #include "engine/txn.h"
+#include "scim/protocol.h"
 #include "session/gate_state.h"
 #include "session/session_id.h"
 #include "session/session_reads.h"
@@ -73,7 +75,7 @@ void LoginRequired(sso_txn &txn, const GateState &gate, sso_status reason, sso_s
 // A session, and a rule of the location it does not meet: 403, a page for a person, JSON for
 // a program, and a log line naming the rule (the login redirect would not help).
 bool Denied(sso_txn &txn, const AccessRules *rules, const ValidSession &session, bool accepts_html,
-            sso_step &out) {
+            int64_t now_ms, sso_step &out) {
   if (!rules) return false;
   const bool by_domain = std::any_of(rules->rules.begin(), rules->rules.end(), [](const auto &r) {
     return r.kind == AccessRule::Kind::kEmailDomain;
@@ -87,8 +89,29 @@ bool Denied(sso_txn &txn, const AccessRules *rules, const ValidSession &session,
   txn.output.warning = unmet->text + " does not hold for user \"" + LogSafe(id.user, 128) +
                        "\" of provider \"" + LogSafe(id.provider, 64) + "\"";
   out.warning = Str(txn.output.warning);
+  out.gate = SSO_GATE_DENIED;
+  txn.denial = AccessDenial{unmet->text, id.provider, id.subject, id.user, now_ms};
   return true;
 }
+
+// The gate's decision for the metrics, once it is made (a denial says so itself).
+void Decide(sso_step &out) {
+  if (out.kind == SSO_STEP_SESSION_READ || out.gate != SSO_GATE_NONE) return;
+  switch (out.kind) {
+    case SSO_STEP_ALLOW:
+      out.gate = SSO_GATE_ALLOW;
+      return;
+    case SSO_STEP_REDIRECT:
+    case SSO_STEP_UNAUTHORIZED:
+      out.gate = SSO_GATE_LOGIN_REQUIRED;
+      return;
+    default:
+      out.gate = SSO_GATE_ERROR;
+  }
+}
+
+void Begin(sso_txn &txn, const sso_gate_request &request, sso_step &out);
+void ResumeRead(sso_txn &txn, sso_step &out);
 
 }  // namespace
 
@@ -114,9 +137,34 @@ void UnauthorizedBody(sso_txn &txn, std::string_view request_id, sso_step &out) 
 }
 
 void GateBegin(sso_txn &txn, const sso_gate_request &request, sso_step &out) {
+  Begin(txn, request, out);
+  Decide(out);
+}
+
+void GateResumeRead(sso_txn &txn, sso_step &out) {
+  ResumeRead(txn, out);
+  Decide(out);
+}
+
+void AccessDeniedAudit(sso_txn &txn, std::string_view request_id, sso_step &out) {
+  if (!txn.denial) return;
+  const AccessDenial &d = *txn.denial;
+  nlohmann::json line = {
+      {"time", scim::IsoTime(d.now_ms)}, {"event", "access_denied"}, {"rule", d.rule},
+      {"provider", d.provider},          {"subject", d.subject},     {"user_id", d.user},
+      {"request_id", request_id}};
+  txn.output.audit = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  out.audit = Str(txn.output.audit);
+  txn.denial.reset();
+}
+
+namespace {
+
+void Begin(sso_txn &txn, const sso_gate_request &request, sso_step &out) {
   ResetStep(out);
   txn.flow = std::monostate{};
   txn.session.reset();
+  txn.denial.reset();
   txn.json_errors = false;
   const auto *rules = request.rules ? &request.rules->rules : nullptr;
 
@@ -127,10 +175,11 @@ void GateBegin(sso_txn &txn, const sso_gate_request &request, sso_step &out) {
   if (well_formed) {
     std::string slide_digest;
     if (auto cached = txn.engine.cache.Find(cookie, request.now_ms, &slide_digest)) {
+      out.cache = SSO_CACHE_HIT;
       if (rules && Denied(txn, rules, *cached,
                           AcceptsHtml(View(request.accept), View(request.sec_fetch_mode),
                                       View(request.x_requested_with)),
-                          out))
+                          request.now_ms, out))
         return;
       txn.session = std::move(cached);
       out.kind = SSO_STEP_ALLOW;
@@ -149,8 +198,10 @@ void GateBegin(sso_txn &txn, const sso_gate_request &request, sso_step &out) {
     }
   }
 
+  if (well_formed && txn.engine.cache.usable()) out.cache = SSO_CACHE_MISS;
   // Facts needed only if the answer may be "log in first".
   GateState gate;
+  gate.now_ms = request.now_ms;
   gate.rules = rules;
   gate.had_cookie = !cookie.empty();
   gate.browser_navigation =
@@ -200,8 +251,6 @@ void GateBegin(sso_txn &txn, const sso_gate_request &request, sso_step &out) {
     out.commands_count = 1;
   }
 }
-
-namespace {
 
 // What a store reply says about a session, checked once for every request that waited.
 SessionRead ReadOutcome(const sso_store_reply &reply, int64_t now_ms) {
@@ -257,13 +306,15 @@ void GateLeave(sso_txn &txn) {
     txn.engine.reads.Leave(gate->read_id, &txn);
 }
 
-void GateResumeRead(sso_txn &txn, sso_step &out) {
+namespace {
+
+void ResumeRead(sso_txn &txn, sso_step &out) {
   ResetStep(out);
   GateState gate = EndFlow<GateState>(txn.flow);
   SessionRead &read = *gate.read;
   switch (read.reason) {
     case SSO_SESSION_VALID:
-      if (Denied(txn, gate.rules, *read.session, gate.accepts_html, out)) return;
+      if (Denied(txn, gate.rules, *read.session, gate.accepts_html, gate.now_ms, out)) return;
       txn.session = read.session;
       out.kind = SSO_STEP_ALLOW;
       out.reason = SSO_SESSION_VALID;
@@ -281,5 +332,7 @@ void GateResumeRead(sso_txn &txn, sso_step &out) {
       return ErrorStep(txn, read.reason, "", out);
   }
 }
+
+}  // namespace
 
 }  // namespace sso

@@ -30,6 +30,9 @@ void GateResumeRead(sso_txn &txn, sso_step &out);
 void GateLeave(sso_txn &txn);
 
 // After an UNAUTHORIZED step of the gate: its JSON body with the request's correlation id.
+// The audit line of a refusal by an sso_require line (txn.denial), with the request id.
+void AccessDeniedAudit(sso_txn &txn, std::string_view request_id, sso_step &out);
+
 void UnauthorizedBody(sso_txn &txn, std::string_view request_id, sso_step &out);
 
 }  // namespace sso

@@ -17,6 +17,7 @@ struct GateState {
   bool accepts_html = false;  // errors as a page, not JSON
   bool had_cookie = false;
   bool login_url_request = false;  // the request is for the login URL itself
+  int64_t now_ms = 0;              // when the request came (for an audit line)
   std::string return_to;
   std::string session_key;            // for the DEL of a corrupt or expired record
   uint64_t read_id = 0;               // the worker's read of the session this request waits on

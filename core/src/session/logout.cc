@@ -44,6 +44,7 @@ OidcProvider *EndsAtProvider(sso_txn &txn, const std::string &name) {
 void Audit(sso_txn &txn, const LogoutState &logout, sso_step &out) {
   nlohmann::json line = {{"event", "logout"},
                          {"reason", "user"},
+                         {"channel", "user"},
                          {"provider", logout.provider},
                          {"subject", logout.subject},
                          {"user", logout.user},
@@ -52,6 +53,9 @@ void Audit(sso_txn &txn, const LogoutState &logout, sso_step &out) {
                          {"request_id", txn.request_id}};
   txn.output.audit = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   out.audit = Str(txn.output.audit);
+  out.event = SSO_EVENT_LOGOUT;
+  out.event_label = {"user", 4};
+  out.event_count = 1;
 }
 
 // RP-Initiated Logout 1.0 §2: the provider's end_session_endpoint with the ID token as the

@@ -199,7 +199,10 @@ TEST_F(OidcFlow, CodeFlowWithPkceEndsInANewSession) {
   EXPECT_EQ(Str(r.step.location), "/reports");
   EXPECT_EQ(Str(r.step.set_cookie).rfind("__Host-sso=", 0), 0u);
   EXPECT_NE(Str(r.step.set_cookie2).find("Max-Age=0"), std::string::npos) << "binding cleared";
-  EXPECT_EQ(Str(r.step.notice).rfind("login succeeded, new session", 0), 0u);
+  EXPECT_EQ(Str(r.step.notice).rfind("login succeeded, provider \"", 0), 0u);
+  EXPECT_NE(Str(r.step.notice).find(", new session, request_id: "), std::string::npos);
+  EXPECT_NE(Str(r.step.audit).find("\"event\":\"login\""), std::string::npos)
+      << "the login's own audit line, without a hook";
   EXPECT_NE(r.token_body.find("grant_type=authorization_code&code=the-code"), std::string::npos);
   EXPECT_NE(r.token_body.find("code_verifier="), std::string::npos);
   EXPECT_EQ(r.token_auth.rfind("Basic ", 0), 0u);

@@ -366,7 +366,8 @@ TEST_F(Acs, SpInitiatedLoginEndsWithANewSessionAndTheReturnUrl) {
   EXPECT_EQ(step.http_status, 303);
   EXPECT_EQ(Str(step.location), "/reports?q=1");
   EXPECT_EQ(Str(step.set_cookie).rfind("__Host-sso=", 0), 0u);
-  EXPECT_EQ(Str(step.notice).rfind("login succeeded, new session, request_id: ", 0), 0u);
+  EXPECT_EQ(Str(step.notice).rfind("login succeeded, provider \"", 0), 0u) << Str(step.notice);
+  EXPECT_NE(Str(step.notice).find("\", new session, request_id: "), std::string::npos);
   // the record, then the subject's index and the SessionIndex's (a LogoutRequest names either)
   ASSERT_EQ(session_commands_.size(), 7u);
   EXPECT_EQ(session_commands_[1][1].rfind("sso:u:", 0), 0u);

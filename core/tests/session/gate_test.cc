@@ -303,3 +303,43 @@ TEST(GateNoIdle, UsesPlainGetWithoutIdleTimeout) {
 }
 
 }  // namespace
+
+// What the gate tells the caller's metrics: its decision, and nothing about the cache while
+// the cache is off.
+TEST_F(GateTest, StepsCarryTheGateDecision) {
+  sso_step step = Begin("", "application/json");
+  EXPECT_EQ(step.gate, SSO_GATE_LOGIN_REQUIRED);
+  EXPECT_EQ(step.cache, SSO_CACHE_UNUSED);
+  auto [cookie, key, record] = NewSession();
+  step = Begin(cookie);
+  EXPECT_EQ(step.gate, SSO_GATE_NONE) << "no decision while the read is under way";
+  EXPECT_EQ(Resume(SSO_REPLY_STRING, record, kNow + 1000).gate, SSO_GATE_ALLOW);
+  Begin(cookie);
+  EXPECT_EQ(Resume(SSO_REPLY_FAILED, "", kNow, SSO_STORE_TIMEOUT).gate, SSO_GATE_ERROR);
+}
+
+// A refusal by an sso_require line: "denied", and an audit line with the rule, who, and the
+// request id the caller gives when it renders the page.
+TEST_F(GateTest, ARefusalHasItsDecisionAndAuditLine) {
+  sso_access_rules *rules = nullptr;
+  std::array<sso_str, 2> line{S("role"), S("admin")};
+  ASSERT_EQ(sso_access_rules_add(&rules, line.data(), line.size(), S("t:1")), SSO_OK);
+  auto [cookie, key, record] = NewSession();
+  sso_gate_request req{S("GET"), S("/admin"), S("text/html"), S(""), S(""), S(cookie), kNow,
+                       rules};
+  sso_step step;
+  ASSERT_EQ(sso_gate_begin(txn_.get(), &req, &step), SSO_OK);
+  read_id_ = step.read_id;
+  step = Resume(SSO_REPLY_STRING, record, kNow + 1000);
+  EXPECT_EQ(step.kind, SSO_STEP_ERROR);
+  EXPECT_EQ(step.gate, SSO_GATE_DENIED);
+  sso_step page;
+  ASSERT_EQ(sso_error_page(txn_.get(), SSO_ACCESS_DENIED, S("rid-7"), &page), SSO_OK);
+  std::string audit = Str(page.audit);
+  EXPECT_NE(audit.find("\"event\":\"access_denied\""), std::string::npos) << audit;
+  EXPECT_NE(audit.find("\"rule\":\"sso_require role admin (t:1)\""), std::string::npos) << audit;
+  EXPECT_NE(audit.find("\"subject\":\"00u1\""), std::string::npos) << audit;
+  EXPECT_NE(audit.find("\"request_id\":\"rid-7\""), std::string::npos) << audit;
+  EXPECT_EQ(audit.find(cookie), std::string::npos) << "no cookie";
+  sso_access_rules_destroy(rules);
+}
