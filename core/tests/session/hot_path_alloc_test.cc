@@ -7,6 +7,7 @@
 #include <openssl/pem.h>
 
 #include <array>
+#include <cstddef>
 #include <cstdlib>
 #include <new>
 
@@ -18,13 +19,51 @@ bool g_counting = false;
 long g_allocations = 0;
 }  // namespace
 
-void *operator new(std::size_t size) {
+// Every form of operator new and delete is replaced, so that whatever allocates (the standard
+// library's nothrow temporary buffers, a library's aligned new) is freed by its own kind:
+// AddressSanitizer checks that they match.
+namespace {
+void *Allocate(std::size_t size, std::size_t alignment = 0) {
   if (g_counting) ++g_allocations;
-  if (void *p = std::malloc(size ? size : 1)) return p;
+  if (size == 0) size = 1;
+  if (alignment <= alignof(std::max_align_t)) return std::malloc(size);
+  void *p = nullptr;
+  return posix_memalign(&p, alignment, size) == 0 ? p : nullptr;
+}
+void *AllocateOrThrow(std::size_t size, std::size_t alignment = 0) {
+  if (void *p = Allocate(size, alignment)) return p;
   throw std::bad_alloc();
 }
+}  // namespace
+
+void *operator new(std::size_t size) { return AllocateOrThrow(size); }
+void *operator new[](std::size_t size) { return AllocateOrThrow(size); }
+void *operator new(std::size_t size, const std::nothrow_t &) noexcept { return Allocate(size); }
+void *operator new[](std::size_t size, const std::nothrow_t &) noexcept { return Allocate(size); }
+void *operator new(std::size_t size, std::align_val_t a) {
+  return AllocateOrThrow(size, static_cast<std::size_t>(a));
+}
+void *operator new[](std::size_t size, std::align_val_t a) {
+  return AllocateOrThrow(size, static_cast<std::size_t>(a));
+}
+void *operator new(std::size_t size, std::align_val_t a, const std::nothrow_t &) noexcept {
+  return Allocate(size, static_cast<std::size_t>(a));
+}
+void *operator new[](std::size_t size, std::align_val_t a, const std::nothrow_t &) noexcept {
+  return Allocate(size, static_cast<std::size_t>(a));
+}
 void operator delete(void *p) noexcept { std::free(p); }
+void operator delete[](void *p) noexcept { std::free(p); }
 void operator delete(void *p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void *p, std::size_t) noexcept { std::free(p); }
+void operator delete(void *p, const std::nothrow_t &) noexcept { std::free(p); }
+void operator delete[](void *p, const std::nothrow_t &) noexcept { std::free(p); }
+void operator delete(void *p, std::align_val_t) noexcept { std::free(p); }
+void operator delete[](void *p, std::align_val_t) noexcept { std::free(p); }
+void operator delete(void *p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+void operator delete[](void *p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+void operator delete(void *p, std::align_val_t, const std::nothrow_t &) noexcept { std::free(p); }
+void operator delete[](void *p, std::align_val_t, const std::nothrow_t &) noexcept { std::free(p); }
 
 namespace {
 
