@@ -428,6 +428,7 @@ int Revoke(redisContext *c, sso_txn *txn, const Options &o) {
   if (!body) return 1;
   // {"app":"...","sessions":N,"user":"..."}
   Json result = Json::parse(*body, nullptr, false);
+  if (!result.is_object()) return Fail("the core's answer", SSO_ERR_INTERNAL);
   long long sessions = result.value("sessions", 0LL);
   std::string app = result.value("app", "");
   if (o.json)
@@ -454,6 +455,7 @@ int List(redisContext *c, sso_txn *txn, const Options &o) {
   auto body = Drive(c, txn, step, "list");
   if (!body) return 1;
   Json result = Json::parse(*body, nullptr, false);
+  if (!result.is_object()) return Fail("the core's answer", SSO_ERR_INTERNAL);
   const Json &sessions = result["sessions"];
   if (o.json) {
     std::printf("%s\n", body->c_str());
@@ -480,6 +482,7 @@ int Account(redisContext *c, sso_txn *txn, const Options &o) {
   auto body = Drive(c, txn, step, "account show");
   if (!body) return 1;
   Json result = Json::parse(*body, nullptr, false);
+  if (!result.is_object()) return Fail("the core's answer", SSO_ERR_INTERNAL);
   bool found = result.value("found", false);
   if (o.json) {
     std::printf("%s\n", body->c_str());
