@@ -325,6 +325,23 @@ subtest 'sso-admin ends every session of a person, and the app is told' => sub {
     is($count, 1, 'a hook that is down does not stop the revocation');
     is($exit, 3, 'but the exit code says the app was not told');
     is(works_everywhere($ivan), $all_302, 'gone everywhere');
+
+    # a real SAML login (through the hook) is found by the app's user id and by email too
+    my @jill = map { login($corp, 'corp', 'jill@corp.example') } 1 .. 2;
+    is(works_everywhere($_), $all_200, 'signed in') for @jill;
+    open my $fh, '-|', Test::Nginx::SSO::env()->{admin}, Test::Nginx::SSO::admin_store_args(),
+        '--json', 'session', 'list', '--provider', 'corp', '--subject', 'jill@corp.example'
+        or die "sso-admin: $!";
+    my $listed = JSON::PP::decode_json(scalar <$fh>)->{sessions};
+    close $fh;
+    is(scalar @$listed, 2, 'sso-admin lists both sessions');
+    my $user_id = $listed->[0]{user};
+    ok($user_id, "with the app's user id ($user_id)");
+    ($count, $exit) = revoke_sessions(user => $user_id,
+        hook => "http://127.0.0.1:$hook_port/provision", hook_secret_file => $hook_secret);
+    is($count, 2, 'revoked by user id: both sessions');
+    is($exit, 0, 'the app was told');
+    is(works_everywhere($_), $all_302, 'gone everywhere') for @jill;
 };
 
 unlike(error_log(), qr/\[(alert|crit|emerg)\]/, 'no alert in the error log');

@@ -1,13 +1,17 @@
-// sso-admin: create and revoke sessions from the command line, through the same C interface
-// (and so the same record format and keys) that the nginx module uses.
+// sso-admin: sessions and account records from the command line, through the same C interface
+// (and so the same record format, keys and revocation path) that the nginx module uses.
 //
-//   sso-admin [store options] session create --provider P --subject S [identity options]
-//   sso-admin [store options] [hook options] session revoke --provider P --subject S
+//   sso-admin [store options] [--json] session create --provider P --subject S [identity options]
+//   sso-admin [store options] [--json] session list   PERSON
+//   sso-admin [store options] [hook options] [--json] session revoke PERSON
+//   sso-admin [store options] [--json] account show --issuer I --subject S
 //
-// Prints the new cookie value (create) or the number of sessions removed (revoke). With the
-// hook options (the values of sso_provision_hook), a revocation tells the app like any other
-// logout ("reason": "admin"); its audit line goes to stderr, and the exit code is 3 when
-// sessions ended but the app could not be told.
+// PERSON is --provider P --subject S, or --user U (the app's user id), or --email E, each at
+// every provider. Exit codes: 0 done; 1 the store or the core failed (the message says which);
+// 2 a usage error; 3 sessions ended but the app could not be told; 4 nothing found (no
+// session to list, no account record). With the hook options (the values of
+// sso_provision_hook), a revocation tells the app like any other logout ("reason": "admin");
+// its audit line goes to stderr.
 #include <curl/curl.h>
 #include <hiredis/hiredis.h>
 #include <openssl/rand.h>
@@ -15,9 +19,11 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <fstream>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -51,21 +57,31 @@ struct Options {
   std::string hook_url, hook_secret_file;
   int64_t hook_timeout_ms = 5000;
   std::string object, verb;
+  bool json = false;
+  bool help = false;
   std::string provider, subject, issuer, user, email, name;
   std::vector<std::string> groups, roles;
   std::vector<std::pair<std::string, std::string>> attributes;
 };
 
-int Usage() {
-  std::fprintf(stderr,
-               "usage: sso-admin [--redis HOST:PORT|unix:PATH] [--db N] [--prefix P]\n"
-               "                 [--password-file F] [--ttl DUR] [--idle DUR]\n"
-               "                 session create --provider P --subject S [--issuer I] [--user U]\n"
-               "                        [--email E] [--name N] [--group G]... [--role R]...\n"
-               "                        [--attr NAME=VALUE]...\n"
-               "                 [--hook URL --hook-secret-file F [--hook-timeout DUR]]\n"
-               "                 session revoke --provider P --subject S\n"
-               "DUR: 30s, 15m, 8h, 1d, 500ms (like nginx time values)\n");
+constexpr const char kUsage[] =
+    "usage: sso-admin [--redis HOST:PORT|unix:PATH] [--db N] [--prefix P]\n"
+    "                 [--password-file F] [--ttl DUR] [--idle DUR] [--json]\n"
+    "                 session create --provider P --subject S [--issuer I] [--user U]\n"
+    "                        [--email E] [--name N] [--group G]... [--role R]...\n"
+    "                        [--attr NAME=VALUE]...\n"
+    "                 session list PERSON\n"
+    "                 [--hook URL --hook-secret-file F [--hook-timeout DUR]]\n"
+    "                 session revoke PERSON\n"
+    "                 account show --issuer I --subject S\n"
+    "PERSON: --provider P --subject S | --user U (the app's user id) | --email E\n"
+    "DUR: 30s, 15m, 8h, 1d, 500ms (like nginx time values); --ttl and --idle as in sso_session\n"
+    "exit: 0 done, 1 store or core failure, 2 usage, 3 sessions ended but the app was not\n"
+    "      told, 4 nothing found\n";
+
+int Usage(const char *why = nullptr) {
+  if (why) std::fprintf(stderr, "sso-admin: %s\n", why);
+  std::fputs(kUsage, stderr);
   return 2;
 }
 
@@ -91,6 +107,10 @@ bool ParseArgs(int argc, char **argv, Options &o) {
     };
     if (arg.rfind("--", 0) != 0) {
       positional.push_back(arg);
+      continue;
+    }
+    if (arg == "--json" || arg == "--help") {
+      (arg == "--json" ? o.json : o.help) = true;
       continue;
     }
     auto v = value();
@@ -137,7 +157,28 @@ bool ParseArgs(int argc, char **argv, Options &o) {
   if (positional.size() != 2) return false;
   o.object = positional[0];
   o.verb = positional[1];
-  return o.object == "session" && (o.verb == "create" || o.verb == "revoke");
+  return (o.object == "session" &&
+          (o.verb == "create" || o.verb == "revoke" || o.verb == "list")) ||
+         (o.object == "account" && o.verb == "show");
+}
+
+// What PERSON names in list and revoke: exactly one of a subject, a user id, an email.
+bool PersonOf(const Options &o, sso_admin_by &by, std::string &provider, std::string &value,
+              const char *&why) {
+  int named = !o.subject.empty() + !o.user.empty() + !o.email.empty();
+  why = "name the person by one of --provider P --subject S, --user U, --email E";
+  if (named != 1) return false;
+  if (!o.subject.empty()) {
+    why = "--subject needs --provider";
+    if (o.provider.empty()) return false;
+    by = SSO_ADMIN_BY_SUBJECT, provider = o.provider, value = o.subject;
+    return true;
+  }
+  why = "--user and --email name a person at every provider: no --provider";
+  if (!o.provider.empty()) return false;
+  by = o.user.empty() ? SSO_ADMIN_BY_EMAIL : SSO_ADMIN_BY_USER;
+  value = o.user.empty() ? o.email : o.user;
+  return true;
 }
 
 sso_str Str(const std::string &s) { return {s.data(), s.size()}; }
@@ -221,7 +262,11 @@ int Create(redisContext *c, sso_txn *txn, const Options &o) {
     return Fail("session create", s);
   for (size_t i = 0; i < plan.commands_count; ++i)
     if (!Ok(Run(c, plan.commands[i]), "session write")) return 1;
-  std::printf("%.*s\n", static_cast<int>(plan.cookie_value.len), plan.cookie_value.data);
+  std::string cookie(plan.cookie_value.data, plan.cookie_value.len);
+  if (o.json)
+    std::printf("%s\n", nlohmann::json{{"cookie", cookie}}.dump().c_str());
+  else
+    std::printf("%s\n", cookie.c_str());
   return 0;
 }
 
@@ -322,40 +367,136 @@ int64_t NowMs() {
       .count();
 }
 
-// The core's revocation flow, driven step by step: the store, then perhaps the app's hook.
-int Revoke(redisContext *c, sso_txn *txn, const Options &o) {
-  std::string request_id = RequestId();
-  sso_step step;
-  if (sso_status s =
-          sso_admin_revoke_begin(txn, Str(o.provider), Str(o.subject), Str(request_id), &step);
-      s != SSO_OK)
-    return Fail("revoke", s);
+// A flow of the core, driven step by step (the store, perhaps the app's hook) to its last
+// step, a PAGE with a JSON body; nullopt (and the message printed) if it failed.
+std::optional<std::string> Drive(redisContext *c, sso_txn *txn, sso_step step, const char *what) {
   for (int steps = 0; steps < 8; ++steps) {
     sso_status s = SSO_OK;
     if (step.kind == SSO_STEP_STORE) {
       std::vector<ReplyPtr> owned;
       std::vector<sso_store_reply> replies;
-      if (!RunStoreStep(c, step, owned, replies)) return 1;
+      if (!RunStoreStep(c, step, owned, replies)) return std::nullopt;
       s = sso_flow_resume(txn, replies.data(), replies.size(), NowMs(), &step);
     } else if (step.kind == SSO_STEP_HTTP) {
       s = sso_flow_resume_http(txn, CallHook(step), {"", 0}, NowMs(), &step);
     } else if (step.kind == SSO_STEP_PAGE) {
       if (step.audit.len)
         std::fprintf(stderr, "%.*s\n", static_cast<int>(step.audit.len), step.audit.data);
-      std::string result(step.body.data, step.body.len);
-      // {"app":"...","sessions":N,"user":"..."}: the count goes to stdout
-      auto at = result.find("\"sessions\":");
-      long long sessions = at == std::string::npos ? 0 : std::atoll(result.c_str() + at + 11);
-      std::printf("%lld\n", sessions);
-      bool told = result.find("\"app\":\"told\"") != std::string::npos ||
-                  result.find("\"app\":\"no hook\"") != std::string::npos;
-      return sessions > 0 && !told ? 3 : 0;
+      return std::string(step.body.data, step.body.len);
     } else {
-      return Fail("revoke", step.reason);
+      Fail(what, step.reason);
+      return std::nullopt;
     }
-    if (s != SSO_OK) return Fail("revoke", s);
+    if (s != SSO_OK) {
+      Fail(what, s);
+      return std::nullopt;
+    }
   }
-  return Fail("revoke", SSO_ERR_BAD_STATE);
+  Fail(what, SSO_ERR_BAD_STATE);
+  return std::nullopt;
+}
+
+using Json = nlohmann::json;
+
+// An ISO 8601 UTC time for a person to read.
+std::string Time(const Json &ms) {
+  if (!ms.is_number_integer()) return "-";
+  std::time_t seconds = static_cast<std::time_t>(ms.get<int64_t>() / 1000);
+  std::tm tm{};
+  char text[32];
+  if (!gmtime_r(&seconds, &tm) || !std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm))
+    return "-";
+  return text;
+}
+
+std::string Text(const Json &value) {
+  return value.is_string() && !value.get<std::string>().empty() ? value.get<std::string>() : "-";
+}
+
+int Revoke(redisContext *c, sso_txn *txn, const Options &o) {
+  sso_admin_by by;
+  std::string provider, value;
+  const char *why = nullptr;
+  if (!PersonOf(o, by, provider, value, why)) return Usage(why);
+  std::string request_id = RequestId();
+  sso_step step;
+  if (sso_status s =
+          sso_admin_revoke_by(txn, by, Str(provider), Str(value), Str(request_id), &step);
+      s != SSO_OK)
+    return Fail("revoke", s);
+  auto body = Drive(c, txn, step, "revoke");
+  if (!body) return 1;
+  // {"app":"...","sessions":N,"user":"..."}
+  Json result = Json::parse(*body, nullptr, false);
+  if (!result.is_object()) return Fail("the core's answer", SSO_ERR_INTERNAL);
+  long long sessions = result.value("sessions", 0LL);
+  std::string app = result.value("app", "");
+  if (o.json)
+    std::printf("%s\n", body->c_str());
+  else
+    std::printf("%lld\n", sessions);
+  if (sessions > 0 && app != "told" && app != "no hook") {
+    std::fprintf(stderr, "sso-admin: %lld session(s) ended, but the app was not told (%s)\n",
+                 sessions, app.c_str());
+    return 3;
+  }
+  return 0;
+}
+
+int List(redisContext *c, sso_txn *txn, const Options &o) {
+  sso_admin_by by;
+  std::string provider, value;
+  const char *why = nullptr;
+  if (!PersonOf(o, by, provider, value, why)) return Usage(why);
+  sso_step step;
+  if (sso_status s = sso_admin_sessions_begin(txn, by, Str(provider), Str(value), NowMs(), &step);
+      s != SSO_OK)
+    return Fail("list", s);
+  auto body = Drive(c, txn, step, "list");
+  if (!body) return 1;
+  Json result = Json::parse(*body, nullptr, false);
+  if (!result.is_object()) return Fail("the core's answer", SSO_ERR_INTERNAL);
+  const Json &sessions = result["sessions"];
+  if (o.json) {
+    std::printf("%s\n", body->c_str());
+  } else {
+    std::printf("%-12s  %-20s  %-20s  %-20s  %-20s  %-20s  %s\n", "SESSION", "PROVIDER:SUBJECT",
+                "USER", "CREATED", "EXPIRES", "LAST SEEN", "EMAIL");
+    for (const Json &s : sessions)
+      std::printf("%-12s  %-20s  %-20s  %-20s  %-20s  %-20s  %s\n", Text(s["session"]).c_str(),
+                  (Text(s["provider"]) + ":" + Text(s["subject"])).c_str(), Text(s["user"]).c_str(),
+                  Time(s["created_ms"]).c_str(), Time(s["expires_ms"]).c_str(),
+                  Time(s["last_seen_ms"]).c_str(), Text(s["email"]).c_str());
+    if (result.value("truncated", false))
+      std::fprintf(stderr, "sso-admin: only the first sessions of the index were read\n");
+  }
+  return sessions.empty() ? 4 : 0;
+}
+
+int Account(redisContext *c, sso_txn *txn, const Options &o) {
+  if (o.subject.empty()) return Usage("account show needs --issuer I --subject S");
+  sso_step step;
+  if (sso_status s = sso_admin_account_begin(txn, Str(o.issuer), Str(o.subject), NowMs(), &step);
+      s != SSO_OK)
+    return Fail("account show", s);
+  auto body = Drive(c, txn, step, "account show");
+  if (!body) return 1;
+  Json result = Json::parse(*body, nullptr, false);
+  if (!result.is_object()) return Fail("the core's answer", SSO_ERR_INTERNAL);
+  bool found = result.value("found", false);
+  if (o.json) {
+    std::printf("%s\n", body->c_str());
+  } else if (found) {
+    std::string roles;
+    for (const Json &role : result["roles"]) roles += (roles.empty() ? "" : ",") + Text(role);
+    std::printf("user: %s\nroles: %s\nprovisioned: %s\nexpires: %s\n", Text(result["user"]).c_str(),
+                roles.empty() ? "-" : roles.c_str(), Time(result["provisioned_ms"]).c_str(),
+                Time(result["expires_ms"]).c_str());
+  }
+  if (!found)
+    std::fprintf(stderr, "sso-admin: no account record for issuer \"%s\", subject \"%s\"\n",
+                 o.issuer.c_str(), o.subject.c_str());
+  return found ? 0 : 4;
 }
 
 bool SetHook(sso_engine *engine, const Options &o) {
@@ -379,7 +520,22 @@ bool SetHook(sso_engine *engine, const Options &o) {
 
 int main(int argc, char **argv) {
   Options o;
-  if (!ParseArgs(argc, argv, o) || o.provider.empty() || o.subject.empty()) return Usage();
+  bool parsed = ParseArgs(argc, argv, o);
+  if (o.help) {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
+  if (!parsed) return Usage();
+  if (o.verb == "create" && (o.provider.empty() || o.subject.empty()))
+    return Usage("session create needs --provider P --subject S");
+  if (o.object == "session" && o.verb != "create") {
+    sso_admin_by by;
+    std::string provider, value;
+    const char *why = nullptr;
+    if (!PersonOf(o, by, provider, value, why)) return Usage(why);
+  }
+  if (o.object == "account" && o.subject.empty())
+    return Usage("account show needs --issuer I --subject S");
   sso_engine_config config{Str(o.prefix), {"sso", 3},         1, o.ttl_ms,
                            o.idle_ms,     {"/sso/login", 10}, 0, {nullptr, 0}};
   sso_engine *raw_engine = nullptr;
@@ -393,5 +549,8 @@ int main(int argc, char **argv) {
 
   RedisPtr c = Connect(o);
   if (!c) return 1;
-  return o.verb == "create" ? Create(c.get(), txn.get(), o) : Revoke(c.get(), txn.get(), o);
+  if (o.object == "account") return Account(c.get(), txn.get(), o);
+  if (o.verb == "create") return Create(c.get(), txn.get(), o);
+  if (o.verb == "list") return List(c.get(), txn.get(), o);
+  return Revoke(c.get(), txn.get(), o);
 }

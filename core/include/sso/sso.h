@@ -756,6 +756,33 @@ SSO_API sso_status sso_session_plan_create(sso_txn *txn, const sso_identity *ide
 SSO_API sso_status sso_admin_revoke_begin(sso_txn *txn, sso_str provider, sso_str subject,
                                           sso_str request_id, sso_step *out);
 
+/* What an administrator names a person by (sso-admin): a provider's subject, or, across every
+ * provider, the app's user id or an email address (any case). Sessions are found through the
+ * indexes each login writes for the three. */
+typedef enum {
+  SSO_ADMIN_BY_SUBJECT = 0, /* `provider` and `value` (the subject) */
+  SSO_ADMIN_BY_USER,        /* `value`: the app's user id; `provider` must be empty */
+  SSO_ADMIN_BY_EMAIL        /* `value`: the email; `provider` must be empty */
+} sso_admin_by;
+
+/* sso_admin_revoke_begin for any sso_admin_by; the audit line says "by". */
+SSO_API sso_status sso_admin_revoke_by(sso_txn *txn, sso_admin_by by, sso_str provider,
+                                       sso_str value, sso_str request_id, sso_step *out);
+
+/* Lists the live sessions of a person: a STORE step (one read-only EVAL), then a PAGE step
+ * whose JSON body is {"sessions": [{"session": "<first 12 hex digits of the key's digest>",
+ * "provider", "subject", "user", "email", "name", "created_ms", "expires_ms",
+ * "idle_expires_ms" (when the store's TTL says), "last_seen_ms" (when the engine has an idle
+ * timeout: the last read by a worker, which slid it)}...], "truncated": bool}. */
+SSO_API sso_status sso_admin_sessions_begin(sso_txn *txn, sso_admin_by by, sso_str provider,
+                                            sso_str value, int64_t now_ms, sso_step *out);
+
+/* Shows the account record just-in-time provisioning keeps for (issuer, subject): a STORE
+ * step (GET, PTTL), then a PAGE step: {"found": false} or {"found": true, "user": "...",
+ * "roles": [...], "provisioned_ms": N, "expires_ms": N}. */
+SSO_API sso_status sso_admin_account_begin(sso_txn *txn, sso_str issuer, sso_str subject,
+                                           int64_t now_ms, sso_step *out);
+
 #ifdef __cplusplus
 }
 #endif

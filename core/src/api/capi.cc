@@ -17,6 +17,7 @@
 #include "oidc/login_flow.h"
 #include "saml/login_flow.h"
 #include "saml/provider.h"
+#include "session/admin_read.h"
 #include "session/admin_revoke.h"
 #include "session/cache.h"
 #include "session/gate.h"
@@ -595,12 +596,46 @@ void sso_access_rules_destroy(sso_access_rules *rules) { delete rules; }
 
 sso_status sso_admin_revoke_begin(sso_txn *txn, sso_str provider, sso_str subject,
                                   sso_str request_id, sso_step *out) {
-  if (!txn || !out || !ValidStr(provider) || !ValidStr(subject) || !ValidStr(request_id) ||
-      provider.len == 0 || subject.len == 0)
+  return sso_admin_revoke_by(txn, SSO_ADMIN_BY_SUBJECT, provider, subject, request_id, out);
+}
+
+namespace {
+
+// A subject is a provider's; a user id or an email is the same person at every provider.
+bool ValidAdminName(sso_admin_by by, sso_str provider, sso_str value) {
+  if (!ValidStr(provider) || !ValidStr(value) || value.len == 0) return false;
+  if (by == SSO_ADMIN_BY_SUBJECT) return provider.len > 0;
+  return (by == SSO_ADMIN_BY_USER || by == SSO_ADMIN_BY_EMAIL) && provider.len == 0;
+}
+
+}  // namespace
+
+sso_status sso_admin_revoke_by(sso_txn *txn, sso_admin_by by, sso_str provider, sso_str value,
+                               sso_str request_id, sso_step *out) {
+  if (!txn || !out || !ValidAdminName(by, provider, value) || !ValidStr(request_id))
     return SSO_ERR_INVALID_ARGUMENT;
   return Barrier([&] {
     txn->request_id = std::string(View(request_id));
-    sso::AdminRevokeBegin(*txn, View(provider), View(subject), *out);
+    sso::AdminRevokeBegin(*txn, by, View(provider), View(value), *out);
+    return SSO_OK;
+  });
+}
+
+sso_status sso_admin_sessions_begin(sso_txn *txn, sso_admin_by by, sso_str provider, sso_str value,
+                                    int64_t now_ms, sso_step *out) {
+  if (!txn || !out || !ValidAdminName(by, provider, value)) return SSO_ERR_INVALID_ARGUMENT;
+  return Barrier([&] {
+    sso::AdminSessionsBegin(*txn, by, View(provider), View(value), now_ms, *out);
+    return SSO_OK;
+  });
+}
+
+sso_status sso_admin_account_begin(sso_txn *txn, sso_str issuer, sso_str subject, int64_t now_ms,
+                                   sso_step *out) {
+  if (!txn || !out || !ValidStr(issuer) || !ValidStr(subject) || subject.len == 0)
+    return SSO_ERR_INVALID_ARGUMENT;
+  return Barrier([&] {
+    sso::AdminAccountBegin(*txn, View(issuer), View(subject), now_ms, *out);
     return SSO_OK;
   });
 }

@@ -11,6 +11,7 @@
 #include "saml/login_flow.h"
 #include "saml/slo_flow.h"
 #include "scim/flow.h"
+#include "session/admin_read.h"
 #include "session/admin_revoke.h"
 #include "session/logout.h"
 #include "text/views.h"
@@ -36,7 +37,8 @@ bool Holds(const FlowState &flow) noexcept {
 
 bool TakesStoreReplies(const sso_txn &txn) noexcept {
   return Holds<SamlLoginState, SamlAcsState, OidcLoginState, OidcCallbackState, ProvisionState,
-               LogoutState, BackchannelLogoutState, SamlSloState, RevokeState, ScimState>(txn.flow);
+               LogoutState, BackchannelLogoutState, SamlSloState, RevokeState, ScimState,
+               AdminReadState>(txn.flow);
 }
 
 void FlowResume(sso_txn &txn, std::span<const sso_store_reply> replies, int64_t now_ms,
@@ -60,6 +62,7 @@ void FlowResume(sso_txn &txn, std::span<const sso_store_reply> replies, int64_t 
           [&](SamlSloState &slo) { SamlSloResumeStore(txn, slo, replies, now_ms, out); },
           [&](RevokeState &revoke) { AdminRevokeResumeStore(txn, revoke, replies, now_ms, out); },
           [&](ScimState &scim) { ScimResumeStore(txn, scim, replies, now_ms, out); },
+          [&](AdminReadState &read) { AdminReadResumeStore(txn, read, replies, out); },
           [&](auto &) { FlowFail(txn, SSO_ERR_BAD_STATE, out); },
       },
       txn.flow);

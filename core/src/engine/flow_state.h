@@ -11,6 +11,7 @@
 #include "provision/flow_state.h"
 #include "saml/flow_state.h"
 #include "scim/flow_state.h"
+#include "session/admin_read_state.h"
 #include "session/gate_state.h"
 #include "session/logout_state.h"
 #include "session/revoke_state.h"
@@ -20,7 +21,7 @@ namespace sso {
 using FlowState = std::variant<std::monostate,  // no flow: none begun, or the last one ended
                                GateState, RevokeState, SamlLoginState, SamlAcsState, OidcLoginState,
                                OidcCallbackState, ProvisionState, LogoutState, AwaitingBodyState,
-                               BackchannelLogoutState, SamlSloState, ScimState>;
+                               BackchannelLogoutState, SamlSloState, ScimState, AdminReadState>;
 
 // Ends the running flow, a `State`, handing its state to the flow's last step.
 template <class State>

@@ -169,9 +169,9 @@ void AfterPolicy(sso_txn &txn, ProvisionState &p, int64_t now_ms, sso_step &out)
   if (!txn.engine.provisioning) return StoreSession(txn, p, {}, now_ms, out);  // subject = user
 
   // One hook call at a time per account, across workers and nginx nodes.
-  std::string account = Sha256Hex(identity.issuer + '\n' + identity.subject);
+  std::string account = AccountHash(identity.issuer, identity.subject);
   const std::string &prefix = txn.engine.settings.key_prefix;
-  p.account_key = prefix + "acct:" + account;
+  p.account_key = AccountKey(prefix, identity.issuer, identity.subject);
   p.lock = {prefix + "lock:" + account, prefix + "attempt:" + account};
   std::string bytes(p.login.session_random.begin(), p.login.session_random.end());
   p.lock_token = Sha256Hex(bytes + "lock").substr(0, 32);

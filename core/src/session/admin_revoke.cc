@@ -18,11 +18,17 @@ using Json = nlohmann::json;
 void Done(sso_txn &txn, const RevokeState &revoke, sso_step &out) {
   std::string app = revoke.app.empty() ? "no hook" : revoke.app;
   Json result = {{"sessions", revoke.sessions}, {"user", revoke.user}, {"app", app}};
-  Json audit = {{"event", "logout"},           {"reason", "admin"},
-                {"channel", "admin"},          {"provider", revoke.provider},
-                {"subject", revoke.subject},   {"user", revoke.user},
-                {"sessions", revoke.sessions}, {"app", app},
+  Json audit = {{"event", "logout"},
+                {"reason", "admin"},
+                {"channel", "admin"},
+                {"by", revoke.by},
+                {"provider", revoke.provider},
+                {"subject", revoke.subject},
+                {"user", revoke.user},
+                {"sessions", revoke.sessions},
+                {"app", app},
                 {"request_id", txn.request_id}};
+  if (!revoke.email.empty()) audit["email"] = revoke.email;
   txn.flow = std::monostate{};
   txn.output.body = result.dump(-1, ' ', false, Json::error_handler_t::replace);
   txn.output.content_type = "application/json";
@@ -52,16 +58,47 @@ void Notify(sso_txn &txn, RevokeState &revoke, int64_t now_ms, sso_step &out) {
 
 }  // namespace
 
-void AdminRevokeBegin(sso_txn &txn, std::string_view provider, std::string_view subject,
-                      sso_step &out) {
+std::string AdminIndexKey(const std::string &prefix, sso_admin_by by, std::string_view provider,
+                          std::string_view value) {
+  switch (by) {
+    case SSO_ADMIN_BY_SUBJECT:
+      return SubjectIndexKey(prefix, provider, value);
+    case SSO_ADMIN_BY_USER:
+      return UserIndexKey(prefix, value);
+    case SSO_ADMIN_BY_EMAIL:
+      return EmailIndexKey(prefix, value);
+  }
+  return "";
+}
+
+const char *AdminByName(sso_admin_by by) {
+  switch (by) {
+    case SSO_ADMIN_BY_SUBJECT:
+      return "subject";
+    case SSO_ADMIN_BY_USER:
+      return "user";
+    case SSO_ADMIN_BY_EMAIL:
+      return "email";
+  }
+  return "";
+}
+
+void AdminRevokeBegin(sso_txn &txn, sso_admin_by by, std::string_view provider,
+                      std::string_view value, sso_step &out) {
   out = sso_step{};
   const auto &prefix = txn.engine.settings.key_prefix;
   auto &revoke = txn.flow.emplace<RevokeState>();
+  revoke.by = AdminByName(by);
   revoke.provider = std::string(provider);
-  revoke.subject = std::string(subject);
+  // A subject's index is the provider's: the script checks each record's subject too. The user
+  // id and email indexes hold only the sessions whose login wrote them there.
+  std::string only_subject;
+  if (by == SSO_ADMIN_BY_SUBJECT) revoke.subject = only_subject = std::string(value);
+  if (by == SSO_ADMIN_BY_USER) revoke.user = std::string(value);
+  if (by == SSO_ADMIN_BY_EMAIL) revoke.email = std::string(value);
   std::vector<StoreCommand> commands;
   commands.push_back(RevokeIndexes(prefix, txn.engine.revocation_channel,
-                                   {SubjectIndexKey(prefix, provider, subject)}, revoke.subject));
+                                   {AdminIndexKey(prefix, by, provider, value)}, only_subject));
   FlowStore(txn, std::move(commands), out);
 }
 
@@ -77,7 +114,7 @@ void AdminRevokeResumeStore(sso_txn &txn, RevokeState &revoke,
     return FlowFail(txn, why == SSO_ERR_BAD_STATE ? SSO_STORE_UNEXPECTED_REPLY : why, out);
   EvictRevoked(txn.engine.cache, answer);
   revoke.sessions = answer.sessions;
-  revoke.user = std::move(answer.user);
+  if (!answer.user.empty()) revoke.user = std::move(answer.user);
   std::vector<StoreCommand> commands;
   commands.push_back(AnnouncementBarrier());
   revoke.stage = RevokeState::Stage::kBarrier;

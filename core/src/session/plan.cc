@@ -32,6 +32,11 @@ sso_status PlanSession(sso_txn &txn, Identity identity, std::span<const uint8_t>
   if (!logout.session_index.empty())
     index_keys.push_back(
         SessionIndexKey(settings.key_prefix, identity.provider, logout.session_index));
+  // and what an administrator may name the person by (sso-admin): the app's user id, the email
+  if (!identity.user.empty())
+    index_keys.push_back(UserIndexKey(settings.key_prefix, identity.user));
+  if (!identity.email.empty())
+    index_keys.push_back(EmailIndexKey(settings.key_prefix, identity.email));
   record.identity = std::move(identity);
   record.logout = std::move(logout);
   std::string json = SerializeRecord(record);

@@ -15,8 +15,10 @@ struct RevokeState {
   Stage stage = Stage::kRevoke;
   bool AwaitsHttpAnswer() const { return stage == Stage::kNotify; }
 
+  std::string by;  // what the administrator named the person by: subject, user, email
   std::string provider;
   std::string subject;
+  std::string email;  // by email: the address named
   long long sessions = 0;
   std::string user;  // the app's user id, from one of the records
   std::string app;   // what telling the app gave; empty: no hook

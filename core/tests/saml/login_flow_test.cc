@@ -8,6 +8,7 @@
 #include <array>
 #include <map>
 
+#include "engine/store_keys.h"
 #include "saml/authn_request.h"
 #include "saml/metadata.h"
 #include "session/session_id.h"
@@ -368,8 +369,11 @@ TEST_F(Acs, SpInitiatedLoginEndsWithANewSessionAndTheReturnUrl) {
   EXPECT_EQ(Str(step.set_cookie).rfind("__Host-sso=", 0), 0u);
   EXPECT_EQ(Str(step.notice).rfind("login succeeded, provider \"", 0), 0u) << Str(step.notice);
   EXPECT_NE(Str(step.notice).find("\", new session, request_id: "), std::string::npos);
-  // the record, then the subject's index and the SessionIndex's (a LogoutRequest names either)
-  ASSERT_EQ(session_commands_.size(), 7u);
+  // the record, then the subject's index and the SessionIndex's (a LogoutRequest names either),
+  // then the user id's and the email's (sso-admin names people by them)
+  ASSERT_EQ(session_commands_.size(), 13u);
+  EXPECT_EQ(session_commands_[7][1], sso::UserIndexKey("sso:", "new.hire@corp.example"));
+  EXPECT_EQ(session_commands_[10][1], sso::EmailIndexKey("sso:", "new.hire@corp.example"));
   EXPECT_EQ(session_commands_[1][1].rfind("sso:u:", 0), 0u);
   EXPECT_EQ(session_commands_[4][0], "SADD");
   EXPECT_EQ(session_commands_[4][1],

@@ -87,4 +87,50 @@ TEST(AdminRevoke, AStoreFailureIsAnError) {
             SSO_ERR_INVALID_ARGUMENT);
 }
 
+TEST(AdminRevoke, ByUserIdOrEmailUsesTheirIndexesAcrossProviders) {
+  auto engine = MakeEngine();
+  auto txn = MakeTxn(engine.get());
+  sso_step step;
+  ASSERT_EQ(sso_admin_revoke_by(txn.get(), SSO_ADMIN_BY_USER, S(""), S("42"), S("r1"), &step),
+            SSO_OK);
+  auto eval = Args(step.commands[0]);
+  EXPECT_EQ(eval[3], sso::UserIndexKey("sso:", "42"));
+  EXPECT_EQ(eval[6], "") << "every session the login put in the index";
+  sso_store_reply answer{SSO_REPLY_STRING, S("1\n42"), 0, SSO_OK};
+  ASSERT_EQ(sso_flow_resume(txn.get(), &answer, 1, kNow, &step), SSO_OK);
+  step = PassBarrier(txn.get(), step);
+  ASSERT_EQ(step.kind, SSO_STEP_PAGE);
+  Json audit = Json::parse(Str(step.audit));
+  EXPECT_EQ(audit["by"], "user");
+  EXPECT_EQ(audit["user"], "42");
+  EXPECT_EQ(audit["sessions"], 1);
+
+  txn = MakeTxn(engine.get());
+  ASSERT_EQ(sso_admin_revoke_by(txn.get(), SSO_ADMIN_BY_EMAIL, S(""), S("Sam@Corp.example"),
+                                S("r2"), &step),
+            SSO_OK);
+  EXPECT_EQ(Args(step.commands[0])[3], sso::EmailIndexKey("sso:", "sam@corp.example"))
+      << "an email names the same index in any case";
+  sso_store_reply none{SSO_REPLY_STRING, S("0\n"), 0, SSO_OK};
+  ASSERT_EQ(sso_flow_resume(txn.get(), &none, 1, kNow, &step), SSO_OK);
+  step = PassBarrier(txn.get(), step);
+  audit = Json::parse(Str(step.audit));
+  EXPECT_EQ(audit["by"], "email");
+  EXPECT_EQ(audit["email"], "Sam@Corp.example");
+}
+
+TEST(AdminRevoke, ANameMustFitItsKind) {
+  auto engine = MakeEngine();
+  auto txn = MakeTxn(engine.get());
+  sso_step step;
+  EXPECT_EQ(sso_admin_revoke_by(txn.get(), SSO_ADMIN_BY_USER, S("corp"), S("42"), S("r"), &step),
+            SSO_ERR_INVALID_ARGUMENT)
+      << "a user id is the app's, not a provider's";
+  EXPECT_EQ(sso_admin_revoke_by(txn.get(), SSO_ADMIN_BY_EMAIL, S(""), S(""), S("r"), &step),
+            SSO_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(
+      sso_admin_revoke_by(txn.get(), static_cast<sso_admin_by>(9), S(""), S("x"), S("r"), &step),
+      SSO_ERR_INVALID_ARGUMENT);
+}
+
 }  // namespace

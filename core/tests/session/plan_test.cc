@@ -2,6 +2,7 @@
 
 #include <array>
 
+#include "engine/store_keys.h"
 #include "session/session_id.h"
 #include "support/test_support.h"
 
@@ -28,7 +29,8 @@ TEST(SessionPlan, WritesHashedRecordIndexAndSecureCookie) {
 
   std::string cookie = Str(plan.cookie_value);
   std::string digest = sso::Sha256Hex(cookie);
-  ASSERT_EQ(plan.commands_count, 4u);
+  // the record, then three commands per index: subject, app user id, email
+  ASSERT_EQ(plan.commands_count, 10u);
   auto set = Args(plan.commands[0]);
   EXPECT_EQ(set[0], "SET");
   EXPECT_EQ(set[1], "sso:s:" + digest);
@@ -40,6 +42,17 @@ TEST(SessionPlan, WritesHashedRecordIndexAndSecureCookie) {
   EXPECT_EQ(sadd[2], digest);
   EXPECT_EQ(Args(plan.commands[2]).back(), "NX");
   EXPECT_EQ(Args(plan.commands[3]).back(), "GT");
+
+  // sso-admin finds the session by the app's user id and by the email (any case), in indexes
+  // that outlive it like the subject's
+  auto uid = Args(plan.commands[4]);
+  EXPECT_EQ(uid[0], "SADD");
+  EXPECT_EQ(uid[1], sso::UserIndexKey("sso:", "42"));
+  EXPECT_EQ(uid[2], digest);
+  auto email = Args(plan.commands[7]);
+  EXPECT_EQ(email[1], sso::EmailIndexKey("sso:", "A@B"));
+  EXPECT_EQ(email[2], digest);
+  EXPECT_EQ(Args(plan.commands[9]).back(), "GT");
 
   // The cookie secret appears in no command.
   for (size_t i = 0; i < plan.commands_count; ++i)

@@ -459,13 +459,16 @@ sub create_session {
     return $cookie;
 }
 
-# The number of sessions revoked; in list context also sso-admin's exit code. With `hook` and
-# `hook_secret_file`, the app is told through its hook.
+# The number of sessions revoked; in list context also sso-admin's exit code. The person is
+# `subject` (and `provider`, corp by default), or `user` (the app's user id), or `email`. With
+# `hook` and `hook_secret_file`, the app is told through its hook.
 sub revoke_sessions {
     my (%f) = @_;
     my @hook = $f{hook} ? ('--hook', $f{hook}, '--hook-secret-file', $f{hook_secret_file}) : ();
-    my @args = (admin_store_args(), @hook, 'session', 'revoke', '--provider',
-        $f{provider} // 'corp', '--subject', $f{subject});
+    # the person: --provider/--subject, or --user (the app's user id), or --email
+    my @person = $f{user} ? ('--user', $f{user}) : $f{email} ? ('--email', $f{email})
+        : ('--provider', $f{provider} // 'corp', '--subject', $f{subject});
+    my @args = (admin_store_args(), @hook, 'session', 'revoke', @person);
     open my $fh, '-|', $env{admin}, @args or die "sso-admin: $!";
     my $count = <$fh>;
     close $fh;
