@@ -18,6 +18,9 @@ static ngx_int_t ngx_http_sso_static_location(ngx_http_location_tree_node_t *nod
     ngx_str_t *uri, ngx_http_core_loc_conf_t **found);
 static ngx_int_t ngx_http_sso_find_location(ngx_http_core_loc_conf_t *pclcf,
     ngx_str_t *uri, ngx_http_core_loc_conf_t **found);
+static ngx_http_sso_loc_conf_t *ngx_http_sso_serving_conf(
+    ngx_http_core_srv_conf_t *cscf, ngx_str_t *path,
+    ngx_http_core_loc_conf_t **found);
 
 
 /*
@@ -82,6 +85,28 @@ ngx_http_sso_static_location(ngx_http_location_tree_node_t *node, ngx_str_t *uri
     }
 
     return result;
+}
+
+
+/*
+ * The module's settings where `path` goes in server `cscf`: `*found` is the
+ * location that serves it, or the server's own settings when none does.
+ */
+static ngx_http_sso_loc_conf_t *
+ngx_http_sso_serving_conf(ngx_http_core_srv_conf_t *cscf, ngx_str_t *path,
+    ngx_http_core_loc_conf_t **found)
+{
+    ngx_http_core_loc_conf_t  *clcf;
+
+    clcf = cscf->ctx->loc_conf[ngx_http_core_module.ctx_index];
+
+    *found = clcf;
+    (void) ngx_http_sso_find_location(clcf, path, found);
+
+    /* a server's own clcf has no loc_conf of its own: its ctx has */
+    return (*found == clcf)
+           ? cscf->ctx->loc_conf[ngx_http_sso_module.ctx_index]
+           : (*found)->loc_conf[ngx_http_sso_module.ctx_index];
 }
 
 
@@ -174,15 +199,7 @@ ngx_http_sso_check_login_location(ngx_conf_t *cf, ngx_http_sso_main_conf_t *smcf
 
     for (s = 0; s < cmcf->servers.nelts; s++) {
         clcf = cscfp[s]->ctx->loc_conf[ngx_http_core_module.ctx_index];
-
-        /* no location: the server's own settings apply */
-        found = clcf;
-        (void) ngx_http_sso_find_location(clcf, &path, &found);
-
-        /* a server's own clcf has no loc_conf of its own: its ctx has */
-        slcf = (found == clcf)
-               ? cscfp[s]->ctx->loc_conf[ngx_http_sso_module.ctx_index]
-               : found->loc_conf[ngx_http_sso_module.ctx_index];
+        slcf = ngx_http_sso_serving_conf(cscfp[s], &path, &found);
 
         if (!slcf->enable || slcf->endpoints) {
             continue;
@@ -247,13 +264,7 @@ ngx_http_sso_path_facts(void *data, sso_str p, sso_str *where)
 
     for (s = 0; s < cmcf->servers.nelts; s++) {
         clcf = cscfp[s]->ctx->loc_conf[ngx_http_core_module.ctx_index];
-
-        found = clcf;
-        (void) ngx_http_sso_find_location(clcf, &path, &found);
-
-        slcf = (found == clcf)
-               ? cscfp[s]->ctx->loc_conf[ngx_http_sso_module.ctx_index]
-               : found->loc_conf[ngx_http_sso_module.ctx_index];
+        slcf = ngx_http_sso_serving_conf(cscfp[s], &path, &found);
 
         if (slcf->endpoints) {
             facts = SSO_PATH_ENDPOINTS;

@@ -325,8 +325,7 @@ TEST_F(GateTest, ARefusalHasItsDecisionAndAuditLine) {
   std::array<sso_str, 2> line{S("role"), S("admin")};
   ASSERT_EQ(sso_access_rules_add(&rules, line.data(), line.size(), S("t:1")), SSO_OK);
   auto [cookie, key, record] = NewSession();
-  sso_gate_request req{S("GET"), S("/admin"), S("text/html"), S(""), S(""), S(cookie), kNow,
-                       rules};
+  sso_gate_request req{S("GET"), S("/admin"), S("text/html"), S(""), S(""), S(cookie), kNow, rules};
   sso_step step;
   ASSERT_EQ(sso_gate_begin(txn_.get(), &req, &step), SSO_OK);
   read_id_ = step.read_id;
