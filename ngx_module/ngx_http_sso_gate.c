@@ -18,11 +18,15 @@ static void ngx_http_sso_session_read_end(ngx_http_sso_main_conf_t *smcf,
 static ngx_int_t ngx_http_sso_finish(ngx_http_request_t *r, ngx_int_t rc);
 
 
-/* The first request header called `name` (any case), as a view; empty if absent. */
-static sso_str
-ngx_http_sso_header(ngx_http_request_t *r, const char *name, size_t len)
+/*
+ * The headers that tell an API client from a browser, in one pass over the request's
+ * headers (the first of each name, any case). r->headers_in.accept exists only in builds
+ * with NGX_HTTP_HEADERS.
+ */
+static void
+ngx_http_sso_client_kind_headers(ngx_http_request_t *r, sso_gate_request *gate)
 {
-    sso_str           value = { "", 0 };
+    sso_str          *field;
     ngx_uint_t        i;
     ngx_list_part_t  *part;
     ngx_table_elt_t  *h;
@@ -31,16 +35,38 @@ ngx_http_sso_header(ngx_http_request_t *r, const char *name, size_t len)
         h = part->elts;
 
         for (i = 0; i < part->nelts; i++) {
-            if (h[i].key.len == len
-                && ngx_strncasecmp(h[i].key.data, (u_char *) name, len) == 0)
-            {
-                value = ngx_http_sso_view(&h[i].value);
-                return value;
+
+            switch (h[i].key.len) {
+
+            case sizeof("Accept") - 1:
+                field = ngx_strncasecmp(h[i].key.data, (u_char *) "Accept",
+                                        h[i].key.len) == 0
+                        ? &gate->accept : NULL;
+                break;
+
+            case sizeof("Sec-Fetch-Mode") - 1:
+                field = ngx_strncasecmp(h[i].key.data,
+                                        (u_char *) "Sec-Fetch-Mode",
+                                        h[i].key.len) == 0
+                        ? &gate->sec_fetch_mode : NULL;
+                break;
+
+            case sizeof("X-Requested-With") - 1:
+                field = ngx_strncasecmp(h[i].key.data,
+                                        (u_char *) "X-Requested-With",
+                                        h[i].key.len) == 0
+                        ? &gate->x_requested_with : NULL;
+                break;
+
+            default:
+                field = NULL;
+            }
+
+            if (field && field->data == NULL) {
+                *field = ngx_http_sso_view(&h[i].value);
             }
         }
     }
-
-    return value;
 }
 
 
@@ -123,12 +149,7 @@ ngx_http_sso_access_handler(ngx_http_request_t *r)
     gate.method = ngx_http_sso_view(&r->method_name);
     gate.uri = ngx_http_sso_view(&r->unparsed_uri);
 
-    /* r->headers_in.accept exists only in builds with NGX_HTTP_HEADERS */
-    gate.accept = ngx_http_sso_header(r, "Accept", sizeof("Accept") - 1);
-    gate.sec_fetch_mode = ngx_http_sso_header(r, "Sec-Fetch-Mode",
-                                              sizeof("Sec-Fetch-Mode") - 1);
-    gate.x_requested_with = ngx_http_sso_header(r, "X-Requested-With",
-                                                sizeof("X-Requested-With") - 1);
+    ngx_http_sso_client_kind_headers(r, &gate);
 
     gate.session_cookie = ngx_http_sso_view(&cookie);
     gate.now_ms = ngx_http_sso_now_ms();

@@ -8,7 +8,10 @@
 #include "ngx_http_sso_module.h"
 
 
-/* Always stripped where sso is on; a trailing '*' makes an entry a prefix. */
+/*
+ * Always stripped where sso is on; a trailing '*' makes an entry a prefix. Each starts
+ * with 'x' or 'r' (ngx_http_sso_is_identity_header relies on it).
+ */
 static ngx_str_t  ngx_http_sso_default_strip[] = {
     ngx_string("x-remote-*"),
     ngx_string("remote-user"),
@@ -53,15 +56,28 @@ ngx_http_sso_name_matches(ngx_str_t *name, ngx_str_t *rule)
 }
 
 
+/*
+ * Every request header of every request passes here: a header whose first character no
+ * rule starts with (most of them: Host, Cookie, Accept...) costs one comparison.
+ */
 static ngx_uint_t
 ngx_http_sso_is_identity_header(ngx_str_t *name, ngx_array_t *extra)
 {
+    u_char       first;
     ngx_str_t   *rule;
     ngx_uint_t   i;
 
-    for (rule = ngx_http_sso_default_strip; rule->len; rule++) {
-        if (ngx_http_sso_name_matches(name, rule)) {
-            return 1;
+    if (name->len == 0) {
+        return 0;
+    }
+
+    first = ngx_http_sso_normalize(name->data[0]);
+
+    if (first == 'x' || first == 'r') {
+        for (rule = ngx_http_sso_default_strip; rule->len; rule++) {
+            if (rule->data[0] == first && ngx_http_sso_name_matches(name, rule)) {
+                return 1;
+            }
         }
     }
 
@@ -69,7 +85,9 @@ ngx_http_sso_is_identity_header(ngx_str_t *name, ngx_array_t *extra)
         rule = extra->elts;
 
         for (i = 0; i < extra->nelts; i++) {
-            if (ngx_http_sso_name_matches(name, &rule[i])) {
+            if (rule[i].data[0] == first
+                && ngx_http_sso_name_matches(name, &rule[i]))
+            {
                 return 1;
             }
         }

@@ -61,7 +61,7 @@ user: 42
 location /sso/ { sso_endpoints; }
 location / {
     sso on;
-    sso_strip_header X-App-Role X-Tenant-*;
+    sso_strip_header X-App-Role X-Tenant-* Employee_Id;
     proxy_set_header X-App-Role admin-from-config;
     proxy_pass http://127.0.0.1:$TEST_NGINX_UPSTREAM_PORT;
 }
@@ -72,10 +72,13 @@ Cookie: __Host-sso=$TEST_NGINX_SESSION
 x_app_role: forged
 X-Tenant-Id: other-tenant
 X-Tenant: kept-not-prefix-match
+EMPLOYEE-ID: forged-employee
+Employee: kept-not-exact
 --- error_code: 200
 --- response_body_like
 ^X-App-Role: admin-from-config$
 ^X-Tenant: kept-not-prefix-match$
+^Employee: kept-not-exact$
 --- response_body_unlike
 forged
 other-tenant

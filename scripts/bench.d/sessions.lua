@@ -2,7 +2,9 @@
 -- line) and each request carries one of them, picked uniformly at random. The requests are
 -- formatted once in init (same headers as wrk's own request, Host included), so request()
 -- only picks one.
---   wrk ... -s scripts/bench.d/sessions.lua URL -- EXPECTED COOKIE_FILE [COOKIE_NAME]
+-- With "sequential" as the fourth argument, the cookies are sent in the file's order instead
+-- (to warm a cache with every session once).
+--   wrk ... -s scripts/bench.d/sessions.lua URL -- EXPECTED COOKIE_FILE [COOKIE_NAME [sequential]]
 local dir = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
 dofile(dir .. "check.lua")  -- setup, response, done, and init for the expected body
 
@@ -21,8 +23,14 @@ function init(args)
   end
   if #requests == 0 then error("no cookies in " .. tostring(args[2])) end
   math.randomseed(os.time())
+  sequential = args[4] == "sequential"
+  next_request = 0
 end
 
 function request()
+  if sequential then
+    next_request = next_request % #requests + 1
+    return requests[next_request]
+  end
   return requests[math.random(#requests)]
 end

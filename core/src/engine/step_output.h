@@ -11,6 +11,18 @@
 
 namespace sso {
 
+// Emptied in place between requests, keeping the buffers of ordinary size: assigning a fresh
+// object would free and reallocate every one of them on each request of a recycled
+// transaction. A buffer larger than this (a page, a SAML form) is let go instead.
+inline constexpr size_t kKeptBufferCapacity = 4096;
+
+inline void ClearKeepingBuffer(std::string &text) {
+  if (text.capacity() > kKeptBufferCapacity)
+    std::string().swap(text);
+  else
+    text.clear();
+}
+
 // A back-channel HTTP request the caller makes for a flow (sso_step.http).
 struct HttpCall {
   std::string method;
@@ -20,6 +32,12 @@ struct HttpCall {
   std::string body;
   std::string headers;     // more "Name: value\r\n" lines, may be empty
   int64_t timeout_ms = 0;  // 0: the caller's default
+
+  void Clear() {
+    for (std::string *text : {&method, &url, &authorization, &content_type, &body, &headers})
+      ClearKeepingBuffer(*text);
+    timeout_ms = 0;
+  }
 };
 
 struct StepOutput {
@@ -41,6 +59,19 @@ struct StepOutput {
   std::string warning;
   std::string notice;
   std::string event_label;  // sso_step.event_label when it is not a fixed word
+
+  void Clear() {
+    command.Clear();
+    cleanup.Clear();
+    plan_commands.clear();
+    step_views.clear();
+    plan_views.clear();
+    http.Clear();
+    for (std::string *text :
+         {&location, &etag, &www_authenticate, &content_type, &set_cookie, &set_cookie2, &body,
+          &cookie_value, &audit, &warning, &notice, &event_label})
+      ClearKeepingBuffer(*text);
+  }
 };
 
 }  // namespace sso

@@ -19,6 +19,11 @@ class StoreCommand {
   StoreCommand &operator=(StoreCommand &&) = default;
 
   void Append(std::string arg) { args_.push_back(std::move(arg)); }
+  // Empty again; the arguments' buffers go, the vectors' storage stays for the next command.
+  void Clear() {
+    args_.clear();
+    views_.clear();
+  }
   const std::vector<std::string> &args() const { return args_; }
 
   // A view valid until this command is modified or destroyed.

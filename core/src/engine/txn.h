@@ -51,7 +51,7 @@ struct sso_txn {
     json_errors = false;
     return_to.clear();
     flow = std::monostate{};
-    output = sso::StepOutput{};
+    output.Clear();
     session.reset();
     denial.reset();
     login_protocol = nullptr;

@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <array>
 #include <memory>
 
 namespace sso {
@@ -10,10 +11,15 @@ namespace {
 
 constexpr size_t kEncodedLength = (kSessionIdBytes * 4 + 2) / 3;  // 43 for 32 bytes
 
-bool IsBase64UrlChar(char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-         c == '_';
-}
+// Every request with a cookie checks it: one table load per character, not five compares.
+constexpr std::array<bool, 256> kBase64UrlChars = [] {
+  std::array<bool, 256> table{};
+  for (int c = 'A'; c <= 'Z'; ++c) table[c] = true;
+  for (int c = 'a'; c <= 'z'; ++c) table[c] = true;
+  for (int c = '0'; c <= '9'; ++c) table[c] = true;
+  table['-'] = table['_'] = true;
+  return table;
+}();
 
 }  // namespace
 
@@ -33,9 +39,9 @@ std::optional<std::string> EncodeSessionId(std::span<const uint8_t> random) {
 
 bool IsWellFormedSessionId(std::string_view cookie) {
   if (cookie.size() != kEncodedLength) return false;
-  for (char c : cookie)
-    if (!IsBase64UrlChar(c)) return false;
-  return true;
+  bool valid = true;  // no early exit: a branch per character costs more than the loads
+  for (char c : cookie) valid &= kBase64UrlChars[static_cast<unsigned char>(c)];
+  return valid;
 }
 
 namespace {
