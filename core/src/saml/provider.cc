@@ -225,9 +225,9 @@ sso_status BuildIdp(const IdpLines &lines, std::string_view xml,
   }
   if (idp_data.sso_url.empty() && idp_data.sso_post_url.empty()) {
     auto joined = [](const std::vector<std::string> &items) {
-      std::string out;
-      for (const auto &item : items) out += (out.empty() ? "" : ", ") + item;
-      return out.empty() ? std::string("none") : out;
+      std::string text;
+      for (const auto &item : items) text += (text.empty() ? "" : ", ") + item;
+      return text.empty() ? std::string("none") : text;
     };
     if (!metadata.skipped_sso.empty()) {
       error = idp +
