@@ -1,5 +1,7 @@
 #include "saml/metadata_feed.h"
 
+#include <openssl/err.h>
+
 #include <algorithm>
 
 #include "saml/signed_metadata.h"
@@ -108,6 +110,8 @@ void MetadataRefreshDone(MetadataFeed &feed, SamlProvider &provider, int status,
     why = "the answer's status is " + std::to_string(status) + ", not 200";
   } else {
     s = AcceptMetadata(feed, provider.idp_lines, body, now_ms, data, skipped, why, feed.outcome);
+    // whatever xmlsec and OpenSSL left behind must not reach nginx's next TLS call
+    ERR_clear_error();
   }
 
   if (s == SSO_OK) {
