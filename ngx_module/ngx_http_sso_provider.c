@@ -294,7 +294,7 @@ ngx_http_sso_provider_done(ngx_conf_t *cf, ngx_http_sso_provider_conf_t *pcf)
         && ngx_file_info(pcf->idp_metadata_path.data, &fi) == NGX_FILE_ERROR
         && ngx_errno == NGX_ENOENT)
     {
-        ngx_log_error(NGX_LOG_NOTICE, cf->log, 0,
+        ngx_log_error(NGX_LOG_WARN, cf->log, 0,
                       "sso_provider \"%V\" in %V:%ui: no backing copy \"%V\" yet: "
                       "sign-in waits for the first refresh from %V", &pcf->name,
                       &pcf->file, pcf->line, &pcf->idp_metadata_path,
