@@ -31,29 +31,23 @@ static void ngx_http_sso_http_finish(ngx_event_t *ev);
 static void ngx_http_sso_http_cleanup(void *data);
 
 
-ngx_int_t
-ngx_http_sso_http_call(ngx_http_request_t *r, ngx_http_sso_ctx_t *ctx, sso_step *step,
-    ngx_http_sso_http_done_pt done)
+static ngx_http_sso_http_t *
+ngx_http_sso_http_create(ngx_pool_t *pool, ngx_log_t *log,
+    ngx_http_sso_main_conf_t *smcf, sso_step *step)
 {
-    ngx_int_t                  rc;
-    ngx_pool_cleanup_t        *cln;
-    ngx_resolver_ctx_t        *rctx;
-    ngx_http_sso_http_t       *hc;
-    ngx_http_core_loc_conf_t  *clcf;
-    ngx_http_sso_main_conf_t  *smcf;
+    ngx_pool_cleanup_t   *cln;
+    ngx_http_sso_http_t  *hc;
 
-    smcf = ngx_http_get_module_main_conf(r, ngx_http_sso_module);
-
-    hc = ngx_pcalloc(r->pool, sizeof(ngx_http_sso_http_t));
-    cln = ngx_pool_cleanup_add(r->pool, 0);
+    hc = ngx_pcalloc(pool, sizeof(ngx_http_sso_http_t));
+    cln = ngx_pool_cleanup_add(pool, 0);
     if (hc == NULL || cln == NULL) {
-        return NGX_ERROR;
+        return NULL;
     }
 
-    hc->request = r;
-    hc->ctx = ctx;
-    hc->done = done;
-    hc->log = r->connection->log;
+    hc->pool = pool;
+    hc->smcf = smcf;
+    hc->log = log;
+    hc->max_body = NGX_HTTP_SSO_HTTP_MAX_BODY;
     hc->hook = step->http.hook ? 1 : 0;
     hc->started = ngx_current_msec;
     hc->method.data = (u_char *) step->http.method.data;
@@ -61,50 +55,60 @@ ngx_http_sso_http_call(ngx_http_request_t *r, ngx_http_sso_ctx_t *ctx, sso_step 
 
     hc->deadline.handler = ngx_http_sso_http_deadline;
     hc->deadline.data = hc;
-    hc->deadline.log = hc->log;
+    hc->deadline.log = log;
     hc->finish.handler = ngx_http_sso_http_finish;
     hc->finish.data = hc;
-    hc->finish.log = hc->log;
+    hc->finish.log = log;
 
     cln->handler = ngx_http_sso_http_cleanup;
     cln->data = hc;
 
+    return hc;
+}
+
+
+/* the call, once made: with its deadline, resolving the host name if it has one */
+static void
+ngx_http_sso_http_start(ngx_http_sso_http_t *hc, sso_step *step,
+    ngx_resolver_t *resolver, ngx_msec_t resolver_timeout)
+{
+    ngx_int_t            rc;
+    ngx_resolver_ctx_t  *rctx;
+
     ngx_add_timer(&hc->deadline, step->http.timeout_ms > 0
                                  ? (ngx_msec_t) step->http.timeout_ms
-                                 : smcf->backchannel_timeout);
+                                 : hc->smcf->backchannel_timeout);
 
     if (ngx_http_sso_http_prepare(hc, step) != NGX_OK) {
-        return NGX_OK;
+        return;
     }
 
-    if (hc->https && smcf->backchannel_ssl == NULL) {
+    if (hc->https && hc->smcf->backchannel_ssl == NULL) {
         ngx_http_sso_http_fail(hc, "TLS is not set up");
-        return NGX_OK;
+        return;
     }
 
     if (hc->host_is_ip) {
         ngx_http_sso_http_connect(hc);
-        return NGX_OK;
+        return;
     }
 
-    clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
-
-    rctx = ngx_resolve_start(clcf->resolver, NULL);
+    rctx = resolver ? ngx_resolve_start(resolver, NULL) : NGX_NO_RESOLVER;
     if (rctx == NULL) {
         ngx_http_sso_http_fail(hc, "cannot start resolving");
-        return NGX_OK;
+        return;
     }
 
     if (rctx == NGX_NO_RESOLVER) {
         ngx_http_sso_http_fail(hc, "a host name needs a \"resolver\" in the "
                                    "sso_endpoints location (or the http block)");
-        return NGX_OK;
+        return;
     }
 
     rctx->name = hc->host;
     rctx->handler = ngx_http_sso_http_resolved;
     rctx->data = hc;
-    rctx->timeout = clcf->resolver_timeout;
+    rctx->timeout = resolver_timeout;
     hc->resolving = rctx;
 
     rc = ngx_resolve_name(rctx);
@@ -112,6 +116,55 @@ ngx_http_sso_http_call(ngx_http_request_t *r, ngx_http_sso_ctx_t *ctx, sso_step 
         hc->resolving = NULL;
         ngx_http_sso_http_fail(hc, "cannot start resolving");
     }
+}
+
+
+ngx_int_t
+ngx_http_sso_http_call(ngx_http_request_t *r, ngx_http_sso_ctx_t *ctx, sso_step *step,
+    ngx_http_sso_http_done_pt done)
+{
+    ngx_http_sso_http_t       *hc;
+    ngx_http_core_loc_conf_t  *clcf;
+    ngx_http_sso_main_conf_t  *smcf;
+
+    smcf = ngx_http_get_module_main_conf(r, ngx_http_sso_module);
+
+    hc = ngx_http_sso_http_create(r->pool, r->connection->log, smcf, step);
+    if (hc == NULL) {
+        return NGX_ERROR;
+    }
+
+    hc->request = r;
+    hc->ctx = ctx;
+    hc->done = done;
+
+    clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
+
+    ngx_http_sso_http_start(hc, step, clcf->resolver, clcf->resolver_timeout);
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_sso_fetch(ngx_pool_t *pool, ngx_log_t *log, ngx_http_sso_main_conf_t *smcf,
+    sso_step *step, size_t max_body, ngx_http_sso_fetch_done_pt done, void *data)
+{
+    ngx_http_sso_http_t  *hc;
+
+    hc = ngx_http_sso_http_create(pool, log, smcf, step);
+    if (hc == NULL) {
+        return NGX_ERROR;
+    }
+
+    hc->fetch_done = done;
+    hc->data = data;
+
+    if (max_body) {
+        hc->max_body = max_body;
+    }
+
+    ngx_http_sso_http_start(hc, step, smcf->resolver, smcf->resolver_timeout);
 
     return NGX_OK;
 }
@@ -125,11 +178,12 @@ ngx_http_sso_http_prepare(ngx_http_sso_http_t *hc, sso_step *step)
     sso_status           rc;
     sso_http_call_info   info;
 
-    rc = sso_http_call_create(step, NGX_HTTP_SSO_HTTP_MAX_BODY, &hc->call, &info);
+    rc = sso_http_call_create(step, hc->max_body, &hc->call, &info);
 
     if (rc != SSO_OK) {
         ngx_log_error(NGX_LOG_ERR, hc->log, 0, "sso: back-channel %V: %s: %s",
                       &hc->method, sso_status_name(rc), sso_status_message(rc));
+        hc->failure = sso_status_message(rc);
         ngx_http_sso_http_fail(hc, NULL);
         return NGX_ERROR;
     }
@@ -143,8 +197,8 @@ ngx_http_sso_http_prepare(ngx_http_sso_http_t *hc, sso_step *step)
     hc->port = (in_port_t) info.port;
     hc->https = info.tls ? 1 : 0;
 
-    b = ngx_calloc_buf(hc->request->pool);
-    hc->in = ngx_pnalloc(hc->request->pool, NGX_HTTP_SSO_HTTP_READ_SIZE);
+    b = ngx_calloc_buf(hc->pool);
+    hc->in = ngx_pnalloc(hc->pool, NGX_HTTP_SSO_HTTP_READ_SIZE);
     if (b == NULL || hc->in == NULL) {
         ngx_http_sso_http_fail(hc, "out of memory");
         return NGX_ERROR;
@@ -156,7 +210,7 @@ ngx_http_sso_http_prepare(ngx_http_sso_http_t *hc, sso_step *step)
     b->end = b->last;
     hc->out = b;
 
-    if (ngx_parse_addr(hc->request->pool, &hc->addr, hc->host.data, hc->host.len)
+    if (ngx_parse_addr(hc->pool, &hc->addr, hc->host.data, hc->host.len)
         == NGX_OK)
     {
         hc->host_is_ip = 1;
@@ -184,12 +238,13 @@ ngx_http_sso_http_resolved(ngx_resolver_ctx_t *rctx)
                       "sso: back-channel cannot resolve \"%V\": %s", &hc->host,
                       rctx->state ? ngx_resolver_strerror(rctx->state) : "no address");
         ngx_resolve_name_done(rctx);
+        hc->failure = "cannot resolve the host name";
         ngx_http_sso_http_fail(hc, NULL);
         return;
     }
 
     /* every address, in the resolver's order: one that refuses is no reason to stop */
-    hc->addrs = ngx_pcalloc(hc->request->pool, rctx->naddrs * sizeof(ngx_addr_t));
+    hc->addrs = ngx_pcalloc(hc->pool, rctx->naddrs * sizeof(ngx_addr_t));
     if (hc->addrs == NULL) {
         ngx_resolve_name_done(rctx);
         ngx_http_sso_http_fail(hc, "out of memory");
@@ -197,7 +252,7 @@ ngx_http_sso_http_resolved(ngx_resolver_ctx_t *rctx)
     }
 
     for (i = 0; i < rctx->naddrs; i++) {
-        sockaddr = ngx_palloc(hc->request->pool, rctx->addrs[i].socklen);
+        sockaddr = ngx_palloc(hc->pool, rctx->addrs[i].socklen);
         if (sockaddr == NULL) {
             ngx_resolve_name_done(rctx);
             ngx_http_sso_http_fail(hc, "out of memory");
@@ -279,7 +334,7 @@ ngx_http_sso_http_connect_next(ngx_http_sso_http_t *hc)
     c->log = hc->log;
     c->read->log = hc->log;
     c->write->log = hc->log;
-    c->pool = hc->request->pool;
+    c->pool = hc->pool;
     c->read->handler = ngx_http_sso_http_read;
     c->write->handler = ngx_http_sso_http_write;
 
@@ -329,6 +384,7 @@ ngx_http_sso_http_write(ngx_event_t *wev)
                 ngx_close_connection(c);
 
                 if (ngx_http_sso_http_connect_next(hc) != NGX_OK) {
+                    hc->failure = "cannot connect";
                     ngx_http_sso_http_fail(hc, NULL);
                 }
 
@@ -414,6 +470,7 @@ ngx_http_sso_http_read(ngx_event_t *rev)
             ngx_log_error(NGX_LOG_ERR, hc->log, 0, "sso: back-channel %V %V: %s: %s",
                           &hc->method, &hc->target, sso_status_name(rc),
                           sso_status_message(rc));
+            hc->failure = sso_status_message(rc);
             ngx_http_sso_http_fail(hc, NULL);
             return;
         }
@@ -456,6 +513,7 @@ ngx_http_sso_http_fail(ngx_http_sso_http_t *hc, const char *why)
     if (why) {
         ngx_log_error(NGX_LOG_ERR, hc->log, 0, "sso: back-channel %V %V: %s",
                       &hc->method, &hc->target, why);
+        hc->failure = why;
     }
 
     hc->status = 0;
@@ -515,8 +573,6 @@ ngx_http_sso_http_finish(ngx_event_t *ev)
     sso_http_call     *call;
     ngx_connection_t  *c;
 
-    c = hc->request->connection;
-
     /* the body stays the call's until done() has read it; hc may be gone after done() */
     call = hc->call;
     hc->call = NULL;
@@ -524,6 +580,15 @@ ngx_http_sso_http_finish(ngx_event_t *ev)
     ngx_http_sso_metrics_latency(hc->hook ? NGX_HTTP_SSO_LATENCY_HOOK
                                           : NGX_HTTP_SSO_LATENCY_BACKCHANNEL,
                                  ngx_current_msec - hc->started);
+
+    if (hc->request == NULL) {
+        hc->fetch_done(hc->data, hc->status, &hc->body,
+                       hc->failure ? hc->failure : "no usable answer");
+        sso_http_call_destroy(call);
+        return;
+    }
+
+    c = hc->request->connection;
 
     hc->done(hc->request, hc->ctx, hc->status, &hc->body);
 

@@ -13,10 +13,16 @@
 
 
 struct ngx_http_sso_http_s {
-    ngx_http_request_t          *request;
+    ngx_http_request_t          *request;    /* NULL: a call of the worker's own */
     ngx_http_sso_ctx_t          *ctx;
     ngx_http_sso_http_done_pt    done;
+    ngx_http_sso_fetch_done_pt   fetch_done; /* the worker's own calls */
+    void                        *data;
+    ngx_pool_t                  *pool;
+    ngx_http_sso_main_conf_t    *smcf;
     ngx_log_t                   *log;
+    size_t                       max_body;
+    const char                  *failure;    /* why there is no answer */
 
     ngx_str_t                    method;
     ngx_str_t                    host;       /* without brackets or port */

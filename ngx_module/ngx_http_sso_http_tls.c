@@ -17,15 +17,12 @@ static void ngx_http_sso_http_tls_done(ngx_connection_t *c);
 void
 ngx_http_sso_http_start_tls(ngx_http_sso_http_t *hc)
 {
-    u_char                    *name;
-    ngx_int_t                  rc;
-    ngx_connection_t          *c = hc->peer.connection;
-    X509_VERIFY_PARAM         *param;
-    ngx_http_sso_main_conf_t  *smcf;
+    u_char             *name;
+    ngx_int_t           rc;
+    ngx_connection_t   *c = hc->peer.connection;
+    X509_VERIFY_PARAM  *param;
 
-    smcf = ngx_http_get_module_main_conf(hc->request, ngx_http_sso_module);
-
-    if (ngx_ssl_create_connection(smcf->backchannel_ssl, c,
+    if (ngx_ssl_create_connection(hc->smcf->backchannel_ssl, c,
                                   NGX_SSL_BUFFER|NGX_SSL_CLIENT)
         != NGX_OK)
     {
@@ -33,7 +30,7 @@ ngx_http_sso_http_start_tls(ngx_http_sso_http_t *hc)
         return;
     }
 
-    name = ngx_pnalloc(hc->request->pool, hc->host.len + 1);
+    name = ngx_pnalloc(hc->pool, hc->host.len + 1);
     if (name == NULL) {
         ngx_http_sso_http_fail(hc, "out of memory");
         return;
@@ -102,6 +99,7 @@ ngx_http_sso_http_tls_done(ngx_connection_t *c)
                       "sso: back-channel %V %V: TLS certificate verification failed: "
                       "(%l: %s)", &hc->method, &hc->target, verify,
                       X509_verify_cert_error_string(verify));
+        hc->failure = "TLS certificate verification failed";
         ngx_http_sso_http_fail(hc, NULL);
         return;
     }

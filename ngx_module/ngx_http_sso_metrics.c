@@ -28,7 +28,9 @@ enum {
     NGX_HTTP_SSO_M_PROVISIONING,
     NGX_HTTP_SSO_M_LOGOUTS,
     NGX_HTTP_SSO_M_REVOKED,
-    NGX_HTTP_SSO_M_SCIM
+    NGX_HTTP_SSO_M_SCIM,
+    NGX_HTTP_SSO_M_METADATA,          /* refreshes, by provider and outcome */
+    NGX_HTTP_SSO_M_METADATA_SUCCESS   /* the last success, by provider: a gauge */
 };
 
 
@@ -174,9 +176,64 @@ ngx_http_sso_metrics_find(uint32_t hash, ngx_uint_t family, sso_str provider,
 }
 
 
+static ngx_http_sso_series_t *ngx_http_sso_metrics_series(ngx_uint_t family,
+    sso_str provider, sso_str label, ngx_uint_t status);
+
+
 static void
 ngx_http_sso_metrics_add(ngx_uint_t family, sso_str provider, sso_str label,
     ngx_uint_t status, ngx_atomic_int_t n)
+{
+    ngx_http_sso_series_t  *s;
+
+    s = ngx_http_sso_metrics_series(family, provider, label, status);
+
+    if (s) {
+        (void) ngx_atomic_fetch_add(&s->value, n);
+    }
+}
+
+
+/* a gauge that only grows (a time): every worker sets it, the latest wins */
+static void
+ngx_http_sso_metrics_raise(ngx_uint_t family, sso_str provider, ngx_atomic_uint_t value)
+{
+    static sso_str          none = { "", 0 };
+    ngx_atomic_uint_t       old;
+    ngx_http_sso_series_t  *s;
+
+    s = ngx_http_sso_metrics_series(family, provider, none, 0);
+    if (s == NULL) {
+        return;
+    }
+
+    do {
+        old = s->value;
+    } while (old < value && !ngx_atomic_cmp_set(&s->value, old, value));
+}
+
+
+void
+ngx_http_sso_metrics_metadata(sso_step *step, time_t now)
+{
+    if (ngx_http_sso_metrics == NULL || step->event != SSO_EVENT_METADATA) {
+        return;
+    }
+
+    ngx_http_sso_metrics_add(NGX_HTTP_SSO_M_METADATA, step->event_provider,
+                             step->event_label, 0, 1);
+
+    if (step->reason == SSO_OK) {
+        ngx_http_sso_metrics_raise(NGX_HTTP_SSO_M_METADATA_SUCCESS,
+                                   step->event_provider, (ngx_atomic_uint_t) now);
+    }
+}
+
+
+/* the series of `family` with these labels, added if new; NULL: the table is full */
+static ngx_http_sso_series_t *
+ngx_http_sso_metrics_series(ngx_uint_t family, sso_str provider, sso_str label,
+    ngx_uint_t status)
 {
     uint32_t                hash;
     ngx_slab_pool_t        *shpool;
@@ -225,10 +282,9 @@ ngx_http_sso_metrics_add(ngx_uint_t family, sso_str provider, sso_str label,
 
     if (s == NULL) {
         (void) ngx_atomic_fetch_add(&ngx_http_sso_metrics->series_full, 1);
-        return;
     }
 
-    (void) ngx_atomic_fetch_add(&s->value, n);
+    return s;
 }
 
 
@@ -405,15 +461,19 @@ ngx_http_sso_metrics_family(u_char *p, ngx_uint_t family, const char *name,
 
         p = ngx_sprintf(p, "%s{", name);
 
-        if (family == NGX_HTTP_SSO_M_LOGINS) {
+        if (family == NGX_HTTP_SSO_M_LOGINS || family == NGX_HTTP_SSO_M_METADATA
+            || family == NGX_HTTP_SSO_M_METADATA_SUCCESS)
+        {
             p = ngx_cpymem(p, "provider=\"", sizeof("provider=\"") - 1);
             p = ngx_http_sso_metrics_label(p, s->provider, s->provider_len);
-            p = ngx_cpymem(p, "\",", 2);
+            p = ngx_cpymem(p, "\"", 1);
         }
 
-        p = ngx_sprintf(p, "%s=\"", label);
-        p = ngx_http_sso_metrics_label(p, s->label, s->label_len);
-        p = ngx_cpymem(p, "\"", 1);
+        if (label) {
+            p = ngx_sprintf(p, "%s%s=\"", p[-1] == '{' ? "" : ",", label);
+            p = ngx_http_sso_metrics_label(p, s->label, s->label_len);
+            p = ngx_cpymem(p, "\"", 1);
+        }
 
         if (family == NGX_HTTP_SSO_M_LOGINS) {
             p = ngx_sprintf(p, ",outcome=\"%s\"",
@@ -537,6 +597,20 @@ ngx_http_sso_metrics_handler(ngx_http_request_t *r)
             "# TYPE sso_scim_operations_total counter\n");
     p = ngx_http_sso_metrics_family(p, NGX_HTTP_SSO_M_SCIM,
                                     "sso_scim_operations_total", "operation");
+
+    p = ngx_sprintf(p,
+            "# HELP sso_saml_metadata_refresh_total Refreshes of IdP metadata from"
+            " its URL, by provider and outcome.\n"
+            "# TYPE sso_saml_metadata_refresh_total counter\n");
+    p = ngx_http_sso_metrics_family(p, NGX_HTTP_SSO_M_METADATA,
+                                    "sso_saml_metadata_refresh_total", "outcome");
+
+    p = ngx_sprintf(p,
+            "# HELP sso_saml_metadata_last_success_seconds When a worker last"
+            " refreshed a provider's IdP metadata (Unix time).\n"
+            "# TYPE sso_saml_metadata_last_success_seconds gauge\n");
+    p = ngx_http_sso_metrics_family(p, NGX_HTTP_SSO_M_METADATA_SUCCESS,
+                                    "sso_saml_metadata_last_success_seconds", NULL);
 
     p = ngx_sprintf(p,
             "# HELP sso_session_cache_hits_total Gate lookups the worker's session"

@@ -29,6 +29,8 @@ void ngx_http_sso_metrics_gate(sso_step *step);
 /* the worker's session cache evictions since the last call */
 void ngx_http_sso_metrics_evictions(sso_engine *engine);
 void ngx_http_sso_metrics_latency(ngx_uint_t which, ngx_msec_t ms);
+/* an IdP metadata refresh ended (SSO_EVENT_METADATA), at `now` (seconds) */
+void ngx_http_sso_metrics_metadata(sso_step *step, time_t now);
 /* a Redis connection became ready (+1) or closed after it was (-1) */
 void ngx_http_sso_metrics_redis(ngx_int_t delta);
 

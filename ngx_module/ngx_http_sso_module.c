@@ -464,7 +464,15 @@ ngx_http_sso_init_process(ngx_cycle_t *cycle)
 
     smcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_sso_module);
 
-    if (smcf == NULL || !smcf->redis_configured) {
+    if (smcf == NULL) {
+        return NGX_OK;
+    }
+
+    if (ngx_http_sso_metadata_init_process(smcf, cycle) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    if (!smcf->redis_configured) {
         return NGX_OK;
     }
 
@@ -491,6 +499,7 @@ ngx_http_sso_exit_process(ngx_cycle_t *cycle)
         return;
     }
 
+    ngx_http_sso_metadata_exit_process(smcf);
     ngx_http_sso_cache_exit_process(smcf);
 
     if (smcf->store) {

@@ -56,6 +56,11 @@ typedef struct {
     ngx_http_sso_redis_t        *store;      /* per worker, from init_process */
     ngx_int_t                    request_id_index;
 
+    /* saml_idp_metadata_url: the http block's resolver, and each worker's refreshes */
+    ngx_resolver_t              *resolver;
+    ngx_msec_t                   resolver_timeout;
+    ngx_array_t                 *feeds;      /* of ngx_http_sso_feed_t, per worker */
+
     /* per worker: revocations heard on pub/sub keep the session cache correct */
     ngx_http_sso_redis_t        *subscriber;
     ngx_event_t                  subscriber_tick;
@@ -107,6 +112,14 @@ typedef void (*ngx_http_sso_http_done_pt)(ngx_http_request_t *r, ngx_http_sso_ct
     ngx_int_t status, ngx_str_t *body);
 
 
+/*
+ * The same for a call of the worker's own (ngx_http_sso_fetch): `failure` says why there
+ * is no answer when `status` is 0 (a static string); `body` is valid during the call.
+ */
+typedef void (*ngx_http_sso_fetch_done_pt)(void *data, ngx_int_t status, ngx_str_t *body,
+    const char *failure);
+
+
 /* oidc_token_auth */
 #define NGX_HTTP_SSO_CLIENT_SECRET_BASIC  0
 #define NGX_HTTP_SSO_CLIENT_SECRET_POST   1
@@ -140,7 +153,11 @@ typedef struct {
     ngx_uint_t                   frontchannel_logout;
     ngx_str_t                    idp_metadata;       /* file contents, read at the end */
     ngx_str_t                    idp_metadata_file;  /* as written in the line */
+    ngx_str_t                    idp_metadata_path;  /* the full path (backing copy) */
     size_t                       idp_metadata_max_size;
+    ngx_str_t                    idp_metadata_url;
+    ngx_array_t                 *idp_metadata_signing_certificates; /* of ngx_str_t */
+    ngx_msec_t                   idp_metadata_refresh;
     ngx_str_t                    idp_entity_id;
     ngx_str_t                    idp_sso_url;
     ngx_str_t                    idp_slo_url;
@@ -211,6 +228,13 @@ int ngx_http_sso_path_facts(void *data, sso_str path, sso_str *where);
 
 ngx_int_t ngx_http_sso_http_call(ngx_http_request_t *r, ngx_http_sso_ctx_t *ctx,
     sso_step *step, ngx_http_sso_http_done_pt done);
+/*
+ * A back-channel call that belongs to no request (a timer's): made with the http block's
+ * resolver, in `pool`, which the caller destroys only after `done` (or to cancel the call).
+ */
+ngx_int_t ngx_http_sso_fetch(ngx_pool_t *pool, ngx_log_t *log,
+    ngx_http_sso_main_conf_t *smcf, sso_step *step, size_t max_body,
+    ngx_http_sso_fetch_done_pt done, void *data);
 char *ngx_http_sso_backchannel_init(ngx_conf_t *cf, ngx_http_sso_main_conf_t *smcf);
 
 char *ngx_http_sso_provision_hook(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
@@ -239,6 +263,11 @@ char *ngx_http_sso_provider_block(ngx_conf_t *cf, ngx_command_t *cmd, void *conf
 ngx_http_sso_provider_line_t *ngx_http_sso_provider_find_line(
     ngx_http_sso_provider_conf_t *pcf, sso_str directive, sso_str value);
 ngx_int_t ngx_http_sso_add_providers(ngx_conf_t *cf, ngx_http_sso_main_conf_t *smcf);
+
+/* saml_idp_metadata_url (ngx_http_sso_metadata.c) */
+ngx_int_t ngx_http_sso_metadata_init_process(ngx_http_sso_main_conf_t *smcf,
+    ngx_cycle_t *cycle);
+void ngx_http_sso_metadata_exit_process(ngx_http_sso_main_conf_t *smcf);
 
 ngx_int_t ngx_http_sso_cache_init_process(ngx_http_sso_main_conf_t *smcf,
     ngx_cycle_t *cycle);

@@ -21,7 +21,8 @@
  *
  * A provider is SAML or OIDC by its lines; `email_domains`, `attribute`, the policy lines
  * and `scim_token_file` serve both (for OIDC, `attribute` names a claim).
- * `email_domains`, `attribute`, `role` and `saml_idp_certificate` may repeat; every other
+ * `email_domains`, `attribute`, `role`, `saml_idp_certificate` and
+ * `saml_idp_metadata_signing_certificate` may repeat; every other
  * line may not. Every line is kept as written, with its line number, so that
  * the core's refusal of a value (at the end of the http block) can name the
  * line at fault.
@@ -136,6 +137,13 @@ static ngx_command_t  ngx_http_sso_provider_commands[] = {
                       ngx_conf_set_size_slot, idp_metadata_max_size, NULL),
     ngx_http_sso_line("saml_idp_certificate", NGX_CONF_TAKE1,
                       ngx_http_sso_provider_files, idp_certificates, NULL),
+    ngx_http_sso_str_line("saml_idp_metadata_url", idp_metadata_url),
+    ngx_http_sso_line("saml_idp_metadata_signing_certificate", NGX_CONF_TAKE1,
+                      ngx_http_sso_provider_files, idp_metadata_signing_certificates,
+                      NULL),
+    ngx_http_sso_line("saml_idp_metadata_refresh", NGX_CONF_TAKE1,
+                      ngx_conf_set_msec_slot, idp_metadata_refresh,
+                      &ngx_http_sso_at_least_1s_post),
     ngx_http_sso_file_line("saml_sp_key", sp_key),
     ngx_http_sso_file_line("saml_sp_certificate", sp_certificate),
     ngx_http_sso_str_line("saml_idp_entity_id", idp_entity_id),
@@ -227,6 +235,7 @@ ngx_http_sso_provider_init(ngx_conf_t *cf, ngx_http_sso_main_conf_t *smcf,
     pcf->allow_idp_initiated = NGX_CONF_UNSET_UINT;
     pcf->clock_skew = NGX_CONF_UNSET_MSEC;
     pcf->idp_metadata_max_size = NGX_CONF_UNSET_SIZE;
+    pcf->idp_metadata_refresh = NGX_CONF_UNSET_MSEC;
     pcf->link_existing = NGX_CONF_UNSET_UINT;
     pcf->sync = NGX_CONF_UNSET_UINT;
     pcf->auto_create = NGX_CONF_UNSET_UINT;
@@ -241,7 +250,8 @@ ngx_http_sso_provider_init(ngx_conf_t *cf, ngx_http_sso_main_conf_t *smcf,
 static char *
 ngx_http_sso_provider_done(ngx_conf_t *cf, ngx_http_sso_provider_conf_t *pcf)
 {
-    char  *rv;
+    char             *rv;
+    ngx_file_info_t   fi;
 
     ngx_conf_init_uint_value(pcf->token_auth, NGX_HTTP_SSO_CLIENT_SECRET_BASIC);
     ngx_conf_init_msec_value(pcf->jwks_refresh_interval, 0);
@@ -252,6 +262,7 @@ ngx_http_sso_provider_done(ngx_conf_t *cf, ngx_http_sso_provider_conf_t *pcf)
     ngx_conf_init_uint_value(pcf->link_existing, SSO_LINK_OFF);
     ngx_conf_init_uint_value(pcf->sync, SSO_SYNC_ON_EACH_LOGIN);
     ngx_conf_init_uint_value(pcf->auto_create, 1);
+    ngx_conf_init_msec_value(pcf->idp_metadata_refresh, 0);   /* the core's default */
 
     /* sign_requests stays unset: as the IdP metadata asks */
 
@@ -271,6 +282,25 @@ ngx_http_sso_provider_done(ngx_conf_t *cf, ngx_http_sso_provider_conf_t *pcf)
     ngx_conf_init_size_value(pcf->idp_metadata_max_size, 1024 * 1024);
 
     if (pcf->idp_metadata_file.len) {
+        pcf->idp_metadata_path = pcf->idp_metadata_file;
+
+        if (ngx_conf_full_name(cf->cycle, &pcf->idp_metadata_path, 1) != NGX_OK) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    /* with a URL, the file is the backing copy: none yet is no error */
+    if (pcf->idp_metadata_file.len && pcf->idp_metadata_url.len
+        && ngx_file_info(pcf->idp_metadata_path.data, &fi) == NGX_FILE_ERROR
+        && ngx_errno == NGX_ENOENT)
+    {
+        ngx_log_error(NGX_LOG_WARN, cf->log, 0,
+                      "sso_provider \"%V\" in %V:%ui: no backing copy \"%V\" yet: "
+                      "sign-in waits for the first refresh from %V", &pcf->name,
+                      &pcf->file, pcf->line, &pcf->idp_metadata_path,
+                      &pcf->idp_metadata_url);
+
+    } else if (pcf->idp_metadata_file.len) {
         rv = ngx_http_sso_read_large_conf_file(cf, "file", &pcf->idp_metadata_file,
                                                &pcf->idp_metadata,
                                                pcf->idp_metadata_max_size,

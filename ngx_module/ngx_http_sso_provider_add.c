@@ -12,6 +12,7 @@
 
 typedef struct {
     sso_str                       *idp_certificates;
+    sso_str                       *metadata_certificates;
     sso_str                       *email_domains;
     sso_attribute                 *attributes;
     sso_attribute                 *roles;
@@ -142,6 +143,13 @@ ngx_http_sso_add_saml(ngx_http_sso_main_conf_t *smcf, ngx_http_sso_provider_conf
     c.attribute_map = l->attributes;
     c.attribute_map_count = ngx_http_sso_count(pcf->attributes);
     c.facts = &l->facts;
+    c.idp_metadata_url = ngx_http_sso_view(&pcf->idp_metadata_url);
+    c.idp_metadata_signing_certificates = l->metadata_certificates;
+    c.idp_metadata_signing_certificates_count =
+        ngx_http_sso_count(pcf->idp_metadata_signing_certificates);
+    c.idp_metadata_refresh_ms = pcf->idp_metadata_refresh;
+    c.now_ms = ngx_http_sso_now_ms();
+    c.http_resolver = smcf->resolver != NULL;
 
     return sso_engine_add_saml_provider(smcf->engine, &c);
 }
@@ -210,11 +218,14 @@ ngx_http_sso_add_provider(ngx_conf_t *cf, ngx_http_sso_main_conf_t *smcf,
     ngx_http_sso_provider_lists_t  l;
 
     l.idp_certificates = ngx_http_sso_sso_strs(cf, pcf->idp_certificates);
+    l.metadata_certificates = ngx_http_sso_sso_strs(cf,
+                                  pcf->idp_metadata_signing_certificates);
     l.email_domains = ngx_http_sso_sso_strs(cf, pcf->email_domains);
     l.attributes = ngx_http_sso_sso_attributes(cf, pcf->attributes);
     l.roles = ngx_http_sso_sso_attributes(cf, pcf->roles);
 
-    if (l.idp_certificates == NULL || l.email_domains == NULL
+    if (l.idp_certificates == NULL || l.metadata_certificates == NULL
+        || l.email_domains == NULL
         || l.attributes == NULL || l.roles == NULL)
     {
         return NGX_ERROR;
@@ -223,13 +234,16 @@ ngx_http_sso_add_provider(ngx_conf_t *cf, ngx_http_sso_main_conf_t *smcf,
     l.facts.path = ngx_http_sso_path_facts;
     l.facts.data = cf;
 
-    if (pcf->oidc) {
+    /* OIDC, and IdP metadata from a URL, call the back-channel over TLS */
+    if (pcf->oidc || pcf->idp_metadata_url.len) {
         if (smcf->backchannel_ssl == NULL
             && ngx_http_sso_backchannel_init(cf, smcf) != NGX_CONF_OK)
         {
             return NGX_ERROR;
         }
+    }
 
+    if (pcf->oidc) {
         rc = ngx_http_sso_add_oidc(smcf, pcf, &l);
 
     } else {
@@ -279,8 +293,19 @@ ngx_http_sso_add_providers(ngx_conf_t *cf, ngx_http_sso_main_conf_t *smcf)
     ngx_uint_t                     i;
     ngx_http_sso_provider_conf_t  *pcf;
 
+    ngx_http_core_loc_conf_t      *clcf;
+
     if (smcf->providers == NULL) {
         return NGX_OK;
+    }
+
+    /* a metadata URL is fetched by the worker, with the http block's resolver */
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+
+    if (clcf->resolver && clcf->resolver->connections.nelts) {
+        smcf->resolver = clcf->resolver;
+        smcf->resolver_timeout = clcf->resolver_timeout == NGX_CONF_UNSET_MSEC
+                                 ? 30000 : clcf->resolver_timeout;
     }
 
     pcf = smcf->providers->elts;

@@ -346,4 +346,55 @@ mistake('oidc_alg HS256', $resolver . oidc_block('corp', 'oidc_alg HS256'),
     qr{sso_provider "corp": "oidc_alg HS256" is not an ID token algorithm this module takes: use RS256 \(the default\), PS256, ES256 or EdDSA},
     qr{oidc_alg HS256;});
 
+# saml_idp_metadata_url (run for real in t/saml-metadata-url.t): nginx -t fetches nothing, and
+# refuses what could not be refreshed safely
+sub feed_block {
+    my (@lines) = @_;
+    return "sso_provider feed {\n" . join('', map {"    $_;\n"} @lines,
+        'saml_sp_entity_id https://app.example/sso/saml',
+        'saml_acs_url https://app.example/sso/saml/acs') . "}\n";
+}
+my $pinned = "saml_idp_metadata_signing_certificate $servroot/idp.crt";
+($ok, $out) = nginx_config_test({ config => $served,
+    http_config => feed_block('saml_idp_metadata_url https://127.0.0.1:9/md.xml', $pinned,
+        "saml_idp_metadata $servroot/no-copy-yet.xml") });
+ok($ok, 'a metadata URL with its signing certificate, and no backing copy yet, passes nginx -t')
+    or diag($out);
+like($out, qr/\[warn\].*no backing copy "\S+no-copy-yet\.xml" yet: sign-in waits for the first refresh from https:\/\/127\.0\.0\.1:9\/md\.xml/,
+    'and says that sign-in waits for the first refresh');
+mistake('an http metadata URL',
+    feed_block('saml_idp_metadata_url http://127.0.0.1/md.xml', $pinned),
+    qr{sso_provider "feed": "saml_idp_metadata_url http://127\.0\.0\.1/md\.xml" is not an https URL: IdP metadata is fetched over https only},
+    qr{saml_idp_metadata_url http://127\.0\.0\.1/md\.xml;});
+mistake('a metadata URL without a signing certificate',
+    feed_block('saml_idp_metadata_url https://127.0.0.1/md.xml'),
+    qr{sso_provider "feed": "saml_idp_metadata_url https://127\.0\.0\.1/md\.xml" needs "saml_idp_metadata_signing_certificate": the certificate the metadata is signed with \(an unsigned metadata feed is refused\)},
+    qr{saml_idp_metadata_url https://127\.0\.0\.1/md\.xml;});
+mistake('a metadata URL naming a host, without a resolver',
+    feed_block('saml_idp_metadata_url https://idp.example/md.xml', $pinned),
+    qr{sso_provider "feed": "saml_idp_metadata_url https://idp\.example/md\.xml" names the host "idp\.example", and the http block has no "resolver"},
+    qr{saml_idp_metadata_url https://idp\.example/md\.xml;});
+($ok, $out) = nginx_config_test({ config => $served, http_config => $resolver
+    . feed_block('saml_idp_metadata_url https://idp.example/md.xml', $pinned) });
+ok($ok, 'with a resolver in the http block it passes') or diag($out);
+mistake('an unreadable metadata signing certificate',
+    feed_block('saml_idp_metadata_url https://127.0.0.1/md.xml',
+        'saml_idp_metadata_signing_certificate /nonexistent/md.crt'),
+    qr{sso_provider "feed": "saml_idp_metadata_signing_certificate" directive cannot open file "/nonexistent/md\.crt" \(2: },
+    qr{saml_idp_metadata_signing_certificate /nonexistent/md\.crt;});
+mistake('a metadata signing certificate that is not one',
+    feed_block('saml_idp_metadata_url https://127.0.0.1/md.xml',
+        "saml_idp_metadata_signing_certificate $servroot/provider.secret"),
+    qr{sso_provider "feed": saml_idp_metadata_signing_certificate 1: not a readable PEM certificate},
+    qr{saml_idp_metadata_signing_certificate \S+provider\.secret;});
+mistake('a metadata refresh interval under a second',
+    feed_block('saml_idp_metadata_url https://127.0.0.1/md.xml', $pinned,
+        'saml_idp_metadata_refresh 500ms'),
+    qr{sso_provider "feed": "saml_idp_metadata_refresh" directive takes a time of at least 1s},
+    qr{saml_idp_metadata_refresh 500ms;});
+mistake('a metadata signing certificate without a URL',
+    saml_block('vault', $pinned),
+    qr{sso_provider "vault": "saml_idp_metadata_signing_certificate" is for metadata fetched from a URL: add "saml_idp_metadata_url https://\.\.\.;", or remove it},
+    qr{saml_idp_metadata_signing_certificate \S+idp\.crt;});
+
 done_testing();

@@ -176,6 +176,8 @@ typedef enum {
   SSO_CONFIG_URL_NOT_SERVED,
   SSO_CONFIG_NO_RESOLVER,
   SSO_CONFIG_BAD_EMAIL_DOMAIN,
+  SSO_SAML_METADATA_UNAVAILABLE,
+  SSO_SAML_METADATA_EXPIRED,
 
   SSO_STATUS_COUNT
 } sso_status;
@@ -264,8 +266,12 @@ typedef enum {
   SSO_EVENT_LOGIN,  /* a login ended: outcome `reason` (SSO_OK: signed in), `event_provider`
                      * (empty if not known yet), `event_label` the protocol */
   SSO_EVENT_LOGOUT, /* sessions ended: `event_label` the channel, `event_count` how many */
-  SSO_EVENT_SCIM    /* a SCIM operation: `event_label` ("created", "deactivated"...),
+  SSO_EVENT_SCIM,   /* a SCIM operation: `event_label` ("created", "deactivated"...),
                      * `event_count` the sessions it ended */
+  SSO_EVENT_METADATA /* an IdP metadata refresh ended (sso_metadata_refresh_done):
+                      * `event_provider`, `event_label` the outcome ("refreshed",
+                      * "unreachable", "http_status", "unsigned", "signature", "expired",
+                      * "invalid") */
 } sso_event;
 
 /* The gate's decision, on its last step (SSO_GATE_NONE on the others). */
@@ -532,10 +538,52 @@ typedef struct {
   size_t attribute_map_count;
   /* NULL: the URLs are not checked against nginx's locations (tests, tools) */
   const sso_config_facts *facts;
+  /* IdP metadata refreshed from a URL (https only): the document must be signed on its root
+   * element by a key of `idp_metadata_signing_certificates` (PEM). idp_metadata_xml is then
+   * the backing copy used until the first refresh (empty: none); it must pass the same
+   * checks, else it is not used (a warning says why) and the provider waits for the URL. */
+  sso_str idp_metadata_url;
+  const sso_str *idp_metadata_signing_certificates;
+  size_t idp_metadata_signing_certificates_count;
+  int64_t idp_metadata_refresh_ms; /* 0: one hour; at least 1 s */
+  int64_t now_ms;                  /* for the backing copy's validUntil */
+  int http_resolver;               /* 1: the http block has a resolver (a URL naming a host
+                                    * is fetched with it) */
 } sso_saml_provider_config;
 
 SSO_API sso_status sso_engine_add_saml_provider(sso_engine *engine,
                                                 const sso_saml_provider_config *config);
+
+/* ---- IdP metadata from a URL (saml_idp_metadata_url), refreshed by each worker ---- */
+
+/* The providers whose IdP metadata comes from a URL: how many, and about the i-th one. */
+typedef struct {
+  sso_str provider;
+  sso_str url;
+  int64_t interval_ms; /* between two refreshes that succeed */
+  int ready;           /* 1: the provider has IdP metadata it can use (a backing copy) */
+} sso_metadata_feed_info;
+
+SSO_API size_t sso_engine_metadata_feeds(sso_engine *engine);
+SSO_API sso_status sso_engine_metadata_feed(sso_engine *engine, size_t index,
+                                            sso_metadata_feed_info *out);
+
+/* The next refresh of feed `index`: `out` becomes an HTTP step (GET of the URL) for
+ * sso_http_call_create; its views stay valid until the next call on this feed. */
+SSO_API sso_status sso_metadata_refresh_begin(sso_engine *engine, size_t index, sso_step *out);
+
+/* The fetch's answer: `status` 0 when there was none (`failure` says why, e.g. "timed out"),
+ * else the HTTP status and body. The document must be signed on its root by a pinned key,
+ * not expired (validUntil), and make a usable IdP with the provider's saml_idp_* lines; then
+ * it replaces the provider's IdP data in this process at once, for every login that reaches
+ * the IdP data from now on. Otherwise the data in use is kept. `out` becomes a WAIT step:
+ * `delay_ms` until the next refresh (the interval; sooner, backing off, after a failure),
+ * `notice` (refreshed) or `warning` (refused, naming the check), SSO_EVENT_METADATA, and
+ * `reason` SSO_OK or the failed check's status. `body` (SSO_OK only) is the verified
+ * document, for a backing copy. Views valid until the next call on this feed. */
+SSO_API sso_status sso_metadata_refresh_done(sso_engine *engine, size_t index, int status,
+                                             sso_str body, sso_str failure, int64_t now_ms,
+                                             sso_step *out);
 
 /* Warnings of the last sso_engine_add_*_provider call, whether it succeeded or not (e.g. an
  * IdP metadata certificate that was skipped, naming it and the failed check): how many, and

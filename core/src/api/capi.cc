@@ -403,16 +403,64 @@ sso_status sso_engine_add_saml_provider(sso_engine *engine,
     return SSO_ERR_INVALID_ARGUMENT;
   engine->warnings.clear();
   engine->config_error = {};
+  if ((config->idp_metadata_signing_certificates_count &&
+       !config->idp_metadata_signing_certificates) ||
+      !ValidStr(config->idp_metadata_url))
+    return SSO_ERR_INVALID_ARGUMENT;
   return Barrier([&] {
     sso::SamlProvider provider;
-    if (sso_status s =
-            sso::MakeSamlProvider(*config, provider, &engine->warnings, &engine->config_error);
+    sso::MetadataFeed feed;
+    if (sso_status s = sso::MakeSamlProvider(*config, provider, &engine->warnings,
+                                             &engine->config_error, &feed);
         s != SSO_OK)
       return s;
     if (engine->saml_providers.count(provider.name) || engine->oidc_providers.count(provider.name))
       return DuplicateName(engine);
     std::string name = provider.name;
     engine->saml_providers.emplace(std::move(name), std::move(provider));
+    if (config->idp_metadata_url.len) engine->metadata_feeds.push_back(std::move(feed));
+    return SSO_OK;
+  });
+}
+
+size_t sso_engine_metadata_feeds(sso_engine *engine) {
+  return engine ? engine->metadata_feeds.size() : 0;
+}
+
+namespace {
+sso::SamlProvider *FeedProvider(sso_engine *engine, size_t index) {
+  if (!engine || index >= engine->metadata_feeds.size()) return nullptr;
+  auto it = engine->saml_providers.find(engine->metadata_feeds[index].provider);
+  return it == engine->saml_providers.end() ? nullptr : &it->second;
+}
+}  // namespace
+
+sso_status sso_engine_metadata_feed(sso_engine *engine, size_t index, sso_metadata_feed_info *out) {
+  sso::SamlProvider *provider = FeedProvider(engine, index);
+  if (!provider || !out) return SSO_ERR_INVALID_ARGUMENT;
+  const sso::MetadataFeed &feed = engine->metadata_feeds[index];
+  out->provider = Str(feed.provider);
+  out->url = Str(feed.url);
+  out->interval_ms = feed.interval_ms;
+  out->ready = provider->idp_ready ? 1 : 0;
+  return SSO_OK;
+}
+
+sso_status sso_metadata_refresh_begin(sso_engine *engine, size_t index, sso_step *out) {
+  if (!FeedProvider(engine, index) || !out) return SSO_ERR_INVALID_ARGUMENT;
+  return Barrier([&] {
+    sso::MetadataRefreshBegin(engine->metadata_feeds[index], *out);
+    return SSO_OK;
+  });
+}
+
+sso_status sso_metadata_refresh_done(sso_engine *engine, size_t index, int status, sso_str body,
+                                     sso_str failure, int64_t now_ms, sso_step *out) {
+  sso::SamlProvider *provider = FeedProvider(engine, index);
+  if (!provider || !out || !ValidStr(body) || !ValidStr(failure)) return SSO_ERR_INVALID_ARGUMENT;
+  return Barrier([&] {
+    sso::MetadataRefreshDone(engine->metadata_feeds[index], *provider, status, View(body),
+                             View(failure), now_ms, *out);
     return SSO_OK;
   });
 }

@@ -231,6 +231,10 @@ StatusText TextOf(sso_status status) {
     SSO_STATUS_TEXT(CONFIG_NO_RESOLVER,
                     "a provider's back-channel URL names a host, and there is no resolver")
     SSO_STATUS_TEXT(CONFIG_BAD_EMAIL_DOMAIN, "an email_domains value matches no address")
+    SSO_STATUS_TEXT(SAML_METADATA_UNAVAILABLE,
+                    "the provider has no usable IdP metadata yet: its saml_idp_metadata_url has "
+                    "not been fetched successfully")
+    SSO_STATUS_TEXT(SAML_METADATA_EXPIRED, "the IdP metadata is past its validUntil")
     case SSO_STATUS_COUNT:
       break;
   }

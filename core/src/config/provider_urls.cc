@@ -22,12 +22,6 @@ std::string Origin(const http::Target &target) {
   return target.log_target.substr(0, target.log_target.size() - target.path.size());
 }
 
-bool IsIpAddress(const std::string &host) {
-  unsigned char address[16];
-  return inet_pton(AF_INET, host.c_str(), address) == 1 ||
-         inet_pton(AF_INET6, host.c_str(), address) == 1;
-}
-
 // "/auth/oidc/callback" with "/oidc/callback" -> "/auth/": the prefix location to suggest.
 std::string EndpointsPrefix(const std::string &path, std::string_view endpoint) {
   std::string prefix = path.substr(0, path.size() - endpoint.size());
@@ -36,6 +30,12 @@ std::string EndpointsPrefix(const std::string &path, std::string_view endpoint) 
 }
 
 }  // namespace
+
+bool IsIpAddress(const std::string &host) {
+  unsigned char address[16];
+  return inet_pton(AF_INET, host.c_str(), address) == 1 ||
+         inet_pton(AF_INET6, host.c_str(), address) == 1;
+}
 
 sso_status CheckOwnUrl(const std::string &directive, const std::string &url,
                        std::string_view endpoint, const sso_config_facts *facts,

@@ -11,6 +11,9 @@
 
 namespace sso {
 
+// An IPv4 or IPv6 address (without brackets), which needs no resolver.
+bool IsIpAddress(const std::string &host);
+
 // `directive` "saml_acs_url" with `url`, answered by the endpoint `endpoint` ("/saml/acs").
 // With `facts` (nginx's answers; NULL: not asked), an sso_endpoints location must serve it.
 sso_status CheckOwnUrl(const std::string &directive, const std::string &url,

@@ -11,6 +11,7 @@
 #include "config/config_error.h"
 #include "oidc/provider.h"
 #include "provision/policy.h"
+#include "saml/metadata_feed.h"
 #include "saml/provider.h"
 #include "scim/settings.h"
 #include "session/cache.h"
@@ -59,6 +60,7 @@ struct sso_engine {
   sso::SessionCache cache;
   sso::SessionReads reads;  // the cache's refills under way, each shared by its waiters
   std::map<std::string, sso::SamlProvider> saml_providers;   // by name
+  std::vector<sso::MetadataFeed> metadata_feeds;             // saml_idp_metadata_url
   std::map<std::string, sso::OidcProvider> oidc_providers;   // by name, distinct from SAML's
   std::map<std::string, sso::ProvisionPolicy> policies;      // by provider name
   std::optional<sso::ProvisionSettings> provisioning;        // the app's hook, if any

@@ -109,6 +109,7 @@ std::string ProviderForEmail(const sso_txn &txn, std::string_view email) {
 // After the RelayState (or the IdP-initiated rules) told us whose response this is.
 void ValidateAndCheckReplay(sso_txn &txn, SamlAcsState &acs, const SamlProvider &provider,
                             std::optional<std::string> request_id, int64_t now_ms, sso_step &out) {
+  if (sso_status s = provider.IdpStatus(now_ms); s != SSO_OK) return FlowFail(txn, s, out);
   saml::Assertion assertion;
   saml::Expectation expect{std::move(request_id), now_ms};
   sso_status s =
@@ -161,6 +162,8 @@ void LoginBegin(sso_txn &txn, const sso_login_request &request, sso_step &out) {
   }
   const SamlProvider *provider = FindProvider(txn, provider_name);
   if (!provider) return FlowFail(txn, SSO_LOGIN_UNKNOWN_PROVIDER, out);
+  // metadata from a URL not fetched yet, or expired: 503 with Retry-After
+  if (sso_status s = provider->IdpStatus(request.now_ms); s != SSO_OK) return FlowFail(txn, s, out);
 
   std::span<const uint8_t> random(request.random, request.random_len);
   std::string request_id = "_" + Hex(random.subspan(0, 16));
@@ -220,7 +223,7 @@ void AcsBegin(sso_txn &txn, const sso_acs_request &request, sso_step &out) {
   if (!issuer) return FlowFail(txn, SSO_SAML_NOT_A_RESPONSE, out);
   const SamlProvider *provider = nullptr;
   for (const auto &[name, p] : txn.engine.saml_providers)
-    if (issuer && p.idp.entity_id == *issuer) provider = &p;
+    if (issuer && p.idp_ready && p.idp.entity_id == *issuer) provider = &p;
   if (!provider) return FlowFail(txn, SSO_SAML_ISSUER_MISMATCH, out);
   if (!provider->sp.allow_unsolicited) return FlowFail(txn, SSO_SAML_UNSOLICITED, out);
   acs.return_to = SafeReturnTo(relay_state.empty() ? "/" : relay_state);

@@ -198,6 +198,21 @@ sso_status ReadSigningKeys(xmlNode *idp, IdpMetadata &out) {
   return SSO_OK;
 }
 
+// validUntil of the entity and of every EntitiesDescriptor around it: the earliest counts.
+void ReadValidUntil(xmlNode *entity, IdpMetadata &out) {
+  for (xmlNode *n = entity; n && n->type == XML_ELEMENT_NODE; n = n->parent) {
+    auto text = Attribute(n, "validUntil");
+    if (!text) continue;
+    auto ms = ParseDateTime(*text);
+    if (!ms) {
+      out.valid_until_text = LogSafe(*text, 60);
+      out.valid_until_ms = 0;
+      return;
+    }
+    if (!out.valid_until_ms || *ms < out.valid_until_ms) out.valid_until_ms = *ms;
+  }
+}
+
 }  // namespace
 
 sso_status ParseIdpMetadata(std::string_view xml, IdpMetadata &out, std::string_view entity_id) {
@@ -221,6 +236,7 @@ sso_status ParseIdpMetadata(std::string_view xml, IdpMetadata &out, std::string_
   out.wants_signed_requests = Attribute(idp, "WantAuthnRequestsSigned") == "true";
   ReadSingleSignOn(idp, out);
   ReadSingleLogout(idp, out.idp);
+  ReadValidUntil(entity, out);
   return ReadSigningKeys(idp, out);
 }
 

@@ -25,6 +25,10 @@ struct IdpMetadata {
   size_t refused_certificates = 0;  // of those, refused by the key checks (too weak)
   // when the status is not SSO_OK: what is wrong, naming the entity, and the fix
   std::string error;
+  // the earliest validUntil of the entity and the EntitiesDescriptors around it (Unix ms;
+  // 0: none); `valid_until_text` one that is not an xs:dateTime (then valid_until_ms is 0)
+  int64_t valid_until_ms = 0;
+  std::string valid_until_text;
 };
 
 // The IdP in `xml`: an EntityDescriptor, or an EntitiesDescriptor (a federation aggregate,

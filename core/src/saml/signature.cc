@@ -2,6 +2,7 @@
 
 #include <openssl/bio.h>
 #include <openssl/bn.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -200,6 +201,9 @@ sso_status VerifyEnvelopedSignature(xmlNode *signature, xmlNode *signed_element,
         xmlSecPtrListGetSize(&ctx->signedInfoReferences) == 1)
       return SSO_OK;
   }
+  // A failed verification leaves OpenSSL errors in this thread's queue, where nginx's next
+  // TLS call would find them ("ignoring stale global SSL error"): they are ours, drop them.
+  ERR_clear_error();
   return SSO_SAML_SIGNATURE_INVALID;
 }
 

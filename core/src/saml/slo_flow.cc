@@ -34,7 +34,7 @@ const SamlProvider *ProviderNamed(const sso_txn &txn, const std::string &name) {
 
 const SamlProvider *ProviderByIssuer(const sso_txn &txn, std::string_view issuer) {
   for (const auto &[name, p] : txn.engine.saml_providers)
-    if (p.idp.entity_id == issuer) return &p;
+    if (p.idp_ready && p.idp.entity_id == issuer) return &p;
   return nullptr;
 }
 

@@ -195,6 +195,15 @@ PageText PageFor(sso_status reason) {
               "No identity provider is configured for this site yet.",
               {},
               kRetrySetup};
+    case SSO_SAML_METADATA_UNAVAILABLE:
+    case SSO_SAML_METADATA_EXPIRED:
+      return {503,
+              PageKind::kUnavailable,
+              "Sign-in is not set up yet",
+              "This site is still loading its identity provider's details. Please try again "
+              "in a minute.",
+              {Action::kRetry},
+              kRetryTransient};
     case SSO_LOGIN_URL_GATED:
       return {503,
               PageKind::kUnavailable,
