@@ -348,7 +348,8 @@ mistake('oidc_alg HS256', $resolver . oidc_block('corp', 'oidc_alg HS256'),
 
 # saml_idp_metadata_url (run for real in t/saml-metadata-url.t): nginx -t fetches nothing, and
 # refuses what could not be refreshed safely
-sub feed_block {
+sub feed_block { return feed_block_of('saml_idp_entity_id https://idp.example/saml', @_) }
+sub feed_block_of {
     my (@lines) = @_;
     return "sso_provider feed {\n" . join('', map {"    $_;\n"} @lines,
         'saml_sp_entity_id https://app.example/sso/saml',
@@ -392,6 +393,10 @@ mistake('a metadata refresh interval under a second',
         'saml_idp_metadata_refresh 500ms'),
     qr{sso_provider "feed": "saml_idp_metadata_refresh" directive takes a time of at least 1s},
     qr{saml_idp_metadata_refresh 500ms;});
+mistake('a metadata URL without saml_idp_entity_id',
+    feed_block_of('saml_idp_metadata_url https://127.0.0.1/md.xml', $pinned),
+    qr{sso_provider "feed": "saml_idp_metadata_url https://127\.0\.0\.1/md\.xml" needs "saml_idp_entity_id": the entityID the fetched metadata must describe \(accounts are keyed by it, so a refresh may not change it\)},
+    qr{saml_idp_metadata_url https://127\.0\.0\.1/md\.xml;});
 mistake('a metadata signing certificate without a URL',
     saml_block('vault', $pinned),
     qr{sso_provider "vault": "saml_idp_metadata_signing_certificate" is for metadata fetched from a URL: add "saml_idp_metadata_url https://\.\.\.;", or remove it},

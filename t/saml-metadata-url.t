@@ -55,7 +55,7 @@ sub steer {
 
 # An IdP EntityDescriptor with ID "_md" and these IdP certificates; signed on its root by
 # `sign` (a key stem; '' leaves it unsigned); `valid_until` seconds from now; `pad` bytes of
-# comment; `tamper` a code ref on the signed text.
+# comment; `tamper` a code ref on the signed text; `entity` another entityID.
 my $n = 0;
 sub metadata {
     my (%o) = @_;
@@ -66,8 +66,9 @@ sub metadata {
     my $sign = $o{sign} // 'mdsign';
     my $until = defined $o{valid_until}
         ? ' validUntil="' . Test::Nginx::SamlIdp::iso(time + $o{valid_until}) . '"' : '';
+    my $entity_id = $o{entity} // $entity;
     my $xml = qq{<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" }
-        . qq{xmlns:ds="http://www.w3.org/2000/09/xmldsig#" ID="_md" entityID="$entity"$until>}
+        . qq{xmlns:ds="http://www.w3.org/2000/09/xmldsig#" ID="_md" entityID="$entity_id"$until>}
         . ($sign ? Test::Nginx::SamlIdp::signature_template('_md') : '')
         . qq{<md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">}
         . $certs
@@ -128,6 +129,7 @@ sso_backchannel_timeout 1500ms;
 sso_provider corp {
     saml_idp_metadata_url                  https://127.0.0.1:$md_port/idp-metadata.xml;
     saml_idp_metadata_signing_certificate  $keys/mdsign.crt;
+    saml_idp_entity_id                     $entity;
     saml_idp_metadata_refresh              2s;
     saml_idp_metadata                      $backing;
     saml_idp_metadata_max_size             32k;
@@ -187,6 +189,9 @@ my @bad = (
     [ 'changed after signing', sub { (mode => 'serve', file => metadata(
           tamper => sub { my $x = shift; my $a = $idp->cert_body('idp'); my $b = $idp->cert_body('attacker'); $x =~ s/\Q$a\E/$b/; $x })) },
       qr/its signature does not verify with the pinned signing certificate \(saml_idp_metadata_signing_certificate\): signed by another key, or changed after signing/ ],
+    [ 'properly signed, for another IdP entity', sub { (mode => 'serve', file => metadata(
+          entity => 'https://other-idp.test.invalid', certs => ['attacker'])) },
+      qr/it describes the IdP "https:\/\/other-idp\.test\.invalid", not "\Q$entity\E" \(saml_idp_entity_id\)/ ],
     [ 'expired', sub { (mode => 'serve', file => metadata(valid_until => -60)) },
       qr/it expired at \d{4}-\d\d-\d\dT[\d:]+Z \(its validUntil\)/ ],
     [ 'too large', sub { (mode => 'serve', file => metadata(pad => 40000)) },

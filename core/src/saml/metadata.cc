@@ -227,7 +227,8 @@ sso_status ParseIdpMetadata(std::string_view xml, IdpMetadata &out, std::string_
   }
   xmlNode *entity = ChooseEntity(xmlDocGetRootElement(doc.get()), entity_id, out.error);
   if (!entity) return SSO_SAML_METADATA_INVALID;
-  out.idp.entity_id = entity_id.empty() ? EntityId(entity) : std::string(entity_id);
+  out.entity_in_document = EntityId(entity);
+  out.idp.entity_id = entity_id.empty() ? out.entity_in_document : std::string(entity_id);
   if (out.idp.entity_id.empty()) {
     out.error = "the IdP's EntityDescriptor has no entityID";
     return SSO_SAML_METADATA_INVALID;

@@ -14,6 +14,8 @@ struct IdpMetadata {
   // entity_id; sso_url (HTTP-Redirect) and sso_post_url (HTTP-POST), either may be empty;
   // the SingleLogoutService endpoints; every usable signing key (may be none)
   IdentityProvider idp;
+  // the chosen entity's own entityID (idp.entity_id is saml_idp_entity_id when one is set)
+  std::string entity_in_document;
   bool wants_signed_requests = false;
   // every SingleSignOnService binding the IdP lists ("HTTP-Redirect", "SOAP"...), and those of
   // our bindings skipped for their URL ("HTTP-Redirect \"http://idp/sso\""), for messages

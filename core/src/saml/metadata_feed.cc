@@ -62,6 +62,11 @@ sso_status AcceptMetadata(const MetadataFeed &feed, const IdpLines &lines, std::
   outcome = "invalid";
   auto keep = [&skipped](std::string line) { skipped.push_back(std::move(line)); };
   if (s = BuildIdp(lines, xml, keep, data, why); s != SSO_OK) return s;
+  if (data.entity_in_document != lines.entity_id) {
+    why = "it describes the IdP " + Quoted(data.entity_in_document) + ", not " +
+          Quoted(lines.entity_id) + " (saml_idp_entity_id)";
+    return SSO_SAML_METADATA_INVALID;
+  }
   if (!data.valid_until_text.empty()) {
     why = "its validUntil " + Quoted(data.valid_until_text) + " is not an xs:dateTime";
     return SSO_SAML_METADATA_INVALID;

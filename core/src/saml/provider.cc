@@ -149,6 +149,12 @@ sso_status SetUpFeed(const sso_saml_provider_config &c, SamlProvider &out,
                   sso::Quoted(directive, url) +
                       " needs \"saml_idp_metadata_signing_certificate\": the certificate the "
                       "metadata is signed with (an unsigned metadata feed is refused)");
+  // Accounts are keyed by the IdP's entity ID: a feed may not change it behind the operator.
+  if (out.idp_lines.entity_id.empty())
+    return Refuse(error, SSO_CONFIG_MISSING_LINE, directive, url,
+                  sso::Quoted(directive, url) +
+                      " needs \"saml_idp_entity_id\": the entityID the fetched metadata must "
+                      "describe (accounts are keyed by it, so a refresh may not change it)");
   feed = MetadataFeed{};
   feed.provider = out.name;
   feed.url = url;
@@ -209,6 +215,7 @@ sso_status BuildIdp(const IdpLines &lines, std::string_view xml,
     built.sign_requests = metadata.wants_signed_requests;
     built.valid_until_ms = metadata.valid_until_ms;
     built.valid_until_text = std::move(metadata.valid_until_text);
+    built.entity_in_document = std::move(metadata.entity_in_document);
   }
   // Explicit settings override or complete the metadata.
   if (sso_status s = ApplyLines(lines, built.idp, warn, error); s != SSO_OK) return s;

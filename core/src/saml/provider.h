@@ -27,9 +27,10 @@ struct IdpLines {
 // The IdP's side of a provider, as one metadata document and the lines make it.
 struct IdpData {
   saml::IdentityProvider idp;
-  bool sign_requests = false;    // the metadata's WantAuthnRequestsSigned, or the line's
-  int64_t valid_until_ms = 0;    // the metadata's validUntil (Unix ms); 0: none
-  std::string valid_until_text;  // a validUntil that is not an xs:dateTime
+  bool sign_requests = false;      // the metadata's WantAuthnRequestsSigned, or the line's
+  int64_t valid_until_ms = 0;      // the metadata's validUntil (Unix ms); 0: none
+  std::string valid_until_text;    // a validUntil that is not an xs:dateTime
+  std::string entity_in_document;  // the entityID the metadata itself gives the IdP
 };
 
 // The IdP from metadata `xml` (empty: the lines alone) and the lines. Warnings for what was

@@ -27,6 +27,7 @@ struct Doc {
   std::string sso_url = "https://idp.test.invalid/sso";
   std::string valid_until;  // empty: none
   std::string extra;        // inside the root, after the IDPSSODescriptor
+  std::string entity_id = kIdp;
 };
 
 std::string Cert(const std::string &stem) {
@@ -36,7 +37,7 @@ std::string Cert(const std::string &stem) {
 std::string Metadata(const Doc &d = {}) {
   return "<md:EntityDescriptor xmlns:md=\"urn:oasis:names:tc:SAML:2.0:metadata\" "
          "xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\" ID=\"" +
-         d.id + "\" entityID=\"" + kIdp + "\"" +
+         d.id + "\" entityID=\"" + d.entity_id + "\"" +
          (d.valid_until.empty() ? "" : " validUntil=\"" + d.valid_until + "\"") +
          "><md:IDPSSODescriptor protocolSupportEnumeration=\"urn:oasis:names:tc:SAML:2.0:"
          "protocol\"><md:KeyDescriptor use=\"signing\"><ds:KeyInfo><ds:X509Data>"
@@ -70,7 +71,15 @@ struct Verdict {
   sso::IdpData data;
 };
 
-Verdict Accept(const std::string &xml, int64_t now = kNow, const sso::IdpLines &lines = {}) {
+// The lines of a feed: saml_idp_entity_id is required with a URL.
+sso::IdpLines FeedLines() {
+  sso::IdpLines lines;
+  lines.entity_id = kIdp;
+  return lines;
+}
+
+Verdict Accept(const std::string &xml, int64_t now = kNow,
+               const sso::IdpLines &lines = FeedLines()) {
   Verdict v;
   std::vector<std::string> skipped;
   v.status = sso::AcceptMetadata(Feed(), lines, xml, now, v.data, skipped, v.why, v.outcome);
@@ -184,11 +193,24 @@ TEST(MetadataFeed, ParsesLikeTheFileAndTheLinesStillApply) {
   EXPECT_EQ(none.status, SSO_SAML_METADATA_INVALID);
   EXPECT_EQ(none.outcome, "invalid");
   // the same, completed by saml_idp_sso_url
-  sso::IdpLines lines;
+  sso::IdpLines lines = FeedLines();
   lines.sso_url = "https://idp.example/fixed";
   Verdict fixed = Accept(Signed({.sso_url = "http://idp.example/sso"}), kNow, lines);
   ASSERT_EQ(fixed.status, SSO_OK) << fixed.why;
   EXPECT_EQ(fixed.data.idp.sso_url, "https://idp.example/fixed");
+}
+
+// Accounts are keyed by the IdP's entity ID: a properly signed document for another entity
+// does not change it (nor does an aggregate without it).
+TEST(MetadataFeed, RefusesADocumentForAnotherEntity) {
+  Verdict other = Accept(Signed({.entity_id = "https://other-idp.test.invalid"}));
+  EXPECT_EQ(other.status, SSO_SAML_METADATA_INVALID);
+  EXPECT_EQ(other.outcome, "invalid");
+  EXPECT_NE(other.why.find("describes the IdP \"https://other-idp.test.invalid\", not \"" +
+                           std::string(kIdp) + "\" (saml_idp_entity_id)"),
+            std::string::npos)
+      << other.why;
+  EXPECT_EQ(Accept(Signed()).status, SSO_OK);
 }
 
 TEST(MetadataFeed, DelaysBackOffAfterFailuresAndComeBeforeExpiry) {
@@ -209,6 +231,7 @@ struct Provider {
   std::string url = kUrl;
   std::vector<std::string> signing = {"sp"};
   int64_t refresh_ms = 0;
+  std::string entity_id = kIdp;  // saml_idp_entity_id
 };
 
 sso_status AddProvider(sso_engine *engine, const Provider &p, std::string *error = nullptr,
@@ -224,6 +247,7 @@ sso_status AddProvider(sso_engine *engine, const Provider &p, std::string *error
   c.acs_url = S(kAcs);
   c.sign_requests = -1;
   c.idp_metadata_url = S(p.url);
+  c.idp_entity_id = S(p.entity_id);
   c.idp_metadata_signing_certificates = certs.data();
   c.idp_metadata_signing_certificates_count = certs.size();
   c.idp_metadata_refresh_ms = p.refresh_ms;
@@ -256,6 +280,8 @@ TEST(MetadataFeedConfig, RefusesWhatCannotBeRefreshedSafely) {
   EXPECT_NE(error.find("saml_idp_metadata_signing_certificate"), std::string::npos) << error;
   EXPECT_EQ(AddProvider(engine.get(), {.signing = {"weak-1024"}}, &error), SSO_KEY_REFUSED);
   EXPECT_EQ(AddProvider(engine.get(), {.refresh_ms = 500}, &error), SSO_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(AddProvider(engine.get(), {.entity_id = ""}, &error), SSO_CONFIG_MISSING_LINE);
+  EXPECT_NE(error.find("needs \"saml_idp_entity_id\""), std::string::npos) << error;
   EXPECT_EQ(sso_engine_metadata_feeds(engine.get()), 0u);
 }
 
