@@ -91,8 +91,8 @@ sub metadata {
     return $file;
 }
 
-# Waits until `$want` distinct workers logged a line matching `$re` after `$from` bytes of
-# the error log; returns the matching lines.
+# Waits until `$want` distinct running workers logged a line matching `$re` after `$from`
+# bytes of the error log; returns the matching lines.
 sub worker_lines {
     my ($re, $from, $want, $timeout) = @_;
     my @lines;
@@ -100,7 +100,8 @@ sub worker_lines {
     while (time < $deadline) {
         my %pids;
         @lines = grep { /$re/ } split /\n/, substr(error_log(), $from);
-        /\] (\d+)#/ and $pids{$1} = 1 for @lines;
+        # only workers still running: after a reload, the old ones log on their way out
+        /\] (\d+)#/ and kill(0, $1) and $pids{$1} = 1 for @lines;
         return @lines if keys %pids >= $want;
         sleep 0.1;
     }
@@ -278,6 +279,24 @@ subtest 'a backing copy that passes the checks is used at start, before any fetc
     reload_nginx();
     unlike(substr(error_log(), $from), qr/has no IdP metadata yet/, 'the workers start with the copy');
     is(login('idp2')->{status}, 303, 'a login works with the key of the copy');
+};
+
+subtest 'a backing copy the workers may not write: one warning each, the refresh still used' => sub {
+    chmod 0555, "$root/backing";
+    my $from = length error_log();
+    steer(mode => 'serve', file => metadata(certs => ['idp'], valid_until => 86400));
+    ok(worker_lines(qr/\[warn\].*the backing copy "\Q$backing\E" /, $from, 2, 20),
+        'each worker says it cannot write the copy') or diag(substr(error_log(), $from));
+    ok(worker_lines(qr/\[notice\].*provider "corp" refreshed from /, $from, 2, 20),
+        'and the refresh is taken anyway');
+    is(login('idp')->{status}, 303, 'logins use the refreshed key')
+        or diag(substr(error_log(), $from));
+    sleep 2.5;  # a few more refreshes: still one warning per worker
+    my @warnings = grep { /the backing copy "\Q$backing\E" / } split /\n/, substr(error_log(), $from);
+    my %per_worker;
+    /\] (\d+)#/ and $per_worker{$1}++ for @warnings;
+    is_deeply([ grep { $_ > 1 } values %per_worker ], [], 'once per worker, not on every refresh');
+    chmod 0777, "$root/backing";
 };
 
 subtest 'an unsigned backing copy is not used (a warning at nginx -t says why)' => sub {
