@@ -50,6 +50,18 @@ constexpr std::array<GroupTable, 4> kBase64Places = [] {
   return places;
 }();
 
+// The same for the URL-safe alphabet.
+constexpr std::array<GroupTable, 4> kBase64UrlPlaces = [] {
+  std::array<GroupTable, 4> places{};
+  for (int place = 0; place < 4; ++place)
+    for (int c = 0; c < 256; ++c) {
+      int v = kBase64UrlValues[static_cast<size_t>(c)];
+      places[static_cast<size_t>(place)][static_cast<size_t>(c)] =
+          v < 0 ? kNotInGroup : static_cast<uint32_t>(v) << (18 - 6 * place);
+    }
+  return places;
+}();
+
 int Base64UrlValue(char c) { return kBase64UrlValues[static_cast<unsigned char>(c)]; }
 
 }  // namespace
@@ -137,15 +149,16 @@ std::optional<std::string> Base64UrlDecode(std::string_view text) {
   size_t tail = text.size() % 4;
   if (tail == 1) return std::nullopt;
   std::string out(text.size() / 4 * 3 + (tail ? tail - 1 : 0), '\0');
+  const auto *group = reinterpret_cast<const unsigned char *>(text.data());
+  auto *bytes = reinterpret_cast<unsigned char *>(out.data());
   size_t in = 0, at = 0;
-  for (; in + 4 <= text.size(); in += 4) {
-    int a = Base64UrlValue(text[in]), b = Base64UrlValue(text[in + 1]);
-    int c = Base64UrlValue(text[in + 2]), d = Base64UrlValue(text[in + 3]);
-    if ((a | b | c | d) < 0) return std::nullopt;
-    uint32_t v = static_cast<uint32_t>(a << 18 | b << 12 | c << 6 | d);
-    out[at++] = static_cast<char>(v >> 16);
-    out[at++] = static_cast<char>(v >> 8);
-    out[at++] = static_cast<char>(v);
+  for (; in + 4 <= text.size(); in += 4, group += 4, at += 3) {
+    uint32_t v = kBase64UrlPlaces[0][group[0]] | kBase64UrlPlaces[1][group[1]] |
+                 kBase64UrlPlaces[2][group[2]] | kBase64UrlPlaces[3][group[3]];
+    if (v & kNotInGroup) return std::nullopt;
+    bytes[at] = static_cast<unsigned char>(v >> 16);
+    bytes[at + 1] = static_cast<unsigned char>(v >> 8);
+    bytes[at + 2] = static_cast<unsigned char>(v);
   }
   if (tail == 0) return out;
   int a = Base64UrlValue(text[in]), b = Base64UrlValue(text[in + 1]);
