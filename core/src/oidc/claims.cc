@@ -45,9 +45,8 @@ bool ParseObject(std::string_view json, std::string &text, size_t &length,
   length = json.size();
   text.resize(length + simdjson::SIMDJSON_PADDING);
   std::memcpy(text.data(), json.data(), length);
-  auto error = reader.parser.parse_into_document(doc, text.data(), length, false)
-                   .get_object()
-                   .get(out);
+  auto error =
+      reader.parser.parse_into_document(doc, text.data(), length, false).get_object().get(out);
   if (error != simdjson::NUMBER_ERROR || !again) return error == simdjson::SUCCESS;
   auto tree = nlohmann::json::parse(json, nullptr, false);
   if (!tree.is_object()) return false;

@@ -28,7 +28,7 @@ const char *AlgorithmName(Algorithm alg);
 struct Jwt {
   std::string algorithm;      // header "alg", as sent
   std::string key_id;         // header "kid", may be empty
-  ClaimSet claims;             // the payload, a JSON object
+  ClaimSet claims;            // the payload, a JSON object
   std::string signing_input;  // base64url(header) "." base64url(payload)
   std::string signature;      // raw bytes
 };

@@ -8,7 +8,8 @@ namespace {
 constexpr const char *kBackChannelLogoutEvent =
     "http://schemas.openid.net/event/backchannel-logout";
 
-sso_status CheckTimes(const ClaimSet &claims, const LogoutTokenRules &rules, int64_t &replay_until_ms) {
+sso_status CheckTimes(const ClaimSet &claims, const LogoutTokenRules &rules,
+                      int64_t &replay_until_ms) {
   auto iat = NumericDateMs(claims, "iat");
   if (!iat || *iat > rules.now_ms + rules.clock_skew_ms) return SSO_JWT_ISSUED_IN_FUTURE;
   if (*iat < rules.now_ms - rules.clock_skew_ms - kLogoutTokenWindowMs)

@@ -64,8 +64,7 @@ class JwtPayloadTest : public ::testing::Test {
                            const std::string &header = R"({"alg":"RS256","kid":"rsa-1"})") {
     ClaimRules rules{kIssuer, kClient, "n-0S6_WzA2Mj", kNow, 120'000};
     Jwt jwt;
-    return VerifyIdToken(RawToken(*key_, header, payload), Algorithm::kRS256, *keys_, rules,
-                         jwt);
+    return VerifyIdToken(RawToken(*key_, header, payload), Algorithm::kRS256, *keys_, rules, jwt);
   }
   static sso_status Verify(const Members &members) { return Verify(Text(members)); }
 
@@ -126,8 +125,7 @@ TEST_F(JwtPayloadTest, IntegersBeyond64BitsAreNumbers) {
   EXPECT_EQ(Verify(Set(Standard(), "exp", "123456789012345678901234567890")), SSO_JWT_EXPIRED);
   EXPECT_EQ(Verify(Set(Standard(), "iat", "-9223372036854775809")), SSO_JWT_ISSUED_IN_FUTURE);
   EXPECT_EQ(Verify(Add(Standard(), "employee", "123456789012345678901234567890")), SSO_OK);
-  EXPECT_EQ(Verify(Add(Standard(), "big", "[18446744073709551616,-9223372036854775809]")),
-            SSO_OK);
+  EXPECT_EQ(Verify(Add(Standard(), "big", "[18446744073709551616,-9223372036854775809]")), SSO_OK);
 }
 
 TEST_F(JwtPayloadTest, IssuerAudienceAndAzpMustBeStrings) {
@@ -137,9 +135,9 @@ TEST_F(JwtPayloadTest, IssuerAudienceAndAzpMustBeStrings) {
   EXPECT_EQ(Verify(Drop(Standard(), "iss")), SSO_JWT_ISSUER_MISMATCH);
 
   EXPECT_EQ(Verify(Set(Standard(), "aud", "[\"app-client\"]")), SSO_OK);
-  for (const char *aud : {"[]", "null", "7", "{\"aud\":\"app-client\"}", "[[\"app-client\"]]",
-                          "[\"app-client\",7]", "[7,\"app-client\"]", "[{\"a\":1},\"app-client\"]",
-                          "\"app-client2\"", "[\"APP-CLIENT\"]"})
+  for (const char *aud :
+       {"[]", "null", "7", "{\"aud\":\"app-client\"}", "[[\"app-client\"]]", "[\"app-client\",7]",
+        "[7,\"app-client\"]", "[{\"a\":1},\"app-client\"]", "\"app-client2\"", "[\"APP-CLIENT\"]"})
     EXPECT_EQ(Verify(Set(Standard(), "aud", aud)), SSO_JWT_AUDIENCE_MISMATCH) << aud;
   EXPECT_EQ(Verify(Drop(Standard(), "aud")), SSO_JWT_AUDIENCE_MISMATCH);
 
@@ -235,8 +233,7 @@ TEST_F(JwtPayloadTest, TheHeaderIsJsonToo) {
   EXPECT_EQ(Verify(good, R"({"alg":"RS256","kid":7})"), SSO_OK) << "a kid not a string: none";
   EXPECT_EQ(Verify(good, R"({"alg":"none","kid":"rsa-1","alg":"RS256"})"), SSO_OK)
       << "the last alg";
-  EXPECT_EQ(Verify(good, R"({"alg":"RS256","kid":"rsa-1","alg":"none"})"),
-            SSO_JWT_ALG_NOT_ALLOWED);
+  EXPECT_EQ(Verify(good, R"({"alg":"RS256","kid":"rsa-1","alg":"none"})"), SSO_JWT_ALG_NOT_ALLOWED);
   EXPECT_EQ(Verify(good, R"({"alg":"RS256","kid":"other","kid":"rsa-1"})"), SSO_OK);
   EXPECT_EQ(Verify(good, R"({"alg":"RS\u0032\u00356","kid":"rsa-1"})"), SSO_OK);
   for (const char *header :
