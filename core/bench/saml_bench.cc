@@ -55,6 +55,8 @@ std::array<double, N> PerSecond(int iterations, int rounds,
   return rates;
 }
 
+[[gnu::noinline]] bool RunOnce(const std::function<bool()> &run) { return run(); }
+
 }  // namespace
 
 int main(int argc, char **argv) {
@@ -94,6 +96,18 @@ int main(int argc, char **argv) {
     return xmlSecDSigCtxVerify(ctx.get(), signature) == 0 &&
            ctx->status == xmlSecDSigStatusSucceeded;
   };
+  // saml_bench 0 ours|xml|bare COUNT: COUNT runs of one, untimed (to count instructions
+  // with callgrind: --toggle-collect='*RunOnce*').
+  if (argc > 3) {
+    std::string which = argv[2];
+    std::function<bool()> run = bare_once;
+    if (which == "ours") run = ours_once;
+    if (which == "xml") run = ours_xml_once;
+    for (int i = 0; i < 10; ++i) RunOnce(run);  // warm up
+    for (long i = std::atol(argv[3]); i > 0; --i)
+      if (!RunOnce(run)) return 1;
+    return 0;
+  }
   auto [ours, ours_xml, bare] = PerSecond<3>(iterations, 20, {ours_once, ours_xml_once, bare_once});
 
   std::printf(

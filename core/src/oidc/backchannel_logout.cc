@@ -30,7 +30,7 @@ OidcProvider *ProviderNamed(sso_txn &txn, const std::string &name) {
 OidcProvider *ClaimedProvider(sso_txn &txn, std::string_view token) {
   oidc::Jwt jwt;
   if (oidc::ParseJwt(token, jwt) != SSO_OK) return nullptr;
-  auto issuer = oidc::StringMember(jwt.claims, "iss");
+  auto issuer = jwt.claims.String("iss");
   if (!issuer) return nullptr;
   for (auto &[name, p] : txn.engine.oidc_providers)
     if (p.issuer == *issuer &&

@@ -150,12 +150,10 @@ std::optional<std::string> StringMember(const Json &j, const char *name) {
   return it->get<std::string>();
 }
 
-std::optional<int64_t> NumericDateMs(const Json &claims, const char *name) {
-  auto it = claims.find(name);
-  if (it == claims.end() || !it->is_number()) return std::nullopt;
-  double seconds = it->get<double>();
-  if (seconds < 0 || seconds > 1e11) return std::nullopt;
-  return static_cast<int64_t>(seconds * 1000);
+std::optional<int64_t> NumericDateMs(const ClaimSet &claims, std::string_view name) {
+  auto seconds = claims.Number(name);
+  if (!seconds || *seconds < 0 || *seconds > 1e11) return std::nullopt;
+  return static_cast<int64_t>(*seconds * 1000);
 }
 
 std::optional<Algorithm> ParseAlgorithm(std::string_view name) {
@@ -191,16 +189,13 @@ sso_status ParseJwt(std::string_view token, Jwt &out) {
   auto payload_json = Base64UrlDecode(token.substr(first + 1, second - first - 1));
   auto signature = Base64UrlDecode(token.substr(second + 1));
   if (!header_json || !payload_json || !signature) return SSO_JWT_MALFORMED;
-  Json header = Json::parse(*header_json, nullptr, false);
-  Json claims = Json::parse(*payload_json, nullptr, false);
-  if (!header.is_object() || !claims.is_object()) return SSO_JWT_MALFORMED;
-  auto alg = StringMember(header, "alg");
-  if (!alg) return SSO_JWT_MALFORMED;
+  JoseHeader header;
+  if (!ReadJoseHeader(*header_json, header) || !out.claims.Parse(*payload_json))
+    return SSO_JWT_MALFORMED;
   // "crit" names extensions we would have to understand: we understand none.
-  if (header.contains("crit")) return SSO_JWT_MALFORMED;
-  out.algorithm = *alg;
-  out.key_id = StringMember(header, "kid").value_or("");
-  out.claims = std::move(claims);
+  if (header.critical) return SSO_JWT_MALFORMED;
+  out.algorithm = std::move(header.algorithm);
+  out.key_id = std::move(header.key_id);
   out.signing_input = std::string(token.substr(0, second));
   out.signature = std::move(*signature);
   return SSO_OK;
@@ -273,6 +268,8 @@ sso_status VerifySignature(const Jwt &jwt, Algorithm alg, const Jwk &key) {
   if (prepared ? EVP_MD_CTX_copy_ex(ctx.get(), prepared) != 1
                : !InitVerify(ctx.get(), alg, key.key.get()))
     return SSO_JWT_BAD_SIGNATURE;
+  // Used once: the final step may use its key context as it is, rather than on a copy.
+  EVP_MD_CTX_set_flags(ctx.get(), EVP_MD_CTX_FLAG_FINALISE);
   std::string_view signature = jwt.signature;
   std::optional<std::string> der;
   if (alg == Algorithm::kES256) {
@@ -286,45 +283,43 @@ sso_status VerifySignature(const Jwt &jwt, Algorithm alg, const Jwk &key) {
   return rc == 1 ? SSO_OK : SSO_JWT_BAD_SIGNATURE;
 }
 
-sso_status CheckIssuerAndAudience(const Json &c, std::string_view issuer,
+sso_status CheckIssuerAndAudience(const ClaimSet &c, std::string_view issuer,
                                   std::string_view client_id) {
-  if (StringMember(c, "iss") != issuer) return SSO_JWT_ISSUER_MISMATCH;
+  if (c.String("iss") != issuer) return SSO_JWT_ISSUER_MISMATCH;
 
-  auto aud = c.find("aud");
   size_t audiences = 0;
   bool ours = false;
-  if (aud != c.end() && aud->is_string()) {
+  if (auto aud = c.String("aud")) {
     audiences = 1;
-    ours = aud->get<std::string>() == client_id;
-  } else if (aud != c.end() && aud->is_array()) {
-    for (const auto &a : *aud) {
-      if (!a.is_string()) return SSO_JWT_AUDIENCE_MISMATCH;
+    ours = *aud == client_id;
+  } else if (auto list = c.Array("aud")) {
+    for (const auto &a : *list) {
+      if (!a) return SSO_JWT_AUDIENCE_MISMATCH;
       ++audiences;
-      ours = ours || a.get<std::string>() == client_id;
+      ours = ours || *a == client_id;
     }
   }
   if (!ours) return SSO_JWT_AUDIENCE_MISMATCH;
-  auto azp = c.find("azp");
-  if (azp != c.end() || audiences > 1) {
-    if (StringMember(c, "azp") != client_id) return SSO_JWT_AZP_MISMATCH;
+  if (c.Has("azp") || audiences > 1) {
+    if (c.String("azp") != client_id) return SSO_JWT_AZP_MISMATCH;
   }
   return SSO_OK;
 }
 
 sso_status CheckIdTokenClaims(const Jwt &jwt, const ClaimRules &r) {
-  const Json &c = jwt.claims;
+  const ClaimSet &c = jwt.claims;
   if (sso_status s = CheckIssuerAndAudience(c, r.issuer, r.client_id); s != SSO_OK) return s;
 
   auto exp = NumericDateMs(c, "exp");
   if (!exp || r.now_ms - r.clock_skew_ms >= *exp) return SSO_JWT_EXPIRED;
   auto iat = NumericDateMs(c, "iat");
   if (!iat || *iat > r.now_ms + r.clock_skew_ms) return SSO_JWT_ISSUED_IN_FUTURE;
-  if (c.contains("nbf")) {
+  if (c.Has("nbf")) {
     auto nbf = NumericDateMs(c, "nbf");
     if (!nbf || *nbf > r.now_ms + r.clock_skew_ms) return SSO_JWT_NOT_YET_VALID;
   }
-  if (!r.nonce.empty() && StringMember(c, "nonce") != r.nonce) return SSO_JWT_NONCE_MISMATCH;
-  auto sub = StringMember(c, "sub");
+  if (!r.nonce.empty() && c.String("nonce") != r.nonce) return SSO_JWT_NONCE_MISMATCH;
+  auto sub = c.String("sub");
   if (!sub || sub->empty()) return SSO_JWT_MALFORMED;
   return SSO_OK;
 }

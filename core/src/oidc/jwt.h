@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "oidc/claims.h"
 #include "sso/sso.h"
 #include "text/encoding.h"
 
@@ -27,7 +28,7 @@ const char *AlgorithmName(Algorithm alg);
 struct Jwt {
   std::string algorithm;      // header "alg", as sent
   std::string key_id;         // header "kid", may be empty
-  nlohmann::json claims;      // the payload, a JSON object
+  ClaimSet claims;            // the payload, a JSON object
   std::string signing_input;  // base64url(header) "." base64url(payload)
   std::string signature;      // raw bytes
 };
@@ -92,10 +93,10 @@ struct ClaimRules {
 // A string member of a JSON object; nullopt when absent or not a string.
 std::optional<std::string> StringMember(const nlohmann::json &object, const char *name);
 // A NumericDate claim in milliseconds; nullopt when absent, not a number or out of range.
-std::optional<int64_t> NumericDateMs(const nlohmann::json &claims, const char *name);
+std::optional<int64_t> NumericDateMs(const ClaimSet &claims, std::string_view name);
 
 // iss exact; aud contains client_id; azp (when present or several audiences) = client_id.
-sso_status CheckIssuerAndAudience(const nlohmann::json &claims, std::string_view issuer,
+sso_status CheckIssuerAndAudience(const ClaimSet &claims, std::string_view issuer,
                                   std::string_view client_id);
 
 // iss exact, aud contains client_id, azp (when present or several audiences) = client_id,

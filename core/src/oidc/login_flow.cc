@@ -80,8 +80,8 @@ void Authorize(sso_txn &txn, OidcLoginState &login, OidcProvider &p,
   FlowStore(txn, std::move(commands), out);
 }
 
-void Finish(sso_txn &txn, OidcCallbackState &callback, OidcProvider &p, const Json &claims,
-            sso_step &out);
+void Finish(sso_txn &txn, OidcCallbackState &callback, OidcProvider &p,
+            const oidc::ClaimSet &claims, sso_step &out);
 
 void FetchJwks(sso_txn &txn, OidcCallbackState &callback, sso_step &out) {
   callback.jwks_refreshed = true;
@@ -110,7 +110,7 @@ void VerifyAndFinish(sso_txn &txn, OidcCallbackState &callback, OidcProvider &p,
   if (p.userinfo) {
     if (callback.access_token.empty() || callback.discovery->userinfo_endpoint.empty())
       return FlowFail(txn, SSO_OIDC_USERINFO_INVALID, out);
-    callback.claims = jwt.claims.dump(-1, ' ', false, Json::error_handler_t::replace);
+    callback.claims = jwt.claims.Json();
     callback.stage = OidcCallbackState::Stage::kUserinfo;
     return Http(txn, "GET", callback.discovery->userinfo_endpoint,
                 "Bearer " + callback.access_token, "", "", out);
@@ -132,21 +132,23 @@ void MergeUserinfo(sso_txn &txn, OidcCallbackState &callback, OidcProvider &p, i
     return FlowFail(txn, SSO_OIDC_USERINFO_INVALID, out);
   for (auto &[name, value] : info.items())
     if (!claims.contains(name)) claims[name] = value;
-  Finish(txn, callback, p, claims, out);
+  oidc::ClaimSet merged;
+  if (!merged.Parse(claims.dump(-1, ' ', false, Json::error_handler_t::replace)))
+    return FlowFail(txn, SSO_OIDC_USERINFO_INVALID, out);
+  Finish(txn, callback, p, merged, out);
 }
 
 // The login is valid: spend its state (GETDEL, so of two callbacks racing with one state only
 // one goes on), then provision. Nothing before this point consumes the state, so a failure
 // that is not the person's (an unreachable provider, a worker without discovery) leaves the
 // login completable.
-void Finish(sso_txn &txn, OidcCallbackState &callback, OidcProvider &p, const Json &claims,
-            sso_step &out) {
+void Finish(sso_txn &txn, OidcCallbackState &callback, OidcProvider &p,
+            const oidc::ClaimSet &claims, sso_step &out) {
   // the login's binding cookie is spent, whatever happens next
   callback.binding_clear =
       SetCookieValue({callback.binding_name, txn.engine.settings.cookie_secure}, "", 0);
   callback.identity = IdentityFromClaims(p, claims);
-  if (auto sid = claims.find("sid"); sid != claims.end() && sid->is_string())
-    callback.logout.sid = sid->get<std::string>();
+  if (auto sid = claims.String("sid")) callback.logout.sid = *sid;
   callback.logout.id_token = std::move(callback.id_token);
   std::vector<StoreCommand> commands;
   commands.push_back(StoreCommand{"GETDEL", callback.state_key});

@@ -5,19 +5,18 @@
 namespace sso::oidc {
 namespace {
 
-using Json = nlohmann::json;
-
 constexpr const char *kBackChannelLogoutEvent =
     "http://schemas.openid.net/event/backchannel-logout";
 
-sso_status CheckTimes(const Json &claims, const LogoutTokenRules &rules, int64_t &replay_until_ms) {
+sso_status CheckTimes(const ClaimSet &claims, const LogoutTokenRules &rules,
+                      int64_t &replay_until_ms) {
   auto iat = NumericDateMs(claims, "iat");
   if (!iat || *iat > rules.now_ms + rules.clock_skew_ms) return SSO_JWT_ISSUED_IN_FUTURE;
   if (*iat < rules.now_ms - rules.clock_skew_ms - kLogoutTokenWindowMs)
     return SSO_LOGOUT_TOKEN_STALE;
   replay_until_ms = *iat + rules.clock_skew_ms + kLogoutTokenWindowMs;
   // exp is required only by the final spec: older providers send none
-  if (claims.contains("exp")) {
+  if (claims.Has("exp")) {
     auto exp = NumericDateMs(claims, "exp");
     if (!exp || rules.now_ms - rules.clock_skew_ms >= *exp) return SSO_JWT_EXPIRED;
     replay_until_ms = std::max(replay_until_ms, *exp + rules.clock_skew_ms);
@@ -26,11 +25,8 @@ sso_status CheckTimes(const Json &claims, const LogoutTokenRules &rules, int64_t
 }
 
 // The events claim names the back-channel logout event, whose value is a JSON object.
-bool IsLogoutEvent(const Json &claims) {
-  auto events = claims.find("events");
-  if (events == claims.end() || !events->is_object()) return false;
-  auto event = events->find(kBackChannelLogoutEvent);
-  return event != events->end() && event->is_object();
+bool IsLogoutEvent(const ClaimSet &claims) {
+  return claims.MemberKind("events", kBackChannelLogoutEvent) == ClaimSet::Kind::kObject;
 }
 
 }  // namespace
@@ -44,17 +40,17 @@ sso_status VerifyLogoutToken(std::string_view token, Algorithm alg, const std::v
   if (sso_status s = SelectKey(keys, jwt.key_id, alg, key); s != SSO_OK) return s;
   if (sso_status s = VerifySignature(jwt, alg, *key); s != SSO_OK) return s;
 
-  const Json &c = jwt.claims;
+  const ClaimSet &c = jwt.claims;
   if (sso_status s = CheckIssuerAndAudience(c, rules.issuer, rules.client_id); s != SSO_OK)
     return s;
   if (sso_status s = CheckTimes(c, rules, out.replay_until_ms); s != SSO_OK) return s;
   if (!IsLogoutEvent(c)) return SSO_LOGOUT_TOKEN_NOT_A_LOGOUT;
   // an ID token replayed here would carry one
-  if (c.contains("nonce")) return SSO_LOGOUT_TOKEN_HAS_NONCE;
-  out.jti = StringMember(c, "jti").value_or("");
+  if (c.Has("nonce")) return SSO_LOGOUT_TOKEN_HAS_NONCE;
+  out.jti = c.String("jti").value_or("");
   if (out.jti.empty()) return SSO_LOGOUT_TOKEN_NO_JTI;
-  out.subject = StringMember(c, "sub").value_or("");
-  out.sid = StringMember(c, "sid").value_or("");
+  out.subject = c.String("sub").value_or("");
+  out.sid = c.String("sid").value_or("");
   if (out.subject.empty() && out.sid.empty()) return SSO_LOGOUT_TOKEN_NO_SUBJECT;
   return SSO_OK;
 }

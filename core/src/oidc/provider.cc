@@ -16,11 +16,9 @@ std::string ClaimName(const OidcProvider &p, const std::string &field) {
   return it == p.claim_map.end() ? field : it->second;
 }
 
-std::string StringClaim(const nlohmann::json &claims, const std::string &name) {
-  auto it = claims.find(name);
-  if (it == claims.end() || !it->is_string()) return {};
-  std::string value = it->get<std::string>();
-  return HasControlCharacter(value) ? std::string() : value;
+std::string StringClaim(const oidc::ClaimSet &claims, const std::string &name) {
+  auto value = claims.String(name);
+  return !value || HasControlCharacter(*value) ? std::string() : std::string(*value);
 }
 
 }  // namespace
@@ -184,7 +182,7 @@ sso_status MakeOidcProvider(const sso_oidc_provider_config &c, OidcProvider &out
   return SSO_OK;
 }
 
-Identity IdentityFromClaims(const OidcProvider &p, const nlohmann::json &claims) {
+Identity IdentityFromClaims(const OidcProvider &p, const oidc::ClaimSet &claims) {
   Identity id;
   id.provider = p.name;
   id.subject = StringClaim(claims, "sub");
@@ -193,14 +191,11 @@ Identity IdentityFromClaims(const OidcProvider &p, const nlohmann::json &claims)
   id.user = id.subject;
   id.email = StringClaim(claims, ClaimName(p, "email"));
   id.name = StringClaim(claims, ClaimName(p, "name"));
-  if (auto verified = claims.find("email_verified");
-      verified != claims.end() && verified->is_boolean())
-    id.attributes["email_verified"] = verified->get<bool>() ? "true" : "false";
-  if (auto groups = claims.find(ClaimName(p, "groups"));
-      groups != claims.end() && groups->is_array()) {
+  if (auto verified = claims.Bool("email_verified"))
+    id.attributes["email_verified"] = *verified ? "true" : "false";
+  if (auto groups = claims.Array(ClaimName(p, "groups"))) {
     for (const auto &g : *groups)
-      if (g.is_string() && !HasControlCharacter(g.get<std::string>()))
-        id.groups.push_back(g.get<std::string>());
+      if (g && !HasControlCharacter(*g)) id.groups.emplace_back(*g);
   }
   for (const auto &[field, claim] : p.claim_map) {
     if (field == "email" || field == "name" || field == "groups") continue;

@@ -50,6 +50,6 @@ sso_status MakeOidcProvider(const sso_oidc_provider_config &config, OidcProvider
 
 // The identity an ID token's claims stand for: subject = sub at iss; email (with
 // email_verified kept as an attribute), name and groups through the claim mapping.
-Identity IdentityFromClaims(const OidcProvider &provider, const nlohmann::json &claims);
+Identity IdentityFromClaims(const OidcProvider &provider, const oidc::ClaimSet &claims);
 
 }  // namespace sso

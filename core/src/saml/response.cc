@@ -17,6 +17,8 @@ namespace {
 
 constexpr const char *kSuccess = "urn:oasis:names:tc:SAML:2.0:status:Success";
 constexpr const char *kBearer = "urn:oasis:names:tc:SAML:2.0:cm:bearer";
+// A decoded response larger than this does not keep its buffer for the next one.
+constexpr size_t kKeptDecodeBuffer = 64 * 1024;
 
 // Every ds:Signature in the document must be a direct child of the Response or of the
 // Assertion: a signature anywhere else is something we would not check.
@@ -179,9 +181,14 @@ std::optional<std::string> PeekIssuer(std::string_view saml_response_base64) {
 sso_status ValidateResponse(std::string_view saml_response_base64, const IdentityProvider &idp,
                             const ServiceProvider &sp, const Expectation &expect, Assertion &out) {
   if (saml_response_base64.size() > kMaxResponseBase64) return SSO_SAML_RESPONSE_TOO_LARGE;
-  auto xml = Base64Decode(saml_response_base64);
-  if (!xml) return SSO_SAML_BAD_ENCODING;
-  return ValidateResponseXml(*xml, idp, sp, expect, out);
+  // One buffer per thread (a worker has one): decoding a response allocates nothing once it
+  // has held one of that size.
+  thread_local std::string xml;
+  sso_status s = Base64DecodeTo(saml_response_base64, xml)
+                     ? ValidateResponseXml(xml, idp, sp, expect, out)
+                     : SSO_SAML_BAD_ENCODING;
+  if (xml.capacity() > kKeptDecodeBuffer) std::string().swap(xml);
+  return s;
 }
 
 sso_status ValidateResponseXml(std::string_view xml, const IdentityProvider &idp,

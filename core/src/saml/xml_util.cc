@@ -58,13 +58,6 @@ XmlDocPtr ParseUntrusted(std::string_view xml, bool *dtd) {
   return doc;
 }
 
-bool Is(const xmlNode *node, const char *ns, const char *name) {
-  // the local name first: it is short and tells most elements apart
-  return node && node->type == XML_ELEMENT_NODE &&
-         xmlStrEqual(node->name, reinterpret_cast<const xmlChar *>(name)) && node->ns &&
-         node->ns->href && xmlStrEqual(node->ns->href, reinterpret_cast<const xmlChar *>(ns));
-}
-
 std::vector<xmlNode *> Children(const xmlNode *parent, const char *ns, const char *name) {
   std::vector<xmlNode *> out;
   if (!parent) return out;

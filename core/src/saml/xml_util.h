@@ -3,6 +3,7 @@
 
 #include <libxml/tree.h>
 
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -24,7 +25,17 @@ bool InitXmlSec();
 // substitution. nullptr on any problem; `dtd` tells whether a DTD was the reason.
 XmlDocPtr ParseUntrusted(std::string_view xml, bool *dtd);
 
-bool Is(const xmlNode *node, const char *ns, const char *name);
+// An element with that namespace and local name. Inline, with the names compared in place:
+// the walks over a whole response call it for every element.
+inline bool Is(const xmlNode *node, const char *ns, const char *name) {
+  auto same = [](const xmlChar *a, const char *b) {  // xmlStrEqual, for a non-null b
+    return a && a[0] == static_cast<xmlChar>(b[0]) &&
+           std::strcmp(reinterpret_cast<const char *>(a), b) == 0;
+  };
+  // the local name first: it is short and tells most elements apart
+  return node && node->type == XML_ELEMENT_NODE && same(node->name, name) && node->ns &&
+         same(node->ns->href, ns);
+}
 // Element children of `parent` with that namespace and name.
 std::vector<xmlNode *> Children(const xmlNode *parent, const char *ns, const char *name);
 xmlNode *OnlyChild(const xmlNode *parent, const char *ns, const char *name, size_t *count);

@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <memory>
 
+#include "text/base64_blocks.h"
+
 namespace sso {
 namespace {
 
@@ -50,13 +52,31 @@ constexpr std::array<GroupTable, 4> kBase64Places = [] {
   return places;
 }();
 
+// The same for the URL-safe alphabet.
+constexpr std::array<GroupTable, 4> kBase64UrlPlaces = [] {
+  std::array<GroupTable, 4> places{};
+  for (int place = 0; place < 4; ++place)
+    for (int c = 0; c < 256; ++c) {
+      int v = kBase64UrlValues[static_cast<size_t>(c)];
+      places[static_cast<size_t>(place)][static_cast<size_t>(c)] =
+          v < 0 ? kNotInGroup : static_cast<uint32_t>(v) << (18 - 6 * place);
+    }
+  return places;
+}();
+
 int Base64UrlValue(char c) { return kBase64UrlValues[static_cast<unsigned char>(c)]; }
 
 }  // namespace
 
 std::optional<std::string> Base64Decode(std::string_view text) {
-  if (text.empty() || text.size() > static_cast<size_t>(INT32_MAX)) return std::nullopt;
-  std::string out(text.size() / 4 * 3, '\0');
+  std::string out;
+  if (!Base64DecodeTo(text, out)) return std::nullopt;
+  return out;
+}
+
+bool Base64DecodeTo(std::string_view text, std::string &out) {
+  if (text.empty() || text.size() > static_cast<size_t>(INT32_MAX)) return false;
+  out.resize(text.size() / 4 * 3);  // fills only what it adds to the length
   auto *at = reinterpret_cast<unsigned char *>(out.data());
   const auto *in = reinterpret_cast<const unsigned char *>(text.data());
   const auto *end = in + text.size();
@@ -65,6 +85,10 @@ std::optional<std::string> Base64Decode(std::string_view text) {
   while (in < end) {
     // Most of the text: whole groups of four characters of the alphabet.
     if (in_group == 0 && padding == 0) {
+      size_t taken =
+          DecodeBase64Blocks(in, static_cast<size_t>(end - in), at, Base64Alphabet::kStandard);
+      in += taken;
+      at += taken / 4 * 3;
       for (; end - in >= 4; in += 4) {
         uint32_t v = kBase64Places[0][in[0]] | kBase64Places[1][in[1]] | kBase64Places[2][in[2]] |
                      kBase64Places[3][in[3]];
@@ -79,14 +103,14 @@ std::optional<std::string> Base64Decode(std::string_view text) {
     // The rest one character at a time: white space, padding, a group split by them.
     int v = kBase64Values[*in++];
     if (v >= 0) {
-      if (padding) return std::nullopt;  // data after the padding
+      if (padding) return false;  // data after the padding
     } else if (v == kSpace) {
       continue;
     } else if (v == kPad) {
-      if (++padding > 2) return std::nullopt;
+      if (++padding > 2) return false;
       v = 0;
     } else {
-      return std::nullopt;
+      return false;
     }
     group = group << 6 | static_cast<uint32_t>(v);
     if (++in_group < 4) continue;
@@ -97,10 +121,10 @@ std::optional<std::string> Base64Decode(std::string_view text) {
     group = 0;
     in_group = 0;
   }
-  if (in_group != 0) return std::nullopt;  // not whole groups of four
+  if (in_group != 0) return false;  // not whole groups of four
   out.resize(static_cast<size_t>(at - reinterpret_cast<unsigned char *>(out.data())) -
              static_cast<size_t>(padding));
-  return out;
+  return true;
 }
 
 std::string Base64Encode(std::string_view bytes) {
@@ -137,15 +161,18 @@ std::optional<std::string> Base64UrlDecode(std::string_view text) {
   size_t tail = text.size() % 4;
   if (tail == 1) return std::nullopt;
   std::string out(text.size() / 4 * 3 + (tail ? tail - 1 : 0), '\0');
-  size_t in = 0, at = 0;
-  for (; in + 4 <= text.size(); in += 4) {
-    int a = Base64UrlValue(text[in]), b = Base64UrlValue(text[in + 1]);
-    int c = Base64UrlValue(text[in + 2]), d = Base64UrlValue(text[in + 3]);
-    if ((a | b | c | d) < 0) return std::nullopt;
-    uint32_t v = static_cast<uint32_t>(a << 18 | b << 12 | c << 6 | d);
-    out[at++] = static_cast<char>(v >> 16);
-    out[at++] = static_cast<char>(v >> 8);
-    out[at++] = static_cast<char>(v);
+  const auto *group = reinterpret_cast<const unsigned char *>(text.data());
+  auto *bytes = reinterpret_cast<unsigned char *>(out.data());
+  size_t in = DecodeBase64Blocks(group, text.size(), bytes, Base64Alphabet::kUrl);
+  size_t at = in / 4 * 3;
+  group += in;
+  for (; in + 4 <= text.size(); in += 4, group += 4, at += 3) {
+    uint32_t v = kBase64UrlPlaces[0][group[0]] | kBase64UrlPlaces[1][group[1]] |
+                 kBase64UrlPlaces[2][group[2]] | kBase64UrlPlaces[3][group[3]];
+    if (v & kNotInGroup) return std::nullopt;
+    bytes[at] = static_cast<unsigned char>(v >> 16);
+    bytes[at + 1] = static_cast<unsigned char>(v >> 8);
+    bytes[at + 2] = static_cast<unsigned char>(v);
   }
   if (tail == 0) return out;
   int a = Base64UrlValue(text[in]), b = Base64UrlValue(text[in + 1]);

@@ -19,6 +19,8 @@ std::string Hex(std::span<const uint8_t> bytes);
 // put in it anywhere; whole groups of four, '=' padding only at the end. nullopt if invalid
 // or empty.
 std::optional<std::string> Base64Decode(std::string_view text);
+// The same into `out`, whose memory is reused (the bytes written may be there on failure).
+bool Base64DecodeTo(std::string_view text, std::string &out);
 
 // URL-safe alphabet without padding (JOSE, cookies, state handles).
 std::string Base64UrlEncode(std::string_view bytes);

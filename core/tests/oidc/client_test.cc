@@ -152,11 +152,11 @@ TEST(PrivateKeyJwt, TheAssertionIsSignedByOurKeyForTheTokenEndpoint) {
     std::vector<Jwk> keys;
     ASSERT_EQ(ParseJwks(Json{{"keys", {jwt_test::PublicJwk(ours)}}}.dump(), keys), SSO_OK);
     EXPECT_EQ(VerifySignature(jwt, alg, keys[0]), SSO_OK) << type;
-    EXPECT_EQ(jwt.claims["iss"], "app");
-    EXPECT_EQ(jwt.claims["sub"], "app");
-    EXPECT_EQ(jwt.claims["aud"], "https://op.test.invalid/token");
-    EXPECT_EQ(jwt.claims["jti"], "jti-1");
-    EXPECT_EQ(jwt.claims["exp"].get<int64_t>() - jwt.claims["iat"].get<int64_t>(), 60);
+    EXPECT_EQ(jwt.claims.String("iss"), "app");
+    EXPECT_EQ(jwt.claims.String("sub"), "app");
+    EXPECT_EQ(jwt.claims.String("aud"), "https://op.test.invalid/token");
+    EXPECT_EQ(jwt.claims.String("jti"), "jti-1");
+    EXPECT_EQ(jwt.claims.Number("exp").value_or(0) - jwt.claims.Number("iat").value_or(0), 60);
   }
 }
 

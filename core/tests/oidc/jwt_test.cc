@@ -307,6 +307,24 @@ TEST(Base64Url, AgreesWithABitByBitDecoder) {
     for (const auto &s : std::vector<std::string>(inputs))
       if (s.size() <= 3) inputs.push_back(prefix + s);
   for (const auto &s : inputs) EXPECT_EQ(Base64UrlDecode(s), BitByBitBase64Url(s)) << s;
+  // long ones, decoded 32 characters at a time: every byte value at every place of the first
+  // blocks, and a bad byte anywhere in random ones
+  std::string random_bytes;
+  for (int i = 0; i < 300; ++i) random_bytes.push_back(static_cast<char>(i * 131 + 7));
+  const std::string good = Base64UrlEncode(random_bytes);
+  for (size_t at = 0; at < 70; ++at)
+    for (int c = 0; c < 256; ++c) {
+      std::string s = good;
+      s[at] = static_cast<char>(c);
+      ASSERT_EQ(Base64UrlDecode(s), BitByBitBase64Url(s)) << at << " " << c;
+    }
+  for (size_t len = 0; len <= 300; ++len) {
+    std::string s = Base64UrlEncode(random_bytes.substr(0, len));
+    ASSERT_EQ(Base64UrlDecode(s), random_bytes.substr(0, len));
+    if (s.empty()) continue;
+    s[(len * 37) % s.size()] = "+/= \x80."[len % 6];
+    ASSERT_EQ(Base64UrlDecode(s), BitByBitBase64Url(s)) << s;
+  }
   // all 256 byte values round-trip, at every length mod 3
   std::string bytes;
   for (int i = 0; i < 256; ++i) bytes.push_back(static_cast<char>(i));

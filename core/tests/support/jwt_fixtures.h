@@ -134,6 +134,12 @@ inline std::string Token(const Key &k, const Json &claims = Claims(), Json heade
   return input + "." + Base64UrlEncode(SignBytes(k, input));
 }
 
+// A token signed by `k` over header and payload exactly as given (not necessarily JSON).
+inline std::string RawToken(const Key &k, const std::string &header, const std::string &payload) {
+  std::string input = Base64UrlEncode(header) + "." + Base64UrlEncode(payload);
+  return input + "." + Base64UrlEncode(SignBytes(k, input));
+}
+
 // An RS256 token "signed" for an RSA key with public exponent 1 and a 2048-bit modulus: as
 // s^1 mod n = s, the signature is just the EMSA-PKCS1-v1_5 encoding of the digest, which
 // anyone can compute without a private key.
