@@ -1,36 +1,20 @@
 // libFuzzer target for the base64 decoders (the AVX2 block decoder and the one-character path
 // behind them): each must agree with a reference built on OpenSSL's EVP decoder, for both
 // alphabets, on any input. A disagreement aborts.
-#include <openssl/evp.h>
 
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
-#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "support/evp_base64.h"
 #include "text/encoding.h"
 
 namespace {
 
-// OpenSSL's reading of the standard alphabet (white space anywhere, '=' padding at the end).
-std::optional<std::string> EvpDecode(std::string_view text) {
-  if (text.empty()) return std::nullopt;
-  std::unique_ptr<EVP_ENCODE_CTX, decltype(&EVP_ENCODE_CTX_free)> ctx(EVP_ENCODE_CTX_new(),
-                                                                      EVP_ENCODE_CTX_free);
-  std::string out(text.size() / 4 * 3 + 3, '\0');
-  auto *dst = reinterpret_cast<unsigned char *>(out.data());
-  int n = 0, tail = 0;
-  EVP_DecodeInit(ctx.get());
-  if (EVP_DecodeUpdate(ctx.get(), dst, &n, reinterpret_cast<const unsigned char *>(text.data()),
-                       static_cast<int>(text.size())) < 0 ||
-      EVP_DecodeFinal(ctx.get(), dst + n, &tail) != 1)
-    return std::nullopt;
-  out.resize(static_cast<size_t>(n + tail));
-  return out;
-}
+using sso_test::EvpDecode;
 
 // The URL-safe alphabet, strict: only its 64 characters, no padding, canonical trailing bits
 // (what re-encodes to the same text).

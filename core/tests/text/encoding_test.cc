@@ -3,33 +3,20 @@
 #include "text/encoding.h"
 
 #include <gtest/gtest.h>
-#include <openssl/evp.h>
 
 #include <memory>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "support/evp_base64.h"
+
 namespace {
 
 using sso::Base64Decode;
 using sso::Base64Encode;
 
-std::optional<std::string> EvpDecode(std::string_view text) {
-  if (text.empty()) return std::nullopt;
-  std::unique_ptr<EVP_ENCODE_CTX, decltype(&EVP_ENCODE_CTX_free)> ctx(EVP_ENCODE_CTX_new(),
-                                                                      EVP_ENCODE_CTX_free);
-  std::string out(text.size() / 4 * 3 + 3, '\0');
-  auto *dst = reinterpret_cast<unsigned char *>(out.data());
-  int n = 0, tail = 0;
-  EVP_DecodeInit(ctx.get());
-  if (EVP_DecodeUpdate(ctx.get(), dst, &n, reinterpret_cast<const unsigned char *>(text.data()),
-                       static_cast<int>(text.size())) < 0 ||
-      EVP_DecodeFinal(ctx.get(), dst + n, &tail) != 1)
-    return std::nullopt;
-  out.resize(static_cast<size_t>(n + tail));
-  return out;
-}
+using sso_test::EvpDecode;
 
 TEST(Base64, AgreesWithOpenSslOnShortInputs) {
   // every string of up to 5 characters over a few of each kind: letters, digits, '+' '/',
