@@ -263,11 +263,11 @@ typedef struct {
  * configuration, fixed words from the core; never data of a user). */
 typedef enum {
   SSO_EVENT_NONE = 0,
-  SSO_EVENT_LOGIN,  /* a login ended: outcome `reason` (SSO_OK: signed in), `event_provider`
-                     * (empty if not known yet), `event_label` the protocol */
-  SSO_EVENT_LOGOUT, /* sessions ended: `event_label` the channel, `event_count` how many */
-  SSO_EVENT_SCIM,   /* a SCIM operation: `event_label` ("created", "deactivated"...),
-                     * `event_count` the sessions it ended */
+  SSO_EVENT_LOGIN,   /* a login ended: outcome `reason` (SSO_OK: signed in), `event_provider`
+                      * (empty if not known yet), `event_label` the protocol */
+  SSO_EVENT_LOGOUT,  /* sessions ended: `event_label` the channel, `event_count` how many */
+  SSO_EVENT_SCIM,    /* a SCIM operation: `event_label` ("created", "deactivated"...),
+                      * `event_count` the sessions it ended */
   SSO_EVENT_METADATA /* an IdP metadata refresh ended (sso_metadata_refresh_done):
                       * `event_provider`, `event_label` the outcome ("refreshed",
                       * "unreachable", "http_status", "unsigned", "signature", "expired",
