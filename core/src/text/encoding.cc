@@ -37,32 +37,22 @@ constexpr std::array<int8_t, 256> kBase64Values = [] {
   return values;
 }();
 
-// kBase64Values shifted to each place of a group of four (18, 12, 6, 0 bits); every byte
-// that is not of the alphabet sets the top bit instead, so one test refuses a group.
+// An alphabet's values shifted to each place of a group of four (18, 12, 6, 0 bits); every
+// byte that is not of the alphabet sets the top bit instead, so one test refuses a group.
 constexpr uint32_t kNotInGroup = 0x80000000u;
 using GroupTable = std::array<uint32_t, 256>;
-constexpr std::array<GroupTable, 4> kBase64Places = [] {
+constexpr std::array<GroupTable, 4> PlacesOf(const std::array<int8_t, 256> &values) {
   std::array<GroupTable, 4> places{};
   for (int place = 0; place < 4; ++place)
     for (int c = 0; c < 256; ++c) {
-      int v = kBase64Values[static_cast<size_t>(c)];
+      int v = values[static_cast<size_t>(c)];
       places[static_cast<size_t>(place)][static_cast<size_t>(c)] =
           v < 0 ? kNotInGroup : static_cast<uint32_t>(v) << (18 - 6 * place);
     }
   return places;
-}();
-
-// The same for the URL-safe alphabet.
-constexpr std::array<GroupTable, 4> kBase64UrlPlaces = [] {
-  std::array<GroupTable, 4> places{};
-  for (int place = 0; place < 4; ++place)
-    for (int c = 0; c < 256; ++c) {
-      int v = kBase64UrlValues[static_cast<size_t>(c)];
-      places[static_cast<size_t>(place)][static_cast<size_t>(c)] =
-          v < 0 ? kNotInGroup : static_cast<uint32_t>(v) << (18 - 6 * place);
-    }
-  return places;
-}();
+}
+constexpr std::array<GroupTable, 4> kBase64Places = PlacesOf(kBase64Values);
+constexpr std::array<GroupTable, 4> kBase64UrlPlaces = PlacesOf(kBase64UrlValues);
 
 int Base64UrlValue(char c) { return kBase64UrlValues[static_cast<unsigned char>(c)]; }
 
