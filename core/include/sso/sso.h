@@ -580,7 +580,8 @@ SSO_API sso_status sso_metadata_refresh_begin(sso_engine *engine, size_t index, 
  * `delay_ms` until the next refresh (the interval; sooner, backing off, after a failure),
  * `notice` (refreshed) or `warning` (refused, naming the check), SSO_EVENT_METADATA, and
  * `reason` SSO_OK or the failed check's status. `body` (SSO_OK only) is the verified
- * document, for a backing copy. Views valid until the next call on this feed. */
+ * document, for a backing copy: a view of the `body` passed in, not a copy of it. Views
+ * valid until the next call on this feed. */
 SSO_API sso_status sso_metadata_refresh_done(sso_engine *engine, size_t index, int status,
                                              sso_str body, sso_str failure, int64_t now_ms,
                                              sso_step *out);

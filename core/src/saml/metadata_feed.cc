@@ -19,8 +19,9 @@ std::string Quoted(std::string_view text) { return "\"" + LogSafe(text, 200) + "
 
 std::string Seconds(int64_t ms) { return std::to_string((ms + 999) / 1000) + "s"; }
 
+// `document`: the verified document (refreshed only), a view of the caller's own bytes.
 void WaitStep(MetadataFeed &feed, sso_status reason, int64_t delay_ms, bool refreshed,
-              sso_step &out) {
+              std::string_view document, sso_step &out) {
   out = sso_step{};
   out.kind = SSO_STEP_WAIT;
   out.reason = reason;
@@ -29,7 +30,7 @@ void WaitStep(MetadataFeed &feed, sso_status reason, int64_t delay_ms, bool refr
   out.event = SSO_EVENT_METADATA;
   out.event_provider = Str(feed.provider);
   out.event_label = Str(feed.outcome);
-  if (refreshed) out.body = Str(feed.document);
+  if (refreshed) out.body = {document.data(), document.size()};
 }
 
 }  // namespace
@@ -83,7 +84,6 @@ sso_status AcceptMetadata(const MetadataFeed &feed, const IdpLines &lines, std::
 }
 
 void MetadataRefreshBegin(MetadataFeed &feed, sso_step &out) {
-  feed.document.clear();
   out = sso_step{};
   out.kind = SSO_STEP_HTTP;
   out.reason = SSO_OK;
@@ -124,7 +124,6 @@ void MetadataRefreshDone(MetadataFeed &feed, SamlProvider &provider, int status,
     feed.failures = 0;
     feed.last_success_ms = now_ms;
     feed.outcome = "refreshed";
-    feed.document.assign(body);
     const auto &idp = provider.idp;
     feed.log_line = head + " refreshed" + from + ": entity " + Quoted(idp.entity_id) + ", " +
                     std::to_string(idp.signing_keys.size()) + " signing certificate" +
@@ -138,7 +137,7 @@ void MetadataRefreshDone(MetadataFeed &feed, SamlProvider &provider, int status,
                               : std::string());
     int64_t delay = NextRefreshDelay(feed.interval_ms, 0, now_ms, provider.idp_valid_until_ms);
     feed.log_line += "; next refresh in " + Seconds(delay);
-    return WaitStep(feed, SSO_OK, delay, true, out);
+    return WaitStep(feed, SSO_OK, delay, true, body, out);
   }
 
   ++feed.failures;
@@ -158,7 +157,7 @@ void MetadataRefreshDone(MetadataFeed &feed, SamlProvider &provider, int status,
   }
   feed.log_line = head + " not refreshed" + from + ": " + why + "; " + kept + "; failure " +
                   std::to_string(feed.failures) + " in a row, next try in " + Seconds(delay);
-  WaitStep(feed, s, delay, false, out);
+  WaitStep(feed, s, delay, false, {}, out);
 }
 
 }  // namespace sso

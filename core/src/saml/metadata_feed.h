@@ -24,7 +24,7 @@ struct MetadataFeed {
   int failures = 0;
   int64_t last_success_ms = 0;
   // behind the views of the last step handed out
-  std::string log_line, outcome, document;
+  std::string log_line, outcome;
 };
 
 // A document for the provider: signed on its root by a key of `feed`, an IdP the lines
