@@ -25,6 +25,20 @@ static ngx_str_t  ngx_http_sso_default_strip[] = {
 };
 
 
+/*
+ * What nginx and the gate read to handle the request at all: stripping one
+ * would break routing, body framing or the session cookie, not hide identity.
+ */
+static ngx_str_t  ngx_http_sso_never_strip[] = {
+    ngx_string("host"),
+    ngx_string("content-length"),
+    ngx_string("transfer-encoding"),
+    ngx_string("connection"),
+    ngx_string("cookie"),
+    ngx_null_string
+};
+
+
 static u_char
 ngx_http_sso_normalize(u_char c)
 {
@@ -98,6 +112,49 @@ ngx_http_sso_is_identity_header(ngx_str_t *name, ngx_array_t *extra)
 
 
 /*
+ * nginx parses some headers into fields of r->headers_in (Authorization,
+ * X-Forwarded-For, X-Real-IP, User-Agent...), which $remote_user,
+ * $proxy_add_x_forwarded_for and $http_x_forwarded_for read instead of the
+ * list. A header removed from the list is cleared there too. All headers of
+ * one lower-case name map to one field and share the strip decision, so the
+ * whole field goes.
+ */
+static void
+ngx_http_sso_forget_parsed_header(ngx_http_request_t *r, ngx_table_elt_t *h)
+{
+    u_char                     *field;
+    ngx_http_header_t          *hh;
+    ngx_http_core_main_conf_t  *cmcf;
+
+    cmcf = ngx_http_get_module_main_conf(r, ngx_http_core_module);
+
+    hh = ngx_hash_find(&cmcf->headers_in_hash, h->hash, h->lowcase_key,
+                       h->key.len);
+
+    if (hh == NULL || hh->offset == 0) {
+        return;
+    }
+
+    field = (u_char *) &r->headers_in + hh->offset;
+
+#if (nginx_version < 1023000)
+    /* before 1.23 these two are arrays of pointers, not a chain */
+    if (hh->offset == offsetof(ngx_http_headers_in_t, cookies)
+#if (NGX_HTTP_X_FORWARDED_FOR)
+        || hh->offset == offsetof(ngx_http_headers_in_t, x_forwarded_for)
+#endif
+       )
+    {
+        ((ngx_array_t *) field)->nelts = 0;
+        return;
+    }
+#endif
+
+    *(ngx_table_elt_t **) field = NULL;
+}
+
+
+/*
  * The list is rebuilt rather than edited in place: r->headers_in keeps pointers to some
  * elements (host, cookies...), and those stay valid because the old elements are kept.
  * Nothing is copied unless a forged header is present.
@@ -142,6 +199,7 @@ ngx_http_sso_strip_identity_headers(ngx_http_request_t *r, ngx_array_t *extra)
                 /* the value may be anything the client sent: log the name only */
                 ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                               "sso: removed client header \"%V\"", &h[i].key);
+                ngx_http_sso_forget_parsed_header(r, &h[i]);
                 continue;
             }
 
@@ -166,7 +224,7 @@ ngx_http_sso_strip_header(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     ngx_http_sso_loc_conf_t *slcf = conf;
 
     u_char      *p;
-    ngx_str_t   *value, *rule;
+    ngx_str_t   *value, *rule, *needed;
     ngx_uint_t   i, j;
 
     if (slcf->strip_headers == NGX_CONF_UNSET_PTR) {
@@ -202,6 +260,19 @@ ngx_http_sso_strip_header(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
         rule->data = p;
         rule->len = value[i].len;
+
+        for (needed = ngx_http_sso_never_strip; needed->len; needed++) {
+            if (ngx_http_sso_name_matches(needed, rule)) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "sso_strip_header \"%V\" would remove the "
+                                   "\"%V\" header, which nginx or sso needs "
+                                   "to handle the request (Host, "
+                                   "Content-Length, Transfer-Encoding, "
+                                   "Connection and Cookie cannot be stripped)",
+                                   &value[i], needed);
+                return NGX_CONF_ERROR;
+            }
+        }
     }
 
     return NGX_CONF_OK;

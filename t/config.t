@@ -35,6 +35,14 @@ my @cases = (
     ['sso_endpoints without sso_redis',
         { http_config => 'sso_redis_absent_marker: ;', config => 'location /sso/ { sso_endpoints; }' },
         qr/sso_endpoints.*needs "sso_redis"/],
+    # stripping these would break routing, body framing or the session cookie
+    (map { my ($rule, $header) = @$_;
+           ["sso_strip_header $rule",
+            { http_config => '', config => "location / { sso_strip_header X-Ok $rule; }" },
+            qr/sso_strip_header "\Q$rule\E" would remove the "$header" header, which nginx or sso needs/] }
+        ['Host', 'host'], ['content_length', 'content-length'],
+        ['Transfer-Encoding', 'transfer-encoding'], ['CONNECTION', 'connection'],
+        ['Cookie', 'cookie'], ['C*', 'content-length'], ['Co*', 'content-length']),
 );
 
 for my $case (@cases) {

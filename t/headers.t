@@ -159,3 +159,49 @@ Remote-User: root
 --- error_code: 200
 --- response_body_like
 ^X-Claimed: \[\]$
+
+=== TEST 7: a stripped header nginx keeps a pointer to is gone from its variables too
+Authorization, X-Forwarded-For and X-Real-IP are parsed by nginx into fields of its own
+($remote_user, $proxy_add_x_forwarded_for, $http_x_forwarded_for): removing the header from
+the list must clear those as well, or the forged value comes back through them.
+--- http_config
+underscores_in_headers on;
+--- session
+user: 42
+--- config
+location /sso/ { sso_endpoints; }
+location / {
+    sso on;
+    sso_strip_header Authorization X-Forwarded-* X-Real-IP User-Agent;
+    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+    proxy_set_header X-Echo-Xff "[$http_x_forwarded_for]";
+    proxy_set_header X-Echo-User "[$remote_user]";
+    proxy_set_header X-Echo-Real "[$http_x_real_ip]";
+    proxy_set_header X-Echo-Agent "[$http_user_agent]";
+    proxy_pass http://127.0.0.1:$TEST_NGINX_UPSTREAM_PORT;
+}
+--- request
+GET /
+--- more_headers
+Cookie: __Host-sso=$TEST_NGINX_SESSION
+Authorization: Basic bWFsbG9yeTpwdw==
+X-Forwarded-For: 6.6.6.6
+X-Forwarded-For: 7.7.7.7
+X-Real-IP: 6.6.6.6
+User-Agent: forged-agent
+--- error_code: 200
+--- response_body_like
+^X-Forwarded-For: 127\.0\.0\.1$
+^X-Echo-Xff: \[\]$
+^X-Echo-User: \[\]$
+^X-Echo-Real: \[\]$
+^X-Echo-Agent: \[\]$
+--- response_body_unlike
+6\.6\.6\.6
+7\.7\.7\.7
+mallory
+forged-agent
+--- error_log
+sso: removed client header "Authorization"
+--- no_error_log
+[error]
