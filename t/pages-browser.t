@@ -1,9 +1,9 @@
 # The pages people see, in a real browser (Debian's chromium, driven by playwright-core from
 # t/browser/): the chooser, an error, the spent sign-in link (back, then the same form again),
-# pending, denied and unavailable pages, each reached the way a person reaches it, on a desktop
-# and a phone screen. For each: the visible text, the actions, the template's styles applied
-# under the page's own Content-Security-Policy (nothing blocked), and a screenshot kept in
-# build/pages-screenshots/.
+# pending, denied (also for an identity too large to keep) and unavailable pages, each reached
+# the way a person reaches it, on a desktop and a phone screen. For each: the visible text,
+# the actions, the template's styles applied under the page's own Content-Security-Policy
+# (nothing blocked), and a screenshot kept in build/pages-screenshots/.
 use strict;
 use warnings;
 use lib 't/lib';
@@ -79,11 +79,11 @@ CONF
 # A sign-in at the IdP, done: the auto-posting form it would send the browser back with
 # (here a button, the browser clicks it), as a static page of this origin.
 sub idp_form {
-    my ($file, $email) = @_;
+    my ($file, $email, $groups) = @_;
     my $res = http_request('GET', '/sso/login?provider=corp&return_to=/reports');
     my $req = $corp->read_redirect($res->{headers}{location}[0] // '') or die 'no AuthnRequest';
     my $response = $corp->response(in_response_to => $req->{id}, acs => $acs, audience => $sp,
-        name_id => $email, attributes => { mail => [$email], memberOf => ['engineering'] });
+        name_id => $email, attributes => { mail => [$email], memberOf => $groups // ['engineering'] });
     mkdir "$env->{html_dir}/forms";
     open my $out, '>', "$env->{html_dir}/forms/$file" or die;
     print $out qq{<!DOCTYPE html><html><body><form method="post" action="$acs">}
@@ -118,6 +118,8 @@ my $pages = render(
     { name => 'pending', steps => [[goto => idp_form('waiting.html', 'waiting@corp.example')],
         [click => '#continue']] },
     { name => 'denied', cookies => $cookie, steps => [[goto => "$origin/admin/users"]] },
+    { name => 'too-large', steps => [[goto => idp_form('many-groups.html', 'many@corp.example',
+        [map {"group-$_"} 1 .. 600])], [click => '#continue']] },
     { name => 'denied-phone', viewport => $phone, cookies => $cookie,
       steps => [[goto => "$origin/admin/users"]] },
 );
@@ -178,6 +180,12 @@ is($p->{status}, 403, 'denied: 403');
 is($p->{h1}, "You don't have access to this page", 'denied: says so');
 is(actions($p), 'Back to the app (get /) | Sign in with another account (post /sso/logout)',
     'denied: back to the app, or another account');
+
+$p = $pages->{'too-large'};
+is($p->{status}, 403, 'too-large: 403');
+is($p->{h1}, 'Sign-in was not accepted', 'too-large: says so');
+like($p->{text}, qr/too many groups/, 'too-large: says why');
+is(actions($p), 'Back to the app (get /)', 'too-large: no "try again" that would fail the same way');
 
 $p = $pages->{unavailable};
 is($p->{status}, 503, 'unavailable: 503');

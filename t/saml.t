@@ -149,9 +149,13 @@ subtest 'responses that break the rules get a page, a status and a log line' => 
         ['with a DTD', { doctype => 1 }, 400, 'SAML_DTD_FORBIDDEN'],
         ['from another IdP', { issuer => 'https://evil.test.invalid' }, 403,
             'SAML_ISSUER_MISMATCH'],
+        # a person in more groups than a session keeps: refused with a page that says so,
+        # not "something went wrong" and a "try again" that would fail the same way
+        ['in more than 512 groups', { attributes => { memberOf => [map {"g$_"} 1 .. 513] } },
+            403, 'IDENTITY_TOO_LARGE', qr/too large for this site/],
     );
     for my $case (@cases) {
-        my ($name, $opt, $status, $check) = @$case;
+        my ($name, $opt, $status, $check, $says) = @$case;
         my $req = login('corp', '/');
         my $res = post_acs($corp->response(in_response_to => $req->{id}, acs => $acs,
             audience => $sp, %$opt), $req->{relay_state});
@@ -159,9 +163,23 @@ subtest 'responses that break the rules get a page, a status and a log line' => 
         like($res->{body}, qr/reference <code>[0-9a-f]{32}<\/code>/, "$name: page with a reference");
         unlike($res->{body}, qr/SAML_|xmlsec|signature/i, "$name: no internals on the page");
         ok(!cookie_of($res), "$name: no session");
+        like($res->{body}, $says, "$name: the page says why") if $says;
         like(error_log(), qr/sso: request failed: \Q$check\E .*request_id: [0-9a-f]{32}/,
             "$name: log names $check");
     }
+};
+
+subtest 'a value with a line break never becomes a header of its own' => sub {
+    my $req = login('corp', '/');
+    my $res = post_acs($corp->response(in_response_to => $req->{id}, acs => $acs,
+        audience => $sp, attributes => { mail => ['crlf@corp.example'],
+            memberOf => ['ops&#13;&#10;X-Admin: 1', 'staff'], dept => ["R&#10;X-Dept: 2"] }),
+        $req->{relay_state});
+    is($res->{status}, 303, 'the login succeeds');
+    my $app = http_request('GET', '/', headers => ['Cookie: __Host-sso=' . cookie_of($res)]);
+    like($app->{body}, qr/^X-Remote-Groups: staff$/m, 'the group with a line break is dropped');
+    unlike($app->{body}, qr/X-Admin|X-Dept/i, 'nothing was injected into the request');
+    unlike($app->{body}, qr/^X-Remote-Dept:/m, 'the attribute with a line break is dropped');
 };
 
 subtest 'encrypted assertions: decrypted with the SP key, safe algorithms only' => sub {

@@ -181,6 +181,16 @@ PageText PageFor(sso_status reason) {
               "again in a minute.",
               {Action::kRetry},
               kRetryBusy};
+    case SSO_IDENTITY_TOO_LARGE:
+    case SSO_IDENTITY_BAD_CHARACTER:
+      // the same answer would come at every try: no "try again" that loops
+      return {403,
+              PageKind::kDenied,
+              "Sign-in was not accepted",
+              "Your account's details from the identity provider are too large for this site "
+              "or cannot be passed on to it (for example, membership in too many groups). Ask "
+              "your administrator.",
+              {Action::kBackToApp}};
     case SSO_ACCESS_DENIED:
       return {403,
               PageKind::kDenied,
