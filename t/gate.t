@@ -27,6 +27,24 @@ sso: login required: SESSION_NO_COOKIE
 --- no_error_log
 [error]
 
+=== TEST 1b: behind a TLS-terminating load balancer, absolute_redirect off keeps redirects relative
+nginx sees http and its own address there; its own rule for redirects applies to the module's.
+--- config
+absolute_redirect off;
+location /sso/ { sso_endpoints; }
+location / {
+    sso on;
+    proxy_pass http://127.0.0.1:$TEST_NGINX_UPSTREAM_PORT;
+}
+--- request
+GET /reports
+--- more_headers
+Accept: text/html
+Sec-Fetch-Mode: navigate
+--- error_code: 302
+--- response_headers
+Location: /sso/login?return_to=/reports
+
 === TEST 2: an API client without a session gets 401 with WWW-Authenticate
 --- config
 location /sso/ { sso_endpoints; }
