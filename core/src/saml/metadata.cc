@@ -215,17 +215,32 @@ void ReadValidUntil(xmlNode *entity, IdpMetadata &out) {
 
 }  // namespace
 
+XmlDocPtr ParseMetadataXml(std::string_view xml, std::string &error) {
+  bool dtd = false;
+  XmlDocPtr doc = ParseUntrusted(xml, &dtd);
+  if (!doc)
+    error = dtd ? "the IdP metadata has a DOCTYPE (refused: no DTD is read)"
+                : "the IdP metadata is not well-formed XML";
+  return doc;
+}
+
 sso_status ParseIdpMetadata(std::string_view xml, IdpMetadata &out, std::string_view entity_id) {
   out = IdpMetadata{};
   if (!InitXmlSec()) return SSO_ERR_INTERNAL;
-  bool dtd = false;
-  XmlDocPtr doc = ParseUntrusted(xml, &dtd);
-  if (!doc) {
-    out.error = dtd ? "the IdP metadata has a DOCTYPE (refused: no DTD is read)"
-                    : "the IdP metadata is not well-formed XML";
+  XmlDocPtr doc = ParseMetadataXml(xml, out.error);
+  if (!doc) return SSO_SAML_METADATA_INVALID;
+  return ParseIdpMetadata(*doc, out, entity_id);
+}
+
+sso_status ParseIdpMetadata(const xmlDoc &doc, IdpMetadata &out, std::string_view entity_id) {
+  out = IdpMetadata{};
+  if (!InitXmlSec()) return SSO_ERR_INTERNAL;
+  xmlNode *root = xmlDocGetRootElement(&doc);
+  if (!root) {
+    out.error = "the IdP metadata has no root element";
     return SSO_SAML_METADATA_INVALID;
   }
-  xmlNode *entity = ChooseEntity(xmlDocGetRootElement(doc.get()), entity_id, out.error);
+  xmlNode *entity = ChooseEntity(root, entity_id, out.error);
   if (!entity) return SSO_SAML_METADATA_INVALID;
   out.entity_in_document = EntityId(entity);
   out.idp.entity_id = entity_id.empty() ? out.entity_in_document : std::string(entity_id);

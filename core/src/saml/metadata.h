@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "saml/response.h"
+#include "saml/xml_ptr.h"
 #include "sso/sso.h"
 
 namespace sso::saml {
@@ -45,6 +46,15 @@ struct IdpMetadata {
 // the caller checks); SSO_SAML_METADATA_INVALID (with `error`) when no IdP can be read.
 sso_status ParseIdpMetadata(std::string_view xml, IdpMetadata &out,
                             std::string_view entity_id = {});
+
+// The same, read from a document already parsed (by ParseMetadataXml, or the one whose
+// signature VerifyMetadataSignature verified): the one reading that both use. `doc` is only
+// read.
+sso_status ParseIdpMetadata(const xmlDoc &doc, IdpMetadata &out, std::string_view entity_id = {});
+
+// `xml` parsed the way IdP metadata is: untrusted (no DTD, no network); null, with `error`
+// saying why, when it cannot be.
+XmlDocPtr ParseMetadataXml(std::string_view xml, std::string &error);
 
 struct SpMetadataInput {
   std::string entity_id;

@@ -11,6 +11,7 @@
 #include "saml/metadata.h"
 #include "saml/metadata_feed.h"
 #include "saml/signature.h"
+#include "saml/xml_util.h"
 #include "text/http_text.h"
 #include "text/views.h"
 
@@ -202,10 +203,20 @@ sso_status SetUpFeed(const sso_saml_provider_config &c, SamlProvider &out,
 sso_status BuildIdp(const IdpLines &lines, std::string_view xml,
                     const std::function<void(std::string)> &warn, IdpData &out,
                     std::string &error) {
+  if (xml.empty()) return BuildIdp(lines, nullptr, warn, out, error);
+  if (!saml::InitXmlSec()) return SSO_ERR_INTERNAL;
+  saml::XmlDocPtr doc = saml::ParseMetadataXml(xml, error);
+  if (!doc) return SSO_SAML_METADATA_INVALID;
+  return BuildIdp(lines, doc.get(), warn, out, error);
+}
+
+sso_status BuildIdp(const IdpLines &lines, const xmlDoc *doc,
+                    const std::function<void(std::string)> &warn, IdpData &out,
+                    std::string &error) {
   IdpData built;
   saml::IdpMetadata metadata;
-  if (!xml.empty()) {
-    sso_status s = saml::ParseIdpMetadata(xml, metadata, lines.entity_id);
+  if (doc) {
+    sso_status s = saml::ParseIdpMetadata(*doc, metadata, lines.entity_id);
     for (auto &line : metadata.warnings) warn(std::move(line));
     if (s != SSO_OK) {
       error = std::move(metadata.error);
@@ -220,7 +231,7 @@ sso_status BuildIdp(const IdpLines &lines, std::string_view xml,
   // Explicit settings override or complete the metadata.
   if (sso_status s = ApplyLines(lines, built.idp, warn, error); s != SSO_OK) return s;
   if (lines.sign_requests >= 0) built.sign_requests = lines.sign_requests != 0;
-  if (xml.empty()) {
+  if (!doc) {
     // without metadata, the three lines that stand for it: name the one that is missing
     if (sso_status s = CheckExplicitIdp(lines, error); s != SSO_OK) return s;
   }
@@ -243,8 +254,8 @@ sso_status BuildIdp(const IdpLines &lines, std::string_view xml,
               joined(metadata.skipped_sso) + "): set saml_idp_sso_url";
     } else {
       error = idp + " has no SingleSignOnService with the HTTP-Redirect or HTTP-POST binding" +
-              (!xml.empty() ? " in its metadata (it lists " + joined(metadata.sso_bindings) + ")"
-                            : std::string()) +
+              (doc ? " in its metadata (it lists " + joined(metadata.sso_bindings) + ")"
+                   : std::string()) +
               ": set saml_idp_sso_url";
     }
     return SSO_SAML_METADATA_INVALID;
@@ -257,8 +268,7 @@ sso_status BuildIdp(const IdpLines &lines, std::string_view xml,
       return metadata.refused_certificates ? SSO_KEY_REFUSED : SSO_SAML_METADATA_INVALID;
     }
     error = idp + " has no signing certificate" +
-            (!xml.empty() ? std::string(" in its metadata") : std::string()) +
-            ": set saml_idp_certificate";
+            (doc ? std::string(" in its metadata") : std::string()) + ": set saml_idp_certificate";
     return SSO_SAML_METADATA_INVALID;
   }
   out = std::move(built);

@@ -9,6 +9,7 @@
 #include "config/config_error.h"
 #include "saml/authn_request.h"
 #include "saml/response.h"
+#include "saml/xml_ptr.h"
 #include "session/record.h"
 #include "sso/sso.h"
 
@@ -36,6 +37,11 @@ struct IdpData {
 // The IdP from metadata `xml` (empty: the lines alone) and the lines. Warnings for what was
 // skipped go to `warn`; on failure `error` says what is wrong and the line that fixes it.
 sso_status BuildIdp(const IdpLines &lines, std::string_view xml,
+                    const std::function<void(std::string)> &warn, IdpData &out, std::string &error);
+
+// The same from a metadata document already parsed (null: the lines alone), such as the one
+// whose signature was verified; the string form parses and comes here.
+sso_status BuildIdp(const IdpLines &lines, const xmlDoc *metadata,
                     const std::function<void(std::string)> &warn, IdpData &out, std::string &error);
 
 // Why the AuthnRequests `data` asks for cannot be sent (signed ones without an SP key), and

@@ -1,12 +1,15 @@
 #include "saml/signed_metadata.h"
 
+#include <utility>
+
 #include "saml/signature.h"
 #include "saml/xml_util.h"
 
 namespace sso::saml {
 
 sso_status VerifyMetadataSignature(std::string_view xml, std::span<const SharedKey> keys,
-                                   std::string &error) {
+                                   XmlDocPtr &verified, std::string &error) {
+  verified.reset();
   if (!InitXmlSec()) return SSO_ERR_INTERNAL;
   bool dtd = false;
   XmlDocPtr doc = ParseUntrusted(xml, &dtd);
@@ -37,6 +40,7 @@ sso_status VerifyMetadataSignature(std::string_view xml, std::span<const SharedK
   sso_status s = VerifyEnvelopedSignature(signature, root, keys);
   switch (s) {
     case SSO_OK:
+      verified = std::move(doc);
       return SSO_OK;
     case SSO_SAML_SIGNATURE_INVALID:
       error =

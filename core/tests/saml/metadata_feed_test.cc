@@ -213,6 +213,84 @@ TEST(MetadataFeed, RefusesADocumentForAnotherEntity) {
   EXPECT_EQ(Accept(Signed()).status, SSO_OK);
 }
 
+std::string Dump(const xmlDoc &doc) {
+  xmlChar *text = nullptr;
+  int len = 0;
+  xmlDocDumpMemory(const_cast<xmlDoc *>(&doc), &text, &len);
+  std::string out(reinterpret_cast<char *>(text), static_cast<size_t>(len));
+  xmlFree(text);
+  return out;
+}
+
+// The IdP is read from the tree whose signature was verified (no second parse in between):
+// verifying hands that tree back, as it was parsed (registering the root's ID changes no
+// content), and reading it gives what the bytes give; a document that fails hands none back.
+TEST(MetadataFeed, TheTreeReadIsTheTreeVerifiedAsParsed) {
+  std::string xml = Signed({.valid_until = Iso(kNow + 86'400'000)});
+  sso::MetadataFeed feed = Feed();
+  sso::saml::XmlDocPtr verified;
+  std::string why;
+  ASSERT_EQ(sso::saml::VerifyMetadataSignature(xml, feed.signing_keys, verified, why), SSO_OK)
+      << why;
+  ASSERT_TRUE(verified);
+  sso::saml::XmlDocPtr fresh = sso::saml::ParseMetadataXml(xml, why);
+  ASSERT_TRUE(fresh);
+  EXPECT_EQ(Dump(*verified), Dump(*fresh));
+
+  sso::saml::IdpMetadata from_tree, from_bytes;
+  ASSERT_EQ(sso::saml::ParseIdpMetadata(*verified, from_tree, kIdp), SSO_OK) << from_tree.error;
+  ASSERT_EQ(sso::saml::ParseIdpMetadata(xml, from_bytes, kIdp), SSO_OK) << from_bytes.error;
+  EXPECT_EQ(from_tree.entity_in_document, from_bytes.entity_in_document);
+  EXPECT_EQ(from_tree.idp.sso_url, from_bytes.idp.sso_url);
+  EXPECT_EQ(from_tree.valid_until_ms, from_bytes.valid_until_ms);
+  EXPECT_EQ(from_tree.idp.signing_keys.size(), 1u);
+  EXPECT_EQ(from_bytes.idp.signing_keys.size(), 1u);
+  // and reading it again gives the same: reading leaves the tree as it was
+  sso::saml::IdpMetadata again;
+  ASSERT_EQ(sso::saml::ParseIdpMetadata(*verified, again, kIdp), SSO_OK);
+  EXPECT_EQ(again.idp.sso_url, from_tree.idp.sso_url);
+  EXPECT_EQ(Dump(*verified), Dump(*fresh));
+
+  std::string changed = xml;
+  changed.replace(changed.find("https://idp.test.invalid/sso"), 28, "https://evil.test.invalid/ss");
+  EXPECT_EQ(sso::saml::VerifyMetadataSignature(changed, feed.signing_keys, verified, why),
+            SSO_SAML_SIGNATURE_INVALID);
+  EXPECT_FALSE(verified);
+}
+
+// A federation aggregate (2.4 MB, 296 entities) signed on its root: the chosen IdP and its
+// keys are read from it; a change anywhere in it after signing, even in an entity that is not
+// read, refuses the whole document.
+TEST(MetadataFeed, AcceptsASignedAggregateAndRefusesAnyChangeInIt) {
+  constexpr const char *kEntity = "https://aai-demo-idp.switch.ch/idp/shibboleth";
+  std::string aggregate = ReadFile(std::string(SSO_SOURCE_DIR) +
+                                   "/t/saml/metadata-corpus/switch-aaitest-aggregate.xml");
+  ASSERT_GT(aggregate.size(), 2'000'000u);
+  sso::saml::IdpMetadata unsigned_read;
+  ASSERT_EQ(sso::saml::ParseIdpMetadata(aggregate, unsigned_read, kEntity), SSO_OK);
+  std::string xml = Sign(aggregate, "AAITest-20191127170144", {.key = "sp"});
+  sso::IdpLines lines;
+  lines.entity_id = kEntity;
+
+  Verdict v = Accept(xml, kNow, lines);
+  ASSERT_EQ(v.status, SSO_OK) << v.why;
+  EXPECT_EQ(v.data.entity_in_document, kEntity);
+  EXPECT_EQ(v.data.idp.sso_url, unsigned_read.idp.sso_url);
+  EXPECT_FALSE(v.data.idp.sso_url.empty());
+  EXPECT_EQ(v.data.idp.signing_keys.size(), unsigned_read.idp.signing_keys.size());
+  EXPECT_GE(v.data.idp.signing_keys.size(), 1u);
+
+  // another entity's entityID, far from the one read, changed by one character
+  size_t other = xml.rfind("entityID=\"https://");
+  ASSERT_NE(other, std::string::npos);
+  ASSERT_EQ(xml.find(kEntity, other), std::string::npos);
+  std::string changed = xml;
+  changed[other + 18] = changed[other + 18] == 'x' ? 'y' : 'x';
+  Verdict refused = Accept(changed, kNow, lines);
+  EXPECT_EQ(refused.status, SSO_SAML_SIGNATURE_INVALID);
+  EXPECT_EQ(refused.outcome, "signature");
+}
+
 TEST(MetadataFeed, DelaysBackOffAfterFailuresAndComeBeforeExpiry) {
   int64_t hour = 3600 * 1000;
   EXPECT_EQ(sso::NextRefreshDelay(hour, 0, kNow, 0), hour);
