@@ -436,6 +436,15 @@ for my $mode ('break_after_headers', 'answer_twice') {
     is(redis_cli('EXISTS', $lock), '0', "$mode: the lock is released after a known answer");
 }
 
+# ---- log rotation: the audit trail is reopened with nginx's own logs (USR1) ----
+rename $audit, "$audit.1" or die "rename: $!";
+my $rotated_size = -s "$audit.1";
+reopen_logs();
+as_user({ %hire, sub => 'rotated-1', email => 'rotated@corp.example' });
+is(login()->{callback}{status}, 303, 'log rotation: a login after USR1');
+ok(-s $audit, 'log rotation: its audit lines go to a new file at the configured path');
+is(-s "$audit.1", $rotated_size, 'log rotation: nothing more is written to the rotated file');
+
 # ---- the audit log can go to syslog ----
 {
     my $syslog_port = empty_port({ proto => 'udp' });

@@ -344,6 +344,17 @@ sub reload_nginx {
 }
 push @EXPORT, 'reload_nginx';
 
+# `nginx -s reopen` (USR1, what logrotate sends): every worker reopens its log files
+sub reopen_logs {
+    my $before = () = error_log() =~ /reopening logs/g;
+    kill 'USR1', $nginx_pid or die 'reopen: no nginx';
+    wait_for('workers reopen their logs', 10, sub {
+        my $now = () = error_log() =~ /reopening logs/g;
+        $now >= $before + 1 + $env{workers};    # the master, then each worker
+    }) or die "reopen: the workers did not reopen their logs:\n" . error_log();
+}
+push @EXPORT, 'reopen_logs';
+
 sub stop_nginx {
     return unless $nginx_pid;
     kill 'QUIT', $nginx_pid;
