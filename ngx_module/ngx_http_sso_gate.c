@@ -78,12 +78,22 @@ ngx_http_sso_client_kind_headers(ngx_http_request_t *r, sso_gate_request *gate)
 ngx_int_t
 ngx_http_sso_rewrite_handler(ngx_http_request_t *r)
 {
+    ngx_http_sso_srv_conf_t  *sscf;
     ngx_http_sso_loc_conf_t  *slcf;
+
+    if (r != r->main) {
+        return NGX_DECLINED;
+    }
 
     slcf = ngx_http_get_module_loc_conf(r, ngx_http_sso_module);
 
-    if (!slcf->enable || r != r->main) {
-        return NGX_DECLINED;
+    if (!slcf->enable) {
+        /* "sso off" or nothing, in a server that uses sso: strip all the same */
+        sscf = ngx_http_get_module_srv_conf(r, ngx_http_sso_module);
+
+        if (!sscf->uses_sso) {
+            return NGX_DECLINED;
+        }
     }
 
     if (ngx_http_sso_strip_identity_headers(r, slcf->strip_headers) != NGX_OK) {

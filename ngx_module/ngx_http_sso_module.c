@@ -19,10 +19,17 @@ static ngx_int_t ngx_http_sso_init_provisioning(ngx_conf_t *cf,
 static void ngx_http_sso_engine_cleanup(void *data);
 static void *ngx_http_sso_create_main_conf(ngx_conf_t *cf);
 static char *ngx_http_sso_init_main_conf(ngx_conf_t *cf, void *conf);
+static void *ngx_http_sso_create_srv_conf(ngx_conf_t *cf);
+static char *ngx_http_sso_merge_srv_conf(ngx_conf_t *cf, void *parent, void *child);
+static char *ngx_http_sso_enable_post(ngx_conf_t *cf, void *post, void *data);
 static void *ngx_http_sso_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_sso_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child);
 static ngx_int_t ngx_http_sso_init_process(ngx_cycle_t *cycle);
 static void ngx_http_sso_exit_process(ngx_cycle_t *cycle);
+
+
+static ngx_conf_post_t  ngx_http_sso_enable_post_handler =
+    { ngx_http_sso_enable_post };
 
 
 static ngx_command_t  ngx_http_sso_commands[] = {
@@ -102,7 +109,7 @@ static ngx_command_t  ngx_http_sso_commands[] = {
       ngx_conf_set_flag_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_sso_loc_conf_t, enable),
-      NULL },
+      &ngx_http_sso_enable_post_handler },
 
     { ngx_string("sso_strip_header"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
@@ -157,8 +164,8 @@ static ngx_http_module_t  ngx_http_sso_module_ctx = {
     ngx_http_sso_create_main_conf,         /* create main configuration */
     ngx_http_sso_init_main_conf,           /* init main configuration */
 
-    NULL,                                  /* create server configuration */
-    NULL,                                  /* merge server configuration */
+    ngx_http_sso_create_srv_conf,          /* create server configuration */
+    ngx_http_sso_merge_srv_conf,           /* merge server configuration */
 
     ngx_http_sso_create_loc_conf,          /* create location configuration */
     ngx_http_sso_merge_loc_conf            /* merge location configuration */
@@ -264,6 +271,55 @@ ngx_http_sso_init_main_conf(ngx_conf_t *cf, void *conf)
         if (smcf->idle && smcf->cache > smcf->idle) {
             smcf->cache = smcf->idle;
         }
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static void *
+ngx_http_sso_create_srv_conf(ngx_conf_t *cf)
+{
+    ngx_http_sso_srv_conf_t  *sscf;
+
+    sscf = ngx_pcalloc(cf->pool, sizeof(ngx_http_sso_srv_conf_t));
+    if (sscf == NULL) {
+        return NULL;
+    }
+
+    sscf->uses_sso = NGX_CONF_UNSET;
+
+    return sscf;
+}
+
+
+static char *
+ngx_http_sso_merge_srv_conf(ngx_conf_t *cf, void *parent, void *child)
+{
+    ngx_http_sso_srv_conf_t *prev = parent;
+    ngx_http_sso_srv_conf_t *conf = child;
+
+    ngx_conf_merge_value(conf->uses_sso, prev->uses_sso, 0);
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * "sso on" anywhere in a server (or at the http level) makes every location
+ * of it strip forged identity headers, "sso off" ones included: a legacy app
+ * that trusts them everywhere must not get them through its public paths.
+ */
+static char *
+ngx_http_sso_enable_post(ngx_conf_t *cf, void *post, void *data)
+{
+    ngx_flag_t  *enable = data;
+
+    ngx_http_sso_srv_conf_t  *sscf;
+
+    if (*enable) {
+        sscf = ngx_http_conf_get_module_srv_conf(cf, ngx_http_sso_module);
+        sscf->uses_sso = 1;
     }
 
     return NGX_CONF_OK;

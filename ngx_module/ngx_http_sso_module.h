@@ -68,6 +68,12 @@ typedef struct {
 } ngx_http_sso_main_conf_t;
 
 
+/* per server: "sso on" somewhere in it (or above it), so every location strips */
+typedef struct {
+    ngx_flag_t                   uses_sso;
+} ngx_http_sso_srv_conf_t;
+
+
 typedef struct {
     ngx_flag_t                   enable;
     ngx_flag_t                   endpoints;      /* sso_endpoints here: never gated */

@@ -205,3 +205,85 @@ forged-agent
 sso: removed client header "Authorization"
 --- no_error_log
 [error]
+
+=== TEST 8: forged identity headers are stripped in a "sso off" location of a server that uses sso
+--- http_config
+underscores_in_headers on;
+--- config
+sso_strip_header X-Tenant-*;
+location /sso/ { sso_endpoints; }
+location / { sso on; proxy_pass http://127.0.0.1:$TEST_NGINX_UPSTREAM_PORT; }
+location /public/ {
+    sso off;
+    proxy_pass http://127.0.0.1:$TEST_NGINX_UPSTREAM_PORT;
+}
+location /assets/ { proxy_pass http://127.0.0.1:$TEST_NGINX_UPSTREAM_PORT; }
+--- request
+GET /public/page
+--- more_headers
+X-Remote-User: admin
+X_Forwarded_User: root
+X-Tenant-Id: other-tenant
+X-Harmless: kept
+--- error_code: 200
+--- response_body_like
+^X-Harmless: kept$
+--- response_body_unlike
+admin
+root
+other-tenant
+--- error_log
+sso: removed client header "X-Remote-User"
+--- no_error_log
+[error]
+
+=== TEST 8b: and in a location of that server that does not mention sso
+--- http_config
+underscores_in_headers on;
+--- config
+sso_strip_header X-Tenant-*;
+location /sso/ { sso_endpoints; }
+location / { sso on; proxy_pass http://127.0.0.1:$TEST_NGINX_UPSTREAM_PORT; }
+location /public/ {
+    sso off;
+    proxy_pass http://127.0.0.1:$TEST_NGINX_UPSTREAM_PORT;
+}
+location /assets/ { proxy_pass http://127.0.0.1:$TEST_NGINX_UPSTREAM_PORT; }
+--- request
+GET /assets/app.js
+--- more_headers
+X-Remote-User: admin
+X_Forwarded_User: root
+X-Tenant-Id: other-tenant
+X-Harmless: kept
+--- error_code: 200
+--- response_body_like
+^X-Harmless: kept$
+--- response_body_unlike
+admin
+root
+other-tenant
+--- error_log
+sso: removed client header "X-Remote-User"
+--- no_error_log
+[error]
+
+=== TEST 9: a server that does not use sso is left alone
+--- http_config
+server {
+    listen 127.0.0.1:$TEST_NGINX_SERVER_PORT;
+    server_name app.test;
+    location /sso/ { sso_endpoints; }
+    location / { sso on; proxy_pass http://127.0.0.1:$TEST_NGINX_UPSTREAM_PORT; }
+}
+--- config
+location / { proxy_pass http://127.0.0.1:$TEST_NGINX_UPSTREAM_PORT; }
+--- request
+GET /page
+--- more_headers
+X-Remote-User: set-by-a-trusted-proxy
+--- error_code: 200
+--- response_body_like
+^X-Remote-User: set-by-a-trusted-proxy$
+--- no_error_log
+removed client header
