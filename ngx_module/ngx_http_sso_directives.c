@@ -76,7 +76,18 @@ ngx_http_sso_redis_param(ngx_conf_t *cf, ngx_http_sso_main_conf_t *smcf,
 {
     ngx_str_t   s, path;
     ngx_int_t   db;
+    ngx_uint_t  i;
     ngx_msec_t  ms;
+
+    struct {
+        ngx_str_t   name;
+        ngx_str_t  *value;
+    } strings[] = {
+        { ngx_string("user="), &smcf->redis.user },
+        { ngx_string("tls_trusted_certificate="),
+          &smcf->redis.tls_trusted_certificate },
+        { ngx_string("tls_name="), &smcf->redis.tls_name },
+    };
 
     if (ngx_strncmp(value->data, "db=", 3) == 0) {
         db = ngx_atoi(value->data + 3, value->len - 3);
@@ -123,16 +134,6 @@ ngx_http_sso_redis_param(ngx_conf_t *cf, ngx_http_sso_main_conf_t *smcf,
                                              &smcf->redis.password);
     }
 
-    if (ngx_strncmp(value->data, "user=", 5) == 0) {
-        if (value->len == 5) {
-            goto invalid;
-        }
-
-        smcf->redis.user.data = value->data + 5;
-        smcf->redis.user.len = value->len - 5;
-        return NGX_CONF_OK;
-    }
-
     if (ngx_strncmp(value->data, "tls=", 4) == 0) {
         return ngx_http_sso_redis_flag(cf, value, 4, &smcf->redis.tls);
     }
@@ -141,25 +142,17 @@ ngx_http_sso_redis_param(ngx_conf_t *cf, ngx_http_sso_main_conf_t *smcf,
         return ngx_http_sso_redis_flag(cf, value, 11, &smcf->redis.tls_verify);
     }
 
-    if (ngx_strncmp(value->data, "tls_trusted_certificate=", 24) == 0) {
-        if (value->len == 24) {
-            goto invalid;
+    /* NAME=VALUE, VALUE not empty; an argument is null-terminated, as OpenSSL
+     * wants tls_name */
+    for (i = 0; i < sizeof(strings) / sizeof(strings[0]); i++) {
+        if (value->len > strings[i].name.len
+            && ngx_strncmp(value->data, strings[i].name.data,
+                           strings[i].name.len) == 0)
+        {
+            strings[i].value->data = value->data + strings[i].name.len;
+            strings[i].value->len = value->len - strings[i].name.len;
+            return NGX_CONF_OK;
         }
-
-        smcf->redis.tls_trusted_certificate.data = value->data + 24;
-        smcf->redis.tls_trusted_certificate.len = value->len - 24;
-        return NGX_CONF_OK;
-    }
-
-    if (ngx_strncmp(value->data, "tls_name=", 9) == 0) {
-        if (value->len == 9) {
-            goto invalid;
-        }
-
-        /* the value ends the argument: null-terminated, as OpenSSL wants it */
-        smcf->redis.tls_name.data = value->data + 9;
-        smcf->redis.tls_name.len = value->len - 9;
-        return NGX_CONF_OK;
     }
 
 invalid:
