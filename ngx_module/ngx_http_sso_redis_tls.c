@@ -57,6 +57,12 @@ ngx_http_sso_redis_tls_start(ngx_http_sso_redis_t *redis)
         return;
     }
 
+    /*
+     * OpenSSL's reason for a failed handshake at info level: the error line,
+     * rate-limited, is tls_done's
+     */
+    c->log_error = NGX_ERROR_INFO;
+
     rc = ngx_ssl_handshake(c);
 
     if (rc == NGX_AGAIN) {
@@ -78,9 +84,12 @@ ngx_http_sso_redis_tls_done(ngx_connection_t *c)
         return;
     }
 
+    c->log_error = NGX_ERROR_ERR;
+
     if (!c->ssl->handshaked) {
-        /* nginx's own line has OpenSSL's reason */
-        ngx_http_sso_redis_tls_error(redis, "TLS handshake failed", X509_V_OK);
+        ngx_http_sso_redis_tls_error(redis,
+            "TLS handshake failed (not a TLS port? OpenSSL's reason is "
+            "logged at info level)", X509_V_OK);
         ngx_http_sso_redis_fail(redis, SSO_STORE_UNAVAILABLE, NULL, 0);
         return;
     }

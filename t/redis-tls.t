@@ -8,6 +8,8 @@ use lib 't/lib';
 use Test::More;
 use Test::Nginx::SSO;
 use Test::Nginx::OidcOp ();
+use IO::Socket::INET;
+use POSIX ();
 use Time::HiRes qw(sleep time);
 
 import_servers();    # a plaintext Redis first
@@ -100,6 +102,42 @@ subtest 'tls=on against a plaintext Redis: 503 at once, no hang' => sub {
         'the log names the handshake');
 };
 
+# A server that answers anything with a line of text and hangs up.
+sub start_text_server {
+    my $listener = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
+        Listen => 16, ReuseAddr => 1) or die "listen: $!";
+    my $pid = fork // die "fork: $!";
+    if ($pid == 0) {
+        while (my $c = $listener->accept) {
+            print $c "HTTP/1.0 400 Bad Request\r\n\r\n";
+            close $c;
+        }
+        POSIX::_exit(0);
+    }
+    return ($listener->sockport, $pid);
+}
+
+subtest 'tls=on against a server that answers something else: 503 at once' => sub {
+    my ($port, $pid) = start_text_server();
+    start_nginx(block("127.0.0.1:$port tls=on tls_trusted_certificate=$tls/ca.crt "
+        . 'timeout=300ms connect_timeout=300ms'));
+    my $cookie = create_session(user => 'plain');
+    my $res = get($cookie);
+    is($res->{status}, 503, 'answers 503');
+    ok($res->{elapsed} < 1.5, sprintf('at once (%.3fs)', $res->{elapsed}));
+    like(error_log(), qr/\[error\].* sso: redis 127\.0\.0\.1:\d+: TLS handshake failed \(not a TLS port\?/,
+        'the log names the handshake');
+    like(error_log(), qr/\[info\].*SSL_do_handshake\(\) failed .*wrong version number/,
+        "and OpenSSL's reason");
+    get($cookie) for 1 .. 20;    # 20 more connections, 20 more handshakes
+    my @lines = error_log() =~ /\[error\].*(SSL_do_handshake|TLS handshake failed)/g;
+    ok(@lines <= 8, 'rate-limited (' . scalar(@lines) . ' lines)');
+    unlike(error_log(), qr/\[(crit|alert|emerg)\]/, 'nothing above error');
+    stop_nginx();
+    kill 'KILL', $pid;
+    waitpid $pid, 0;
+};
+
 # ---- Redis speaks TLS only from here on ----
 stop_nginx();
 stop_redis();
@@ -154,7 +192,7 @@ subtest 'TLS: nginx -s reload in the middle of requests' => sub {
 };
 
 sub fails_closed {
-    my ($name, $redis, $log) = @_;
+    my ($name, $redis, $log, $tls_failure) = @_;
     subtest $name => sub {
         start_nginx(block($redis));
         my $cookie = create_session(user => 'bad');
@@ -164,6 +202,8 @@ sub fails_closed {
         ok($res->{elapsed} < 1.5, sprintf('at once (%.3fs)', $res->{elapsed}));
         like(error_log(), $log, 'the log names the failed check');
         is(subscribers(), 0, 'no subscription either');
+        return unless $tls_failure;
+        get($cookie) for 1 .. 20;    # 20 more connections, 20 more handshakes
         my @lines = error_log() =~ /(TLS [a-z ]+(?:failed|mismatch|timed out))/g;
         ok(@lines <= 8, 'rate-limited (' . scalar(@lines) . ' lines)');
     };
@@ -172,12 +212,12 @@ sub fails_closed {
 fails_closed('TLS: a certificate from another CA',
     "127.0.0.1:\$TEST_NGINX_REDIS_PORT tls=on tls_trusted_certificate=$tls/other-ca.crt "
         . 'connect_timeout=500ms',
-    qr/sso: redis 127\.0\.0\.1:\d+: TLS certificate verification failed \(\d+: [^)]*(issuer|self-signed)[^)]*\)/);
+    qr/sso: redis 127\.0\.0\.1:\d+: TLS certificate verification failed \(\d+: [^)]*(issuer|self-signed)[^)]*\)/, 1);
 
 fails_closed('TLS: the certificate is not for tls_name',
     "127.0.0.1:\$TEST_NGINX_REDIS_PORT tls=on tls_trusted_certificate=$tls/ca.crt "
         . 'tls_name=redis.other.example connect_timeout=500ms',
-    qr/sso: redis 127\.0\.0\.1:\d+: TLS name mismatch \(62: [Hh]ostname mismatch\); expected name "redis\.other\.example"/);
+    qr/sso: redis 127\.0\.0\.1:\d+: TLS name mismatch \(62: [Hh]ostname mismatch\); expected name "redis\.other\.example"/, 1);
 
 fails_closed('a plaintext client against the TLS port',
     "127.0.0.1:\$TEST_NGINX_REDIS_PORT user=sso password_file=$pass timeout=500ms connect_timeout=500ms",
