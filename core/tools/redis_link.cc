@@ -88,16 +88,26 @@ bool RedisLink::Connect(const LinkOptions &options, std::string &host) {
   if (int rc = getaddrinfo(host.c_str(), port.c_str(), &hints, &raw); rc != 0)
     return Fail(gai_strerror(rc));
   std::unique_ptr<addrinfo, AddrinfoFree> list(raw);
-  fd_ = socket(raw->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd_ < 0) return Fail(std::strerror(errno));
-  if (connect(fd_, raw->ai_addr, raw->ai_addrlen) != 0 && errno != EINPROGRESS)
-    return Fail(std::strerror(errno));
-  if (!WaitFor(true)) return false;
-  int err = 0;
-  socklen_t len = sizeof err;
-  if (getsockopt(fd_, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
-  if (err) return Fail(std::strerror(err));
-  return true;
+  // every address of the name in turn, like hiredis
+  for (addrinfo *a = raw; a; a = a->ai_next) {
+    if (fd_ >= 0) close(fd_);
+    fd_ = socket(a->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd_ < 0) {
+      Fail(std::strerror(errno));
+      continue;
+    }
+    if (connect(fd_, a->ai_addr, a->ai_addrlen) != 0 && errno != EINPROGRESS) {
+      Fail(std::strerror(errno));
+      continue;
+    }
+    if (!WaitFor(true)) continue;
+    int err = 0;
+    socklen_t len = sizeof err;
+    if (getsockopt(fd_, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
+    if (err == 0) return true;
+    Fail(std::strerror(err));
+  }
+  return false;
 }
 
 // TLS 1.2+, SNI for a host name, the chain and the name (or IP address) verified.
