@@ -2,8 +2,10 @@
 /*
  * nginx-jit-sso: the sso_redis and sso_session directives.
  *
- *   sso_redis    ADDRESS [db=N] [prefix=P] [password_file=F] [timeout=T]
- *                [connect_timeout=T];
+ *   sso_redis    ADDRESS [db=N] [prefix=P] [user=NAME] [password_file=F]
+ *                [timeout=T] [connect_timeout=T] [tls=on|off]
+ *                [tls_trusted_certificate=F] [tls_name=NAME]
+ *                [tls_verify=on|off];
  *   sso_session  [ttl=T] [idle=T] [cookie=NAME] [secure=on|off] [cache=T] [cache_size=N];
  *
  * Their defaults are set in ngx_http_sso_init_main_conf(); the core checks the session's
@@ -11,10 +13,17 @@
  */
 
 #include "ngx_http_sso_module.h"
+#include "ngx_http_sso_tls.h"
 
 
 static char *ngx_http_sso_redis_param(ngx_conf_t *cf,
     ngx_http_sso_main_conf_t *smcf, ngx_str_t *value);
+static char *ngx_http_sso_redis_flag(ngx_conf_t *cf, ngx_str_t *value,
+    size_t skip, ngx_flag_t *flag);
+static char *ngx_http_sso_redis_check(ngx_conf_t *cf,
+    ngx_http_sso_redis_conf_t *conf, ngx_str_t *host);
+static char *ngx_http_sso_redis_tls(ngx_conf_t *cf,
+    ngx_http_sso_redis_conf_t *conf, ngx_str_t *host);
 
 
 char *
@@ -56,7 +65,7 @@ ngx_http_sso_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         }
     }
 
-    return NGX_CONF_OK;
+    return ngx_http_sso_redis_check(cf, &smcf->redis, &u.host);
 }
 
 
@@ -67,7 +76,18 @@ ngx_http_sso_redis_param(ngx_conf_t *cf, ngx_http_sso_main_conf_t *smcf,
 {
     ngx_str_t   s, path;
     ngx_int_t   db;
+    ngx_uint_t  i;
     ngx_msec_t  ms;
+
+    struct {
+        ngx_str_t   name;
+        ngx_str_t  *value;
+    } strings[] = {
+        { ngx_string("user="), &smcf->redis.user },
+        { ngx_string("tls_trusted_certificate="),
+          &smcf->redis.tls_trusted_certificate },
+        { ngx_string("tls_name="), &smcf->redis.tls_name },
+    };
 
     if (ngx_strncmp(value->data, "db=", 3) == 0) {
         db = ngx_atoi(value->data + 3, value->len - 3);
@@ -114,11 +134,156 @@ ngx_http_sso_redis_param(ngx_conf_t *cf, ngx_http_sso_main_conf_t *smcf,
                                              &smcf->redis.password);
     }
 
+    if (ngx_strncmp(value->data, "tls=", 4) == 0) {
+        return ngx_http_sso_redis_flag(cf, value, 4, &smcf->redis.tls);
+    }
+
+    if (ngx_strncmp(value->data, "tls_verify=", 11) == 0) {
+        return ngx_http_sso_redis_flag(cf, value, 11, &smcf->redis.tls_verify);
+    }
+
+    /* NAME=VALUE, VALUE not empty; an argument is null-terminated, as OpenSSL
+     * wants tls_name */
+    for (i = 0; i < sizeof(strings) / sizeof(strings[0]); i++) {
+        if (value->len > strings[i].name.len
+            && ngx_strncmp(value->data, strings[i].name.data,
+                           strings[i].name.len) == 0)
+        {
+            strings[i].value->data = value->data + strings[i].name.len;
+            strings[i].value->len = value->len - strings[i].name.len;
+            return NGX_CONF_OK;
+        }
+    }
+
 invalid:
 
     ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "invalid sso_redis parameter \"%V\"",
                        value);
     return NGX_CONF_ERROR;
+}
+
+
+/* "on" or "off" after `skip` bytes of NAME= */
+static char *
+ngx_http_sso_redis_flag(ngx_conf_t *cf, ngx_str_t *value, size_t skip,
+    ngx_flag_t *flag)
+{
+    ngx_str_t  s;
+
+    s.data = value->data + skip;
+    s.len = value->len - skip;
+
+    if (s.len == 2 && ngx_strncmp(s.data, "on", 2) == 0) {
+        *flag = 1;
+        return NGX_CONF_OK;
+    }
+
+    if (s.len == 3 && ngx_strncmp(s.data, "off", 3) == 0) {
+        *flag = 0;
+        return NGX_CONF_OK;
+    }
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "invalid sso_redis parameter \"%V\": on or off", value);
+    return NGX_CONF_ERROR;
+}
+
+
+/* The parameters together, once all are read. */
+static char *
+ngx_http_sso_redis_check(ngx_conf_t *cf, ngx_http_sso_redis_conf_t *conf,
+    ngx_str_t *host)
+{
+    if (conf->user.len && conf->password.len == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "sso_redis user= needs password_file= "
+                           "(AUTH with an ACL user takes a password)");
+        return NGX_CONF_ERROR;
+    }
+
+    if (conf->tls == 1) {
+        return ngx_http_sso_redis_tls(cf, conf, host);
+    }
+
+    if (conf->tls_verify != NGX_CONF_UNSET
+        || conf->tls_trusted_certificate.len || conf->tls_name.len)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "sso_redis tls_verify=, tls_trusted_certificate= "
+                           "and tls_name= need tls=on");
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/* tls=on: the client context, and the name the certificate must hold. */
+static char *
+ngx_http_sso_redis_tls(ngx_conf_t *cf, ngx_http_sso_redis_conf_t *conf,
+    ngx_str_t *host)
+{
+    u_char      *name;
+    ngx_str_t   *trusted;
+    ngx_addr_t   addr;
+
+    if (conf->addr->sockaddr->sa_family == AF_UNIX) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "sso_redis tls=on cannot be used with "
+                           "a unix: socket");
+        return NGX_CONF_ERROR;
+    }
+
+    if (conf->tls_verify == NGX_CONF_UNSET) {
+        conf->tls_verify = 1;
+    }
+
+    if (!conf->tls_verify) {
+        ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
+                           "sso_redis tls_verify=off is unsafe: the Redis "
+                           "server's certificate and name are not checked, so "
+                           "anyone on the path can read and change sessions");
+    }
+
+    if (conf->tls_name.len == 0) {
+        /* the host of ADDRESS, an IPv6 literal without its brackets */
+        conf->tls_name = *host;
+
+        if (host->len > 2 && host->data[0] == '[') {
+            conf->tls_name.data++;
+            conf->tls_name.len -= 2;
+        }
+
+        name = ngx_pnalloc(cf->pool, conf->tls_name.len + 1);
+        if (name == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        (void) ngx_cpystrn(name, conf->tls_name.data, conf->tls_name.len + 1);
+        conf->tls_name.data = name;
+    }
+
+    conf->tls_name_is_ip = (ngx_parse_addr(cf->pool, &addr, conf->tls_name.data,
+                                           conf->tls_name.len)
+                            == NGX_OK);
+
+    if (conf->tls_trusted_certificate.len == 0) {
+        ngx_str_set(&conf->tls_trusted_certificate,
+                    "/etc/ssl/certs/ca-certificates.crt");
+    }
+
+    trusted = conf->tls_verify ? &conf->tls_trusted_certificate : NULL;
+
+    conf->ssl = ngx_http_sso_tls_client(cf, trusted);
+    if (conf->ssl == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "sso_redis: cannot use "
+                           "tls_trusted_certificate=\"%V\"",
+                           &conf->tls_trusted_certificate);
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
 }
 
 

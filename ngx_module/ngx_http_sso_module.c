@@ -213,6 +213,8 @@ ngx_http_sso_create_main_conf(ngx_conf_t *cf)
      */
 
     smcf->redis.connect_timeout = NGX_CONF_UNSET_MSEC;
+    smcf->redis.tls = NGX_CONF_UNSET;
+    smcf->redis.tls_verify = NGX_CONF_UNSET;
     smcf->redis.timeout = NGX_CONF_UNSET_MSEC;
     smcf->ttl = NGX_CONF_UNSET_MSEC;
     smcf->idle = NGX_CONF_UNSET_MSEC;

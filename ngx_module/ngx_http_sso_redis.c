@@ -24,7 +24,7 @@ static ngx_http_sso_redis_cmd_t *ngx_http_sso_redis_enqueue(
 static ngx_int_t ngx_http_sso_redis_start(ngx_http_sso_redis_t *redis);
 static ngx_int_t ngx_http_sso_redis_setup(ngx_http_sso_redis_t *redis);
 static ngx_int_t ngx_http_sso_redis_setup_command(ngx_http_sso_redis_t *redis,
-    const char *name, ngx_str_t *arg);
+    ngx_uint_t argc, ngx_str_t *argv);
 static void ngx_http_sso_redis_connect_error(ngx_http_sso_redis_t *redis,
     ngx_err_t err);
 static void ngx_http_sso_redis_timeout_handler(ngx_event_t *ev);
@@ -196,16 +196,25 @@ ngx_http_sso_redis_enqueue(ngx_http_sso_redis_t *redis, ngx_uint_t argc,
 
 
 /* At most one line a second: a Redis outage must not flood the log. */
-static void
-ngx_http_sso_redis_connect_error(ngx_http_sso_redis_t *redis, ngx_err_t err)
+ngx_uint_t
+ngx_http_sso_redis_may_log(ngx_http_sso_redis_t *redis)
 {
     if (redis->last_error_log == ngx_time()) {
-        return;
+        return 0;
     }
 
     redis->last_error_log = ngx_time();
-    ngx_log_error(NGX_LOG_ERR, redis->log, err, "sso: cannot connect to redis %V",
-                  redis->peer.name);
+    return 1;
+}
+
+
+static void
+ngx_http_sso_redis_connect_error(ngx_http_sso_redis_t *redis, ngx_err_t err)
+{
+    if (ngx_http_sso_redis_may_log(redis)) {
+        ngx_log_error(NGX_LOG_ERR, redis->log, err,
+                      "sso: cannot connect to redis %V", redis->peer.name);
+    }
 }
 
 
@@ -234,7 +243,7 @@ ngx_http_sso_redis_start(ngx_http_sso_redis_t *redis)
 
     if (rc == NGX_ERROR || rc == NGX_BUSY || rc == NGX_DECLINED) {
         if (redis->peer.connection) {
-            ngx_close_connection(redis->peer.connection);
+            ngx_http_sso_redis_close_connection(redis->peer.connection);
             redis->peer.connection = NULL;
         }
 
@@ -250,8 +259,9 @@ ngx_http_sso_redis_start(ngx_http_sso_redis_t *redis)
     c->read->log = redis->log;
     c->write->log = redis->log;
 
-    redis->state = (rc == NGX_AGAIN) ? NGX_HTTP_SSO_REDIS_CONNECTING
-                                     : NGX_HTTP_SSO_REDIS_READY;
+    /* with TLS, the handshake comes first: started by the write handler */
+    redis->state = (rc == NGX_AGAIN || redis->conf->ssl)
+                   ? NGX_HTTP_SSO_REDIS_CONNECTING : NGX_HTTP_SSO_REDIS_READY;
 
     if (redis->state == NGX_HTTP_SSO_REDIS_READY && !redis->counted) {
         redis->counted = 1;
@@ -264,13 +274,12 @@ ngx_http_sso_redis_start(ngx_http_sso_redis_t *redis)
         return NGX_ERROR;
     }
 
-    if (rc == NGX_AGAIN) {
-        /* the connect deadline: the first queued command's deadline */
-        if (!redis->timer.timer_set) {
-            ngx_add_timer(&redis->timer, redis->conf->connect_timeout);
-        }
+    if (redis->state == NGX_HTTP_SSO_REDIS_CONNECTING) {
+        /* the connect deadline, and with TLS the handshake's too */
+        ngx_add_timer(&redis->timer, redis->conf->connect_timeout);
+    }
 
-    } else {
+    if (rc != NGX_AGAIN) {
         ngx_http_sso_redis_schedule_write(redis);
     }
 
@@ -282,23 +291,34 @@ static ngx_int_t
 ngx_http_sso_redis_setup(ngx_http_sso_redis_t *redis)
 {
     u_char                      db[NGX_INT_T_LEN];
-    ngx_str_t                   arg;
+    ngx_str_t                   args[3];
+    ngx_uint_t                  n;
     ngx_http_sso_redis_conf_t  *conf;
 
     conf = redis->conf;
 
-    if (conf->password.len
-        && ngx_http_sso_redis_setup_command(redis, "AUTH", &conf->password)
-           != NGX_OK)
-    {
-        return NGX_ERROR;
+    if (conf->password.len) {
+        /* AUTH [user] password: with a user, a Redis 6+ ACL user */
+        ngx_str_set(&args[0], "AUTH");
+        n = 1;
+
+        if (conf->user.len) {
+            args[n++] = conf->user;
+        }
+
+        args[n++] = conf->password;
+
+        if (ngx_http_sso_redis_setup_command(redis, n, args) != NGX_OK) {
+            return NGX_ERROR;
+        }
     }
 
     if (conf->db) {
-        arg.data = db;
-        arg.len = ngx_sprintf(db, "%ui", conf->db) - db;
+        ngx_str_set(&args[0], "SELECT");
+        args[1].data = db;
+        args[1].len = ngx_sprintf(db, "%ui", conf->db) - db;
 
-        if (ngx_http_sso_redis_setup_command(redis, "SELECT", &arg) != NGX_OK) {
+        if (ngx_http_sso_redis_setup_command(redis, 2, args) != NGX_OK) {
             return NGX_ERROR;
         }
     }
@@ -312,19 +332,20 @@ ngx_http_sso_redis_setup(ngx_http_sso_redis_t *redis)
  * (setup_reply); a connection that fails does not call its handler.
  */
 static ngx_int_t
-ngx_http_sso_redis_setup_command(ngx_http_sso_redis_t *redis, const char *name,
-    ngx_str_t *arg)
+ngx_http_sso_redis_setup_command(ngx_http_sso_redis_t *redis, ngx_uint_t argc,
+    ngx_str_t *args)
 {
-    size_t                     lens[2];
-    const char                *argv[2];
+    size_t                     lens[3];
+    ngx_uint_t                 i;
+    const char                *argv[3];
     ngx_http_sso_redis_cmd_t  *cmd;
 
-    argv[0] = name;
-    lens[0] = ngx_strlen(name);
-    argv[1] = (const char *) arg->data;
-    lens[1] = arg->len;
+    for (i = 0; i < argc; i++) {
+        argv[i] = (const char *) args[i].data;
+        lens[i] = args[i].len;
+    }
 
-    cmd = ngx_http_sso_redis_enqueue(redis, 2, argv, lens,
+    cmd = ngx_http_sso_redis_enqueue(redis, argc, argv, lens,
                                      ngx_http_sso_redis_setup_reply, redis);
     if (cmd == NULL) {
         return NGX_ERROR;
@@ -348,7 +369,8 @@ ngx_http_sso_redis_setup_reply(void *data, redisReply *reply, sso_status failure
     /* never log the reply text of AUTH: it could echo what was sent */
     ngx_log_error(NGX_LOG_ERR, redis->log, 0,
                   "sso: redis %V refused the connection setup (AUTH or SELECT); "
-                  "check sso_redis password_file= and db=", redis->peer.name);
+                  "check sso_redis user=, password_file= and db=",
+                  redis->peer.name);
 
     ngx_http_sso_redis_fail(redis, SSO_STORE_UNAVAILABLE, NULL, 0);
 }
@@ -375,7 +397,10 @@ ngx_http_sso_redis_test_connect(ngx_connection_t *c)
 }
 
 
-/* The non-blocking connect finished: learn how, and go on or fail every waiting command. */
+/*
+ * The non-blocking connect finished: learn how, and go on (NGX_OK), start TLS
+ * (NGX_AGAIN) or fail every waiting command (NGX_ERROR).
+ */
 ngx_int_t
 ngx_http_sso_redis_connected(ngx_http_sso_redis_t *redis)
 {
@@ -388,6 +413,20 @@ ngx_http_sso_redis_connected(ngx_http_sso_redis_t *redis)
         return NGX_ERROR;
     }
 
+    if (redis->conf->ssl) {
+        /* ready (or failed) when the handshake is done: redis_tls.c */
+        ngx_http_sso_redis_tls_start(redis);
+        return NGX_AGAIN;
+    }
+
+    return ngx_http_sso_redis_ready(redis);
+}
+
+
+/* Connected (and with TLS, the peer verified): the commands may go. */
+ngx_int_t
+ngx_http_sso_redis_ready(ngx_http_sso_redis_t *redis)
+{
     redis->state = NGX_HTTP_SSO_REDIS_READY;
 
     if (!redis->counted) {
@@ -409,7 +448,9 @@ ngx_http_sso_redis_arm_timer(ngx_http_sso_redis_t *redis)
     ngx_msec_int_t             left;
     ngx_http_sso_redis_cmd_t  *cmd;
 
-    if (redis->state == NGX_HTTP_SSO_REDIS_CONNECTING) {
+    if (redis->state == NGX_HTTP_SSO_REDIS_CONNECTING
+        || redis->state == NGX_HTTP_SSO_REDIS_HANDSHAKE)
+    {
         return;
     }
 
@@ -439,6 +480,17 @@ ngx_http_sso_redis_timeout_handler(ngx_event_t *ev)
         return;
     }
 
+    if (redis->state == NGX_HTTP_SSO_REDIS_HANDSHAKE) {
+        if (ngx_http_sso_redis_may_log(redis)) {
+            ngx_log_error(NGX_LOG_ERR, redis->log, NGX_ETIMEDOUT,
+                          "sso: redis %V: TLS handshake timed out",
+                          redis->peer.name);
+        }
+
+        ngx_http_sso_redis_fail(redis, SSO_STORE_UNAVAILABLE, NULL, 0);
+        return;
+    }
+
     ngx_http_sso_redis_fail(redis, SSO_STORE_TIMEOUT, "command timed out", 0);
 }
 
@@ -460,7 +512,7 @@ ngx_http_sso_redis_fail(ngx_http_sso_redis_t *redis, sso_status failure, const c
     }
 
     if (redis->peer.connection) {
-        ngx_close_connection(redis->peer.connection);
+        ngx_http_sso_redis_close_connection(redis->peer.connection);
         redis->peer.connection = NULL;
     }
 

@@ -31,10 +31,19 @@ typedef void (*ngx_http_sso_redis_handler_pt)(void *data, redisReply *reply,
 
 typedef struct {
     ngx_addr_t                  *addr;
+    ngx_str_t                    user;        /* ACL user of AUTH, or none */
     ngx_str_t                    password;
     ngx_uint_t                   db;
     ngx_msec_t                   connect_timeout;
     ngx_msec_t                   timeout;
+
+    /* tls=on: NULL without TLS */
+    ngx_ssl_t                   *ssl;
+    ngx_str_t                    tls_name;    /* null-terminated */
+    ngx_str_t                    tls_trusted_certificate;
+    ngx_flag_t                   tls;
+    ngx_flag_t                   tls_verify;
+    unsigned                     tls_name_is_ip:1;
 } ngx_http_sso_redis_conf_t;
 
 

@@ -15,6 +15,7 @@
 #define NGX_HTTP_SSO_REDIS_CLOSED      0
 #define NGX_HTTP_SSO_REDIS_CONNECTING  1
 #define NGX_HTTP_SSO_REDIS_READY       2
+#define NGX_HTTP_SSO_REDIS_HANDSHAKE   3    /* tls=on: not verified yet */
 
 
 struct ngx_http_sso_redis_cmd_s {
@@ -52,6 +53,8 @@ struct ngx_http_sso_redis_s {
 
 /* ngx_http_sso_redis.c */
 ngx_int_t ngx_http_sso_redis_connected(ngx_http_sso_redis_t *redis);
+ngx_int_t ngx_http_sso_redis_ready(ngx_http_sso_redis_t *redis);
+ngx_uint_t ngx_http_sso_redis_may_log(ngx_http_sso_redis_t *redis);
 void ngx_http_sso_redis_arm_timer(ngx_http_sso_redis_t *redis);
 void ngx_http_sso_redis_fail(ngx_http_sso_redis_t *redis, sso_status failure,
     const char *why, ngx_err_t err);
@@ -62,6 +65,10 @@ ngx_int_t ngx_http_sso_redis_append(ngx_http_sso_redis_t *redis,
 void ngx_http_sso_redis_schedule_write(ngx_http_sso_redis_t *redis);
 void ngx_http_sso_redis_write_handler(ngx_event_t *wev);
 void ngx_http_sso_redis_read_handler(ngx_event_t *rev);
+
+/* ngx_http_sso_redis_tls.c */
+void ngx_http_sso_redis_tls_start(ngx_http_sso_redis_t *redis);
+void ngx_http_sso_redis_close_connection(ngx_connection_t *c);
 
 
 #endif /* _NGX_HTTP_SSO_REDIS_CONNECTION_H_INCLUDED_ */

@@ -13,7 +13,6 @@
 // sso_provision_hook), a revocation tells the app like any other logout ("reason": "admin");
 // its audit line goes to stderr.
 #include <curl/curl.h>
-#include <hiredis/hiredis.h>
 #include <openssl/rand.h>
 
 #include <chrono>
@@ -28,30 +27,28 @@
 #include <string>
 #include <vector>
 
+#include "redis_link.h"
 #include "sso/sso.h"
 
 namespace {
 
-struct RedisFree {
-  void operator()(redisContext *c) const { redisFree(c); }
-};
-struct ReplyFree {
-  void operator()(redisReply *r) const { freeReplyObject(r); }
-};
+using sso_admin::RedisLink;
+using sso_admin::ReplyPtr;
+
 struct EngineFree {
   void operator()(sso_engine *e) const { sso_engine_destroy(e); }
 };
 struct TxnFree {
   void operator()(sso_txn *t) const { sso_txn_destroy(t); }
 };
-using RedisPtr = std::unique_ptr<redisContext, RedisFree>;
-using ReplyPtr = std::unique_ptr<redisReply, ReplyFree>;
 
 struct Options {
   std::string redis = "127.0.0.1:6379";
   int db = 0;
   std::string prefix = "sso:";
-  std::string password_file;
+  std::string password_file, redis_user;
+  bool tls = false;
+  std::string tls_ca, tls_name;
   int64_t ttl_ms = 8 * 3600 * 1000LL;
   int64_t idle_ms = 30 * 60 * 1000LL;
   std::string hook_url, hook_secret_file;
@@ -66,7 +63,9 @@ struct Options {
 
 constexpr const char kUsage[] =
     "usage: sso-admin [--redis HOST:PORT|unix:PATH] [--db N] [--prefix P]\n"
-    "                 [--password-file F] [--ttl DUR] [--idle DUR] [--json]\n"
+    "                 [--redis-user NAME] [--password-file F]\n"
+    "                 [--tls [--tls-ca FILE] [--tls-name NAME]]\n"
+    "                 [--ttl DUR] [--idle DUR] [--json]\n"
     "                 session create --provider P --subject S [--issuer I] [--user U]\n"
     "                        [--email E] [--name N] [--group G]... [--role R]...\n"
     "                        [--attr NAME=VALUE]...\n"
@@ -109,8 +108,8 @@ bool ParseArgs(int argc, char **argv, Options &o) {
       positional.push_back(arg);
       continue;
     }
-    if (arg == "--json" || arg == "--help") {
-      (arg == "--json" ? o.json : o.help) = true;
+    if (arg == "--json" || arg == "--help" || arg == "--tls") {
+      (arg == "--json" ? o.json : arg == "--help" ? o.help : o.tls) = true;
       continue;
     }
     auto v = value();
@@ -123,6 +122,12 @@ bool ParseArgs(int argc, char **argv, Options &o) {
       o.prefix = *v;
     else if (arg == "--password-file")
       o.password_file = *v;
+    else if (arg == "--redis-user")
+      o.redis_user = *v;
+    else if (arg == "--tls-ca")
+      o.tls_ca = *v;
+    else if (arg == "--tls-name")
+      o.tls_name = *v;
     else if (arg == "--ttl" || arg == "--idle" || arg == "--hook-timeout") {
       auto ms = ParseDurationMs(*v);
       if (!ms) return false;
@@ -183,40 +188,41 @@ bool PersonOf(const Options &o, sso_admin_by &by, std::string &provider, std::st
 
 sso_str Str(const std::string &s) { return {s.data(), s.size()}; }
 
-ReplyPtr Run(redisContext *c, const sso_command &command) {
+ReplyPtr Run(RedisLink &c, const sso_command &command) {
   std::vector<const char *> argv;
   std::vector<size_t> lens;
   for (size_t i = 0; i < command.argc; ++i) {
     argv.push_back(command.argv[i].data);
     lens.push_back(command.argv[i].len);
   }
-  return ReplyPtr(static_cast<redisReply *>(
-      redisCommandArgv(c, static_cast<int>(argv.size()), argv.data(), lens.data())));
+  return c.Command(static_cast<int>(argv.size()), argv.data(), lens.data());
 }
 
-bool Ok(const ReplyPtr &reply, const char *what) {
+// `secret`: the reply of AUTH is not shown (it could echo what was sent).
+bool Ok(RedisLink &c, const ReplyPtr &reply, const char *what, bool secret = false) {
   if (!reply || reply->type == REDIS_REPLY_ERROR) {
     std::fprintf(stderr, "sso-admin: %s failed: %s\n", what,
-                 reply ? reply->str : "no reply from redis");
+                 !reply   ? c.Error().c_str()
+                 : secret ? "refused (check --redis-user and --password-file)"
+                          : reply->str);
     return false;
   }
   return true;
 }
 
-RedisPtr Connect(const Options &o) {
-  timeval timeout{5, 0};
-  RedisPtr c;
-  if (o.redis.rfind("unix:", 0) == 0) {
-    c.reset(redisConnectUnixWithTimeout(o.redis.substr(5).c_str(), timeout));
-  } else {
-    auto colon = o.redis.rfind(':');
-    std::string host = colon == std::string::npos ? o.redis : o.redis.substr(0, colon);
-    int port = colon == std::string::npos ? 6379 : std::atoi(o.redis.c_str() + colon + 1);
-    c.reset(redisConnectWithTimeout(host.c_str(), port, timeout));
+std::unique_ptr<RedisLink> Connect(const Options &o) {
+  if (o.redis_user.size() && o.password_file.empty()) {
+    std::fprintf(stderr, "sso-admin: --redis-user needs --password-file\n");
+    return nullptr;
   }
-  if (!c || c->err) {
+  if (!o.tls && (o.tls_ca.size() || o.tls_name.size())) {
+    std::fprintf(stderr, "sso-admin: --tls-ca and --tls-name need --tls\n");
+    return nullptr;
+  }
+  auto c = std::make_unique<RedisLink>();
+  if (!c->Open({o.redis, o.tls, o.tls_ca, o.tls_name, 5000})) {
     std::fprintf(stderr, "sso-admin: cannot connect to redis %s: %s\n", o.redis.c_str(),
-                 c ? c->errstr : "out of memory");
+                 c->Error().c_str());
     return nullptr;
   }
   if (!o.password_file.empty()) {
@@ -227,12 +233,15 @@ RedisPtr Connect(const Options &o) {
       std::fprintf(stderr, "sso-admin: cannot read %s\n", o.password_file.c_str());
       return nullptr;
     }
-    sso_str args[] = {{"AUTH", 4}, Str(password)};
-    if (!Ok(Run(c.get(), {2, args}), "AUTH")) return nullptr;
+    // AUTH [user] password: with a user, a Redis 6+ ACL user
+    std::vector<sso_str> args{{"AUTH", 4}};
+    if (!o.redis_user.empty()) args.push_back(Str(o.redis_user));
+    args.push_back(Str(password));
+    if (!Ok(*c, Run(*c, {args.size(), args.data()}), "AUTH", true)) return nullptr;
   }
   std::string db = std::to_string(o.db);
   sso_str select[] = {{"SELECT", 6}, Str(db)};
-  if (!Ok(Run(c.get(), {2, select}), "SELECT")) return nullptr;
+  if (!Ok(*c, Run(*c, {2, select}), "SELECT")) return nullptr;
   return c;
 }
 
@@ -242,7 +251,7 @@ int Fail(const char *what, sso_status status) {
   return 1;
 }
 
-int Create(redisContext *c, sso_txn *txn, const Options &o) {
+int Create(RedisLink &c, sso_txn *txn, const Options &o) {
   std::vector<sso_str> groups, roles;
   for (const auto &g : o.groups) groups.push_back(Str(g));
   for (const auto &r : o.roles) roles.push_back(Str(r));
@@ -261,7 +270,7 @@ int Create(redisContext *c, sso_txn *txn, const Options &o) {
       s != SSO_OK)
     return Fail("session create", s);
   for (size_t i = 0; i < plan.commands_count; ++i)
-    if (!Ok(Run(c, plan.commands[i]), "session write")) return 1;
+    if (!Ok(c, Run(c, plan.commands[i]), "session write")) return 1;
   std::string cookie(plan.cookie_value.data, plan.cookie_value.len);
   if (o.json)
     std::printf("%s\n", nlohmann::json{{"cookie", cookie}}.dump().c_str());
@@ -271,12 +280,12 @@ int Create(redisContext *c, sso_txn *txn, const Options &o) {
 }
 
 // A store step's commands, run in order; the replies as the core reads them.
-bool RunStoreStep(redisContext *c, const sso_step &step, std::vector<ReplyPtr> &owned,
+bool RunStoreStep(RedisLink &c, const sso_step &step, std::vector<ReplyPtr> &owned,
                   std::vector<sso_store_reply> &replies) {
   for (size_t i = 0; i < step.commands_count; ++i) {
     ReplyPtr reply = Run(c, step.commands[i]);
     if (!reply) {
-      std::fprintf(stderr, "sso-admin: redis: no reply (%s)\n", c->errstr);
+      std::fprintf(stderr, "sso-admin: redis: no reply (%s)\n", c.Error().c_str());
       return false;
     }
     sso_store_reply r{SSO_REPLY_NIL, {"", 0}, 0, SSO_OK};
@@ -369,7 +378,7 @@ int64_t NowMs() {
 
 // A flow of the core, driven step by step (the store, perhaps the app's hook) to its last
 // step, a PAGE with a JSON body; nullopt (and the message printed) if it failed.
-std::optional<std::string> Drive(redisContext *c, sso_txn *txn, sso_step step, const char *what) {
+std::optional<std::string> Drive(RedisLink &c, sso_txn *txn, sso_step step, const char *what) {
   for (int steps = 0; steps < 8; ++steps) {
     sso_status s = SSO_OK;
     if (step.kind == SSO_STEP_STORE) {
@@ -413,7 +422,7 @@ std::string Text(const Json &value) {
   return value.is_string() && !value.get<std::string>().empty() ? value.get<std::string>() : "-";
 }
 
-int Revoke(redisContext *c, sso_txn *txn, const Options &o) {
+int Revoke(RedisLink &c, sso_txn *txn, const Options &o) {
   sso_admin_by by;
   std::string provider, value;
   const char *why = nullptr;
@@ -443,7 +452,7 @@ int Revoke(redisContext *c, sso_txn *txn, const Options &o) {
   return 0;
 }
 
-int List(redisContext *c, sso_txn *txn, const Options &o) {
+int List(RedisLink &c, sso_txn *txn, const Options &o) {
   sso_admin_by by;
   std::string provider, value;
   const char *why = nullptr;
@@ -473,7 +482,7 @@ int List(redisContext *c, sso_txn *txn, const Options &o) {
   return sessions.empty() ? 4 : 0;
 }
 
-int Account(redisContext *c, sso_txn *txn, const Options &o) {
+int Account(RedisLink &c, sso_txn *txn, const Options &o) {
   if (o.subject.empty()) return Usage("account show needs --issuer I --subject S");
   sso_step step;
   if (sso_status s = sso_admin_account_begin(txn, Str(o.issuer), Str(o.subject), NowMs(), &step);
@@ -547,10 +556,10 @@ int main(int argc, char **argv) {
   if (sso_status s = sso_txn_create(engine.get(), &raw_txn); s != SSO_OK) return Fail("txn", s);
   std::unique_ptr<sso_txn, TxnFree> txn(raw_txn);
 
-  RedisPtr c = Connect(o);
+  auto c = Connect(o);
   if (!c) return 1;
-  if (o.object == "account") return Account(c.get(), txn.get(), o);
-  if (o.verb == "create") return Create(c.get(), txn.get(), o);
-  if (o.verb == "list") return List(c.get(), txn.get(), o);
-  return Revoke(c.get(), txn.get(), o);
+  if (o.object == "account") return Account(*c, txn.get(), o);
+  if (o.verb == "create") return Create(*c, txn.get(), o);
+  if (o.verb == "list") return List(*c, txn.get(), o);
+  return Revoke(*c, txn.get(), o);
 }

@@ -77,15 +77,23 @@ sub wait_for {
 
 # ---- Redis ----
 
+# start_redis(password => P) or start_redis(tls => { cert => F, key => F, ca => F }): with
+# `tls`, the port speaks TLS only (and redis_cli and sso-admin use TLS, trusting `ca`).
 sub start_redis {
     my (%opt) = @_;
     $env{redis_port} ||= empty_port();
     my $dir = "$env{servroot}/redis";
     make_path($dir);
-    my @args = ('redis-server', '--port', $env{redis_port}, '--bind', '127.0.0.1',
+    my @port = $opt{tls}
+        ? ('--port', 0, '--tls-port', $env{redis_port}, '--tls-cert-file', $opt{tls}{cert},
+            '--tls-key-file', $opt{tls}{key}, '--tls-ca-cert-file', $opt{tls}{ca},
+            '--tls-auth-clients', 'no')
+        : ('--port', $env{redis_port});
+    my @args = ('redis-server', @port, '--bind', '127.0.0.1',
         '--save', '', '--appendonly', 'no', '--dir', $dir, '--logfile', "$dir/redis.log",
         '--unixsocket', "$dir/redis.sock", '--unixsocketperm', '777');
     $env{redis_socket} = "$dir/redis.sock";
+    $env{redis_tls} = $opt{tls};
     push @args, '--requirepass', $opt{password} if $opt{password};
     $redis_pid = fork // die "fork: $!";
     if ($redis_pid == 0) {
@@ -106,7 +114,8 @@ sub stop_redis {
 sub redis_cli {
     my @args = @_;
     my @auth = $env{redis_password} ? ('--no-auth-warning', '-a', $env{redis_password}) : ();
-    open my $fh, '-|', 'redis-cli', '-p', $env{redis_port}, @auth, @args
+    my @tls = $env{redis_tls} ? ('--tls', '--cacert', $env{redis_tls}{ca}) : ();
+    open my $fh, '-|', 'redis-cli', '-p', $env{redis_port}, @tls, @auth, @args
         or die "redis-cli: $!";
     local $/;
     my $out = <$fh>;
@@ -438,15 +447,20 @@ sub clear_error_log {
 
 # ---- sessions through the real sso-admin tool (same core, same record format) ----
 
+# sso-admin's store options. With `admin_redis_user` set in env() (an ACL user: [name,
+# password]), sso-admin logs in as that user; over TLS when Redis speaks TLS.
 sub admin_store_args {
     my @args = ('--redis', "127.0.0.1:$env{redis_port}");
-    if ($env{redis_password}) {
+    my ($user, $password) = @{ $env{admin_redis_user} // [undef, $env{redis_password}] };
+    if ($password) {
         my $file = "$env{servroot}/redis.password";
         open my $fh, '>', $file or die "$file: $!";
-        print $fh "$env{redis_password}\n";
+        print $fh "$password\n";
         close $fh;
         push @args, '--password-file', $file;
     }
+    push @args, '--redis-user', $user if defined $user;
+    push @args, '--tls', '--tls-ca', $env{redis_tls}{ca} if $env{redis_tls};
     return @args;
 }
 
