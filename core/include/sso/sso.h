@@ -457,8 +457,8 @@ typedef struct {
  * segments, checks the method, and runs the endpoint's flow:
  *   .../login          GET: start a login (?provider=&return_to=&email=), or a page to choose
  *   .../saml/acs       POST: the SAML assertion consumer service (HTTP-POST binding)
- *   .../saml/slo       GET (HTTP-Redirect), POST of a form (HTTP-POST) or of text/xml
- *                      (SOAP, back-channel): SAML Single Logout
+ *   .../saml/slo       GET (HTTP-Redirect), POST of a form (HTTP-POST) or of XML (SOAP,
+ *                      back-channel): SAML Single Logout
  *   .../saml/metadata  GET: our SP metadata (?provider=)
  *   .../oidc/callback  GET: the OpenID Connect redirect URI (code, state, iss)
  *   .../oidc/backchannel-logout  POST: a provider's logout token (Back-Channel Logout 1.0)
@@ -483,8 +483,8 @@ typedef struct {
   sso_str authorization; /* the Authorization header (SCIM's bearer token), may be empty; a
                           * secret: never log it */
   sso_str if_match;      /* the If-Match header, may be empty */
-  sso_str content_type;  /* the Content-Type header, may be empty (a POST of text/xml to
-                          * .../saml/slo is the SAML SOAP binding) */
+  sso_str content_type;  /* the Content-Type header, may be empty (a POST of text/xml or
+                          * application/soap+xml to .../saml/slo is the SAML SOAP binding) */
 } sso_endpoint_request;
 
 SSO_API sso_status sso_endpoint_begin(sso_txn *txn, const sso_endpoint_request *request,

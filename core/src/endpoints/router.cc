@@ -177,8 +177,8 @@ void EndpointBegin(sso_txn &txn, const sso_endpoint_request &request, sso_step &
         FrontchannelLogoutBegin(txn, View(request.query), out);
         break;
       case Endpoint::kSamlSlo:
-        // A POST of text/xml is the SOAP binding (an IdP's back-channel LogoutRequest); the
-        // browser bindings post forms.
+        // A POST of XML (text/xml, application/soap+xml) is the SOAP binding: an IdP's
+        // back-channel LogoutRequest. The browser bindings post forms.
         if (View(request.method) != "POST")
           SamlSloBegin(txn, SloBinding::kRedirect, View(request.query), request.now_ms,
                        {request.random, request.random_len}, out);

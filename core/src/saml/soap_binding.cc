@@ -71,11 +71,13 @@ bool IsSoapContentType(std::string_view content_type) {
   std::string_view type = content_type.substr(0, content_type.find(';'));
   while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.remove_suffix(1);
   while (!type.empty() && (type.front() == ' ' || type.front() == '\t')) type.remove_prefix(1);
-  constexpr std::string_view kXml = "text/xml";
-  return type.size() == kXml.size() &&
-         std::equal(type.begin(), type.end(), kXml.begin(), [](char a, char b) {
-           return std::tolower(static_cast<unsigned char>(a)) == b;
-         });
+  auto is = [&](std::string_view expected) {
+    return type.size() == expected.size() &&
+           std::equal(type.begin(), type.end(), expected.begin(), [](char a, char b) {
+             return std::tolower(static_cast<unsigned char>(a)) == b;
+           });
+  };
+  return is("text/xml") || is("application/soap+xml");
 }
 
 sso_status OpenSoapLogoutRequest(std::string_view body, std::string &xml) {

@@ -13,8 +13,9 @@ namespace sso::saml {
 
 inline constexpr const char *kNsSoap11 = "http://schemas.xmlsoap.org/soap/envelope/";
 
-// A SOAP 1.1 request's media type (text/xml, parameters such as charset allowed). The browser
-// bindings post forms (application/x-www-form-urlencoded).
+// A SOAP request's media type, parameters such as charset allowed: text/xml (SOAP 1.1's), or
+// application/soap+xml, which pysaml2 labels its SOAP 1.1 envelopes with (the envelope must
+// still be SOAP 1.1's). The browser bindings post forms (application/x-www-form-urlencoded).
 bool IsSoapContentType(std::string_view content_type);
 
 // The one LogoutRequest of a SOAP 1.1 envelope, as a document of its own (the namespaces it

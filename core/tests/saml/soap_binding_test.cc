@@ -144,11 +144,11 @@ TEST(SoapBinding, UnsafeOrOversizedXmlIsRefusedBeforeAnyLook) {
 }
 
 TEST(SoapBinding, TheContentTypeTellsSoapFromAForm) {
-  for (const char *yes :
-       {"text/xml", "text/xml; charset=utf-8", "TEXT/XML;charset=\"UTF-8\"", " text/xml "})
+  for (const char *yes : {"text/xml", "text/xml; charset=utf-8", "TEXT/XML;charset=\"UTF-8\"",
+                          " text/xml ", "application/soap+xml"})
     EXPECT_TRUE(IsSoapContentType(yes)) << yes;
-  for (const char *no : {"", "application/x-www-form-urlencoded", "application/soap+xml",
-                         "text/xmlx", "application/xml", "text/html"})
+  for (const char *no : {"", "application/x-www-form-urlencoded", "application/soap", "text/xmlx",
+                         "application/xml", "text/html"})
     EXPECT_FALSE(IsSoapContentType(no)) << no;
 }
 
