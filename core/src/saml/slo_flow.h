@@ -10,7 +10,8 @@
 //   session of its NameID) on every worker and node, tells the app, and is answered with a
 //   signed LogoutResponse, Success also when no session matched (an error there would break
 //   the IdP's logout chain). A message that fails a check gets a page and a log line, no
-//   answer: nobody proved they sent it.
+//   answer: nobody proved they sent it. Over SOAP the answer, signed, is the HTTP response,
+//   and a refusal a SOAP Fault naming the check (see SoapRefuse).
 // - A LogoutResponse must answer a LogoutRequest we sent and still remember; the person then
 //   goes to the logout redirect.
 #pragma once
