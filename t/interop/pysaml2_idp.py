@@ -163,15 +163,23 @@ def respond(server, args):
     }, sys.stdout)
 
 
-def logout_request(server, args):
+def new_logout_request(server, args, binding, **sign):
+    """A LogoutRequest for our SP's SingleLogoutService of `binding` (from our metadata), for
+    the NameID and SessionIndex of `args`: its ID and XML, and where it goes."""
     sp = sp_entity_id(server)
     binding, destination = server.pick_binding(
-        "single_logout_service", [BINDING_HTTP_REDIRECT], "spsso", entity_id=sp)
+        "single_logout_service", [binding], "spsso", entity_id=sp)
     request_id, request = server.create_logout_request(
         destination, sp,
         name_id=NameID(format=NAMEID_FORMAT_EMAILADDRESS, text=args.name_id),
-        session_indexes=[args.session_index] if args.session_index else None,
-        sign=False)  # the HTTP-Redirect binding signs the query, not the XML
+        session_indexes=[args.session_index] if args.session_index else None, **sign)
+    return binding, destination, request_id, request
+
+
+def logout_request(server, args):
+    # the HTTP-Redirect binding signs the query, not the XML
+    binding, destination, request_id, request = new_logout_request(
+        server, args, BINDING_HTTP_REDIRECT, sign=False)
     info = server.apply_binding(binding, str(request), destination, args.relay_state,
                                 sign=True, sigalg=(SHA1 if args.sha1 else SHA256)[0])
     json.dump({"url": redirect_location(info), "id": request_id, "destination": destination},
@@ -236,14 +244,8 @@ def logout_respond(server, args):
 
 
 def soap_logout(server, args):
-    sp = sp_entity_id(server)
-    binding, destination = server.pick_binding(
-        "single_logout_service", [BINDING_SOAP], "spsso", entity_id=sp)
-    request_id, request = server.create_logout_request(
-        destination, sp,
-        name_id=NameID(format=NAMEID_FORMAT_EMAILADDRESS, text=args.name_id),
-        session_indexes=[args.session_index] if args.session_index else None,
-        sign=True, sign_alg=SHA256[0], digest_alg=SHA256[1])
+    binding, destination, request_id, request = new_logout_request(
+        server, args, BINDING_SOAP, sign=True, sign_alg=SHA256[0], digest_alg=SHA256[1])
     info = server.apply_binding(binding, str(request), destination, sign=False)
     answer = server.send(**info)
     result = {"id": request_id, "posted_to": destination, "http_status": answer.status_code,

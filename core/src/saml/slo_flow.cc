@@ -64,14 +64,7 @@ bool Soap(const sso_txn &txn) {
 // The SOAP binding's answers go to the IdP in this HTTP response: XML, no cookie, no redirect
 // (Cache-Control: no-store comes with every answer of ours).
 void SoapAnswer(sso_txn &txn, int http_status, std::string body, sso_step &out) {
-  txn.flow = std::monostate{};
-  txn.output.body = std::move(body);
-  txn.output.content_type = "text/xml; charset=utf-8";
-  out.kind = SSO_STEP_PAGE;
-  out.reason = SSO_OK;
-  out.http_status = http_status;
-  out.content_type = Str(txn.output.content_type);
-  out.body = Str(txn.output.body);
+  FlowAnswer(txn, http_status, SSO_OK, "text/xml; charset=utf-8", std::move(body), out);
 }
 
 // A SOAP message we do not act on. SAML Bindings §3.2.3.3: a SOAP-level error (no envelope
