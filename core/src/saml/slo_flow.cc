@@ -215,12 +215,18 @@ void Answer(sso_txn &txn, const SamlSloState &slo, const char *status, int64_t n
 }
 
 void Audit(sso_txn &txn, const SamlSloState &slo, const char *outcome, sso_step &out) {
-  Json line = {{"event", "logout"},        {"reason", "idp_slo"},
-               {"channel", "idp_slo"},     {"binding", BindingName(slo.binding)},
-               {"provider", slo.provider}, {"subject", slo.subject},
-               {"user", slo.user},         {"session_indexes", slo.session_indexes.size()},
-               {"sessions", slo.sessions}, {"app", slo.app.empty() ? "no hook" : slo.app},
-               {"outcome", outcome},       {"request_id", txn.request_id}};
+  Json line = {{"event", "logout"},
+               {"reason", "idp_slo"},
+               {"channel", "idp_slo"},
+               {"provider", slo.provider},
+               {"subject", slo.subject},
+               {"user", slo.user},
+               {"session_indexes", slo.session_indexes.size()},
+               {"sessions", slo.sessions},
+               {"app", slo.app.empty() ? "no hook" : slo.app},
+               {"outcome", outcome},
+               {"request_id", txn.request_id}};
+  line["binding"] = BindingName(slo.binding);  // redirect, post, soap
   txn.output.audit = line.dump(-1, ' ', false, Json::error_handler_t::replace);
   out.audit = Str(txn.output.audit);
   out.event = SSO_EVENT_LOGOUT;
