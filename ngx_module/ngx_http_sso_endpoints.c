@@ -74,6 +74,12 @@ ngx_http_sso_endpoints_handler(ngx_http_request_t *r)
         request.if_match = ngx_http_sso_view(&r->headers_in.if_match->value);
     }
 
+    /* SAML Single Logout tells its SOAP binding from the form ones by it */
+    if (r->headers_in.content_type) {
+        request.content_type =
+            ngx_http_sso_view(&r->headers_in.content_type->value);
+    }
+
     if (ngx_http_sso_cookie_headers(r, &request) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }

@@ -5,6 +5,10 @@
 # LogoutRequest ends the session it names, and it verifies our signed LogoutResponse with the
 # certificate in our metadata; our signed LogoutRequest passes its checks, and its signed
 # LogoutResponse completes our logout (once). pysaml2 refuses our messages once tampered with.
+# Single Logout over SOAP (back-channel): pysaml2 posts its signed LogoutRequest in a SOAP
+# envelope itself (application/soap+xml), opens our SOAP answer with its SOAP parser, and its
+# verifier checks the LogoutResponse's signature as received (its parse_logout_request_response
+# cannot: it re-serializes the message out of the envelope, renaming prefixes; issue #551).
 use strict;
 use warnings;
 use lib 't/lib';
@@ -102,6 +106,8 @@ ok($swapped =~ s/\Q$our_cert\E/cert_body('attacker')/ge, 'our metadata has our c
 Test::Nginx::SamlIdp::spew($not_our_cert, $swapped);
 like($md->{body}, qr{<md:SingleLogoutService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="\Q$slo\E"/>},
     'it names our SingleLogoutService (HTTP-Redirect)');
+like($md->{body}, qr{<md:SingleLogoutService Binding="urn:oasis:names:tc:SAML:2.0:bindings:SOAP" Location="\Q$slo\E"/>},
+    'and the same URL for the SOAP binding');
 
 sub idp_login {
     my (@extra) = @_;
@@ -263,6 +269,36 @@ subtest 'SP-initiated Single Logout: pysaml2 verifies our LogoutRequest and answ
     is(http_request('GET', '/sso/saml/slo?' . query_of($answer->{url}))->{status}, 400,
         'the same LogoutResponse again: 400');
     like(error_log(), qr/SAML_IN_RESPONSE_TO_MISMATCH/, 'it answers no pending request any more');
+};
+
+subtest 'IdP-initiated Single Logout over SOAP: pysaml2 posts it, and verifies our answer' => sub {
+    my $login = idp_login();
+    is($login->{status}, 303, 'signed in') or return;
+    my $other = idp_login();
+    is(app_status($other->{cookie}), 200, 'a second session of the same person');
+
+    clear_log();
+    my $answer = decode_json(run(@idp, 'soap-logout', '--sp-metadata', $sp_metadata,
+        '--name-id', 'new.hire@corp.example', '--session-index', $login->{session_index}));
+    is($answer->{posted_to}, $slo, 'pysaml2 found our SOAP SingleLogoutService in our metadata');
+    is($answer->{http_status}, 200, 'nginx answers 200');
+    is($answer->{content_type}, 'text/xml; charset=utf-8', 'in XML');
+    ok($answer->{signature_verified} && $answer->{signed},
+        'pysaml2 parses our SOAP answer and verifies its signature with the certificate in our metadata');
+    is($answer->{issuer}, $sp, 'issued by our SP');
+    is($answer->{in_response_to}, $answer->{id}, 'answering its LogoutRequest');
+    is($answer->{destination}, undef, 'no Destination (the answer is the HTTP response)');
+    is($answer->{status}, 'urn:oasis:names:tc:SAML:2.0:status:Success', 'Success');
+    like(error_log(), qr/SAML single logout: 1 session\(s\) ended/, 'one session ended');
+    is(app_status($login->{cookie}), 302, 'the session it named is gone');
+    is(app_status($other->{cookie}), 200, 'the other session (another SessionIndex) goes on');
+
+    my ($status, $stderr) = run_refused(@idp, 'soap-logout', '--sp-metadata', $not_our_cert,
+        '--name-id', 'new.hire@corp.example');
+    isnt($status, 0, 'our metadata with a certificate not ours: pysaml2 refuses our answer');
+    like($stderr, qr/^refused: the LogoutResponse's signature does not verify/m, 'and says why');
+    unlike($stderr, qr/Traceback/, 'a clean refusal, not a crash');
+    is(app_status($other->{cookie}), 302, 'its request was good: the person\'s last session ended');
 };
 
 my $sha1 = idp_login('--sha1');

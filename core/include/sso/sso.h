@@ -178,6 +178,8 @@ typedef enum {
   SSO_CONFIG_BAD_EMAIL_DOMAIN,
   SSO_SAML_METADATA_UNAVAILABLE,
   SSO_SAML_METADATA_EXPIRED,
+  SSO_SAML_SOAP_MALFORMED,
+  SSO_SAML_SOAP_MUST_UNDERSTAND,
 
   SSO_STATUS_COUNT
 } sso_status;
@@ -455,6 +457,8 @@ typedef struct {
  * segments, checks the method, and runs the endpoint's flow:
  *   .../login          GET: start a login (?provider=&return_to=&email=), or a page to choose
  *   .../saml/acs       POST: the SAML assertion consumer service (HTTP-POST binding)
+ *   .../saml/slo       GET (HTTP-Redirect), POST of a form (HTTP-POST) or of XML (SOAP,
+ *                      back-channel): SAML Single Logout
  *   .../saml/metadata  GET: our SP metadata (?provider=)
  *   .../oidc/callback  GET: the OpenID Connect redirect URI (code, state, iss)
  *   .../oidc/backchannel-logout  POST: a provider's logout token (Back-Channel Logout 1.0)
@@ -479,6 +483,8 @@ typedef struct {
   sso_str authorization; /* the Authorization header (SCIM's bearer token), may be empty; a
                           * secret: never log it */
   sso_str if_match;      /* the If-Match header, may be empty */
+  sso_str content_type;  /* the Content-Type header, may be empty (a POST of text/xml or
+                          * application/soap+xml to .../saml/slo is the SAML SOAP binding) */
 } sso_endpoint_request;
 
 SSO_API sso_status sso_endpoint_begin(sso_txn *txn, const sso_endpoint_request *request,

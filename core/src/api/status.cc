@@ -235,6 +235,10 @@ StatusText TextOf(sso_status status) {
                     "the provider has no usable IdP metadata yet: its saml_idp_metadata_url has "
                     "not been fetched successfully")
     SSO_STATUS_TEXT(SAML_METADATA_EXPIRED, "the IdP metadata is past its validUntil")
+    SSO_STATUS_TEXT(SAML_SOAP_MALFORMED,
+                    "not a SOAP 1.1 envelope whose Body holds exactly one LogoutRequest")
+    SSO_STATUS_TEXT(SAML_SOAP_MUST_UNDERSTAND,
+                    "a SOAP header block is marked mustUnderstand, and we understand none")
     case SSO_STATUS_COUNT:
       break;
   }

@@ -10,7 +10,7 @@
 namespace sso {
 
 struct AwaitingBodyState {
-  enum class For { kAcs, kBackchannelLogout, kSamlSlo, kScim };
+  enum class For { kAcs, kBackchannelLogout, kSamlSlo, kSamlSoap, kScim };
   For endpoint = For::kAcs;
   std::vector<uint8_t> random;  // the request's CSPRNG bytes, for the flow the body starts
   ScimRequest scim;             // kScim: the request as routed and authorized

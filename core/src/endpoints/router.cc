@@ -10,6 +10,7 @@
 #include "oidc/login_flow.h"
 #include "saml/login_flow.h"
 #include "saml/slo_flow.h"
+#include "saml/soap_binding.h"
 #include "scim/flow.h"
 #include "session/logout.h"
 #include "text/http_text.h"
@@ -176,11 +177,15 @@ void EndpointBegin(sso_txn &txn, const sso_endpoint_request &request, sso_step &
         FrontchannelLogoutBegin(txn, View(request.query), out);
         break;
       case Endpoint::kSamlSlo:
-        if (View(request.method) == "POST")
-          AwaitForm(txn, AwaitingBodyState::For::kSamlSlo, request, out);
-        else
-          SamlSloBegin(txn, false, View(request.query), request.now_ms,
+        // A POST of XML (text/xml, application/soap+xml) is the SOAP binding: an IdP's
+        // back-channel LogoutRequest. The browser bindings post forms.
+        if (View(request.method) != "POST")
+          SamlSloBegin(txn, SloBinding::kRedirect, View(request.query), request.now_ms,
                        {request.random, request.random_len}, out);
+        else if (saml::IsSoapContentType(View(request.content_type)))
+          AwaitForm(txn, AwaitingBodyState::For::kSamlSoap, request, out);
+        else
+          AwaitForm(txn, AwaitingBodyState::For::kSamlSlo, request, out);
         break;
       case Endpoint::kMetadata:
         Metadata(txn, request, out);
@@ -212,7 +217,9 @@ void EndpointResumeBody(sso_txn &txn, std::string_view body, int64_t now_ms, sso
     return BackchannelLogoutBegin(txn, body, now_ms, out);
   std::vector<uint8_t> random = std::move(waiting.random);
   if (waiting.endpoint == AwaitingBodyState::For::kSamlSlo)
-    return SamlSloBegin(txn, true, body, now_ms, random, out);
+    return SamlSloBegin(txn, SloBinding::kPost, body, now_ms, random, out);
+  if (waiting.endpoint == AwaitingBodyState::For::kSamlSoap)
+    return SamlSloBegin(txn, SloBinding::kSoap, body, now_ms, random, out);
   sso_acs_request acs{{body.data(), body.size()}, now_ms, random.data(), random.size()};
   AcsBegin(txn, acs, out);
   std::fill(random.begin(), random.end(), 0);

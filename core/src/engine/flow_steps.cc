@@ -31,6 +31,18 @@ void FlowFail(sso_txn &txn, sso_status reason, sso_step &out) {
   ErrorStep(txn, reason, "", out);
 }
 
+void FlowAnswer(sso_txn &txn, int http_status, sso_status reason, std::string content_type,
+                std::string body, sso_step &out) {
+  txn.flow = std::monostate{};
+  txn.output.body = std::move(body);
+  txn.output.content_type = std::move(content_type);
+  out.kind = SSO_STEP_PAGE;
+  out.reason = reason;
+  out.http_status = http_status;
+  out.content_type = Str(txn.output.content_type);
+  out.body = Str(txn.output.body);
+}
+
 void FlowStore(sso_txn &txn, std::vector<StoreCommand> commands, sso_step &out) {
   txn.output.plan_commands = std::move(commands);
   txn.output.step_views.clear();

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -19,6 +20,10 @@ void ErrorStep(sso_txn &txn, sso_status reason, std::string_view request_id, sso
 // Ends the flow with the error page for `reason`. The flow's state is gone afterwards: this
 // is the flow's last word.
 void FlowFail(sso_txn &txn, sso_status reason, sso_step &out);
+
+// Ends the flow with a machine's answer: `body` of `content_type`, with `http_status`.
+void FlowAnswer(sso_txn &txn, int http_status, sso_status reason, std::string content_type,
+                std::string body, sso_step &out);
 
 // Asks the caller to run `commands` (pipelined) and resume the flow with the replies.
 void FlowStore(sso_txn &txn, std::vector<StoreCommand> commands, sso_step &out);

@@ -48,18 +48,12 @@ bool FrontChannel(const sso_txn &txn) {
 // channel a page for the provider's iframe.
 void Answer(sso_txn &txn, bool front, int http_status, sso_status reason, std::string body,
             sso_step &out) {
-  txn.flow = std::monostate{};
   if (front)
     body =
         "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Signed out</title>"
         "</head><body></body></html>\n";
-  txn.output.body = std::move(body);
-  txn.output.content_type = front ? "text/html; charset=utf-8" : "application/json";
-  out.kind = SSO_STEP_PAGE;
-  out.reason = reason;
-  out.http_status = http_status;
-  out.content_type = Str(txn.output.content_type);
-  out.body = Str(txn.output.body);
+  FlowAnswer(txn, http_status, reason, front ? "text/html; charset=utf-8" : "application/json",
+             std::move(body), out);
 }
 
 void Refuse(sso_txn &txn, sso_status reason, sso_step &out) {

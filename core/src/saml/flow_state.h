@@ -31,6 +31,10 @@ struct SamlAcsState {
 
 // Our SingleLogoutService: a LogoutRequest from the IdP on its way to ended sessions and our
 // LogoutResponse, or the IdP's LogoutResponse to the LogoutRequest we sent it.
+// How a Single Logout message came: in the query (HTTP-Redirect), a form (HTTP-POST), or a
+// SOAP envelope straight from the IdP (SOAP, back-channel: the answer goes in the HTTP response).
+enum class SloBinding { kRedirect, kPost, kSoap };
+
 struct SamlSloState {
   enum class Stage {
     kReplay,   // marking the IdP's LogoutRequest ID as used
@@ -40,6 +44,7 @@ struct SamlSloState {
     kPending,  // spending the record of the LogoutRequest we sent
   };
   Stage stage = Stage::kReplay;
+  SloBinding binding = SloBinding::kRedirect;
   bool AwaitsHttpAnswer() const { return stage == Stage::kNotify; }
 
   std::string provider;

@@ -285,7 +285,7 @@ std::string SpMetadata(const SpMetadataInput &sp) {
   }
   // The schema puts SingleLogoutService before NameIDFormat.
   if (!sp.slo_url.empty()) {
-    for (const char *binding : {"HTTP-Redirect", "HTTP-POST"}) {
+    for (const char *binding : {"HTTP-Redirect", "HTTP-POST", "SOAP"}) {
       x += "    <md:SingleLogoutService Binding=\"urn:oasis:names:tc:SAML:2.0:bindings:";
       x += binding;
       x += "\" Location=\"" + HtmlEscape(sp.slo_url) + "\"/>\n";

@@ -8,6 +8,7 @@
 #include "engine/txn.h"
 #include "saml/logout_message.h"
 #include "saml/post_form.h"
+#include "saml/soap_binding.h"
 #include "saml/xml_sign.h"
 #include "session/notify.h"
 #include "session/revoke.h"
@@ -43,8 +44,70 @@ std::string ClearedCookie(const sso_txn &txn) {
   return SetCookieValue({settings.cookie_name, settings.cookie_secure}, "", 0);
 }
 
+const char *BindingName(SloBinding binding) {
+  switch (binding) {
+    case SloBinding::kRedirect:
+      return "redirect";
+    case SloBinding::kPost:
+      return "post";
+    case SloBinding::kSoap:
+      return "soap";
+  }
+  return "";
+}
+
+bool Soap(const sso_txn &txn) {
+  const auto *slo = std::get_if<SamlSloState>(&txn.flow);
+  return slo && slo->binding == SloBinding::kSoap;
+}
+
+// The SOAP binding's answers go to the IdP in this HTTP response: XML, no cookie, no redirect
+// (Cache-Control: no-store comes with every answer of ours).
+void SoapAnswer(sso_txn &txn, int http_status, std::string body, sso_step &out) {
+  FlowAnswer(txn, http_status, SSO_OK, "text/xml; charset=utf-8", std::move(body), out);
+}
+
+// A SOAP message we do not act on. SAML Bindings §3.2.3.3: a SOAP-level error (no envelope
+// as the binding wants it, a mustUnderstand header) is a SOAP Fault with HTTP 500 (SOAP 1.1
+// §6.2), as is our own failure (Server); a responder that refuses the exchange (no valid
+// signature of this IdP, the wrong Destination, stale, replayed) SHOULD answer 403, whose body
+// does not matter: it carries a Fault that names the check. No signed LogoutResponse for a
+// message nobody proved they sent; a SAML processing error after the request was accepted is
+// a LogoutResponse with a non-success status instead (Failed).
+void SoapRefuse(sso_txn &txn, sso_status reason, sso_step &out) {
+  int http_status = 403;
+  auto code = saml::SoapFaultCode::kClient;
+  switch (reason) {
+    case SSO_SAML_SOAP_MUST_UNDERSTAND:
+      http_status = 500;
+      code = saml::SoapFaultCode::kMustUnderstand;
+      break;
+    case SSO_SAML_SOAP_MALFORMED:
+    case SSO_SAML_XML_MALFORMED:
+    case SSO_SAML_DTD_FORBIDDEN:
+    case SSO_SAML_RESPONSE_TOO_LARGE:
+      http_status = 500;
+      break;
+    case SSO_ERR_INTERNAL:
+    case SSO_ERR_BAD_STATE:
+      http_status = 500;
+      code = saml::SoapFaultCode::kServer;
+      break;
+    default:
+      break;
+  }
+  std::string name = sso_status_name(reason);
+  SoapAnswer(txn, http_status, saml::SoapFault(code, name + ": " + sso_status_message(reason)),
+             out);
+  out.reason = reason;
+  txn.output.warning = "SAML SOAP logout refused: " + name + " (" + sso_status_message(reason) +
+                       "), request_id: " + txn.request_id;
+  out.warning = Str(txn.output.warning);
+}
+
 // The flow's last step is a page (no answer to the IdP), with a log line naming the check.
 void Refuse(sso_txn &txn, sso_status reason, sso_step &out) {
+  if (Soap(txn)) return SoapRefuse(txn, reason, out);
   txn.flow = std::monostate{};
   std::string logout_url = LogoutUrlBeside(txn.engine.settings.login_url);
   RenderedPage page = RenderLogoutPage(txn.engine.pages, reason, txn.request_id,
@@ -81,8 +144,12 @@ struct Received {
   std::string relay_state;
 };
 
-sso_status Receive(bool post, std::string_view input, Received &out) {
-  if (!post) {
+sso_status Receive(SloBinding binding, std::string_view input, Received &out) {
+  if (binding == SloBinding::kSoap) {
+    out.parameter = MessageParameter::kRequest;
+    return saml::OpenSoapLogoutRequest(input, out.xml);
+  }
+  if (binding == SloBinding::kRedirect) {
     auto kind = saml::RedirectMessageKind(input);
     if (!kind) return SSO_SAML_BAD_ENCODING;
     out.parameter = *kind;
@@ -106,9 +173,9 @@ sso_status Receive(bool post, std::string_view input, Received &out) {
 }
 
 // The HTTP-Redirect binding signs the query, not the XML: check that signature first.
-sso_status CheckQuerySignature(bool post, std::string_view query, const Received &received,
+sso_status CheckQuerySignature(SloBinding binding, std::string_view query, const Received &received,
                                const SamlProvider &p) {
-  if (post) return SSO_OK;
+  if (binding != SloBinding::kRedirect) return SSO_OK;
   saml::RedirectMessage verified;
   return ReadRedirectMessage(query, received.parameter, p.idp.signing_keys, verified);
 }
@@ -118,6 +185,15 @@ void Answer(sso_txn &txn, const SamlSloState &slo, const char *status, int64_t n
             sso_step &out) {
   const SamlProvider *p = ProviderNamed(txn, slo.provider);
   if (!p) return Refuse(txn, SSO_ERR_BAD_STATE, out);
+  if (slo.binding == SloBinding::kSoap) {
+    // Back-channel: the answer goes back in this HTTP response, so no Destination (the SOAP
+    // binding needs none); signed as the HTTP-POST binding's is.
+    std::string xml = saml::BuildLogoutResponse(
+        {slo.response_id, now_ms, "", p->sp.entity_id, slo.request_id, status});
+    auto signed_xml = saml::SignEnveloped(xml, p->sp_key);
+    if (!signed_xml) return SoapRefuse(txn, SSO_ERR_INTERNAL, out);
+    return SoapAnswer(txn, 200, saml::SoapEnvelope(*signed_xml), out);
+  }
   const auto &idp = p->idp;
   bool redirect = !idp.slo_redirect_url.empty();
   std::string destination = redirect ? idp.slo_redirect_response_url : idp.slo_post_response_url;
@@ -150,6 +226,7 @@ void Audit(sso_txn &txn, const SamlSloState &slo, const char *outcome, sso_step 
                {"app", slo.app.empty() ? "no hook" : slo.app},
                {"outcome", outcome},
                {"request_id", txn.request_id}};
+  line["binding"] = BindingName(slo.binding);  // redirect, post, soap
   txn.output.audit = line.dump(-1, ' ', false, Json::error_handler_t::replace);
   out.audit = Str(txn.output.audit);
   out.event = SSO_EVENT_LOGOUT;
@@ -179,11 +256,12 @@ void Failed(sso_txn &txn, SamlSloState slo, sso_status why, int64_t now_ms, sso_
 
 void BeginRequest(sso_txn &txn, const SamlProvider &p, const Received &received,
                   const saml::LogoutRules &rules, std::span<const uint8_t> random, int64_t now_ms,
-                  sso_step &out) {
+                  SloBinding binding, sso_step &out) {
   saml::ReceivedLogoutRequest request;
   if (sso_status s = saml::ValidateLogoutRequest(received.xml, p.idp, rules, request); s != SSO_OK)
     return Refuse(txn, s, out);
   auto &slo = txn.flow.emplace<SamlSloState>();
+  slo.binding = binding;
   slo.provider = p.name;
   slo.request_id = request.id;
   slo.relay_state = received.relay_state;
@@ -309,13 +387,14 @@ std::optional<SpLogout> PrepareSpLogout(const sso_txn &txn, const SessionRecord 
   return out;
 }
 
-void SamlSloBegin(sso_txn &txn, bool post, std::string_view query_or_form, int64_t now_ms,
+void SamlSloBegin(sso_txn &txn, SloBinding binding, std::string_view input, int64_t now_ms,
                   std::span<const uint8_t> random, sso_step &out) {
   out = sso_step{};
   txn.flow = std::monostate{};
+  // a SOAP message is refused with a SOAP Fault, from the first check on
+  if (binding == SloBinding::kSoap) txn.flow.emplace<SamlSloState>().binding = binding;
   Received received;
-  if (sso_status s = Receive(post, query_or_form, received); s != SSO_OK)
-    return Refuse(txn, s, out);
+  if (sso_status s = Receive(binding, input, received); s != SSO_OK) return Refuse(txn, s, out);
   // The message's own claim picks whose keys and rules check it.
   std::string issuer;
   if (sso_status s = saml::ClaimedIssuer(received.xml, issuer); s != SSO_OK)
@@ -324,11 +403,14 @@ void SamlSloBegin(sso_txn &txn, bool post, std::string_view query_or_form, int64
   if (!p) return Refuse(txn, SSO_SAML_ISSUER_MISMATCH, out);
   if (!p->SingleLogout() || random.size() < 16)
     return Refuse(txn, SSO_SAML_SLO_NOT_CONFIGURED, out);
-  if (sso_status s = CheckQuerySignature(post, query_or_form, received, *p); s != SSO_OK)
+  if (sso_status s = CheckQuerySignature(binding, input, received, *p); s != SSO_OK)
     return Refuse(txn, s, out);
-  saml::LogoutRules rules{p->slo_url, now_ms, p->sp.clock_skew_ms, post};
+  // HTTP-POST and SOAP: the signature is the message's own, enveloped (there is no query
+  // signature in SOAP, and no TLS client authentication here)
+  saml::LogoutRules rules{p->slo_url, now_ms, p->sp.clock_skew_ms,
+                          binding != SloBinding::kRedirect};
   if (received.parameter == MessageParameter::kRequest)
-    return BeginRequest(txn, *p, received, rules, random, now_ms, out);
+    return BeginRequest(txn, *p, received, rules, random, now_ms, binding, out);
   BeginResponse(txn, *p, received, rules, out);
 }
 

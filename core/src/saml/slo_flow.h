@@ -2,13 +2,16 @@
 // local logout sends the IdP.
 //
 // A GET carries its message in the query (HTTP-Redirect binding: the signature is over the
-// query's bytes), a POST in its form (HTTP-POST binding: an enveloped XML signature). Either
-// way the signature is required and checked with the IdP's pinned keys.
+// query's bytes), a POST in its form (HTTP-POST binding: an enveloped XML signature), or, sent
+// by the IdP itself with no browser, in a SOAP envelope (SOAP binding: an enveloped signature
+// too, and the answer, or a SOAP Fault, is the HTTP response). Every way the signature is
+// required and checked with the IdP's pinned keys.
 // - A LogoutRequest from the IdP ends every session it names (its SessionIndexes, or every
 //   session of its NameID) on every worker and node, tells the app, and is answered with a
 //   signed LogoutResponse, Success also when no session matched (an error there would break
 //   the IdP's logout chain). A message that fails a check gets a page and a log line, no
-//   answer: nobody proved they sent it.
+//   answer: nobody proved they sent it. Over SOAP the answer, signed, is the HTTP response,
+//   and a refusal a SOAP Fault naming the check (see SoapRefuse).
 // - A LogoutResponse must answer a LogoutRequest we sent and still remember; the person then
 //   goes to the logout redirect.
 #pragma once
@@ -26,9 +29,9 @@
 
 namespace sso {
 
-// `post`: the message is in `query_or_form` as a form body, else as the raw query.
+// `input`: the raw query (HTTP-Redirect), the form body (HTTP-POST) or the SOAP envelope.
 // `random`: >= 16 bytes from a CSPRNG, for our LogoutResponse's ID.
-void SamlSloBegin(sso_txn &txn, bool post, std::string_view query_or_form, int64_t now_ms,
+void SamlSloBegin(sso_txn &txn, SloBinding binding, std::string_view input, int64_t now_ms,
                   std::span<const uint8_t> random, sso_step &out);
 void SamlSloResumeStore(sso_txn &txn, SamlSloState &slo, std::span<const sso_store_reply> replies,
                         int64_t now_ms, sso_step &out);

@@ -3,10 +3,12 @@
 #include <gtest/gtest.h>
 
 #include "support/test_support.h"
+#include "text/views.h"
 
 namespace {
 
 using namespace sso_test;
+using sso::View;
 
 sso_step Route(sso_engine *engine, EndpointRequest request) {
   auto txn = MakeTxn(engine);
@@ -90,6 +92,59 @@ TEST(Router, TheLoginEndpointStartsALogin) {
   sso_step step = Route(engine.get(), {.path = "/sso/login"});
   EXPECT_EQ(step.kind, SSO_STEP_ERROR);
   EXPECT_EQ(step.reason, SSO_LOGIN_NO_PROVIDER) << "no provider configured in this engine";
+}
+
+// A POST of text/xml to the SLO is the SOAP binding: its refusals are SOAP Faults for the
+// IdP, never a page, a cookie or a redirect; a form there is still the HTTP-POST binding.
+TEST(Router, ASoapPostToTheSloIsAnsweredInSoap) {
+  auto engine = MakeEngine();
+  struct Case {
+    std::string body;
+    int http_status;
+    sso_status reason;
+    const char *fault;
+  };
+  std::string envelope =
+      "<s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\"><s:Body>"
+      "<samlp:LogoutRequest xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" "
+      "xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\" ID=\"_x\" Version=\"2.0\">"
+      "<saml:Issuer>https://unknown.example</saml:Issuer></samlp:LogoutRequest>"
+      "</s:Body></s:Envelope>";
+  for (const Case &c : {Case{"<a/>", 500, SSO_SAML_SOAP_MALFORMED, "soap11:Client"},
+                        Case{"SAMLRequest=x", 500, SSO_SAML_XML_MALFORMED, "soap11:Client"},
+                        Case{envelope, 403, SSO_SAML_ISSUER_MISMATCH, "soap11:Client"}}) {
+    auto txn = MakeTxn(engine.get());
+    sso_step step;
+    ASSERT_EQ(
+        BeginEndpoint(
+            txn.get(),
+            {.method = "POST", .path = "/sso/saml/slo", .content_type = "text/xml; charset=utf-8"},
+            &step),
+        SSO_OK);
+    ASSERT_EQ(step.kind, SSO_STEP_READ_BODY);
+    ASSERT_EQ(sso_endpoint_resume_body(txn.get(), S(c.body), 0, &step), SSO_OK);
+    EXPECT_EQ(step.kind, SSO_STEP_PAGE) << c.body;
+    EXPECT_EQ(step.http_status, c.http_status) << c.body;
+    EXPECT_EQ(step.reason, c.reason) << c.body;
+    EXPECT_EQ(View(step.content_type), "text/xml; charset=utf-8");
+    std::string body(View(step.body));
+    EXPECT_NE(body.find("<faultcode>" + std::string(c.fault) + "</faultcode>"), std::string::npos)
+        << body;
+    EXPECT_NE(body.find(sso_status_name(c.reason)), std::string::npos) << body;
+    EXPECT_EQ(step.set_cookie.len, 0u);
+    EXPECT_EQ(step.location.len, 0u);
+    EXPECT_NE(std::string(View(step.warning)).find(sso_status_name(c.reason)), std::string::npos);
+  }
+  auto txn = MakeTxn(engine.get());
+  sso_step step;
+  ASSERT_EQ(BeginEndpoint(txn.get(),
+                          {.method = "POST",
+                           .path = "/sso/saml/slo",
+                           .content_type = "application/x-www-form-urlencoded"},
+                          &step),
+            SSO_OK);
+  ASSERT_EQ(sso_endpoint_resume_body(txn.get(), S(envelope), 0, &step), SSO_OK);
+  EXPECT_EQ(View(step.content_type), "text/html; charset=utf-8") << "a form: the POST binding";
 }
 
 TEST(Router, RefusesTooLittleRandomness) {

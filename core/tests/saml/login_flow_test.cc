@@ -15,6 +15,7 @@
 #include "support/saml_fixtures.h"
 #include "support/test_support.h"
 #include "text/http_text.h"
+#include "text/views.h"
 
 namespace {
 
@@ -462,6 +463,59 @@ TEST_F(Acs, StoreFailuresAndBadFormsAreClearErrors) {
   step = Post(FormFor(SignedAssertion(spec), login.relay_state), login.relay_record,
               {SSO_REPLY_FAILED, S(""), 0, SSO_STORE_TIMEOUT});
   EXPECT_EQ(step.reason, SSO_STORE_TIMEOUT);
+}
+
+// SAML Single Logout over SOAP through the C interface: the answers a SOAP IdP gets when its
+// valid request meets a replay or a store failure (t/saml-soap-logout.t drives the rest).
+TEST(SamlSoapLogout, AReplayIsAFaultAndAStoreFailureAResponderStatusInA200) {
+  Provider p;
+  p.sp_key = ReadFile(KeyPath("sp.key"));
+  p.sp_cert = ReadFile(KeyPath("sp.crt"));
+  auto engine = EngineWith({p});
+  std::string request =
+      "<samlp:LogoutRequest xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" "
+      "xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\" ID=\"_soap1\" Version=\"2.0\" "
+      "IssueInstant=\"" +
+      Iso(kNow - 1000) + "\" Destination=\"https://app.test.invalid/sso/saml/slo\"><saml:Issuer>" +
+      kIdp + "</saml:Issuer><saml:NameID>a@corp.example</saml:NameID></samlp:LogoutRequest>";
+  std::string soap =
+      Sign("<s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\"><s:Body>" + request +
+               "</s:Body></s:Envelope>",
+           "_soap1");
+  struct Case {
+    sso_store_reply reply;
+    int http_status;
+    sso_status reason;
+    std::vector<std::string> has;
+  };
+  sso_store_reply nil{};
+  nil.type = SSO_REPLY_NIL;
+  for (const Case &c :
+       {Case{nil, 403, SSO_SAML_REPLAY, {"<faultcode>soap11:Client</faultcode>", "SAML_REPLAY: "}},
+        Case{FailedReply(SSO_STORE_TIMEOUT),
+             200,
+             SSO_OK,
+             {"<samlp:LogoutResponse", "InResponseTo=\"_soap1\"", "status:Responder",
+              "<SignatureValue>"}}}) {
+    auto txn = MakeTxn(engine.get());
+    sso_step step;
+    ASSERT_EQ(BeginEndpoint(txn.get(),
+                            {.method = "POST", .path = "/sso/saml/slo", .content_type = "text/xml"},
+                            &step),
+              SSO_OK);
+    ASSERT_EQ(step.kind, SSO_STEP_READ_BODY);
+    ASSERT_EQ(sso_endpoint_resume_body(txn.get(), S(soap), kNow, &step), SSO_OK);
+    ASSERT_EQ(step.kind, SSO_STEP_STORE) << sso::View(step.warning);
+    ASSERT_EQ(sso_flow_resume(txn.get(), &c.reply, 1, kNow, &step), SSO_OK);
+    EXPECT_EQ(step.kind, SSO_STEP_PAGE);
+    EXPECT_EQ(step.http_status, c.http_status);
+    EXPECT_EQ(step.reason, c.reason);
+    EXPECT_EQ(sso::View(step.content_type), "text/xml; charset=utf-8");
+    EXPECT_EQ(step.set_cookie.len, 0u);
+    std::string body(sso::View(step.body));
+    for (const auto &part : c.has) EXPECT_NE(body.find(part), std::string::npos) << part << body;
+    EXPECT_EQ(body.find("Destination="), std::string::npos) << "no Destination in SOAP";
+  }
 }
 
 }  // namespace

@@ -90,6 +90,7 @@ struct EndpointRequest {
   uint8_t random_seed = 1;
   std::string authorization;
   std::string if_match;
+  std::string content_type;
 };
 
 inline sso_status BeginEndpoint(sso_txn *txn, const EndpointRequest &r, sso_step *out) {
@@ -97,9 +98,10 @@ inline sso_status BeginEndpoint(sso_txn *txn, const EndpointRequest &r, sso_step
   for (const auto &c : r.cookie_headers) cookies.push_back(S(c));
   std::array<uint8_t, 96> random;
   for (size_t i = 0; i < random.size(); ++i) random[i] = static_cast<uint8_t>(r.random_seed + i);
-  sso_endpoint_request request{S(r.method),    S(r.path),          S(r.query),   cookies.data(),
-                               cookies.size(), S(r.request_id),    r.now_ms,     random.data(),
-                               random.size(),  S(r.authorization), S(r.if_match)};
+  sso_endpoint_request request{S(r.method),        S(r.path),      S(r.query),
+                               cookies.data(),     cookies.size(), S(r.request_id),
+                               r.now_ms,           random.data(),  random.size(),
+                               S(r.authorization), S(r.if_match),  S(r.content_type)};
   return sso_endpoint_begin(txn, &request, out);
 }
 

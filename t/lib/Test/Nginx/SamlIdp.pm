@@ -136,6 +136,8 @@ sub spew {
 # binding => 'redirect' (default): returns { query => ..., id => ... }, the query signed with
 # `openssl dgst` (sign => 'none' leaves SigAlg and Signature out; sha1 => 1 signs RSA-SHA1).
 # binding => 'post': returns { form => ..., id => ... }, the XML signed with xmlsec1.
+# binding => 'soap': returns { soap => ..., id => ... }, a SOAP 1.1 envelope (`header`: its
+# Header's content, if any) whose LogoutRequest xmlsec1 signed in place.
 # Knobs: destination (required), issuer, key, id, name_id (undef: none), session_indexes,
 # issue_offset (s), in_response_to, status, relay_state, tamper (on the XML), doctype.
 sub logout_message {
@@ -163,9 +165,16 @@ sub logout_message {
         . qq{xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="$id" Version="2.0" }
         . qq{IssueInstant="} . iso(time + ($o{issue_offset} // 0)) . qq{" Destination="$o{destination}"$irt>}
         . qq{<saml:Issuer>$issuer</saml:Issuer>}
-        . ($binding eq 'post' && $sign ne 'none' ? signature_template($id) : '')
+        . ($binding ne 'redirect' && $sign ne 'none' ? signature_template($id) : '')
         . $content . "</samlp:$kind>";
-    if ($binding eq 'post' && $sign ne 'none' && !$o{doctype}) {
+    if ($binding eq 'soap') {
+        my ($doctype, $message) = $xml =~ /^(<!DOCTYPE[^\]]*\]>)?(.*)$/s;
+        $xml = ($doctype // '')
+            . qq{<soap11:Envelope xmlns:soap11="http://schemas.xmlsoap.org/soap/envelope/">}
+            . (defined $o{header} ? "<soap11:Header>$o{header}</soap11:Header>" : '')
+            . "<soap11:Body>$message</soap11:Body></soap11:Envelope>";
+    }
+    if ($binding ne 'redirect' && $sign ne 'none' && !$o{doctype}) {
         spew("$self->{dir}/lo$n.xml", $xml);
         system('xmlsec1', '--sign', '--privkey-pem',
             "$self->{keys_dir}/$key.key,$self->{keys_dir}/$key.crt",
@@ -175,6 +184,7 @@ sub logout_message {
         $xml = slurp("$self->{dir}/lo$n.signed.xml");
     }
     $xml = $o{tamper}->($xml) if $o{tamper};
+    return { id => $id, soap => $xml } if $binding eq 'soap';
     my $param = $o{response} ? 'SAMLResponse' : 'SAMLRequest';
     my $relay = defined $o{relay_state} ? '&RelayState=' . url_encode($o{relay_state}) : '';
     if ($binding eq 'post') {
@@ -245,6 +255,30 @@ sub read_sp_message {
     ($m{name_id}) = $m{xml} =~ /<saml:NameID[^>]*>([^<]+)</;
     ($m{name_id_format}) = $m{xml} =~ /<saml:NameID[^>]*Format="([^"]+)"/;
     $m{session_indexes} = [ $m{xml} =~ /<samlp:SessionIndex>([^<]+)</g ];
+    return \%m;
+}
+
+# The SP's answer to a SOAP LogoutRequest: whether it is well-formed XML (xmllint), the
+# LogoutResponse's fields, whether its signature verifies with `$sp_cert` (xmlsec1, in place),
+# or the Fault's code and string.
+sub read_soap_answer {
+    my ($self, $body, $sp_cert) = @_;
+    my $n = ++$self->{counter};
+    spew("$self->{dir}/soap$n.xml", $body);
+    my %m;
+    $m{well_formed} = system("xmllint --noout --nonet '$self->{dir}/soap$n.xml' >/dev/null 2>&1") == 0;
+    $m{envelope} = $body =~ m{^(?:<\?xml[^>]*>\s*)?<soap11:Envelope xmlns:soap11="http://schemas.xmlsoap.org/soap/envelope/"><soap11:Body>}
+        ? 1 : 0;
+    ($m{fault_code}) = $body =~ m{<faultcode>([^<]+)</faultcode>};
+    ($m{fault_string}) = $body =~ m{<faultstring>([^<]+)</faultstring>};
+    if ($body =~ /<samlp:LogoutResponse/) {
+        $m{signature_ok} = system("xmlsec1 --verify --pubkey-cert-pem '$sp_cert' --id-attr:ID "
+            . "urn:oasis:names:tc:SAML:2.0:protocol:LogoutResponse '$self->{dir}/soap$n.xml' >/dev/null 2>&1") == 0;
+        ($m{in_response_to}) = $body =~ /InResponseTo="([^"]+)"/;
+        ($m{destination}) = $body =~ /Destination="([^"]+)"/;
+        ($m{status}) = $body =~ /StatusCode Value="([^"]+)"/;
+        ($m{issuer}) = $body =~ m{<saml:Issuer>([^<]+)</saml:Issuer>};
+    }
     return \%m;
 }
 
