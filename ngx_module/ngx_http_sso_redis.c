@@ -223,13 +223,24 @@ ngx_http_sso_redis_may_log(ngx_http_sso_redis_t *redis)
 }
 
 
+/* Rate-limited; says so when another address of the name is tried next. */
 static void
 ngx_http_sso_redis_connect_error(ngx_http_sso_redis_t *redis, ngx_err_t err)
 {
-    if (ngx_http_sso_redis_may_log(redis)) {
-        ngx_log_error(NGX_LOG_ERR, redis->log, err,
-                      "sso: cannot connect to redis %V", redis->peer.name);
+    if (!ngx_http_sso_redis_may_log(redis)) {
+        return;
     }
+
+    if (redis->next_addr < redis->naddrs) {
+        ngx_log_error(NGX_LOG_ERR, redis->log, err,
+                      "sso: cannot connect to redis %V, trying address %ui "
+                      "of %ui", redis->peer.name, redis->next_addr + 1,
+                      redis->naddrs);
+        return;
+    }
+
+    ngx_log_error(NGX_LOG_ERR, redis->log, err,
+                  "sso: cannot connect to redis %V", redis->peer.name);
 }
 
 
@@ -396,12 +407,6 @@ ngx_http_sso_redis_try_next(ngx_http_sso_redis_t *redis)
     }
 
     redis->out_sent = 0;
-
-    if (redis->next_addr < redis->naddrs) {
-        ngx_log_error(NGX_LOG_WARN, redis->log, 0,
-                      "sso: redis address %ui of %ui failed, trying the next",
-                      redis->next_addr, redis->naddrs);
-    }
 
     if (ngx_http_sso_redis_connect_next(redis) != NGX_OK) {
         ngx_http_sso_redis_fail(redis, SSO_STORE_UNAVAILABLE, NULL, 0);
