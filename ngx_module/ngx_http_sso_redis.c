@@ -8,8 +8,8 @@
  * every pending command fails with SSO_STORE_TIMEOUT. The next command reconnects.
  *
  * This file is the connection: the API, connecting with AUTH and SELECT, the deadlines and
- * the failure of every pending command. ngx_http_sso_redis_io.c moves the bytes;
- * ngx_http_sso_redis_resolve.c finds the addresses, which are tried in turn.
+ * the failure of every pending command. ngx_http_sso_redis_io.c moves the
+ * bytes; ngx_http_sso_redis_resolve.c finds the addresses, tried in turn.
  */
 
 #include "ngx_http_sso_redis_connection.h"
@@ -265,7 +265,8 @@ ngx_http_sso_redis_start(ngx_http_sso_redis_t *redis)
 
     /* AUTH and SELECT go first on every new connection */
     if (ngx_http_sso_redis_setup(redis) != NGX_OK) {
-        ngx_http_sso_redis_fail(redis, SSO_STORE_UNAVAILABLE, "out of memory", 0);
+        ngx_http_sso_redis_fail(redis, SSO_STORE_UNAVAILABLE, "out of memory",
+                                0);
         return NGX_ERROR;
     }
 
@@ -378,7 +379,8 @@ ngx_http_sso_redis_name(ngx_http_sso_redis_t *redis, ngx_addr_t *addr)
     }
 
     last = redis->name_buf + sizeof(redis->name_buf);
-    p = ngx_snprintf(redis->name_buf, last - redis->name_buf - 1 - NGX_SOCKADDR_STRLEN,
+    p = ngx_snprintf(redis->name_buf,
+                     sizeof(redis->name_buf) - 1 - NGX_SOCKADDR_STRLEN,
                      "%V (", &redis->conf->name);
     p += ngx_sock_ntop(addr->sockaddr, addr->socklen, p, last - p - 1, 0);
     *p++ = ')';

@@ -65,7 +65,8 @@ ngx_http_sso_redis_resolve(ngx_http_sso_redis_t *redis)
 {
     ngx_resolver_ctx_t  *rctx;
 
-    rctx = ngx_http_sso_redis_resolve_start(redis, ngx_http_sso_redis_resolved);
+    rctx = ngx_http_sso_redis_resolve_start(redis,
+                                            ngx_http_sso_redis_resolved);
     if (rctx == NULL) {
         return NGX_ERROR;
     }
@@ -175,7 +176,8 @@ ngx_http_sso_redis_recheck_handler(ngx_event_t *ev)
         return;
     }
 
-    rctx = ngx_http_sso_redis_resolve_start(redis, ngx_http_sso_redis_rechecked);
+    rctx = ngx_http_sso_redis_resolve_start(redis,
+                                            ngx_http_sso_redis_rechecked);
     if (rctx == NULL) {
         return;
     }
