@@ -82,11 +82,6 @@ ngx_http_sso_redis_destroy(ngx_http_sso_redis_t *redis)
         ngx_del_timer(&redis->recheck);
     }
 
-    if (redis->rechecking) {
-        ngx_resolve_name_done(redis->rechecking);
-        redis->rechecking = NULL;
-    }
-
     redisReaderFree(redis->reader);
     ngx_free(redis->out);
     ngx_free(redis);

@@ -83,12 +83,18 @@ ngx_http_sso_redis_resolve(ngx_http_sso_redis_t *redis)
 }
 
 
+/* The connection is gone: what was being resolved for it is of no use now. */
 void
 ngx_http_sso_redis_resolve_cancel(ngx_http_sso_redis_t *redis)
 {
     if (redis->resolving) {
         ngx_resolve_name_done(redis->resolving);
         redis->resolving = NULL;
+    }
+
+    if (redis->rechecking) {
+        ngx_resolve_name_done(redis->rechecking);
+        redis->rechecking = NULL;
     }
 }
 

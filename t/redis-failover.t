@@ -183,6 +183,14 @@ subtest 'nginx -t: a host name without a resolver is resolved once, and says so'
     ($ok, $out) = nginx_config_test({ http_config => "sso_redis 127.0.0.1:$port;",
                                       config => $location });
     unlike($out, qr/resolved once/, 'an address: no warning');
+    ($ok, $out) = nginx_config_test({ http_config => "sso_redis redis.test:$port;",
+                                      config => $location });
+    ok(!$ok, 'a name the system cannot resolve, without a resolver: an error');
+    like($out, qr/\[emerg\] host not found in sso_redis "redis\.test:$port" \(with a "resolver" in the http block, it would be looked up again by each connection\)/,
+        'saying so');
+    ($ok, $out) = nginx_config_test({ http_config => "$resolver\nsso_redis redis.test:$port;",
+                                      config => $location });
+    ok($ok, 'with a resolver: looked up by the workers, no error') or diag($out);
 };
 
 done_testing();
