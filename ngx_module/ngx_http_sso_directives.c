@@ -31,10 +31,11 @@ ngx_http_sso_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_sso_main_conf_t *smcf = conf;
 
-    char       *rv;
-    ngx_str_t  *value;
-    ngx_url_t   u;
-    ngx_uint_t  i;
+    char        *rv;
+    ngx_str_t   *value;
+    ngx_url_t    u;
+    ngx_uint_t   i;
+    ngx_addr_t   addr;
 
     if (smcf->redis_configured) {
         return "is duplicate";
@@ -45,6 +46,7 @@ ngx_http_sso_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     ngx_memzero(&u, sizeof(ngx_url_t));
     u.url = value[1];
     u.default_port = 6379;
+    u.no_resolve = 1;
 
     if (ngx_parse_url(cf->pool, &u) != NGX_OK) {
         if (u.err) {
@@ -55,7 +57,29 @@ ngx_http_sso_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_ERROR;
     }
 
-    smcf->redis.addr = &u.addrs[0];
+    /* a host name is resolved again by each new connection, with a resolver */
+    smcf->redis.host_is_name = u.family != AF_UNIX && u.host.len
+                               && u.host.data[0] != '['
+                               && ngx_parse_addr(cf->pool, &addr, u.host.data,
+                                                 u.host.len)
+                                  != NGX_OK;
+
+    if (smcf->redis.host_is_name
+        && ngx_inet_resolve_host(cf->pool, &u) != NGX_OK)
+    {
+        if (u.err == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        /* an error only without a resolver: init_resolver() */
+        u.naddrs = 0;
+    }
+
+    smcf->redis.addrs = u.addrs;
+    smcf->redis.naddrs = u.naddrs;
+    smcf->redis.name = u.url;
+    smcf->redis.host = u.host;
+    smcf->redis.port = u.port;
     smcf->redis_configured = 1;
 
     for (i = 2; i < cf->args->nelts; i++) {
@@ -227,7 +251,7 @@ ngx_http_sso_redis_tls(ngx_conf_t *cf, ngx_http_sso_redis_conf_t *conf,
     ngx_str_t   *trusted;
     ngx_addr_t   addr;
 
-    if (conf->addr->sockaddr->sa_family == AF_UNIX) {
+    if (!conf->host_is_name && conf->addrs[0].sockaddr->sa_family == AF_UNIX) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "sso_redis tls=on cannot be used with "
                            "a unix: socket");
@@ -284,6 +308,44 @@ ngx_http_sso_redis_tls(ngx_conf_t *cf, ngx_http_sso_redis_conf_t *conf,
     }
 
     return NGX_CONF_OK;
+}
+
+
+/*
+ * After the http block: sso_redis with a host name uses the http block's
+ * resolver. Without one, the name stays resolved once, and nginx -t says so.
+ */
+ngx_int_t
+ngx_http_sso_redis_init_resolver(ngx_conf_t *cf, ngx_http_sso_main_conf_t *smcf)
+{
+    ngx_http_core_loc_conf_t  *clcf;
+
+    if (!smcf->redis_configured || !smcf->redis.host_is_name) {
+        return NGX_OK;
+    }
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+
+    if (clcf->resolver && clcf->resolver->connections.nelts) {
+        smcf->redis.resolver = clcf->resolver;
+        return NGX_OK;
+    }
+
+    if (smcf->redis.naddrs == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "host not found in sso_redis \"%V\" (with a "
+                           "\"resolver\" in the http block, it would be "
+                           "looked up again by each connection)",
+                           &smcf->redis.name);
+        return NGX_ERROR;
+    }
+
+    ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
+                       "sso_redis \"%V\" is resolved once, at start; to follow "
+                       "a failover without a reload, add a \"resolver\" to the "
+                       "http block", &smcf->redis.name);
+
+    return NGX_OK;
 }
 
 

@@ -201,7 +201,7 @@ ngx_http_sso_create_main_conf(ngx_conf_t *cf)
     /*
      * set by ngx_pcalloc():
      *
-     *     smcf->redis.addr = NULL;
+     *     smcf->redis.addrs = NULL;
      *     smcf->redis.password = { 0, NULL };
      *     smcf->redis.db = 0;
      *     smcf->redis_prefix = { 0, NULL };
@@ -408,6 +408,10 @@ ngx_http_sso_init(ngx_conf_t *cf)
     }
 
     if (ngx_http_sso_add_providers(cf, smcf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    if (ngx_http_sso_redis_init_resolver(cf, smcf) != NGX_OK) {
         return NGX_ERROR;
     }
 

@@ -281,6 +281,8 @@ void ngx_http_sso_cache_exit_process(ngx_http_sso_main_conf_t *smcf);
 
 /* sso_redis and sso_session (ngx_http_sso_directives.c) */
 char *ngx_http_sso_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+ngx_int_t ngx_http_sso_redis_init_resolver(ngx_conf_t *cf,
+    ngx_http_sso_main_conf_t *smcf);
 char *ngx_http_sso_session(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 
 /* the phase handlers (ngx_http_sso_gate.c) */

@@ -8,7 +8,8 @@
  * every pending command fails with SSO_STORE_TIMEOUT. The next command reconnects.
  *
  * This file is the connection: the API, connecting with AUTH and SELECT, the deadlines and
- * the failure of every pending command. ngx_http_sso_redis_io.c moves the bytes.
+ * the failure of every pending command. ngx_http_sso_redis_io.c moves the
+ * bytes; ngx_http_sso_redis_resolve.c finds the addresses, tried in turn.
  */
 
 #include "ngx_http_sso_redis_connection.h"
@@ -27,6 +28,8 @@ static ngx_int_t ngx_http_sso_redis_setup_command(ngx_http_sso_redis_t *redis,
     ngx_uint_t argc, ngx_str_t *argv);
 static void ngx_http_sso_redis_connect_error(ngx_http_sso_redis_t *redis,
     ngx_err_t err);
+static ngx_str_t *ngx_http_sso_redis_name(ngx_http_sso_redis_t *redis,
+    ngx_addr_t *addr);
 static void ngx_http_sso_redis_timeout_handler(ngx_event_t *ev);
 static void ngx_http_sso_redis_setup_reply(void *data, redisReply *reply,
     sso_status failure);
@@ -51,6 +54,7 @@ ngx_http_sso_redis_create(ngx_http_sso_redis_conf_t *conf, ngx_log_t *log)
     redis->conf = conf;
     redis->log = log;
     redis->state = NGX_HTTP_SSO_REDIS_CLOSED;
+    redis->peer.name = &conf->name;
     ngx_queue_init(&redis->pending);
 
     redis->timer.handler = ngx_http_sso_redis_timeout_handler;
@@ -62,6 +66,8 @@ ngx_http_sso_redis_create(ngx_http_sso_redis_conf_t *conf, ngx_log_t *log)
      */
     redis->timer.cancelable = 0;
 
+    ngx_http_sso_redis_recheck_init(redis);
+
     return redis;
 }
 
@@ -71,6 +77,10 @@ ngx_http_sso_redis_destroy(ngx_http_sso_redis_t *redis)
 {
     redis->closed = NULL;
     ngx_http_sso_redis_fail(redis, SSO_STORE_UNAVAILABLE, NULL, 0);
+
+    if (redis->recheck.timer_set) {
+        ngx_del_timer(&redis->recheck);
+    }
 
     redisReaderFree(redis->reader);
     ngx_free(redis->out);
@@ -208,22 +218,35 @@ ngx_http_sso_redis_may_log(ngx_http_sso_redis_t *redis)
 }
 
 
+/* Rate-limited; says so when another address of the name is tried next. */
 static void
 ngx_http_sso_redis_connect_error(ngx_http_sso_redis_t *redis, ngx_err_t err)
 {
-    if (ngx_http_sso_redis_may_log(redis)) {
-        ngx_log_error(NGX_LOG_ERR, redis->log, err,
-                      "sso: cannot connect to redis %V", redis->peer.name);
+    if (!ngx_http_sso_redis_may_log(redis)) {
+        return;
     }
+
+    if (redis->next_addr < redis->naddrs) {
+        ngx_log_error(NGX_LOG_ERR, redis->log, err,
+                      "sso: cannot connect to redis %V, trying address %ui "
+                      "of %ui", redis->peer.name, redis->next_addr + 1,
+                      redis->naddrs);
+        return;
+    }
+
+    ngx_log_error(NGX_LOG_ERR, redis->log, err,
+                  "sso: cannot connect to redis %V", redis->peer.name);
 }
 
 
+/*
+ * A new connection: AUTH and SELECT queued first, then the addresses, resolved
+ * again if sso_redis names a host and there is a resolver. NGX_ERROR: it failed
+ * at once (every waiting command failed with it).
+ */
 static ngx_int_t
 ngx_http_sso_redis_start(ngx_http_sso_redis_t *redis)
 {
-    ngx_int_t          rc;
-    ngx_connection_t  *c;
-
     if (redis->reader == NULL) {
         redis->reader = redisReaderCreate();
         if (redis->reader == NULL) {
@@ -231,24 +254,76 @@ ngx_http_sso_redis_start(ngx_http_sso_redis_t *redis)
         }
     }
 
-    ngx_memzero(&redis->peer, sizeof(ngx_peer_connection_t));
-    redis->peer.sockaddr = redis->conf->addr->sockaddr;
-    redis->peer.socklen = redis->conf->addr->socklen;
-    redis->peer.name = &redis->conf->addr->name;
-    redis->peer.get = ngx_event_get_peer;
-    redis->peer.log = redis->log;
-    redis->peer.log_error = NGX_ERROR_ERR;
+    redis->retire = 0;
+    redis->state = NGX_HTTP_SSO_REDIS_RESOLVING;
+    redis->peer.name = &redis->conf->name;
 
-    rc = ngx_event_connect_peer(&redis->peer);
+    /* AUTH and SELECT go first on every new connection */
+    if (ngx_http_sso_redis_setup(redis) != NGX_OK) {
+        ngx_http_sso_redis_fail(redis, SSO_STORE_UNAVAILABLE, "out of memory",
+                                0);
+        return NGX_ERROR;
+    }
 
-    if (rc == NGX_ERROR || rc == NGX_BUSY || rc == NGX_DECLINED) {
-        if (redis->peer.connection) {
-            ngx_http_sso_redis_close_connection(redis->peer.connection);
-            redis->peer.connection = NULL;
+    if (redis->conf->resolver) {
+        /* may be answered at once from the resolver's cache, and connect */
+        if (ngx_http_sso_redis_resolve(redis) != NGX_OK) {
+            ngx_http_sso_redis_fail(redis, SSO_STORE_UNAVAILABLE,
+                                    "cannot start resolving", 0);
+            return NGX_ERROR;
         }
 
-        ngx_http_sso_redis_connect_error(redis, 0);
-        return NGX_ERROR;
+    } else {
+        ngx_http_sso_redis_use_conf_addrs(redis);
+
+        if (ngx_http_sso_redis_connect_next(redis) != NGX_OK) {
+            ngx_http_sso_redis_fail(redis, SSO_STORE_UNAVAILABLE, NULL, 0);
+        }
+    }
+
+    return redis->state == NGX_HTTP_SSO_REDIS_CLOSED ? NGX_ERROR : NGX_OK;
+}
+
+
+/*
+ * Connects to the next address not tried yet. NGX_DECLINED: none is left (each
+ * failure logged, rate-limited); the caller fails the waiting commands.
+ */
+ngx_int_t
+ngx_http_sso_redis_connect_next(ngx_http_sso_redis_t *redis)
+{
+    ngx_int_t          rc;
+    ngx_addr_t        *addr;
+    ngx_connection_t  *c;
+
+    for ( ;; ) {
+        if (redis->next_addr >= redis->naddrs) {
+            return NGX_DECLINED;
+        }
+
+        addr = &redis->addrs[redis->next_addr++];
+
+        ngx_memzero(&redis->peer, sizeof(ngx_peer_connection_t));
+        redis->peer.sockaddr = addr->sockaddr;
+        redis->peer.socklen = addr->socklen;
+        redis->peer.name = ngx_http_sso_redis_name(redis, addr);
+        redis->peer.get = ngx_event_get_peer;
+        redis->peer.log = redis->log;
+        redis->peer.log_error = NGX_ERROR_ERR;
+
+        rc = ngx_event_connect_peer(&redis->peer);
+
+        if (rc == NGX_ERROR || rc == NGX_BUSY || rc == NGX_DECLINED) {
+            if (redis->peer.connection) {
+                ngx_http_sso_redis_close_connection(redis->peer.connection);
+                redis->peer.connection = NULL;
+            }
+
+            ngx_http_sso_redis_connect_error(redis, 0);
+            continue;
+        }
+
+        break;
     }
 
     c = redis->peer.connection;
@@ -263,19 +338,20 @@ ngx_http_sso_redis_start(ngx_http_sso_redis_t *redis)
     redis->state = (rc == NGX_AGAIN || redis->conf->ssl)
                    ? NGX_HTTP_SSO_REDIS_CONNECTING : NGX_HTTP_SSO_REDIS_READY;
 
-    if (redis->state == NGX_HTTP_SSO_REDIS_READY && !redis->counted) {
-        redis->counted = 1;
-        ngx_http_sso_metrics_redis(1);
-    }
+    if (redis->state == NGX_HTTP_SSO_REDIS_READY) {
+        if (!redis->counted) {
+            redis->counted = 1;
+            ngx_http_sso_metrics_redis(1);
+        }
 
-    /* AUTH and SELECT go first on every new connection */
-    if (ngx_http_sso_redis_setup(redis) != NGX_OK) {
-        ngx_http_sso_redis_fail(redis, SSO_STORE_UNAVAILABLE, "out of memory", 0);
-        return NGX_ERROR;
-    }
+        ngx_http_sso_redis_arm_timer(redis);
 
-    if (redis->state == NGX_HTTP_SSO_REDIS_CONNECTING) {
+    } else {
         /* the connect deadline, and with TLS the handshake's too */
+        if (redis->timer.timer_set) {
+            ngx_del_timer(&redis->timer);
+        }
+
         ngx_add_timer(&redis->timer, redis->conf->connect_timeout);
     }
 
@@ -284,6 +360,54 @@ ngx_http_sso_redis_start(ngx_http_sso_redis_t *redis)
     }
 
     return NGX_OK;
+}
+
+
+/* For the log: with a resolver, the name as configured and the address. */
+static ngx_str_t *
+ngx_http_sso_redis_name(ngx_http_sso_redis_t *redis, ngx_addr_t *addr)
+{
+    u_char  *p, *last;
+
+    if (redis->conf->resolver == NULL) {
+        return &addr->name;
+    }
+
+    last = redis->name_buf + sizeof(redis->name_buf);
+    p = ngx_snprintf(redis->name_buf,
+                     sizeof(redis->name_buf) - 1 - NGX_SOCKADDR_STRLEN,
+                     "%V (", &redis->conf->name);
+    p += ngx_sock_ntop(addr->sockaddr, addr->socklen, p, last - p - 1, 0);
+    *p++ = ')';
+
+    redis->name.data = redis->name_buf;
+    redis->name.len = p - redis->name_buf;
+
+    return &redis->name;
+}
+
+
+/*
+ * This address refused, timed out or failed the TLS handshake: the next one,
+ * with the same commands (none was sent), or when none is left, fail them all.
+ */
+void
+ngx_http_sso_redis_try_next(ngx_http_sso_redis_t *redis)
+{
+    if (redis->peer.connection) {
+        ngx_http_sso_redis_close_connection(redis->peer.connection);
+        redis->peer.connection = NULL;
+    }
+
+    if (redis->timer.timer_set) {
+        ngx_del_timer(&redis->timer);
+    }
+
+    redis->out_sent = 0;
+
+    if (ngx_http_sso_redis_connect_next(redis) != NGX_OK) {
+        ngx_http_sso_redis_fail(redis, SSO_STORE_UNAVAILABLE, NULL, 0);
+    }
 }
 
 
@@ -409,7 +533,7 @@ ngx_http_sso_redis_connected(ngx_http_sso_redis_t *redis)
     err = ngx_http_sso_redis_test_connect(redis->peer.connection);
     if (err) {
         ngx_http_sso_redis_connect_error(redis, err);
-        ngx_http_sso_redis_fail(redis, SSO_STORE_UNAVAILABLE, NULL, 0);
+        ngx_http_sso_redis_try_next(redis);
         return NGX_ERROR;
     }
 
@@ -449,8 +573,10 @@ ngx_http_sso_redis_arm_timer(ngx_http_sso_redis_t *redis)
     ngx_http_sso_redis_cmd_t  *cmd;
 
     if (redis->state == NGX_HTTP_SSO_REDIS_CONNECTING
-        || redis->state == NGX_HTTP_SSO_REDIS_HANDSHAKE)
+        || redis->state == NGX_HTTP_SSO_REDIS_HANDSHAKE
+        || redis->state == NGX_HTTP_SSO_REDIS_RESOLVING)
     {
+        /* bounded by connect_timeout instead */
         return;
     }
 
@@ -476,7 +602,7 @@ ngx_http_sso_redis_timeout_handler(ngx_event_t *ev)
 
     if (redis->state == NGX_HTTP_SSO_REDIS_CONNECTING) {
         ngx_http_sso_redis_connect_error(redis, NGX_ETIMEDOUT);
-        ngx_http_sso_redis_fail(redis, SSO_STORE_UNAVAILABLE, NULL, 0);
+        ngx_http_sso_redis_try_next(redis);
         return;
     }
 
@@ -487,7 +613,7 @@ ngx_http_sso_redis_timeout_handler(ngx_event_t *ev)
                           redis->peer.name);
         }
 
-        ngx_http_sso_redis_fail(redis, SSO_STORE_UNAVAILABLE, NULL, 0);
+        ngx_http_sso_redis_try_next(redis);
         return;
     }
 
@@ -516,6 +642,8 @@ ngx_http_sso_redis_fail(ngx_http_sso_redis_t *redis, sso_status failure, const c
         redis->peer.connection = NULL;
     }
 
+    ngx_http_sso_redis_resolve_cancel(redis);
+    redis->retire = 0;
     redis->generation++;
 
     if (redis->timer.timer_set) {

@@ -30,7 +30,17 @@ typedef void (*ngx_http_sso_redis_handler_pt)(void *data, redisReply *reply,
 
 
 typedef struct {
-    ngx_addr_t                  *addr;
+    ngx_addr_t                  *addrs;       /* resolved at configuration */
+    ngx_uint_t                   naddrs;
+    ngx_str_t                    name;        /* ADDRESS, for the log */
+    ngx_str_t                    host;        /* of ADDRESS; empty for unix: */
+    in_port_t                    port;
+
+    /*
+     * ADDRESS is a host name and the http block has a resolver: every new
+     * connection resolves it again (a managed Redis fails over by moving it)
+     */
+    ngx_resolver_t              *resolver;
     ngx_str_t                    user;        /* ACL user of AUTH, or none */
     ngx_str_t                    password;
     ngx_uint_t                   db;
@@ -44,6 +54,7 @@ typedef struct {
     ngx_flag_t                   tls;
     ngx_flag_t                   tls_verify;
     unsigned                     tls_name_is_ip:1;
+    unsigned                     host_is_name:1;
 } ngx_http_sso_redis_conf_t;
 
 

@@ -12,6 +12,7 @@
 static ngx_int_t ngx_http_sso_redis_process_replies(
     ngx_http_sso_redis_t *redis);
 static ngx_uint_t ngx_http_sso_redis_is_message(redisReply *reply);
+static size_t ngx_http_sso_redis_not_primary(redisReply *reply);
 
 
 ngx_int_t
@@ -171,6 +172,7 @@ static ngx_int_t
 ngx_http_sso_redis_process_replies(ngx_http_sso_redis_t *redis)
 {
     void                      *reply;
+    size_t                     role;
     ngx_uint_t                 generation;
     ngx_queue_t               *q;
     ngx_http_sso_redis_cmd_t  *cmd;
@@ -214,8 +216,26 @@ ngx_http_sso_redis_process_replies(ngx_http_sso_redis_t *redis)
                 ngx_current_msec - (cmd->deadline - redis->conf->timeout));
         }
 
-        if (cmd->handler) {
+        role = ngx_http_sso_redis_not_primary(reply);
+
+        /* a setup command's handler would blame the credentials */
+        if (cmd->handler && !(role && cmd->setup)) {
             cmd->handler(cmd->data, reply, SSO_OK);
+        }
+
+        if (role && redis->generation == generation) {
+            /* after a failover: the next command reconnects, resolving again */
+            if (ngx_http_sso_redis_may_log(redis)) {
+                ngx_log_error(NGX_LOG_ERR, redis->log, 0,
+                              "sso: redis %V answered %*s: not the primary, "
+                              "reconnecting", redis->peer.name, role,
+                              ((redisReply *) reply)->str);
+            }
+
+            freeReplyObject(reply);
+            ngx_free(cmd);
+            ngx_http_sso_redis_fail(redis, SSO_STORE_UNAVAILABLE, NULL, 0);
+            return NGX_DONE;
         }
 
         freeReplyObject(reply);
@@ -223,6 +243,12 @@ ngx_http_sso_redis_process_replies(ngx_http_sso_redis_t *redis)
 
         /* a handler may have closed this connection (failed AUTH) */
         if (redis->generation != generation) {
+            return NGX_DONE;
+        }
+
+        if (redis->retire && ngx_queue_empty(&redis->pending)) {
+            /* the name points elsewhere now (redis_resolve.c) */
+            ngx_http_sso_redis_fail(redis, SSO_STORE_UNAVAILABLE, NULL, 0);
             return NGX_DONE;
         }
     }
@@ -238,4 +264,41 @@ ngx_http_sso_redis_is_message(redisReply *reply)
            && reply->element[0]->type == REDIS_REPLY_STRING
            && reply->element[0]->len == sizeof("message") - 1
            && ngx_strncmp(reply->element[0]->str, "message", reply->element[0]->len) == 0;
+}
+
+
+/*
+ * An error reply saying this server is not (or no longer, or not yet) the
+ * primary: the length of its first word, or 0.
+ */
+static size_t
+ngx_http_sso_redis_not_primary(redisReply *reply)
+{
+    size_t       len;
+    ngx_uint_t   i;
+    ngx_str_t   *word;
+
+    static ngx_str_t  words[] = {
+        ngx_string("READONLY"),
+        ngx_string("MASTERDOWN"),
+        ngx_string("LOADING"),
+    };
+
+    if (reply->type != REDIS_REPLY_ERROR) {
+        return 0;
+    }
+
+    for (i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+        word = &words[i];
+        len = word->len;
+
+        if (reply->len >= len
+            && ngx_strncmp(reply->str, word->data, len) == 0
+            && (reply->len == len || reply->str[len] == ' '))
+        {
+            return len;
+        }
+    }
+
+    return 0;
 }

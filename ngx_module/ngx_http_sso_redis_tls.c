@@ -3,8 +3,8 @@
  * The Redis connection's TLS (sso_redis tls=on; see ngx_http_sso_redis.c): the
  * handshake on nginx's events once the TCP connect is done, bounded by
  * connect_timeout (the connection's timer, still set), and the check of the
- * server's certificate and name. Any failure fails the connection like a Redis
- * that is down.
+ * server's certificate and name. A failed handshake or check moves to the next
+ * address of the name; after the last, it fails like a Redis that is down.
  */
 
 #include "ngx_http_sso_redis_connection.h"
@@ -90,7 +90,7 @@ ngx_http_sso_redis_tls_done(ngx_connection_t *c)
         ngx_http_sso_redis_tls_error(redis,
             "TLS handshake failed (not a TLS port? OpenSSL's reason is "
             "logged at info level)", X509_V_OK);
-        ngx_http_sso_redis_fail(redis, SSO_STORE_UNAVAILABLE, NULL, 0);
+        ngx_http_sso_redis_try_next(redis);
         return;
     }
 
@@ -102,7 +102,7 @@ ngx_http_sso_redis_tls_done(ngx_connection_t *c)
                 ngx_http_sso_tls_is_name_mismatch(verify)
                 ? "TLS name mismatch" : "TLS certificate verification failed",
                 verify);
-            ngx_http_sso_redis_fail(redis, SSO_STORE_UNAVAILABLE, NULL, 0);
+            ngx_http_sso_redis_try_next(redis);
             return;
         }
     }

@@ -8,6 +8,8 @@ use lib 't/lib';
 use Test::More;
 use Test::Nginx::SSO;
 use Test::Nginx::OidcOp ();
+use Test::Nginx::Dns;
+use IO::Select;
 use IO::Socket::INET;
 use POSIX ();
 use Time::HiRes qw(sleep time);
@@ -168,6 +170,48 @@ subtest 'TLS: the IP address of ADDRESS is verified against the IP SAN by defaul
     start_nginx(block($tls_redis));
     my $cookie = create_session(user => 't2');
     is(get($cookie)->{status}, 200, 'accepted');
+};
+
+subtest 'TLS: a host name through the resolver, 7 of its 8 addresses not TLS' => sub {
+    my $port = $env->{redis_port};
+    # on 127.0.0.2..8 at Redis's port, a server that answers text: each handshake fails
+    my @listeners = map {
+        IO::Socket::INET->new(LocalAddr => "127.0.0.$_", LocalPort => $port, Listen => 16,
+            ReuseAddr => 1) or die "listen 127.0.0.$_: $!"
+    } 2 .. 8;
+    my $pid = fork // die "fork: $!";
+    if ($pid == 0) {
+        my $select = IO::Select->new(@listeners);
+        while (1) {
+            for my $listener ($select->can_read) {
+                my $c = $listener->accept or next;
+                print $c "HTTP/1.0 400 Bad Request\r\n\r\n";
+                close $c;
+            }
+        }
+    }
+    close $_ for @listeners;
+    my $dns = Test::Nginx::Dns->start("$dir/zone",
+        'redis.test.invalid' => [(map {"127.0.0.$_"} 2 .. 8), '127.0.0.1']);
+    my $block = block("redis.test.invalid:\$TEST_NGINX_REDIS_PORT tls=on "
+        . "tls_trusted_certificate=$tls/ca.crt user=sso password_file=$pass "
+        . 'timeout=500ms connect_timeout=500ms');
+    $block->{http_config} = 'resolver 127.0.0.1:' . $dns->port . " valid=1s ipv6=off;\n"
+        . $block->{http_config};
+    start_nginx($block);
+    ok(wait_for('both workers subscribed', 10, sub { subscribers() == 2 }),
+        'both workers listen for revocations, over TLS, through the name')
+        or diag(error_log());
+    my $cookie = create_session(user => 't6');
+    my @statuses = map { get($cookie)->{status} } 1 .. 10;
+    is_deeply(\@statuses, [(200) x 10], 'accepted, on both workers');
+    like(error_log(), qr/sso: redis redis\.test\.invalid:\d+ \(127\.0\.0\.[2-8]\): TLS handshake failed/,
+        'a failed handshake moved on to the next address');
+    unlike(error_log(), qr/\[(crit|alert|emerg)\]/, 'nothing above error');
+    stop_nginx();
+    $dns->stop;
+    kill 'KILL', $pid;
+    waitpid $pid, 0;
 };
 
 subtest 'TLS: nginx -s reload in the middle of requests' => sub {

@@ -1,16 +1,16 @@
 # The back-channel through nginx's resolver: a provider known by a host name that resolves to
 # several addresses, most of which refuse connections. Every address is tried in turn, so the
 # login works whichever one the resolver hands out first; and when none accepts, it fails
-# closed with a log line saying so. The DNS server is a few lines of Perl below (UDP, A only).
+# closed with a log line saying so. The DNS server is Test::Nginx::Dns (UDP, A only).
 use strict;
 use warnings;
 use lib 't/lib';
-use IO::Socket::INET;
 use POSIX ();
 use Test::More;
 use Test::TCP qw(empty_port);
 use Test::Nginx::SSO;
 use Test::Nginx::OidcOp;
+use Test::Nginx::Dns;
 
 import_servers();
 my $env = Test::Nginx::SSO::env();
@@ -22,33 +22,8 @@ my %zone = (
     'op.dead.test' => [map {"127.0.0.$_"} 2 .. 4],
 );
 
-my $dns = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0, Proto => 'udp')
-    or die "dns socket: $!";
-my $dns_port = $dns->sockport;
-my $dns_pid = fork // die "fork: $!";
-if ($dns_pid == 0) {
-    while (1) {
-        my $query;
-        $dns->recv($query, 512) // next;
-        next if length $query < 17;
-        my ($id) = unpack 'n', $query;
-        my ($pos, @labels) = (12);
-        while ((my $len = ord substr($query, $pos, 1)) > 0) {
-            push @labels, lc substr($query, $pos + 1, $len);
-            $pos += $len + 1;
-            last if $pos >= length $query;
-        }
-        my $question = substr($query, 12, $pos + 5 - 12);
-        my ($qtype) = unpack 'n', substr($query, $pos + 1, 2);
-        my $addrs = $zone{ join '.', @labels };
-        my @answers = $addrs && $qtype == 1 ? @$addrs : ();
-        my $flags = $addrs ? 0x8180 : 0x8183;    # NOERROR / NXDOMAIN
-        my $reply = pack('nnnnnn', $id, $flags, 1, scalar @answers, 0, 0) . $question;
-        $reply .= pack('nnnNn', 0xc00c, 1, 1, 1, 4) . pack('C4', split /\./) for @answers;
-        $dns->send($reply);
-    }
-}
-END { kill 'TERM', $dns_pid if $dns_pid }
+my $dns = Test::Nginx::Dns->start("$env->{servroot}/zone", %zone);
+my $dns_port = $dns->port;
 
 # https: plain http is for loopback literals only; the certificate names the host name (and
 # 127.0.0.1 for the browser's side)
