@@ -40,14 +40,7 @@ std::string RelayKey(const sso_txn &txn, std::string_view handle) {
 }
 
 void Page(sso_txn &txn, int status, std::string content_type, std::string body, sso_step &out) {
-  txn.flow = std::monostate{};
-  txn.output.body = std::move(body);
-  txn.output.content_type = std::move(content_type);
-  out.kind = SSO_STEP_PAGE;
-  out.reason = SSO_OK;
-  out.http_status = status;
-  out.content_type = Str(txn.output.content_type);
-  out.body = Str(txn.output.body);
+  FlowAnswer(txn, status, SSO_OK, std::move(content_type), std::move(body), out);
 }
 
 void Redirect(sso_txn &txn, int status, std::string location, sso_step &out) {
