@@ -16,8 +16,8 @@
 
 
 static void ngx_http_sso_redis_resolved(ngx_resolver_ctx_t *rctx);
-static ngx_resolver_ctx_t *ngx_http_sso_redis_resolve_start(
-    ngx_http_sso_redis_t *redis, ngx_resolver_handler_pt handler);
+static ngx_int_t ngx_http_sso_redis_resolve_into(ngx_http_sso_redis_t *redis,
+    ngx_resolver_ctx_t **slot, ngx_resolver_handler_pt handler);
 static void ngx_http_sso_redis_recheck_handler(ngx_event_t *ev);
 static void ngx_http_sso_redis_rechecked(ngx_resolver_ctx_t *rctx);
 
@@ -39,15 +39,19 @@ ngx_http_sso_redis_use_conf_addrs(ngx_http_sso_redis_t *redis)
 }
 
 
-static ngx_resolver_ctx_t *
-ngx_http_sso_redis_resolve_start(ngx_http_sso_redis_t *redis,
-    ngx_resolver_handler_pt handler)
+/*
+ * Resolves the name into `*slot` (NULL again when done or failed), handled by
+ * `handler`, maybe at once from the resolver's cache.
+ */
+static ngx_int_t
+ngx_http_sso_redis_resolve_into(ngx_http_sso_redis_t *redis,
+    ngx_resolver_ctx_t **slot, ngx_resolver_handler_pt handler)
 {
     ngx_resolver_ctx_t  *rctx;
 
     rctx = ngx_resolve_start(redis->conf->resolver, NULL);
     if (rctx == NULL || rctx == NGX_NO_RESOLVER) {
-        return NULL;
+        return NGX_ERROR;
     }
 
     rctx->name = redis->conf->host;
@@ -55,7 +59,15 @@ ngx_http_sso_redis_resolve_start(ngx_http_sso_redis_t *redis,
     rctx->data = redis;
     rctx->timeout = redis->conf->connect_timeout;
 
-    return rctx;
+    *slot = rctx;
+
+    if (ngx_resolve_name(rctx) != NGX_OK) {
+        /* the resolver freed the context */
+        *slot = NULL;
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
 }
 
 
@@ -63,23 +75,8 @@ ngx_http_sso_redis_resolve_start(ngx_http_sso_redis_t *redis,
 ngx_int_t
 ngx_http_sso_redis_resolve(ngx_http_sso_redis_t *redis)
 {
-    ngx_resolver_ctx_t  *rctx;
-
-    rctx = ngx_http_sso_redis_resolve_start(redis,
-                                            ngx_http_sso_redis_resolved);
-    if (rctx == NULL) {
-        return NGX_ERROR;
-    }
-
-    redis->resolving = rctx;
-
-    if (ngx_resolve_name(rctx) != NGX_OK) {
-        /* the resolver freed the context */
-        redis->resolving = NULL;
-        return NGX_ERROR;
-    }
-
-    return NGX_OK;
+    return ngx_http_sso_redis_resolve_into(redis, &redis->resolving,
+                                           ngx_http_sso_redis_resolved);
 }
 
 
@@ -168,8 +165,6 @@ ngx_http_sso_redis_recheck_handler(ngx_event_t *ev)
 {
     ngx_http_sso_redis_t *redis = ev->data;
 
-    ngx_resolver_ctx_t  *rctx;
-
     if (ngx_exiting || ngx_terminate || ngx_quit) {
         return;
     }
@@ -182,17 +177,9 @@ ngx_http_sso_redis_recheck_handler(ngx_event_t *ev)
         return;
     }
 
-    rctx = ngx_http_sso_redis_resolve_start(redis,
-                                            ngx_http_sso_redis_rechecked);
-    if (rctx == NULL) {
-        return;
-    }
-
-    redis->rechecking = rctx;
-
-    if (ngx_resolve_name(rctx) != NGX_OK) {
-        redis->rechecking = NULL;
-    }
+    /* a failure proves nothing: the next tick tries again */
+    (void) ngx_http_sso_redis_resolve_into(redis, &redis->rechecking,
+                                           ngx_http_sso_redis_rechecked);
 }
 
 

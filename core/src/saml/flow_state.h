@@ -29,12 +29,12 @@ struct SamlAcsState {
   LogoutRefs logout;  // the NameID's format and qualifiers, the SessionIndex
 };
 
-// Our SingleLogoutService: a LogoutRequest from the IdP on its way to ended sessions and our
-// LogoutResponse, or the IdP's LogoutResponse to the LogoutRequest we sent it.
 // How a Single Logout message came: in the query (HTTP-Redirect), a form (HTTP-POST), or a
 // SOAP envelope straight from the IdP (SOAP, back-channel: the answer goes in the HTTP response).
 enum class SloBinding { kRedirect, kPost, kSoap };
 
+// Our SingleLogoutService: a LogoutRequest from the IdP on its way to ended sessions and our
+// LogoutResponse, or the IdP's LogoutResponse to the LogoutRequest we sent it.
 struct SamlSloState {
   enum class Stage {
     kReplay,   // marking the IdP's LogoutRequest ID as used

@@ -63,8 +63,8 @@ bool Soap(const sso_txn &txn) {
 
 // The SOAP binding's answers go to the IdP in this HTTP response: XML, no cookie, no redirect
 // (Cache-Control: no-store comes with every answer of ours).
-void SoapAnswer(sso_txn &txn, int http_status, std::string body, sso_step &out) {
-  FlowAnswer(txn, http_status, SSO_OK, "text/xml; charset=utf-8", std::move(body), out);
+void SoapAnswer(sso_txn &txn, int http_status, sso_status reason, std::string body, sso_step &out) {
+  FlowAnswer(txn, http_status, reason, "text/xml; charset=utf-8", std::move(body), out);
 }
 
 // A SOAP message we do not act on. SAML Bindings §3.2.3.3: a SOAP-level error (no envelope
@@ -97,9 +97,8 @@ void SoapRefuse(sso_txn &txn, sso_status reason, sso_step &out) {
       break;
   }
   std::string name = sso_status_name(reason);
-  SoapAnswer(txn, http_status, saml::SoapFault(code, name + ": " + sso_status_message(reason)),
-             out);
-  out.reason = reason;
+  SoapAnswer(txn, http_status, reason,
+             saml::SoapFault(code, name + ": " + sso_status_message(reason)), out);
   txn.output.warning = "SAML SOAP logout refused: " + name + " (" + sso_status_message(reason) +
                        "), request_id: " + txn.request_id;
   out.warning = Str(txn.output.warning);
@@ -192,7 +191,7 @@ void Answer(sso_txn &txn, const SamlSloState &slo, const char *status, int64_t n
         {slo.response_id, now_ms, "", p->sp.entity_id, slo.request_id, status});
     auto signed_xml = saml::SignEnveloped(xml, p->sp_key);
     if (!signed_xml) return SoapRefuse(txn, SSO_ERR_INTERNAL, out);
-    return SoapAnswer(txn, 200, saml::SoapEnvelope(*signed_xml), out);
+    return SoapAnswer(txn, 200, SSO_OK, saml::SoapEnvelope(*signed_xml), out);
   }
   const auto &idp = p->idp;
   bool redirect = !idp.slo_redirect_url.empty();
